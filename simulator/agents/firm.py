@@ -1,0 +1,143 @@
+"""Firms: producers and buyers per region × sector, held in numpy arrays.
+
+A month updates every firm at once (see :mod:`simulator.markets`). For teaching, any firm can
+be looked at as a Mesa :class:`Firm` agent, a view on its row of the arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import mesa
+import numpy as np
+
+from simulator.markets.production import ProducerPopulation
+from simulator.markets.sourcing import BuyerPopulation
+
+if TYPE_CHECKING:
+    from simulator.model import TradeModel
+
+
+def _allocate(count: int, weights: np.ndarray) -> np.ndarray:
+    """Split ``count`` firms over groups in proportion to ``sqrt(weights)``, at least one each."""
+    w = np.sqrt(weights) / np.sqrt(weights).sum()
+    n = np.maximum(1, np.floor(w * (count - weights.size))).astype(np.int64)
+    n[np.argsort(-w)[: max(count - n.sum(), 0)]] += 1
+    return n
+
+
+def _normalise_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    totals = np.bincount(group, weights=values, minlength=n_groups)
+    return values / totals[group]
+
+
+@dataclass
+class FirmPopulation:
+    """All firms of the model: producers (region × sector) and buyers (region × sector)."""
+
+    producers: ProducerPopulation
+    buyers: BuyerPopulation
+    productivity: np.ndarray
+
+    @classmethod
+    def create(
+        cls,
+        count: int,
+        output: np.ndarray,
+        spending: np.ndarray,
+        sigma: np.ndarray,
+        shape: float,
+        utilisation: float,
+        initial_shares: np.ndarray,
+        n_months: int,
+        rng: np.random.Generator,
+    ) -> FirmPopulation:
+        """Draw a population of ``count`` firms (0: a continuum, no individual firms).
+
+        ``output`` and ``spending`` are ``[region, sector]`` base-year values; groups are
+        numbered ``region * n_sectors + sector``. Productivity is Pareto with the given shape;
+        a producer's market share in its group is proportional to productivity ** (sigma - 1);
+        spare capacity is Gamma distributed with the mean implied by the utilisation rate.
+        Buyer sizes are Pareto too.
+        """
+        n_groups = output.size
+        n_sectors = output.shape[1]
+        mean_headroom = 1.0 / utilisation - 1.0
+        if count == 0:
+            empty = np.zeros(0)
+            empty_int = np.zeros(0, dtype=np.int64)
+            producers = ProducerPopulation(empty_int, empty, empty, n_groups, mean_headroom)
+            buyers = BuyerPopulation(empty_int, empty, n_groups, n_months, initial_shares, rng)
+            return cls(producers, buyers, empty)
+        n_prod = _allocate(count // 2, output.ravel())
+        n_buy = _allocate(count - count // 2, spending.ravel())
+        p_group = np.repeat(np.arange(n_groups), n_prod)
+        b_group = np.repeat(np.arange(n_groups), n_buy)
+        productivity = rng.pareto(shape, p_group.size) + 1.0
+        sigma_of = sigma[p_group % n_sectors]
+        share = _normalise_by_group(productivity ** (sigma_of - 1.0), p_group, n_groups)
+        headroom = rng.gamma(4.0, mean_headroom / 4.0, p_group.size)
+        size = _normalise_by_group(rng.pareto(shape, b_group.size) + 1.0, b_group, n_groups)
+        producers = ProducerPopulation(p_group, share, headroom, n_groups, mean_headroom)
+        buyers = BuyerPopulation(b_group, size, n_groups, n_months, initial_shares, rng)
+        return cls(producers, buyers, productivity)
+
+    @property
+    def n_producers(self) -> int:
+        return int(self.producers.group.size)
+
+    @property
+    def n_buyers(self) -> int:
+        return int(self.buyers.group.size)
+
+    def __len__(self) -> int:
+        return self.n_producers + self.n_buyers
+
+
+class Firm(mesa.Agent):
+    """One firm, seen through the model's arrays (created on request, for inspection)."""
+
+    model: TradeModel
+
+    def __init__(self, model: TradeModel, row: int) -> None:
+        super().__init__(model)
+        firms = model.firms
+        self.role: Literal["producer", "buyer"] = "producer" if row < firms.n_producers else "buyer"
+        self.row = row if self.role == "producer" else row - firms.n_producers
+        pop = firms.producers if self.role == "producer" else firms.buyers
+        group = int(pop.group[self.row])
+        n_s = model.data.n_sectors
+        self.region = model.data.regions[group // n_s]
+        self.sector = model.data.sectors[group % n_s]
+        self._group = group
+
+    def __repr__(self) -> str:
+        return f"Firm({self.role}, {self.region}, {self.sector}, {self.describe()})"
+
+    def describe(self) -> dict[str, float | str]:
+        """The firm's current state, for a person to read."""
+        m = self.model
+        r, s = divmod(self._group, m.data.n_sectors)
+        if self.role == "producer":
+            pop = m.firms.producers
+            share = float(pop.share[self.row])
+            output = float(m.output_value[r, s]) * share
+            return {
+                "market_share_in_group": share,
+                "productivity": float(m.firms.productivity[self.row]),
+                "spare_capacity": float(pop.headroom[self.row]),
+                "price_index": float(m.price[r, s]),
+                "sales_usd_bn_month": output,
+                "utilisation": float(m.utilisation[r, s]) / (1.0 + float(pop.headroom[self.row])),
+            }
+        pop = m.firms.buyers
+        vintage = int(pop.vintage[self.row])
+        shares = pop.history[vintage, self._group]
+        top = int(np.argmax(shares))
+        return {
+            "size_share_in_group": float(pop.size[self.row]),
+            "last_reoptimised_month": m.month_label(vintage - 1) if vintage else "base year",
+            "main_origin": m.data.regions[top],
+            "main_origin_share": float(shares[top]),
+        }

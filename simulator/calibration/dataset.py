@@ -1,0 +1,245 @@
+"""Base-year calibration data: bilateral trade by sector, domestic sales, tariffs, growth.
+
+A data set is a folder of CSV files (see ``docs/data-sources.md``). It is read into a
+:class:`BaseData` holding dense numpy arrays indexed ``[origin, destination, sector]``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DATA_PACKAGE = "simulator.data"
+REST_OF_WORLD = "ROW"
+RESIDUAL_SECTOR = {"goods": "other_goods", "services": "other_services"}
+
+
+class DataError(Exception):
+    """A calibration data set is missing or inconsistent."""
+
+
+@dataclass(frozen=True)
+class BaseData:
+    """A base year of world trade, dense and ready for the model.
+
+    ``flows[o, d, s]`` is the annual value (US$ bn, customs value) of sector ``s`` goods made in
+    ``o`` and bought in ``d``; the diagonal ``o == d`` holds domestic sales.
+    ``base_tariff[o, d, s]`` is the ad valorem rate (a fraction) ``d`` levies on ``o``.
+    """
+
+    name: str
+    regions: tuple[str, ...]
+    sectors: tuple[str, ...]
+    sector_kind: tuple[str, ...]
+    flows: np.ndarray
+    base_tariff: np.ndarray
+    elasticity: np.ndarray
+    growth: np.ndarray
+    gdp: np.ndarray
+    parameters: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.regions)
+
+    @property
+    def n_sectors(self) -> int:
+        return len(self.sectors)
+
+    def region_index(self, code: str) -> int:
+        return self.regions.index(code)
+
+    def sector_index(self, code: str) -> int:
+        return self.sectors.index(code)
+
+    @property
+    def goods_mask(self) -> np.ndarray:
+        return np.array([k == "goods" for k in self.sector_kind])
+
+    def aggregate(
+        self, regions: list[str] | None = None, sectors: list[str] | None = None
+    ) -> BaseData:
+        """Keep the given regions and sectors; merge the rest into ROW and the residual sectors."""
+        data = self
+        if regions is not None:
+            keep = [r for r in data.regions if r in regions or r == REST_OF_WORLD]
+            target = [r if r in keep else REST_OF_WORLD for r in data.regions]
+            data = data._merge_regions(keep, target)
+        if sectors is not None:
+            keep = [
+                s
+                for s, kind in zip(data.sectors, data.sector_kind, strict=True)
+                if s in sectors or s == RESIDUAL_SECTOR[kind]
+            ]
+            target = [
+                s if s in keep else RESIDUAL_SECTOR[kind]
+                for s, kind in zip(data.sectors, data.sector_kind, strict=True)
+            ]
+            data = data._merge_sectors(keep, target)
+        return data
+
+    def _merge_regions(self, keep: list[str], target: list[str]) -> BaseData:
+        idx = np.array([keep.index(t) for t in target])
+        n = len(keep)
+        flows = np.zeros((n, n, self.n_sectors))
+        duty = np.zeros_like(flows)
+        np.add.at(flows, (idx[:, None], idx[None, :]), self.flows)
+        np.add.at(duty, (idx[:, None], idx[None, :]), self.flows * self.base_tariff)
+        gdp = np.bincount(idx, weights=self.gdp, minlength=n)
+        growth = np.bincount(idx, weights=self.gdp * self.growth, minlength=n) / gdp
+        merged_domestic = np.eye(n, dtype=bool)[:, :, None] & np.ones_like(flows, dtype=bool)
+        tariff = np.where(flows > 0, duty / np.where(flows > 0, flows, 1.0), 0.0)
+        tariff[merged_domestic] = 0.0  # trade within a merged region becomes domestic
+        return replace(
+            self,
+            regions=tuple(keep),
+            flows=flows,
+            base_tariff=tariff,
+            gdp=gdp,
+            growth=growth,
+        )
+
+    def _merge_sectors(self, keep: list[str], target: list[str]) -> BaseData:
+        idx = np.array([keep.index(t) for t in target])
+        n = len(keep)
+        shape = (self.n_regions, self.n_regions, n)
+        flows = np.zeros(shape)
+        duty = np.zeros(shape)
+        np.add.at(flows, (slice(None), slice(None), idx), self.flows)
+        np.add.at(duty, (slice(None), slice(None), idx), self.flows * self.base_tariff)
+        total = self.flows.sum(axis=(0, 1))
+        weight = np.bincount(idx, weights=total, minlength=n)
+        elasticity = np.bincount(idx, weights=total * self.elasticity, minlength=n) / weight
+        kinds = tuple(self.sector_kind[self.sectors.index(s)] for s in keep)
+        tariff = np.where(flows > 0, duty / np.where(flows > 0, flows, 1.0), 0.0)
+        return replace(
+            self,
+            sectors=tuple(keep),
+            sector_kind=kinds,
+            flows=flows,
+            base_tariff=tariff,
+            elasticity=elasticity,
+        )
+
+
+def available_datasets() -> list[str]:
+    root = resources.files(DATA_PACKAGE)
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "trade.csv").is_file())
+
+
+def dataset_path(name: str) -> Path:
+    path = Path(str(resources.files(DATA_PACKAGE) / name))
+    if not (path / "trade.csv").is_file():
+        raise DataError(
+            f"unknown data set {name!r}; available: {', '.join(available_datasets()) or 'none'}"
+        )
+    return path
+
+
+def dataset_codes(name: str) -> tuple[list[str], list[str]]:
+    """The region and sector codes of a bundled data set."""
+    data = load_dataset(name)
+    return list(data.regions), list(data.sectors)
+
+
+@functools.lru_cache(maxsize=8)
+def load_dataset(name: str = "base_2024") -> BaseData:
+    """Read a bundled data set (cached: the arrays are treated as read-only)."""
+    return read_dataset(dataset_path(name), name)
+
+
+def read_dataset(folder: Path, name: str | None = None) -> BaseData:
+    """Read the CSV tables of a data set folder into dense arrays."""
+    try:
+        regions_df = pd.read_csv(folder / "regions.csv")
+        sectors_df = pd.read_csv(folder / "sectors.csv")
+        trade = pd.read_csv(folder / "trade.csv")
+        domestic = pd.read_csv(folder / "domestic.csv")
+        tariffs = pd.read_csv(folder / "base_tariffs.csv")
+        growth_df = pd.read_csv(folder / "growth.csv")
+        params_df = pd.read_csv(folder / "parameters.csv")
+    except (OSError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot read data set in {folder}: {exc}") from exc
+
+    regions = tuple(regions_df["region"])
+    sectors = tuple(sectors_df["sector"])
+    r_idx = {r: i for i, r in enumerate(regions)}
+    s_idx = {s: i for i, s in enumerate(sectors)}
+    n_r, n_s = len(regions), len(sectors)
+
+    def codes(frame: pd.DataFrame, column: str, known: dict[str, int], table: str) -> np.ndarray:
+        unknown = sorted(set(frame[column]) - set(known))
+        if unknown:
+            raise DataError(f"{folder / table}: unknown {column} codes {unknown}")
+        return frame[column].map(known).to_numpy()
+
+    flows = np.zeros((n_r, n_r, n_s))
+    o = codes(trade, "exporter", r_idx, "trade.csv")
+    d = codes(trade, "importer", r_idx, "trade.csv")
+    s = codes(trade, "sector", s_idx, "trade.csv")
+    if np.any(o == d):
+        raise DataError(f"{folder / 'trade.csv'}: exporter equals importer; use domestic.csv")
+    np.add.at(flows, (o, d, s), trade["value_usd_bn"].to_numpy(dtype=float))
+    r = codes(domestic, "region", r_idx, "domestic.csv")
+    s = codes(domestic, "sector", s_idx, "domestic.csv")
+    np.add.at(flows, (r, r, s), domestic["value_usd_bn"].to_numpy(dtype=float))
+    if np.any(flows < 0):
+        raise DataError(f"{folder}: negative trade or domestic values")
+    if np.any(flows[np.arange(n_r), np.arange(n_r), :] <= 0):
+        raise DataError(f"{folder / 'domestic.csv'}: every region and sector needs domestic sales")
+
+    base_tariff = _expand_tariffs(tariffs, regions, sectors, folder / "base_tariffs.csv")
+    gdp = regions_df["gdp_usd_bn"].to_numpy(dtype=float)
+    growth_map = dict(zip(growth_df["region"], growth_df["nominal_growth_pct"], strict=True))
+    missing = [r for r in regions if r not in growth_map]
+    if missing:
+        raise DataError(f"{folder / 'growth.csv'}: no growth rate for {missing}")
+    growth = np.array([growth_map[r] / 100.0 for r in regions])
+    return BaseData(
+        name=name or folder.name,
+        regions=regions,
+        sectors=sectors,
+        sector_kind=tuple(sectors_df["kind"]),
+        flows=flows,
+        base_tariff=base_tariff,
+        elasticity=sectors_df["armington_elasticity"].to_numpy(dtype=float),
+        growth=growth,
+        gdp=gdp,
+        parameters={
+            str(k): float(v)
+            for k, v in zip(params_df["parameter"], params_df["value"], strict=True)
+        },
+    )
+
+
+def _expand_tariffs(
+    table: pd.DataFrame, regions: tuple[str, ...], sectors: tuple[str, ...], path: Path
+) -> np.ndarray:
+    """Dense ``[origin, destination, sector]`` rates; the most specific row wins.
+
+    Specificity: an exact partner beats a partner wildcard, then an exact sector beats a
+    sector wildcard. Rates are in percent in the file and fractions in the array.
+    """
+    n_r, n_s = len(regions), len(sectors)
+    rate = np.zeros((n_r, n_r, n_s))
+    rank = np.full((n_r, n_r, n_s), -1)
+    for row in table.itertuples(index=False):
+        if row.imposer not in regions:
+            raise DataError(f"{path}: unknown imposer {row.imposer!r}")
+        d = regions.index(row.imposer)
+        partners = range(n_r) if row.partner == "*" else [regions.index(row.partner)]
+        secs = range(n_s) if row.sector == "*" else [sectors.index(row.sector)]
+        level = 2 * (row.partner != "*") + (row.sector != "*")
+        for o in partners:
+            if o == d:
+                continue
+            for s in secs:
+                if level >= rank[o, d, s]:
+                    rate[o, d, s] = float(row.rate_pct) / 100.0
+                    rank[o, d, s] = level
+    return rate

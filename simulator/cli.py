@@ -1,0 +1,225 @@
+"""The ``tradesim`` command line.
+
+Exit codes: 0 success, 2 bad input (scenario, data or arguments; nothing is written),
+1 an unexpected error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from simulator.calibration.dataset import DataError
+from simulator.scenario import ScenarioError, bundled_scenarios, json_schema, load_scenario
+from simulator.version import __version__
+
+DEFAULT_SCENARIO = "us_2025"
+EXIT_BAD_INPUT = 2
+
+EXAMPLES = {
+    "run": """examples:
+  tradesim run                                   # the bundled us_2025 scenario
+  tradesim run scenarios/autos_25.yaml --out out/autos
+  tradesim run my.yaml --seed 7 --set parameters.pass_through=0.8 --set tariffs.autos.rate=35
+  tradesim run my.yaml --quiet --json            # machine-readable key outcomes""",
+    "compare": """examples:
+  tradesim compare baseline autos_25 steel_50 --out out/compare
+  tradesim compare scenarios/baseline.yaml my.yaml --baseline scenarios/baseline.yaml""",
+    "validate": """examples:
+  tradesim validate scenarios/*.yaml
+  tradesim validate my.yaml --json""",
+    "list": """examples:
+  tradesim list""",
+    "schema": """examples:
+  tradesim schema > scenario.schema.json""",
+}
+
+
+class Progress:
+    """A one-line progress bar on stderr, shown once a task has run for a second."""
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or (not self.shown and time.monotonic() - self.started < 1.0):
+            return
+        self.shown = True
+        width = 30
+        filled = int(width * done / total)
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\r{self.label} [{bar}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _resolve(name_or_path: str) -> str | Path:
+    """A path if the file exists or looks like one; otherwise a bundled scenario's file."""
+    path = Path(name_or_path)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        return path
+    bundled = bundled_scenarios()
+    if name_or_path in bundled:
+        return bundled[name_or_path]
+    return path
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from simulator.api import run_scenario
+
+    files = args.files or [DEFAULT_SCENARIO]
+    loaded = [load_scenario(_resolve(f), args.set) for f in files]
+    reports = []
+    for item in loaded:
+        name = item.scenario.name
+        out = Path(args.out) if args.out and len(loaded) == 1 else Path(args.out or "out") / name
+        result = run_scenario(item, seed=args.seed, progress=Progress(name, not args.quiet))
+        result.save(out)
+        annual = result.annual()
+        reports.append(
+            {
+                "scenario": name,
+                "out": str(out),
+                "seed": result.provenance.seed,
+                "us_balance_usd_bn_by_year": {
+                    int(y): round(v / 1e9, 3) for y, v in annual.balance.items()
+                },
+            }
+        )
+        if not args.quiet and not args.json:
+            print(result.summary())
+            print(f"Wrote {out}/")
+    if args.json:
+        print(json.dumps(reports, indent=2))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from simulator.api import run_scenario
+    from simulator.results.compare import Comparison
+
+    if len(args.files) < 2:
+        raise ScenarioError.simple("compare needs at least two scenarios")
+    loaded = [load_scenario(_resolve(f), args.set) for f in args.files]
+    baseline = loaded[0]
+    if args.baseline:
+        base_path = _resolve(args.baseline)
+        matches = [x for x in loaded if x.path and Path(x.path) == Path(base_path).resolve()]
+        baseline = matches[0] if matches else load_scenario(base_path, args.set)
+        if not matches:
+            loaded.insert(0, baseline)
+    results = [
+        run_scenario(x, seed=args.seed, progress=Progress(x.scenario.name, not args.quiet))
+        for x in loaded
+    ]
+    comparison = Comparison(results, baseline=baseline.scenario.name)
+    out = Path(args.out or "out/compare")
+    comparison.save(out)
+    if args.json:
+        print(comparison.table().to_json(orient="split", indent=2))
+    elif not args.quiet:
+        print(comparison.markdown())
+        print(f"Wrote {out}/")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    ok = []
+    for f in args.files:
+        item = load_scenario(_resolve(f), args.set)
+        ok.append({"file": str(f), "scenario": item.scenario.name, "sha256": item.sha256})
+        if not args.quiet and not args.json:
+            print(f"{f}: ok ({item.scenario.name}, {item.scenario.n_months} months)")
+    if args.json:
+        print(json.dumps(ok, indent=2))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    for name, path in sorted(bundled_scenarios().items()):
+        first = load_scenario(path).scenario.description.strip().splitlines()
+        print(f"{name:18s} {first[0] if first else ''}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tradesim",
+        description="Agent-based simulator of trade policy: tariffs, retaliation, the AI-capex "
+        "boom and trade balances, month by month.",
+    )
+    parser.add_argument("--version", action="version", version=f"tradesim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str):
+        p = sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.set_defaults(func=func)
+        return p
+
+    def common(p: argparse.ArgumentParser, seed: bool = True) -> None:
+        if seed:
+            p.add_argument("--seed", type=int, help="replace the scenario's seed")
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY.PATH=VALUE",
+            help="override a scenario value (validated like the file); repeatable",
+        )
+        p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+        p.add_argument("--json", action="store_true", help="print results as JSON")
+
+    p = add("run", cmd_run, "Run scenarios and write data, plots and a summary.")
+    p.add_argument("files", nargs="*", help=f"scenario files or bundled names ({DEFAULT_SCENARIO})")
+    p.add_argument("--out", help="output folder (default out/<scenario name>)")
+    common(p)
+
+    p = add("compare", cmd_compare, "Run scenarios and compare them side by side.")
+    p.add_argument("files", nargs="+", help="scenario files or bundled names")
+    p.add_argument("--baseline", help="the scenario the others are compared with (default: first)")
+    p.add_argument("--out", help="output folder (default out/compare)")
+    common(p)
+
+    p = add("validate", cmd_validate, "Check scenario files without running them.")
+    p.add_argument("files", nargs="+", help="scenario files or bundled names")
+    common(p, seed=False)
+
+    add("list", cmd_list, "List the bundled scenarios.")
+    add("schema", cmd_schema, "Print the JSON Schema of scenario files (for editors).")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ScenarioError, DataError) as exc:
+        print(f"tradesim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("tradesim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

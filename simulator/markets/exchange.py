@@ -1,0 +1,35 @@
+"""Exchange rates: observed paths and the dollar channel.
+
+Each currency's value in dollars is ``e_r = x_r / D`` for ``r`` other than the US, where
+``x_r`` is the scenario's own path for that currency (1 if none) and ``D`` the dollar index:
+its given path (``region: USA``) times the appreciation caused by net capital inflows,
+
+    D = D_path * exp(beta / 100 * 100 * 12 * F / Y)
+
+with ``F`` the inflows in $bn a month, ``Y`` US GDP in $bn a year and ``beta`` the percent
+appreciation per 1% of GDP of annual inflows. With the dollar mechanism off every rate is 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.calibration.dataset import BaseData
+from simulator.policy.shocks import ShockPaths
+from simulator.scenario.schema import Dollar
+
+US = "USA"
+
+
+def exchange_rates(
+    shocks: ShockPaths, t: int, enabled: bool, params: Dollar, data: BaseData
+) -> np.ndarray:
+    """Value of each region's currency in dollars in month ``t`` (base year = 1)."""
+    if not enabled or US not in data.regions:
+        return np.ones(data.n_regions)
+    us = data.region_index(US)
+    inflow_pct_gdp = 100.0 * 12.0 * shocks.inflows[t, us] / data.gdp[us]
+    dollar = shocks.fx_paths[t, us] * np.exp(params.inflow_elasticity / 100.0 * inflow_pct_gdp)
+    fx = shocks.fx_paths[t] / dollar
+    fx[us] = 1.0
+    return fx

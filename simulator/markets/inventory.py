@@ -1,0 +1,51 @@
+"""Front-loading: importers stock up before announced tariff increases and draw stocks down after.
+
+For each import cell (origin, destination, sector) importers compare, for every month ``k``
+ahead within their horizon, the landed-price saving of buying now,
+``g_k = ((1 + tau_{t+k}) / (1 + tau_t)) ** rho - 1``, with the cost of carrying the goods,
+``c * k``. Importers differ in carrying cost (exponentially distributed with mean ``c``), so
+the share for whom stocking pays is ``1 - exp(-g_k / (c * k))``. The target extra stock is that
+share times the storage capacity (``capacity_months`` of imports); stock is built evenly over
+the months left before the increase, at most ``max_build`` of a month's imports per month, and
+run down over ``drawdown_months`` once it no longer pays. Purchases are use plus the change in
+stock, so over a whole episode the goods bought equal the goods used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def stock_target_months(
+    tau_now: np.ndarray,
+    tau_ahead: np.ndarray,
+    rho: float,
+    carrying_cost: float,
+    capacity_months: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Target extra stock (months of imports) and months until the increase it is built for.
+
+    ``tau_ahead`` holds the known rates for months ``t+1 .. t+H`` along its first axis.
+    """
+    horizon = tau_ahead.shape[0]
+    k = np.arange(1, horizon + 1, dtype=float).reshape(-1, *([1] * tau_now.ndim))
+    gain = ((1.0 + tau_ahead) / (1.0 + tau_now)) ** rho - 1.0
+    pays = 1.0 - np.exp(-np.maximum(gain, 0.0) / (carrying_cost * k))
+    best = np.argmax(pays, axis=0)
+    share = np.take_along_axis(pays, best[None], axis=0)[0]
+    return capacity_months * share, best + 1.0
+
+
+def stock_change(
+    stock: np.ndarray,
+    use: np.ndarray,
+    target_months: np.ndarray,
+    months_left: np.ndarray,
+    max_build: float,
+    drawdown_months: float,
+) -> np.ndarray:
+    """This month's change in extra stock (quantity units), building up or running down."""
+    target = target_months * use
+    build = np.minimum((target - stock) / months_left, max_build * use)
+    run_down = (target - stock) / drawdown_months
+    return np.where(target > stock, build, np.maximum(run_down, -stock))

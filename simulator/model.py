@@ -1,0 +1,287 @@
+"""The Mesa model: a calibrated world of countries, governments and firms trading monthly.
+
+One month (:meth:`TradeModel.step`):
+
+1. governments check their retaliation rules; countries pass last month's income and budget
+   changes on to spending (macro closure);
+2. tariffs in force and exchange rates are set;
+3. producers move prices towards the level their utilisation calls for;
+4. buyers re-optimise sourcing (a share of them, by landed price, Armington CES);
+5. spending by destination and sector is split over origins; importers add front-loading
+   purchases; the AI-capex shock adds hardware imports; the services shock adds exports;
+6. flows, tariff revenue and macro aggregates are recorded.
+
+All arrays are indexed ``[origin, destination, sector]`` (flows) or ``[region, sector]``.
+Money is US$ bn per month at the month's prices and exchange rates.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from simulator.agents import Country, Firm, FirmPopulation, Government
+from simulator.calibration.dataset import BaseData
+from simulator.markets import exchange, inventory
+from simulator.markets.armington import optimal_shares
+from simulator.policy.retaliation import RetaliationRule
+from simulator.policy.shocks import ShockPaths
+from simulator.policy.tariffs import TariffSchedule
+from simulator.scenario.schema import Scenario, month_index
+
+BASE_MONTH = month_index("2024-01")
+DEFAULT_UTILISATION = 0.78
+
+
+class TradeModel(mesa.Model):
+    """A world of regions trading by sector, month by month, under a scenario's policies."""
+
+    def __init__(self, scenario: Scenario, data: BaseData, seed: int | None = None) -> None:
+        seed = scenario.seed if seed is None else seed
+        super().__init__(rng=seed)
+        self.scenario = scenario
+        self.data = data
+        self.seed = seed
+        self.t = 0
+        self.n_months = scenario.n_months
+        n_r, n_s = data.n_regions, data.n_sectors
+        params = scenario.parameters
+        mech = scenario.mechanisms
+
+        # --- calibration: base-year monthly flows, landed spending and Armington weights
+        self.flows0 = data.flows / 12.0
+        self.tau0 = data.base_tariff
+        landed0 = self.flows0 * (1.0 + self.tau0)
+        self.spending0 = landed0.sum(axis=0)  # [destination, sector], landed prices
+        self.weights = landed0 / self.spending0[None]
+        self.sigma = data.elasticity.copy()
+        for code, value in params.elasticities.items():
+            self.sigma[data.sector_index(code)] = value
+        self.rho = params.pass_through if mech.pass_through else 1.0
+
+        first = month_index(scenario.start) - BASE_MONTH
+        months = np.arange(first, first + self.n_months, dtype=float)
+        growth = data.growth if mech.growth else np.zeros(n_r)
+        # level at month m: base / 12 * (1 + g) ** ((m - 5.5) / 12), so 2024 averages the base
+        self.growth_path = (1.0 + growth[None, :]) ** ((months[:, None] - 5.5) / 12.0)
+        self.baseline_flows = self.flows0[None] * self.growth_path[:, None, :, None]
+        self.baseline_output = self.baseline_flows.sum(axis=2)  # [month, origin, sector]
+        self.baseline_gdp_month = data.gdp[None, :] / 12.0 * self.growth_path
+
+        # --- policy and shocks
+        self.schedule = TariffSchedule(
+            scenario.tariffs, data.regions, data.sectors, scenario.start, self.n_months
+        )
+        self.retaliation_path = np.zeros_like(self.schedule.path)
+        self.shocks = ShockPaths(scenario, data, self.n_months)
+
+        # --- agents
+        self.countries = [Country(self, i, code) for i, code in enumerate(data.regions)]
+        self.governments = [
+            Government(
+                self,
+                i,
+                code,
+                [tr for tr in scenario.tariffs if tr.imposer == code],
+                [
+                    RetaliationRule(
+                        rule, data.regions, data.sectors, data.flows, scenario.start, self.n_months
+                    )
+                    for rule in scenario.retaliation
+                    if rule.imposer == code
+                ],
+            )
+            for i, code in enumerate(data.regions)
+        ]
+        utilisation = data.parameters.get("capacity_utilisation", DEFAULT_UTILISATION)
+        self.firms = FirmPopulation.create(
+            count=scenario.firms.count,
+            output=self.flows0.sum(axis=1),
+            spending=self.spending0,
+            sigma=self.sigma,
+            shape=scenario.firms.productivity_shape,
+            utilisation=utilisation,
+            initial_shares=self._by_group(self.weights),
+            n_months=self.n_months,
+            rng=self.rng,
+        )
+
+        # --- state
+        self.price = np.ones((n_r, n_s))  # producer prices, local currency, base = 1
+        self.fx = np.ones(n_r)  # value of each currency in dollars, base = 1
+        self.absorption_factor = np.ones(n_r)
+        self.stock = np.zeros((n_r, n_r, n_s))  # front-loaded stock, base-price quantity
+        self.tariff_now = self.tau0.copy()
+        self.utilisation = np.ones((n_r, n_s))
+        self.output_value = self.flows0.sum(axis=1)
+
+        # --- records
+        shape = (self.n_months, n_r, n_r, n_s)
+        self.flows = np.zeros(shape)  # customs (dutiable) value, US$ bn
+        self.revenue = np.zeros(shape)
+        self.rates = np.zeros(shape)
+        # AI hardware bought under its own (possibly exempt) rates, part of ``flows``
+        self.exempt_flows = np.zeros(shape)
+        self.exempt_rates = np.zeros(shape)
+        self.prices = np.zeros((self.n_months, n_r, n_s))
+        self.fx_path = np.zeros((self.n_months, n_r))
+        self.spending = np.zeros((self.n_months, n_r, n_s))
+        self.extra_revenue = np.zeros((self.n_months, n_r))
+        self.gdp_gap = np.zeros((self.n_months, n_r))
+
+    # ------------------------------------------------------------------ helpers
+    def _by_group(self, cube: np.ndarray) -> np.ndarray:
+        """``[origin, destination, sector]`` -> ``[destination * n_sectors + sector, origin]``."""
+        n_r = self.data.n_regions
+        return cube.transpose(1, 2, 0).reshape(-1, n_r)
+
+    def _from_group(self, grouped: np.ndarray) -> np.ndarray:
+        n_r, n_s = self.data.n_regions, self.data.n_sectors
+        return grouped.reshape(n_r, n_s, n_r).transpose(2, 0, 1)
+
+    def month_label(self, t: int) -> str:
+        m = month_index(self.scenario.start) + t
+        return f"{m // 12:04d}-{m % 12 + 1:02d}"
+
+    def firm(self, row: int) -> Firm:
+        """Look at one firm as a Mesa agent (producers first, then buyers)."""
+        if not 0 <= row < len(self.firms):
+            raise IndexError(f"firm {row} does not exist; the model has {len(self.firms)} firms")
+        return Firm(self, row)
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        t = self.t
+        if t >= self.n_months:
+            raise RuntimeError("the scenario's horizon is over")
+        mech, params = self.scenario.mechanisms, self.scenario.parameters
+        n_r = self.data.n_regions
+        diag = np.arange(n_r)
+
+        self.agents_by_type[Government].do("step")
+        self.agents_by_type[Country].do("step")
+
+        extra = self.schedule.extra(t) + self.retaliation_path[t]
+        tau = self.tau0 + extra
+        self.tariff_now = tau
+        self.fx = exchange.exchange_rates(self.shocks, t, mech.dollar, params.dollar, self.data)
+
+        # landed price relative to base, in the buyer's currency
+        fx_ratio = self.fx[:, None] / self.fx[None, :]  # [origin, destination]
+        tariff_factor = ((1.0 + tau) / (1.0 + self.tau0)) ** self.rho
+        producer = self.price[:, None, :] * fx_ratio[:, :, None]
+        rel_price = producer * tariff_factor
+        choice_price = rel_price if mech.diversion else self._no_diversion(rel_price)
+
+        optimal, price_index = optimal_shares(self.weights, choice_price, self.sigma)
+        lam = params.adjustment_speed if mech.switching_frictions else 1.0
+        shares = self._from_group(self.firms.buyers.update(t, self._by_group(optimal), lam))
+
+        eta = params.composite_demand_elasticity
+        spend_local = (
+            self.spending0
+            * self.growth_path[t][:, None]
+            * self.shocks.demand[t]
+            * self.absorption_factor[:, None]
+            * price_index ** (1.0 - eta)
+        )
+        spend_usd = spend_local * self.fx[:, None]
+        landed = shares * spend_usd[None]
+        customs = landed / (1.0 + tau)
+        unit_customs = (
+            producer * self.fx[None, :, None] * tariff_factor / (1.0 + tau) * (1.0 + self.tau0)
+        )
+        quantity = customs / unit_customs
+
+        if mech.front_loading:
+            quantity = quantity + self._front_load(t, tau, quantity, diag)
+            customs = quantity * unit_customs
+
+        ai = self.shocks.ai_capex_flows(t, tau, self.tau0, extra) if mech.ai_capex else None
+        if ai is not None:
+            self.exempt_flows[t], self.exempt_rates[t] = ai
+            customs = customs + ai[0]
+            quantity = quantity + ai[0] / unit_customs
+        services = self.shocks.services_exports(t) if mech.services else None
+        if services is not None:
+            customs = customs + services
+            quantity = quantity + services / unit_customs
+        exempt = self.exempt_flows[t]
+        revenue = (customs - exempt) * tau + exempt * self.exempt_rates[t]
+        self._update_prices(t, quantity)
+
+        self.flows[t] = customs
+        self.revenue[t] = revenue
+        self.rates[t] = tau
+        self.prices[t] = self.price
+        self.fx_path[t] = self.fx
+        self.spending[t] = spend_usd
+        self._macro(t, customs, revenue, diag)
+        self.t += 1
+
+    def _no_diversion(self, rel_price: np.ndarray) -> np.ndarray:
+        """Foreign origins all see their share-weighted CES import price: no re-sourcing."""
+        n_r = self.data.n_regions
+        foreign = ~np.eye(n_r, dtype=bool)[:, :, None]
+        w = np.where(foreign, self.weights, 0.0)
+        w = w / w.sum(axis=0, keepdims=True)
+        _, import_index = optimal_shares(w, np.where(foreign, rel_price, 1.0), self.sigma)
+        return np.where(foreign, import_index[None], rel_price)
+
+    def _front_load(self, t: int, tau: np.ndarray, use: np.ndarray, diag: np.ndarray) -> np.ndarray:
+        """Change in front-loaded stock this month (quantity), zero on domestic cells."""
+        inv = self.scenario.parameters.inventory
+        horizon = min(inv.horizon_months, self.n_months - 1 - t)
+        if horizon <= 0:
+            ahead_target = np.zeros_like(tau)
+            months_left = np.ones_like(tau)
+        else:
+            known = self.schedule.known_path(t)[t + 1 : t + 1 + horizon]
+            ahead = self.tau0[None] + known + self.retaliation_path[t + 1 : t + 1 + horizon]
+            ahead_target, months_left = inventory.stock_target_months(
+                tau, ahead, self.rho, inv.carrying_cost_pct / 100.0, inv.capacity_months
+            )
+        change = inventory.stock_change(
+            self.stock, use, ahead_target, months_left, inv.max_build, inv.drawdown_months
+        )
+        change[diag, diag, :] = 0.0
+        self.stock += change
+        return change
+
+    def _update_prices(self, t: int, quantity: np.ndarray) -> None:
+        """Producers set next month's price from this month's output against the baseline."""
+        output = quantity.sum(axis=1)
+        self.utilisation = output / self.baseline_output[t]
+        self.output_value = (quantity * self.price[:, None, :]).sum(axis=1)
+        params = self.scenario.parameters
+        cap = params.capacity_elasticity if self.scenario.mechanisms.capacity else None
+        target = self.firms.producers.desired_price(
+            self.utilisation.ravel(), params.supply_elasticity, cap
+        ).reshape(self.price.shape)
+        theta = params.price_adjustment_speed
+        self.price = self.price ** (1.0 - theta) * target**theta
+
+    def _macro(self, t: int, customs: np.ndarray, revenue: np.ndarray, diag: np.ndarray) -> None:
+        """GDP and budget gaps against the no-policy baseline (expenditure side).
+
+        ``dY = (factor - 1) * (Ybar - NXbar) + capex + dNX``: domestic absorption scaled by the
+        macro factor, AI investment, and the change in net exports.
+        """
+        trade = customs.copy()
+        trade[diag, diag] = 0.0
+        base = self.baseline_flows[t].copy()
+        base_revenue = (base * self.tau0).sum(axis=(0, 2))
+        base[diag, diag] = 0.0
+        nx = trade.sum(axis=(1, 2)) - trade.sum(axis=(0, 2))
+        nx_base = base.sum(axis=(1, 2)) - base.sum(axis=(0, 2))
+        absorption = self.baseline_gdp_month[t] - nx_base
+        investment = np.zeros_like(nx)
+        if self.scenario.mechanisms.ai_capex and self.shocks.ai is not None:
+            investment[self.shocks.ai_region] = self.shocks.capex[t]
+        self.gdp_gap[t] = (self.absorption_factor - 1.0) * absorption + investment + nx - nx_base
+        self.extra_revenue[t] = revenue.sum(axis=(0, 2)) - base_revenue
+
+    def run(self) -> None:
+        """Run every month of the scenario."""
+        while self.t < self.n_months:
+            self.step()

@@ -1,0 +1,109 @@
+"""Exogenous paths from a scenario: demand shocks, the AI-capex boom, capital inflows, FX.
+
+Paths given at a few months are interpolated linearly in between. An AI-capex path is zero
+before its first month and held after its last; an exchange-rate path is 1 (the base year)
+before its first month and held after its last.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.calibration.dataset import BaseData
+from simulator.scenario.schema import Scenario, month_index
+
+
+def interpolate(path: dict[str, float], first_month: int, n: int, before: float) -> np.ndarray:
+    """Monthly values from a ``{YYYY-MM: value}`` path (linear between points)."""
+    points = sorted((month_index(m) - first_month, v) for m, v in path.items())
+    x = np.array([p[0] for p in points], dtype=float)
+    y = np.array([p[1] for p in points], dtype=float)
+    months = np.arange(n, dtype=float)
+    values = np.interp(months, x, y)
+    return np.where(months < x[0], before, values)
+
+
+def window(start: str, end: str | None, first_month: int, n: int) -> np.ndarray:
+    """1 for the months from ``start`` to ``end`` (inclusive), else 0."""
+    months = np.arange(n) + first_month
+    last = month_index(end) if end else months[-1]
+    return ((months >= month_index(start)) & (months <= last)).astype(float)
+
+
+class ShockPaths:
+    """The scenario's exogenous shocks, as arrays over the model's months."""
+
+    def __init__(self, scenario: Scenario, data: BaseData, n_months: int) -> None:
+        first = month_index(scenario.start)
+        shocks = scenario.shocks
+        n_r, n_s = data.n_regions, data.n_sectors
+        self.data = data
+
+        self.demand = np.ones((n_months, n_r, n_s))
+        for shock in shocks.demand:
+            secs = range(n_s) if shock.sectors == "all" else map(data.sector_index, shock.sectors)
+            on = window(shock.start, shock.end, first, n_months)
+            for s in secs:
+                self.demand[:, data.region_index(shock.region), s] += shock.change / 100.0 * on
+
+        self.inflows = np.zeros((n_months, n_r))  # US$ bn a month
+        for flow in shocks.capital_inflows:
+            on = window(flow.start, flow.end, first, n_months)
+            self.inflows[:, data.region_index(flow.region)] += flow.usd_bn_per_month * on
+
+        self.fx_paths = np.ones((n_months, n_r))
+        self.fx_given = np.zeros(n_r, dtype=bool)
+        for rate in shocks.exchange_rates:
+            i = data.region_index(rate.region)
+            self.fx_paths[:, i] = interpolate(rate.path, first, n_months, before=1.0)
+            self.fx_given[i] = True
+
+        self.ai = shocks.ai_capex
+        self.capex = np.zeros(n_months)
+        if self.ai is not None:
+            self.capex = interpolate(self.ai.path, first, n_months, before=0.0)
+            r = data.region_index(self.ai.region)
+            self.ai_region, self.ai_sector = r, data.sector_index(self.ai.sector)
+            share = self.ai.origin_shares
+            imports = data.flows[:, r, self.ai_sector].copy()
+            imports[r] = 0.0
+            self.ai_origin = (
+                imports / imports.sum()
+                if share is None
+                else np.array([share.get(code, 0.0) for code in data.regions])
+            )
+            inflow_share = scenario.parameters.dollar.ai_inflow_share
+            self.inflows[:, r] += inflow_share * self.capex
+
+        self.digital_per_capex = scenario.parameters.services.digital_export_growth_per_ai_capex
+        self.has_digital = "digital_services" in data.sectors
+
+    def ai_capex_flows(
+        self, t: int, tau: np.ndarray, tau0: np.ndarray, extra: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Customs value of AI-hardware purchases in month ``t`` and the rates they pay.
+
+        The import content is bought from origins in proportion to ``origin_shares``; exempt
+        hardware pays only the base-year rate. The rest is bought from domestic producers.
+        """
+        if self.ai is None or self.capex[t] == 0.0:
+            return None
+        r, s = self.ai_region, self.ai_sector
+        rate = tau0 if self.ai.tariff_exempt else tau0 + extra
+        flows = np.zeros_like(tau)
+        landed = self.capex[t] * self.ai.import_content * self.ai_origin
+        flows[:, r, s] = landed / (1.0 + rate[:, r, s])
+        flows[r, r, s] += self.capex[t] * (1.0 - self.ai.import_content)
+        return flows, rate
+
+    def services_exports(self, t: int) -> np.ndarray | None:
+        """Extra digital-services exports of the AI region, spread by base-year destinations."""
+        if self.ai is None or not self.has_digital or self.capex[t] == 0.0:
+            return None
+        r = self.ai_region
+        s = self.data.sector_index("digital_services")
+        exports = self.data.flows[r, :, s].copy()
+        exports[r] = 0.0
+        flows = np.zeros_like(self.data.flows)
+        flows[r, :, s] = self.digital_per_capex * self.capex[t] * exports / exports.sum()
+        return flows

@@ -1,0 +1,131 @@
+"""Several runs side by side: one table, overlay plots and differences from a baseline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from simulator.results.result import SimulationResult, _replace_dir
+from simulator.results.summary import key_outcomes, markdown_table
+
+BN = 1e9
+
+
+class Comparison:
+    """Results of several scenarios, compared with one of them (the baseline)."""
+
+    def __init__(self, results: list[SimulationResult], baseline: str | None = None) -> None:
+        names = [r.scenario.name for r in results]
+        if len(set(names)) != len(names):
+            results = [
+                r if names.count(r.scenario.name) == 1 else _renamed(r, i)
+                for i, r in enumerate(results)
+            ]
+            names = [r.scenario.name for r in results]
+        self.results = {r.scenario.name: r for r in results}
+        self.baseline = baseline if baseline in self.results else names[0]
+
+    def table(self) -> pd.DataFrame:
+        """Key outcomes in the last complete year of each run, and differences from baseline."""
+        columns = {}
+        for name, result in self.results.items():
+            outcomes = key_outcomes(result)
+            if not outcomes.empty:
+                columns[name] = outcomes.iloc[:, 1]
+        table = pd.DataFrame(columns)
+        if self.baseline in table:
+            for name in table.columns:
+                if name != self.baseline:
+                    table[f"{name} − {self.baseline}"] = table[name] - table[self.baseline]
+        return table
+
+    def macro(self) -> pd.DataFrame:
+        """All runs' macro tables stacked, with a ``scenario`` column."""
+        return pd.concat(
+            [r.macro.assign(scenario=name) for name, r in self.results.items()], ignore_index=True
+        )
+
+    def markdown(self) -> str:
+        year = self._last_year()
+        lines = [
+            f"# Comparison with {self.baseline}",
+            "",
+            f"US outcomes in {year} (the last complete year); the last columns are differences "
+            f"from {self.baseline}.",
+            "",
+            markdown_table(self.table()),
+            "",
+        ]
+        return "\n".join(lines)
+
+    def _last_year(self) -> str:
+        base = key_outcomes(self.results[self.baseline])
+        return base.columns[1] if not base.empty else "n/a"
+
+    def save(self, out_dir: str | os.PathLike) -> Path:
+        """Data, overlay plots, ``summary.md`` and provenance, written atomically."""
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            macro = self.macro()
+            macro.to_parquet(tmp / "macro.parquet", index=False)
+            macro.to_csv(tmp / "macro.csv", index=False)
+            self.table().to_csv(tmp / "key_outcomes.csv")
+            self.plot(tmp)
+            (tmp / "summary.md").write_text(self.markdown(), encoding="utf-8")
+            provenance = {name: r.provenance.__dict__ for name, r in self.results.items()}
+            (tmp / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
+            _replace_dir(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    def plot(self, out: Path) -> list[Path]:
+        """Overlay plots of the US paths and their differences from the baseline."""
+        us = {name: r.us() for name, r in self.results.items()}
+        base = us[self.baseline]
+        paths = []
+        fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
+        for name, frame in us.items():
+            style = {"color": "k", "lw": 2} if name == self.baseline else {}
+            for ax, column in zip(axes, ["balance", "imports", "exports"], strict=True):
+                ax.plot(frame.index, frame[column] / BN, label=name, **style)
+                ax.set_ylabel(f"US {column}, $bn/month")
+        axes[0].legend(fontsize=8, ncol=2)
+        fig.suptitle("US trade by scenario", fontweight="bold")
+        paths.append(out / "overlay.png")
+        fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
+        plt.close(fig)
+
+        fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+        for name, frame in us.items():
+            if name == self.baseline:
+                continue
+            axes[0].plot(frame.index, (frame.balance - base.balance) / BN, label=name)
+            axes[1].plot(frame.index, (frame.tariff_revenue - base.tariff_revenue) / BN)
+        axes[0].set_ylabel("balance − baseline, $bn/month")
+        axes[1].set_ylabel("tariff revenue − baseline")
+        for ax in axes:
+            ax.axhline(0.0, color="0.6", lw=0.8)
+        axes[0].legend(fontsize=8)
+        fig.suptitle(f"Differences from {self.baseline}", fontweight="bold")
+        paths.append(out / "difference.png")
+        fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        return paths
+
+
+def _renamed(result: SimulationResult, i: int) -> SimulationResult:
+    result.scenario = result.scenario.model_copy(update={"name": f"{result.scenario.name}#{i}"})
+    return result

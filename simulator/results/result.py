@@ -1,0 +1,250 @@
+"""The result of a run: tidy pandas tables, provenance, and methods to save and plot."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.model import TradeModel
+from simulator.version import __version__
+
+BN = 1e9
+US = "USA"
+
+
+@dataclass
+class Provenance:
+    """What made a result: scenario, its hash, seed and software versions."""
+
+    scenario: str
+    scenario_file: str | None
+    scenario_sha256: str
+    seed: int
+    tradesim_version: str = __version__
+    data: str = "base_2024"
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def collect(
+        cls, scenario: str, path: str | None, sha256: str, seed: int, data: str
+    ) -> Provenance:
+        import mesa
+
+        versions = {
+            "python": platform.python_version(),
+            "mesa": mesa.__version__,
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+        }
+        return cls(scenario, path, sha256, seed, __version__, data, versions)
+
+
+class SimulationResult:
+    """Monthly paths of one scenario run, as tidy DataFrames.
+
+    ``trade``: month, reporter, partner, sector, flow (export/import), value_usd — every
+    bilateral flow appears twice, as the exporter's export and the importer's import.
+    ``macro``: month, region and the region's aggregates (see :attr:`macro`).
+    """
+
+    def __init__(self, model: TradeModel, provenance: Provenance) -> None:
+        self.model = model
+        self.scenario = model.scenario
+        self.provenance = provenance
+        self.regions = model.data.regions
+        self.sectors = model.data.sectors
+        self.months = pd.to_datetime([model.month_label(t) for t in range(model.n_months)])
+        self.goods = model.data.goods_mask
+        self.goods_sectors = [s for s, g in zip(self.sectors, self.goods, strict=True) if g]
+
+    # ------------------------------------------------------------------ tables
+    @cached_property
+    def trade(self) -> pd.DataFrame:
+        """Bilateral trade in long format (US dollars, customs value)."""
+        m = self.model
+        n_t, n_r, _, n_s = m.flows.shape
+        t, o, d, s = np.meshgrid(
+            np.arange(n_t), np.arange(n_r), np.arange(n_r), np.arange(n_s), indexing="ij"
+        )
+        keep = (o != d).ravel()
+        t, o, d, s = t.ravel()[keep], o.ravel()[keep], d.ravel()[keep], s.ravel()[keep]
+        value = m.flows.ravel()[keep] * BN
+        regions = pd.CategoricalDtype(self.regions)
+        half = len(value)
+        frame = pd.DataFrame(
+            {
+                "month": np.concatenate([self.months[t], self.months[t]]),
+                "reporter": pd.Categorical.from_codes(np.concatenate([o, d]), dtype=regions),
+                "partner": pd.Categorical.from_codes(np.concatenate([d, o]), dtype=regions),
+                "sector": pd.Categorical.from_codes(
+                    np.concatenate([s, s]), dtype=pd.CategoricalDtype(self.sectors)
+                ),
+                "flow": pd.Categorical.from_codes(
+                    np.repeat([0, 1], half), dtype=pd.CategoricalDtype(["export", "import"])
+                ),
+                "value_usd": np.concatenate([value, value]),
+            }
+        )
+        return frame
+
+    @cached_property
+    def macro(self) -> pd.DataFrame:
+        """Per region and month: trade totals, balances, revenue, prices, FX, GDP."""
+        m = self.model
+        n_r = len(self.regions)
+        diag = np.arange(n_r)
+        flows = m.flows.copy()
+        flows[:, diag, diag, :] = 0.0
+        g, sv = self.goods, ~self.goods
+        exports_g = flows[..., g].sum(axis=(2, 3))
+        imports_g = flows[..., g].sum(axis=(1, 3))
+        exports_s = flows[..., sv].sum(axis=(2, 3))
+        imports_s = flows[..., sv].sum(axis=(1, 3))
+        revenue = m.revenue.sum(axis=(1, 3))
+        dutiable = flows[..., g].sum(axis=(1, 3))
+        nominal_gdp = m.baseline_gdp_month + m.gdp_gap
+        columns = {
+            "goods_exports": exports_g,
+            "goods_imports": imports_g,
+            "goods_balance": exports_g - imports_g,
+            "services_exports": exports_s,
+            "services_imports": imports_s,
+            "services_balance": exports_s - imports_s,
+            "exports": exports_g + exports_s,
+            "imports": imports_g + imports_s,
+            "balance": exports_g + exports_s - imports_g - imports_s,
+            "tariff_revenue": revenue,
+            "gdp": nominal_gdp,
+            "absorption": m.spending.sum(axis=2),
+        }
+        frame = pd.DataFrame(
+            {
+                "month": np.repeat(self.months, n_r),
+                "region": pd.Categorical(np.tile(self.regions, len(self.months)), self.regions),
+                **{k: v.ravel() * BN for k, v in columns.items()},
+                "effective_tariff_rate": np.divide(
+                    revenue, dutiable, out=np.zeros_like(revenue), where=dutiable > 0
+                ).ravel(),
+                "exchange_rate": m.fx_path.ravel(),
+                "producer_price_index": (m.prices * m.flows0.sum(axis=1)).sum(axis=2).ravel()
+                / np.tile(m.flows0.sum(axis=(1, 2)), len(self.months)),
+            }
+        )
+        frame["nx_contribution_pp"] = _nx_contribution(frame)
+        return frame
+
+    def us(self) -> pd.DataFrame:
+        """The US rows of :attr:`macro`, indexed by month."""
+        return self.macro[self.macro.region == US].set_index("month")
+
+    def bilateral(self, reporter: str = US, goods_only: bool = True) -> pd.DataFrame:
+        """Monthly balance of ``reporter`` with each partner (US dollars), months × partners."""
+        trade = self.trade
+        rows = trade[trade.reporter == reporter]
+        if goods_only:
+            rows = rows[rows.sector.isin(self.goods_sectors)]
+        signed = np.where(rows.flow == "export", rows.value_usd, -rows.value_usd)
+        table = (
+            rows.assign(balance=signed)
+            .groupby(["month", "partner"], observed=True)["balance"]
+            .sum()
+            .unstack("partner")
+        )
+        return table.drop(columns=[reporter], errors="ignore")
+
+    def annual(self, region: str = US) -> pd.DataFrame:
+        """Calendar-year sums of a region's macro series (complete years only)."""
+        frame = self.macro[self.macro.region == region].copy()
+        frame["year"] = frame.month.dt.year
+        counts = frame.groupby("year").size()
+        sums = frame.groupby("year").sum(numeric_only=True)
+        sums["effective_tariff_rate"] = sums["tariff_revenue"] / sums["goods_imports"]
+        return sums[counts == 12].drop(columns=["nx_contribution_pp", "exchange_rate"])
+
+    # ------------------------------------------------------------------ output
+    def save(self, out_dir: str | os.PathLike, plots: bool | None = None) -> Path:
+        """Write data, plots, ``summary.md`` and ``provenance.json`` into ``out_dir`` atomically.
+
+        Everything is written into a temporary folder beside ``out_dir`` and moved into place
+        only when complete, so a failed run leaves no half-written output.
+        """
+        from simulator.results import plots as plotting
+        from simulator.results.summary import summary_markdown
+
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        outputs = self.scenario.outputs
+        want_plots = outputs.plots if plots is None else plots
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            data = {"trade": self.trade, "macro": self.macro}
+            for name, frame in data.items():
+                if "parquet" in outputs.formats:
+                    frame.to_parquet(tmp / f"{name}.parquet", index=False)
+                if "csv" in outputs.formats:
+                    frame.to_csv(tmp / f"{name}.csv", index=False)
+            if want_plots:
+                plotting.save_run_plots(self, tmp)
+            (tmp / "summary.md").write_text(summary_markdown(self), encoding="utf-8")
+            (tmp / "provenance.json").write_text(
+                json.dumps(self.provenance.__dict__, indent=2) + "\n", encoding="utf-8"
+            )
+            _replace_dir(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    def plot(self, out_dir: str | os.PathLike) -> list[Path]:
+        """Write the run's PNG plots into ``out_dir``; return their paths."""
+        from simulator.results import plots as plotting
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        return plotting.save_run_plots(self, out)
+
+    def summary(self) -> str:
+        from simulator.results.summary import summary_markdown
+
+        return summary_markdown(self)
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Move a finished folder into place, replacing an earlier output folder if any."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        new.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        new.rename(target)
+
+
+def _nx_contribution(macro: pd.DataFrame) -> np.ndarray:
+    """Net exports' contribution to annualised quarterly GDP growth, percentage points.
+
+    ``((NX_q - NX_{q-1}) / GDP_{q-1}) * 400`` with quarterly sums (nominal, as a nowcast
+    approximation); reported in the last month of each complete quarter, NaN elsewhere.
+    """
+    out = np.full(len(macro), np.nan)
+    frame = macro.assign(quarter=macro.month.dt.to_period("Q"))
+    for _, rows in frame.groupby("region", observed=True):
+        q = rows.groupby("quarter").agg(
+            nx=("balance", "sum"), gdp=("gdp", "sum"), n=("balance", "size"), last=("month", "max")
+        )
+        q = q[q.n == 3]
+        growth = (q.nx.diff() / q.gdp.shift()) * 400.0
+        for quarter_last, value in zip(q["last"], growth, strict=True):
+            idx = rows.index[rows.month == quarter_last]
+            out[idx] = value
+    return out

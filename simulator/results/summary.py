@@ -1,0 +1,167 @@
+"""``summary.md``: the key outcomes of a run in a table and in plain sentences."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from simulator.results.result import SimulationResult
+
+BN = 1e9
+KEY_SECTORS = ["autos", "steel", "aluminium", "computers_semis", "agriculture", "pharma"]
+
+
+def _bn(x: float) -> str:
+    return f"{x / BN:,.1f}"
+
+
+def _years(result: SimulationResult) -> tuple[int, int] | None:
+    annual = result.annual()
+    if annual.empty:
+        return None
+    return int(annual.index[0]), int(annual.index[-1])
+
+
+def key_outcomes(result: SimulationResult) -> pd.DataFrame:
+    """Key US outcomes for the first and last complete years of the run (US$ bn, %)."""
+    years = _years(result)
+    if years is None:
+        return pd.DataFrame()
+    first, last = years
+    annual = result.annual()
+    rows: dict[str, tuple[float, float]] = {}
+
+    def add(label: str, series: pd.Series, scale: float = BN) -> None:
+        rows[label] = (series.loc[first] / scale, series.loc[last] / scale)
+
+    add("Goods and services balance, $bn", annual.balance)
+    add("Goods balance, $bn", annual.goods_balance)
+    add("Services balance, $bn", annual.services_balance)
+    add("Exports, $bn", annual.exports)
+    add("Imports, $bn", annual.imports)
+    add("Tariff revenue, $bn", annual.tariff_revenue)
+    add("Effective tariff rate, %", annual.effective_tariff_rate * 100, scale=1.0)
+
+    trade = result.trade
+    us = trade[trade.reporter == "USA"].assign(year=lambda f: f.month.dt.year)
+    us = us[us.year.isin([first, last])]
+    bilateral = us[us.sector.isin(result.goods_sectors)].assign(
+        signed=lambda f: f.value_usd.where(f.flow == "export", -f.value_usd)
+    )
+    by_partner = bilateral.groupby(["partner", "year"], observed=True)["signed"].sum().unstack()
+    for partner in ["CHN", "EU", "MEX", "VNM", "CAN", "JPN", "TWN"]:
+        if partner in by_partner.index:
+            rows[f"Goods balance with {partner}, $bn"] = tuple(
+                by_partner.loc[partner, y] / BN for y in (first, last)
+            )
+    flows = us.groupby(["sector", "flow", "year"], observed=True)["value_usd"].sum()
+    for sector in KEY_SECTORS:
+        for flow in ("import", "export"):
+            key = (sector, flow)
+            if key in flows.index.droplevel(2):
+                rows[f"{sector} {flow}s, $bn"] = tuple(flows.loc[(*key, y)] / BN for y in years)
+
+    nx = result.us().nx_contribution_pp.dropna()
+    if not nx.empty:
+        by_year = nx.groupby(nx.index.year).mean()
+        rows["Net exports' contribution to GDP growth, pp (mean of quarters)"] = (
+            by_year.get(first, float("nan")),
+            by_year.get(last, float("nan")),
+        )
+    table = pd.DataFrame(rows, index=[str(first), str(last)]).T
+    table["change"] = table[str(last)] - table[str(first)]
+    return table
+
+
+def markdown_table(table: pd.DataFrame, fmt: str = ",.1f") -> str:
+    """A DataFrame as a Markdown table (index as the first column)."""
+    header = "| | " + " | ".join(str(c) for c in table.columns) + " |"
+    rule = "|---|" + "---:|" * len(table.columns)
+    body = [
+        f"| {idx} | " + " | ".join(format(v, fmt) for v in row) + " |"
+        for idx, row in zip(table.index, table.to_numpy(), strict=True)
+    ]
+    return "\n".join([header, rule, *body])
+
+
+def summary_markdown(result: SimulationResult) -> str:
+    """The run's summary for a student: what was simulated, what happened, key numbers."""
+    s = result.scenario
+    prov = result.provenance
+    lines = [
+        f"# {s.name}",
+        "",
+        s.description.strip() or "(no description)",
+        "",
+        f"Simulated {s.start} to {s.end}, monthly; seed {prov.seed}; "
+        f"{s.firms.count:,} firms; data set `{prov.data}`; tradesim {prov.tradesim_version}; "
+        f"scenario hash `{prov.scenario_sha256[:12]}`.",
+        "",
+    ]
+    off = [k for k, v in s.mechanisms.model_dump().items() if not v]
+    lines.append("Mechanisms switched off: " + (", ".join(off) if off else "none") + ".")
+    lines.append("")
+    if s.tariffs:
+        lines += ["## Tariffs in the scenario", "", "| id | imposer | on | sectors | rate | from |"]
+        lines.append("|---|---|---|---|---|---|")
+        for tr in s.tariffs:
+            on = "all" if tr.partners == "all" else ", ".join(tr.partners)
+            secs = "all" if tr.sectors == "all" else ", ".join(tr.sectors)
+            lines.append(
+                f"| {tr.id or ''} | {tr.imposer} | {on} | {secs} | {tr.rate:g}% | {tr.effective} |"
+            )
+        lines.append("")
+
+    table = key_outcomes(result)
+    if table.empty:
+        lines.append("The horizon holds no complete calendar year, so no annual table is shown.")
+        return "\n".join(lines) + "\n"
+    first, last = table.columns[0], table.columns[1]
+    lines += ["## What happened", ""]
+    lines += _sentences(table, first, last)
+    lines += ["", "## Key outcomes (US, calendar years)", "", markdown_table(table)]
+    lines += [
+        "",
+        "Balances are exports minus imports (negative: a deficit). Trade is valued at customs "
+        "value in current dollars; the effective tariff rate is revenue over goods imports.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _sentences(table: pd.DataFrame, first: str, last: str) -> list[str]:
+    def row(label: str) -> tuple[float, float, float]:
+        r = table.loc[label]
+        return r[first], r[last], r["change"]
+
+    out = []
+    b0, b1, db = row("Goods and services balance, $bn")
+    word = "widened" if db < 0 else "narrowed"
+    out.append(
+        f"- The US trade deficit {word} from ${-b0:,.0f}bn in {first} to ${-b1:,.0f}bn in {last} "
+        f"({db:+,.0f}bn)."
+    )
+    x0, x1, _ = row("Exports, $bn")
+    m0, m1, _ = row("Imports, $bn")
+    out.append(
+        f"- Exports went from ${x0:,.0f}bn to ${x1:,.0f}bn ({100 * (x1 / x0 - 1):+.1f}%) and "
+        f"imports from ${m0:,.0f}bn to ${m1:,.0f}bn ({100 * (m1 / m0 - 1):+.1f}%)."
+    )
+    r0, r1, _ = row("Effective tariff rate, %")
+    v0, v1, _ = row("Tariff revenue, $bn")
+    out.append(
+        f"- The effective US tariff rate went from {r0:.1f}% to {r1:.1f}%; tariff revenue from "
+        f"${v0:,.0f}bn to ${v1:,.0f}bn a year."
+    )
+    partners = [i for i in table.index if i.startswith("Goods balance with")]
+    if partners:
+        changes = table.loc[partners, "change"].sort_values()
+        worst, best = changes.index[0], changes.index[-1]
+        out.append(
+            f"- The largest move toward deficit was with {worst.split()[-2].rstrip(',')} "
+            f"({changes.iloc[0]:+,.1f}bn); the largest move toward surplus with "
+            f"{best.split()[-2].rstrip(',')} ({changes.iloc[-1]:+,.1f}bn)."
+        )
+    return out

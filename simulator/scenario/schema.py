@@ -1,0 +1,355 @@
+"""The scenario schema: everything a YAML scenario file can set, validated by pydantic.
+
+Rates are written in percent (``rate: 25`` is a 25% ad valorem tariff). Months are written
+``YYYY-MM``; dates ``YYYY-MM-DD`` (a month alone means its first day). Region and sector codes
+are checked against the calibration data set by :func:`simulator.scenario.check_codes`, which
+needs the data and so runs after this structural validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+MAX_RATE_PCT = 1000.0
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _parse_month(value: Any) -> str:
+    """Accept ``YYYY-MM`` (or a date, taken to its month); return ``YYYY-MM``."""
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, str):
+        m = _MONTH_RE.match(value.strip())
+        if m and 1 <= int(m.group(2)) <= 12:
+            return value.strip()
+    raise ValueError(f"expected a month written YYYY-MM (for example 2025-04), got {value!r}")
+
+
+def _parse_date(value: Any) -> dt.date:
+    """Accept ``YYYY-MM-DD`` or ``YYYY-MM`` (its first day)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if _DATE_RE.match(text):
+                return dt.date.fromisoformat(text)
+            if _MONTH_RE.match(text):
+                return dt.date.fromisoformat(text + "-01")
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date written YYYY-MM-DD or YYYY-MM, got {value!r}")
+
+
+def _parse_rate(value: Any) -> float:
+    """A rate in percent: a number (25) or a string with a percent sign ('25%')."""
+    if isinstance(value, bool):
+        raise ValueError("expected a rate in percent (a number such as 25), got a boolean")
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("%"):
+            text = text[:-1]
+        try:
+            value = float(text)
+        except ValueError:
+            message = f"expected a rate in percent such as 25 or '25%', got {value!r}"
+            raise ValueError(message) from None
+    if not isinstance(value, int | float):
+        raise ValueError(f"expected a rate in percent (a number such as 25), got {value!r}")
+    value = float(value)
+    if value != value:  # NaN
+        raise ValueError("a rate cannot be NaN")
+    if value < 0:
+        raise ValueError(f"a rate cannot be negative, got {value}")
+    if value > MAX_RATE_PCT:
+        raise ValueError(f"a rate above {MAX_RATE_PCT:g}% is not plausible, got {value}")
+    return value
+
+
+Month = Annotated[str, BeforeValidator(_parse_month)]
+Date = Annotated[dt.date, BeforeValidator(_parse_date)]
+RatePct = Annotated[float, BeforeValidator(_parse_rate)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+CodeList = Literal["all"] | list[str]
+
+
+def month_index(month: str) -> int:
+    """Months since year 0: a total order on ``YYYY-MM``."""
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+class Strict(BaseModel):
+    """Base for every schema block: unknown keys are errors, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class Tariff(Strict):
+    """An ad valorem tariff one government imposes on some partners and sectors."""
+
+    id: str | None = Field(None, description="Name by which a child scenario overrides this entry.")
+    imposer: str = Field(description="Region that levies the tariff, e.g. USA.")
+    partners: CodeList = Field("all", description="Regions whose goods pay it, or 'all'.")
+    sectors: CodeList = Field("all", description="Sectors it covers, or 'all'.")
+    rate: RatePct = Field(description="Ad valorem rate in percent, e.g. 25.")
+    mode: Literal["add", "set"] = Field(
+        "add",
+        description="'add' stacks on the base rate and earlier tariffs; 'set' fixes the "
+        "additional rate on the covered cells, replacing earlier entries while in force.",
+    )
+    announced: Date | None = Field(
+        None, description="Date importers learn of it (front-loading); defaults to effective."
+    )
+    effective: Date = Field(description="Date it takes effect (YYYY-MM-DD).")
+    end: Date | None = Field(None, description="Date it lapses, if any.")
+    exempt_partners: list[str] = Field(default_factory=list)
+    exempt_sectors: list[str] = Field(default_factory=list)
+    source: str = Field("", description="Where the rate and dates come from.")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Tariff:
+        if self.announced is not None and self.announced > self.effective:
+            raise ValueError("'announced' must not be after 'effective'")
+        if self.end is not None and self.end <= self.effective:
+            raise ValueError("'end' must be after 'effective'")
+        return self
+
+
+class Trigger(Strict):
+    """What sets off a retaliation rule: the target's extra tariffs on the retaliator."""
+
+    sectors: CodeList = Field("all", description="Which of the target's tariffs count.")
+    threshold: RatePct = Field(
+        0.0, description="Trade-weighted extra tariff (percent) above which the rule fires."
+    )
+
+
+class Retaliation(Strict):
+    """A government's rule for answering another's tariffs."""
+
+    id: str | None = None
+    imposer: str = Field(description="The retaliating region, e.g. CHN.")
+    target: str = Field(description="The region whose tariffs trigger the rule, e.g. USA.")
+    trigger: Trigger = Field(default_factory=Trigger)
+    lag_months: int = Field(1, ge=0, le=36, description="Months between trigger and response.")
+    sectors: list[str] = Field(min_length=1, description="Sectors of the target's exports hit.")
+    rate: RatePct | None = Field(None, description="Retaliatory rate in percent.")
+    match: Literal["rate", "value"] | None = Field(
+        None,
+        description="'value': choose the rate so the duty on the target's exports matches the "
+        "extra duty the target levies ('substantially equivalent'); 'rate': mirror its rate.",
+    )
+    cap: RatePct = Field(MAX_RATE_PCT, description="Highest retaliatory rate, percent.")
+    rounds: int = Field(1, ge=1, le=20, description="How many escalations it answers.")
+    truce: Date | None = Field(None, description="Date from which the retaliation is lifted.")
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _rate_or_match(self) -> Retaliation:
+        if (self.rate is None) == (self.match is None):
+            raise ValueError("give exactly one of 'rate' (percent) or 'match' (rate or value)")
+        return self
+
+
+class AICapex(Strict):
+    """The AI data-centre investment boom: a monthly capex path and its import content."""
+
+    region: str = "USA"
+    path: dict[Month, Annotated[float, Field(ge=0.0)]] = Field(
+        description="Extra AI-hardware capex, $bn a month, at given months; linear in between.",
+        min_length=1,
+    )
+    sector: str = "computers_semis"
+    import_content: Share = Field(description="Share of the capex spent on imported hardware.")
+    origin_shares: dict[str, Share] | None = Field(
+        None, description="Shares of imported hardware by origin; default: base-year shares."
+    )
+    tariff_exempt: bool = Field(True, description="AI hardware exempt from the new tariffs.")
+    source: str = ""
+
+    @field_validator("origin_shares")
+    @classmethod
+    def _shares_sum_to_one(cls, shares: dict[str, float] | None) -> dict[str, float] | None:
+        if shares is not None and abs(sum(shares.values()) - 1.0) > 0.01:
+            raise ValueError(f"origin_shares must sum to 1, they sum to {sum(shares.values()):.3f}")
+        return shares
+
+
+class DemandShock(Strict):
+    """A shift in a region's spending on some sectors over a window, in percent."""
+
+    region: str
+    sectors: CodeList = "all"
+    start: Month
+    end: Month | None = None
+    change: float = Field(gt=-100.0, le=1000.0, description="Percent change in spending.")
+
+
+class CapitalInflow(Strict):
+    """Net capital inflows into a region, $bn a month over a window (drive the dollar)."""
+
+    region: str = "USA"
+    start: Month
+    end: Month | None = None
+    usd_bn_per_month: float
+
+
+class ExchangeRatePath(Strict):
+    """An observed or assumed path of a currency's value in dollars (index, base = 1)."""
+
+    region: str = Field(description="Region whose currency the path is for; USA means the "
+                        "broad dollar index (its inverse applied to every other currency).")
+    path: dict[Month, Annotated[float, Field(gt=0.0)]] = Field(min_length=1)
+    source: str = ""
+
+
+class Shocks(Strict):
+    ai_capex: AICapex | None = None
+    demand: list[DemandShock] = Field(default_factory=list)
+    capital_inflows: list[CapitalInflow] = Field(default_factory=list)
+    exchange_rates: list[ExchangeRatePath] = Field(default_factory=list)
+
+
+class Inventory(Strict):
+    capacity_months: float = Field(
+        1.5, ge=0.0, le=12.0, description="Most extra stock importers hold, in months of imports."
+    )
+    carrying_cost_pct: float = Field(
+        1.5, ge=0.0, le=20.0, description="Cost of holding stock, percent of value per month."
+    )
+    horizon_months: int = Field(6, ge=1, le=24, description="How far ahead importers look.")
+    drawdown_months: float = Field(
+        3.0, gt=0.0, le=24.0, description="Months over which extra stock is run down."
+    )
+    max_build: float = Field(
+        0.5, gt=0.0, le=5.0, description="Most extra stock bought in a month, share of imports."
+    )
+
+
+class Dollar(Strict):
+    inflow_elasticity: float = Field(
+        2.0,
+        ge=0.0,
+        description="Percent dollar appreciation per 1% of US GDP (annualised) of net inflows.",
+    )
+    ai_inflow_share: Share = Field(
+        0.0, description="Share of AI capex financed by foreign capital inflows into the region."
+    )
+
+
+class Macro(Strict):
+    twin_deficit: Share = Field(
+        0.3, description="Share of extra tariff revenue (a tighter budget) cut from absorption."
+    )
+    income_feedback: Share = Field(
+        0.5, description="Share of a change in income (GDP) passed on to absorption next month."
+    )
+
+
+class Services(Strict):
+    digital_export_growth_per_ai_capex: float = Field(
+        0.1, ge=0.0, description="$ of US digital-services exports per $ of AI capex."
+    )
+
+
+class Parameters(Strict):
+    elasticities: dict[str, Annotated[float, Field(gt=0.0, le=50.0)]] = Field(
+        default_factory=dict, description="Armington elasticity by sector (overrides the data)."
+    )
+    composite_demand_elasticity: float = Field(
+        1.0, ge=0.0, le=10.0, description="Price elasticity of a sector's total spending."
+    )
+    pass_through: Share = Field(
+        0.95, description="Share of a tariff borne by buyers (rest absorbed by exporters)."
+    )
+    adjustment_speed: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.15, description="Share of buyers re-optimising their sourcing each month."
+    )
+    supply_elasticity: float = Field(
+        3.0, gt=0.0, description="Elasticity of producer supply below capacity."
+    )
+    capacity_elasticity: float = Field(
+        0.25, gt=0.0, description="Elasticity of supply once output exceeds capacity."
+    )
+    price_adjustment_speed: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.5, description="Share of the gap to the market-clearing price closed each month."
+    )
+    inventory: Inventory = Field(default_factory=Inventory)
+    dollar: Dollar = Field(default_factory=Dollar)
+    macro: Macro = Field(default_factory=Macro)
+    services: Services = Field(default_factory=Services)
+
+
+class Mechanisms(Strict):
+    """Each channel of the model, on or off."""
+
+    pass_through: bool = True
+    diversion: bool = True
+    switching_frictions: bool = True
+    capacity: bool = True
+    front_loading: bool = True
+    retaliation: bool = True
+    ai_capex: bool = True
+    dollar: bool = True
+    macro: bool = True
+    services: bool = True
+    growth: bool = True
+
+
+class Firms(Strict):
+    count: int = Field(20_000, ge=0, le=50_000_000, description="Number of firm agents.")
+    productivity_shape: float = Field(
+        4.0, gt=1.0, description="Pareto shape of firm productivity."
+    )
+
+
+class Outputs(Strict):
+    formats: list[Literal["parquet", "csv"]] = Field(default_factory=lambda: ["parquet", "csv"])
+    plots: bool = True
+
+
+class Scenario(Strict):
+    """A whole scenario: the world, its policies and shocks, and what to write out."""
+
+    extends: str | None = Field(None, description="A bundled scenario name or a relative path.")
+    name: str = Field(min_length=1)
+    description: str = ""
+    start: Month = "2024-01"
+    end: Month = "2027-12"
+    seed: int = Field(0, ge=0)
+    data: str = Field("base_2024", description="Calibration data set.")
+    regions: list[str] | None = Field(
+        None, description="Regions to model separately; the others are merged into ROW."
+    )
+    sectors: list[str] | None = Field(
+        None, description="Sectors to model separately; the others join other_goods/services."
+    )
+    firms: Firms = Field(default_factory=Firms)
+    tariffs: list[Tariff] = Field(default_factory=list)
+    retaliation: list[Retaliation] = Field(default_factory=list)
+    shocks: Shocks = Field(default_factory=Shocks)
+    parameters: Parameters = Field(default_factory=Parameters)
+    mechanisms: Mechanisms = Field(default_factory=Mechanisms)
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    @model_validator(mode="after")
+    def _horizon(self) -> Scenario:
+        months = month_index(self.end) - month_index(self.start) + 1
+        if months < 1:
+            raise ValueError(f"'end' ({self.end}) is before 'start' ({self.start})")
+        if months > 600:
+            raise ValueError(f"a horizon of {months} months is too long (at most 600)")
+        return self
+
+    @property
+    def n_months(self) -> int:
+        return month_index(self.end) - month_index(self.start) + 1

@@ -1,0 +1,214 @@
+"""The engine on a small synthetic world: calibration, identities, long-run consistency."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import fsolve
+from synthetic import REGIONS, SECTORS, synthetic_data
+
+from simulator.model import TradeModel
+from simulator.scenario.schema import Scenario
+
+US, CHN, VNM = REGIONS.index("USA"), REGIONS.index("CHN"), REGIONS.index("VNM")
+FRICTIONLESS = {
+    "switching_frictions": False,
+    "front_loading": False,
+    "macro": False,
+    "dollar": False,
+    "capacity": False,
+    "growth": False,
+    "pass_through": False,
+}
+
+
+def scenario(**fields) -> Scenario:
+    return Scenario.model_validate({"name": "test", "end": "2026-12", **fields})
+
+
+def run(sc: Scenario, data=None) -> TradeModel:
+    model = TradeModel(sc, data or synthetic_data())
+    model.run()
+    return model
+
+
+def china_tariff(rate: float = 25.0, **extra) -> dict:
+    return {
+        "imposer": "USA",
+        "partners": ["CHN"],
+        "rate": rate,
+        "effective": "2025-01-01",
+        **extra,
+    }
+
+
+def test_base_year_is_reproduced_exactly_without_growth():
+    model = run(scenario(mechanisms={"growth": False}, firms={"count": 3000}))
+    expected = model.data.flows / 12.0
+    assert np.allclose(model.flows, expected[None], rtol=1e-12)
+    assert np.allclose(model.prices, 1.0)
+
+
+def test_base_year_sums_to_the_annual_data_with_growth():
+    model = run(scenario())
+    year_2024 = model.flows[:12].sum(axis=0)
+    assert np.allclose(year_2024, model.data.flows, rtol=1e-3)
+
+
+def test_baseline_grows_smoothly_without_drift_or_oscillation():
+    model = run(scenario(firms={"count": 5000}))
+    total = model.flows.sum(axis=(1, 2, 3))
+    ratio = total[1:] / total[:-1]
+    assert np.all(ratio > 1.0)  # every region grows
+    assert np.ptp(np.diff(np.log(total))) < 2e-4  # a steady growth rate, no wobble
+    assert np.allclose(model.prices, 1.0)
+
+
+def test_results_do_not_depend_on_firm_count_beyond_sampling_noise():
+    tariffs = [china_tariff()]
+    paths = {}
+    for count in (0, 2000, 200_000):
+        model = run(scenario(tariffs=tariffs, firms={"count": count}))
+        paths[count] = model.flows[:, CHN, US].sum(axis=1)
+    continuum = paths[0]
+    assert np.max(np.abs(paths[200_000] / continuum - 1)) < 0.01
+    assert np.max(np.abs(paths[2000] / continuum - 1)) < 0.05
+
+
+@pytest.mark.parametrize("firms", [0, 3000])
+def test_identities_hold_every_month(firms):
+    sc = scenario(
+        firms={"count": firms},
+        tariffs=[
+            china_tariff(announced="2024-10-01"),
+            {"imposer": "USA", "sectors": ["steel"], "rate": 50, "effective": "2025-06-04"},
+        ],
+        retaliation=[
+            {
+                "imposer": "CHN",
+                "target": "USA",
+                "sectors": ["agriculture"],
+                "rate": 15,
+                "lag_months": 2,
+            }
+        ],
+        shocks={
+            "ai_capex": {
+                "path": {"2025-01": 5, "2026-06": 20},
+                "import_content": 0.6,
+            }
+        },
+    )
+    model = run(sc)
+    n_r = len(REGIONS)
+    off = ~np.eye(n_r, dtype=bool)[None, :, :, None]
+    exports = np.where(off, model.flows, 0).sum(axis=(2, 3))
+    imports = np.where(off, model.flows, 0).sum(axis=(1, 3))
+    assert np.allclose(exports.sum(axis=1), imports.sum(axis=1))
+    assert np.allclose((exports - imports).sum(axis=1), 0.0, atol=1e-9)
+    dutiable = model.flows - model.exempt_flows
+    expected = dutiable * model.rates + model.exempt_flows * model.exempt_rates
+    assert np.allclose(model.revenue, expected)
+    assert model.revenue[:, CHN, US].sum() > 0
+
+
+def closed_form_armington(data, tau_new: np.ndarray, eta: float = 1.0) -> np.ndarray:
+    """The analytic Armington partial-equilibrium answer with flat supply (monthly flows)."""
+    v0 = data.flows / 12.0
+    tau0 = data.base_tariff
+    landed0 = v0 * (1 + tau0)
+    spend0 = landed0.sum(axis=0)
+    a = landed0 / spend0
+    p = (1 + tau_new) / (1 + tau0)
+    sigma = data.elasticity[None, None, :]
+    num = a * p ** (1 - sigma)
+    shares = num / num.sum(axis=0)
+    index = num.sum(axis=0) ** (1 / (1 - data.elasticity[None, :]))
+    spend = spend0 * index ** (1 - eta)
+    return shares * spend / (1 + tau_new)
+
+
+@pytest.mark.parametrize("eta", [1.0, 0.5])
+def test_long_run_equals_closed_form_armington_with_flat_supply(eta):
+    data = synthetic_data()
+    sc = scenario(
+        tariffs=[
+            china_tariff(),
+            {"imposer": "EU", "sectors": ["autos"], "rate": 10, "effective": "2025-01-01"},
+        ],
+        mechanisms=FRICTIONLESS,
+        parameters={"supply_elasticity": 1e9, "composite_demand_elasticity": eta},
+    )
+    model = run(sc, data)
+    tau_new = model.rates[-1]
+    expected = closed_form_armington(data, tau_new, eta)
+    assert np.allclose(model.flows[-1], expected, rtol=5e-3)
+    # and the tariff moved something: imports from China fell
+    assert model.flows[-1, CHN, US].sum() < 0.9 * model.flows[0, CHN, US].sum()
+
+
+def gsim_solution(data, tau_new: np.ndarray, kappa: float) -> np.ndarray:
+    """Partial equilibrium with upward-sloping supply, solved independently (scipy fsolve).
+
+    Unknowns: producer prices p[o, s]. Demand is Armington CES at landed prices
+    p_o * (1 + tau) / (1 + tau0); supply is Q / Qbar = p ** kappa.
+    """
+    v0 = data.flows / 12.0
+    tau0 = data.base_tariff
+    landed0 = v0 * (1 + tau0)
+    spend0 = landed0.sum(axis=0)
+    a = landed0 / spend0
+    sigma = data.elasticity[None, None, :]
+    qbar = v0.sum(axis=1)
+    n_r, n_s = qbar.shape
+
+    def flows(p: np.ndarray) -> np.ndarray:
+        rel = p[:, None, :] * (1 + tau_new) / (1 + tau0)
+        num = a * rel ** (1 - sigma)
+        shares = num / num.sum(axis=0)
+        return shares * spend0 / (1 + tau_new)
+
+    def excess(x: np.ndarray) -> np.ndarray:
+        p = np.exp(x.reshape(n_r, n_s))
+        quantity = (flows(p) / p[:, None, :]).sum(axis=1)
+        return (np.log(quantity / qbar) - kappa * np.log(p)).ravel()
+
+    x = fsolve(excess, np.zeros(n_r * n_s), xtol=1e-12)
+    return flows(np.exp(x.reshape(n_r, n_s)))
+
+
+def test_long_run_equals_gsim_solution_with_upward_sloping_supply():
+    data = synthetic_data()
+    kappa = 2.0
+    sc = scenario(
+        end="2028-12",
+        tariffs=[china_tariff(rate=40)],
+        mechanisms=FRICTIONLESS,
+        parameters={"supply_elasticity": kappa, "price_adjustment_speed": 0.5},
+    )
+    model = run(sc, data)
+    expected = gsim_solution(data, model.rates[-1], kappa)
+    assert np.allclose(model.flows[-1], expected, rtol=5e-3)
+    flat = closed_form_armington(data, model.rates[-1])
+    assert not np.allclose(model.flows[-1], flat, rtol=5e-3)  # supply really mattered
+
+
+def test_same_seed_same_numbers_different_seed_different_firms():
+    sc = scenario(tariffs=[china_tariff()], firms={"count": 4000})
+    a, b = run(sc), run(sc)
+    assert np.array_equal(a.flows, b.flows)
+    c = TradeModel(sc, synthetic_data(), seed=99)
+    c.run()
+    assert not np.array_equal(a.flows, c.flows)
+
+
+def test_firms_can_be_inspected_as_mesa_agents():
+    model = run(scenario(firms={"count": 1000}, end="2024-03"))
+    producer = model.firm(0)
+    buyer = model.firm(len(model.firms) - 1)
+    assert producer.role == "producer" and buyer.role == "buyer"
+    assert producer.region in REGIONS and producer.sector in SECTORS
+    assert 0 < producer.describe()["market_share_in_group"] <= 1
+    assert buyer.describe()["main_origin"] in REGIONS
+    with pytest.raises(IndexError):
+        model.firm(len(model.firms))
