@@ -23,7 +23,7 @@ import numpy as np
 from simulator.agents import Country, Firm, FirmPopulation, Government
 from simulator.calibration.dataset import BaseData
 from simulator.markets import exchange, inventory
-from simulator.markets.armington import optimal_shares
+from simulator.markets.armington import nested_shares
 from simulator.policy.retaliation import RetaliationRule
 from simulator.policy.shocks import ShockPaths
 from simulator.policy.tariffs import TariffSchedule
@@ -54,9 +54,10 @@ class TradeModel(mesa.Model):
         landed0 = self.flows0 * (1.0 + self.tau0)
         self.spending0 = landed0.sum(axis=0)  # [destination, sector], landed prices
         self.weights = landed0 / self.spending0[None]
-        self.sigma = data.elasticity.copy()
+        self.sigma_import = data.elasticity.copy()
         for code, value in params.elasticities.items():
-            self.sigma[data.sector_index(code)] = value
+            self.sigma_import[data.sector_index(code)] = value
+        self.sigma_domestic = self.sigma_import * params.domestic_elasticity_ratio
         self.rho = params.pass_through if mech.pass_through else 1.0
 
         first = month_index(scenario.start) - BASE_MONTH
@@ -70,7 +71,13 @@ class TradeModel(mesa.Model):
 
         # --- policy and shocks
         self.schedule = TariffSchedule(
-            scenario.tariffs, data.regions, data.sectors, scenario.start, self.n_months
+            scenario.tariffs,
+            self.tau0,
+            data.regions,
+            data.sectors,
+            data.goods_mask,
+            scenario.start,
+            self.n_months,
         )
         self.retaliation_path = np.zeros_like(self.schedule.path)
         self.shocks = ShockPaths(scenario, data, self.n_months)
@@ -85,7 +92,13 @@ class TradeModel(mesa.Model):
                 [tr for tr in scenario.tariffs if tr.imposer == code],
                 [
                     RetaliationRule(
-                        rule, data.regions, data.sectors, data.flows, scenario.start, self.n_months
+                        rule,
+                        data.regions,
+                        data.sectors,
+                        data.goods_mask,
+                        data.flows,
+                        scenario.start,
+                        self.n_months,
                     )
                     for rule in scenario.retaliation
                     if rule.imposer == code
@@ -98,7 +111,7 @@ class TradeModel(mesa.Model):
             count=scenario.firms.count,
             output=self.flows0.sum(axis=1),
             spending=self.spending0,
-            sigma=self.sigma,
+            sigma=self.sigma_import,
             shape=scenario.firms.productivity_shape,
             utilisation=utilisation,
             initial_shares=self._by_group(self.weights),
@@ -171,11 +184,15 @@ class TradeModel(mesa.Model):
         tariff_factor = ((1.0 + tau) / (1.0 + self.tau0)) ** self.rho
         producer = self.price[:, None, :] * fx_ratio[:, :, None]
         rel_price = producer * tariff_factor
-        choice_price = rel_price if mech.diversion else self._no_diversion(rel_price)
-
-        optimal, price_index = optimal_shares(self.weights, choice_price, self.sigma)
+        # without diversion, import value shares across foreign origins stay fixed
+        sigma_import = self.sigma_import if mech.diversion else np.ones_like(self.sigma_import)
+        optimal, price_index = nested_shares(
+            self.weights, rel_price, self.sigma_domestic, sigma_import
+        )
         lam = params.adjustment_speed if mech.switching_frictions else 1.0
-        shares = self._from_group(self.firms.buyers.update(t, self._by_group(optimal), lam))
+        shares = self._from_group(
+            self.firms.buyers.update(t, self._by_group(optimal), self._by_group(rel_price), lam)
+        )
 
         eta = params.composite_demand_elasticity
         spend_local = (
@@ -218,15 +235,6 @@ class TradeModel(mesa.Model):
         self.spending[t] = spend_usd
         self._macro(t, customs, revenue, diag)
         self.t += 1
-
-    def _no_diversion(self, rel_price: np.ndarray) -> np.ndarray:
-        """Foreign origins all see their share-weighted CES import price: no re-sourcing."""
-        n_r = self.data.n_regions
-        foreign = ~np.eye(n_r, dtype=bool)[:, :, None]
-        w = np.where(foreign, self.weights, 0.0)
-        w = w / w.sum(axis=0, keepdims=True)
-        _, import_index = optimal_shares(w, np.where(foreign, rel_price, 1.0), self.sigma)
-        return np.where(foreign, import_index[None], rel_price)
 
     def _front_load(self, t: int, tau: np.ndarray, use: np.ndarray, diag: np.ndarray) -> np.ndarray:
         """Change in front-loaded stock this month (quantity), zero on domestic cells."""

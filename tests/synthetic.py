@@ -36,7 +36,7 @@ def synthetic_data(seed: int = 1, tariff: float = 0.03) -> BaseData:
         sector_kind=kinds,
         flows=flows,
         base_tariff=base_tariff,
-        elasticity=np.array([3.0, 4.0, 5.0, 6.0, 3.5, 2.0, 1.5]),
+        elasticity=np.array([3.0, 4.0, 5.0, 6.0, 3.5, 2.5, 1.5]),
         growth=np.array([0.04, 0.06, 0.03, 0.08, 0.05]),
         gdp=np.array([29000.0, 18700.0, 19400.0, 480.0, 40000.0]),
         parameters={"capacity_utilisation": 0.78},

@@ -112,20 +112,42 @@ def test_identities_hold_every_month(firms):
     assert model.revenue[:, CHN, US].sum() > 0
 
 
-def closed_form_armington(data, tau_new: np.ndarray, eta: float = 1.0) -> np.ndarray:
-    """The analytic Armington partial-equilibrium answer with flat supply (monthly flows)."""
+def armington_demand(data, rel_price: np.ndarray, tau_new: np.ndarray, eta: float = 1.0):
+    """Two-level Armington demand (GTAP nesting), written out independently of the model.
+
+    Domestic vs imports with sigma_d = sigma_m / 2; across import origins sigma_m. Returns
+    monthly customs-value flows.
+    """
     v0 = data.flows / 12.0
-    tau0 = data.base_tariff
-    landed0 = v0 * (1 + tau0)
+    landed0 = v0 * (1 + data.base_tariff)
     spend0 = landed0.sum(axis=0)
-    a = landed0 / spend0
-    p = (1 + tau_new) / (1 + tau0)
-    sigma = data.elasticity[None, None, :]
-    num = a * p ** (1 - sigma)
-    shares = num / num.sum(axis=0)
-    index = num.sum(axis=0) ** (1 / (1 - data.elasticity[None, :]))
-    spend = spend0 * index ** (1 - eta)
-    return shares * spend / (1 + tau_new)
+    n_r = len(data.regions)
+    flows = np.zeros_like(v0)
+    for d in range(n_r):
+        for s in range(len(data.sectors)):
+            sm = data.elasticity[s]
+            sd = sm / 2
+            a = landed0[:, d, s] / spend0[d, s]
+            foreign = [o for o in range(n_r) if o != d]
+            b = a[foreign] / a[foreign].sum()
+            p = rel_price[:, d, s]
+            pm = (b * p[foreign] ** (1 - sm)).sum() ** (1 / (1 - sm))
+            top = np.array([a[d] * p[d] ** (1 - sd), (1 - a[d]) * pm ** (1 - sd)])
+            index = top.sum() ** (1 / (1 - sd))
+            spend = spend0[d, s] * index ** (1 - eta)
+            shares = np.zeros(n_r)
+            shares[d] = top[0] / top.sum()
+            shares[foreign] = top[1] / top.sum() * b * p[foreign] ** (1 - sm) / (
+                b * p[foreign] ** (1 - sm)
+            ).sum()
+            flows[:, d, s] = shares * spend / (1 + tau_new[:, d, s])
+    return flows
+
+
+def closed_form_armington(data, tau_new: np.ndarray, eta: float = 1.0) -> np.ndarray:
+    """The analytic partial-equilibrium answer with flat supply and full pass-through."""
+    rel_price = (1 + tau_new) / (1 + data.base_tariff)
+    return armington_demand(data, rel_price, tau_new, eta)
 
 
 @pytest.mark.parametrize("eta", [1.0, 0.5])
@@ -150,31 +172,22 @@ def test_long_run_equals_closed_form_armington_with_flat_supply(eta):
 def gsim_solution(data, tau_new: np.ndarray, kappa: float) -> np.ndarray:
     """Partial equilibrium with upward-sloping supply, solved independently (scipy fsolve).
 
-    Unknowns: producer prices p[o, s]. Demand is Armington CES at landed prices
-    p_o * (1 + tau) / (1 + tau0); supply is Q / Qbar = p ** kappa.
+    Unknowns: producer prices p[o, s]. Demand is the two-level Armington system at landed
+    prices p_o * (1 + tau) / (1 + tau0); supply is Q / Qbar = p ** kappa.
     """
-    v0 = data.flows / 12.0
-    tau0 = data.base_tariff
-    landed0 = v0 * (1 + tau0)
-    spend0 = landed0.sum(axis=0)
-    a = landed0 / spend0
-    sigma = data.elasticity[None, None, :]
-    qbar = v0.sum(axis=1)
+    qbar = data.flows.sum(axis=1) / 12.0
     n_r, n_s = qbar.shape
-
-    def flows(p: np.ndarray) -> np.ndarray:
-        rel = p[:, None, :] * (1 + tau_new) / (1 + tau0)
-        num = a * rel ** (1 - sigma)
-        shares = num / num.sum(axis=0)
-        return shares * spend0 / (1 + tau_new)
+    tariff = (1 + tau_new) / (1 + data.base_tariff)
 
     def excess(x: np.ndarray) -> np.ndarray:
         p = np.exp(x.reshape(n_r, n_s))
-        quantity = (flows(p) / p[:, None, :]).sum(axis=1)
+        flows = armington_demand(data, p[:, None, :] * tariff, tau_new)
+        quantity = (flows / p[:, None, :]).sum(axis=1)
         return (np.log(quantity / qbar) - kappa * np.log(p)).ravel()
 
     x = fsolve(excess, np.zeros(n_r * n_s), xtol=1e-12)
-    return flows(np.exp(x.reshape(n_r, n_s)))
+    p = np.exp(x.reshape(n_r, n_s))
+    return armington_demand(data, p[:, None, :] * tariff, tau_new)
 
 
 def test_long_run_equals_gsim_solution_with_upward_sloping_supply():

@@ -193,7 +193,9 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
     if np.any(flows[np.arange(n_r), np.arange(n_r), :] <= 0):
         raise DataError(f"{folder / 'domestic.csv'}: every region and sector needs domestic sales")
 
-    base_tariff = _expand_tariffs(tariffs, regions, sectors, folder / "base_tariffs.csv")
+    kinds = tuple(sectors_df["kind"])
+    goods = [k == "goods" for k in kinds]
+    base_tariff = _expand_tariffs(tariffs, regions, sectors, goods, folder / "base_tariffs.csv")
     gdp = regions_df["gdp_usd_bn"].to_numpy(dtype=float)
     growth_map = dict(zip(growth_df["region"], growth_df["nominal_growth_pct"], strict=True))
     missing = [r for r in regions if r not in growth_map]
@@ -204,7 +206,7 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
         name=name or folder.name,
         regions=regions,
         sectors=sectors,
-        sector_kind=tuple(sectors_df["kind"]),
+        sector_kind=kinds,
         flows=flows,
         base_tariff=base_tariff,
         elasticity=sectors_df["armington_elasticity"].to_numpy(dtype=float),
@@ -218,12 +220,17 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
 
 
 def _expand_tariffs(
-    table: pd.DataFrame, regions: tuple[str, ...], sectors: tuple[str, ...], path: Path
+    table: pd.DataFrame,
+    regions: tuple[str, ...],
+    sectors: tuple[str, ...],
+    goods: list[bool],
+    path: Path,
 ) -> np.ndarray:
     """Dense ``[origin, destination, sector]`` rates; the most specific row wins.
 
     Specificity: an exact partner beats a partner wildcard, then an exact sector beats a
-    sector wildcard. Rates are in percent in the file and fractions in the array.
+    sector wildcard. A sector wildcard covers goods only: services pay no tariffs unless a
+    row names them. Rates are in percent in the file and fractions in the array.
     """
     n_r, n_s = len(regions), len(sectors)
     rate = np.zeros((n_r, n_r, n_s))
@@ -233,7 +240,14 @@ def _expand_tariffs(
             raise DataError(f"{path}: unknown imposer {row.imposer!r}")
         d = regions.index(row.imposer)
         partners = range(n_r) if row.partner == "*" else [regions.index(row.partner)]
-        secs = range(n_s) if row.sector == "*" else [sectors.index(row.sector)]
+        if row.sector == "*":
+            secs = [i for i in range(n_s) if goods[i]]
+        elif row.sector in sectors:
+            secs = [sectors.index(row.sector)]
+        else:
+            raise DataError(f"{path}: unknown sector {row.sector!r}")
+        if row.partner != "*" and row.partner not in regions:
+            raise DataError(f"{path}: unknown partner {row.partner!r}")
         level = 2 * (row.partner != "*") + (row.sector != "*")
         for o in partners:
             if o == d:

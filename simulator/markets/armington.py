@@ -1,14 +1,19 @@
-"""Armington CES demand: how buyers split a sector's spending across origins by landed price.
+"""Armington demand: how buyers split a sector's spending across origins by landed price.
 
-For buyers in destination ``d`` and sector ``s`` the cost-minimising spending share of origin
-``o`` is
+Two-level CES, as in GTAP. Buyers in destination ``d`` first split spending on sector ``s``
+between domestic goods and an import composite with elasticity ``sigma_d``; the import
+composite is split across foreign origins with elasticity ``sigma_m``:
 
-    s*[o,d,s] = a[o,d,s] * P[o,d,s]**(1 - sigma[s]) / sum_k a[k,d,s] * P[k,d,s]**(1 - sigma[s])
+    w[o]  = b[o] * P[o]**(1 - sigma_m) / sum_k b[k] * P[k]**(1 - sigma_m)     (o foreign)
+    P_M   = (sum_k b[k] * P[k]**(1 - sigma_m)) ** (1 / (1 - sigma_m))
+    s_D   = a_D * P_D**(1 - sigma_d) / (a_D * P_D**(1 - sigma_d) + a_M * P_M**(1 - sigma_d))
 
-where ``P`` is the landed price relative to the base year and ``a`` the base-year shares
-(the standard calibration: at base prices the model reproduces observed shares). The CES price
-index is ``(sum_o a * P**(1 - sigma))**(1 / (1 - sigma))`` (``exp(sum_o a * log P)`` at
-``sigma = 1``). Arrays are indexed ``[origin, destination, sector]``.
+and the share of foreign origin ``o`` in all spending is ``(1 - s_D) * w[o]``. ``P`` are
+landed prices relative to the base year; ``a_D``, ``a_M`` and ``b`` are base-year shares (the
+standard calibration: at base prices the model reproduces the observed shares). The overall
+CES price index ``(a_D P_D**(1-sigma_d) + a_M P_M**(1-sigma_d))**(1/(1-sigma_d))`` sets
+spending. At ``sigma = 1`` a nest is Cobb-Douglas (fixed value shares, geometric index).
+Arrays are indexed ``[origin, destination, sector]``.
 """
 
 from __future__ import annotations
@@ -16,23 +21,44 @@ from __future__ import annotations
 import numpy as np
 
 
-def optimal_shares(
+def ces_shares(
     weights: np.ndarray, rel_price: np.ndarray, sigma: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cost-minimising spending shares and the CES price index per destination and sector."""
+    """One CES nest over axis 0: cost-minimising value shares and the price index."""
     log_p = np.log(rel_price)
-    exponent = (1.0 - sigma)[None, None, :]
-    # shares via a stable softmax of log(a) + (1 - sigma) log P
     with np.errstate(divide="ignore"):
         z = np.where(weights > 0, np.log(np.where(weights > 0, weights, 1.0)), -np.inf)
-    z = z + exponent * log_p
+    z = z + (1.0 - sigma) * log_p
     z_max = np.max(z, axis=0, keepdims=True)
     e = np.exp(z - z_max)
     total = e.sum(axis=0, keepdims=True)
     shares = e / total
     unit = np.isclose(sigma, 1.0)
-    safe = np.where(unit, 1.0, 1.0 - sigma)
-    log_index = (np.log(total[0]) + z_max[0]) / safe[None, :]
-    log_index_unit = (weights * log_p).sum(axis=0)
-    price_index = np.exp(np.where(unit[None, :], log_index_unit, log_index))
-    return shares, price_index
+    log_index = (np.log(total[0]) + z_max[0]) / np.where(unit, 1.0, 1.0 - sigma)
+    log_index_unit = (weights * np.where(weights > 0, log_p, 0.0)).sum(axis=0)
+    return shares, np.exp(np.where(unit, log_index_unit, log_index))
+
+
+def nested_shares(
+    weights: np.ndarray,
+    rel_price: np.ndarray,
+    sigma_domestic: np.ndarray,
+    sigma_import: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of every origin (domestic on the diagonal) and the sector price index.
+
+    ``weights`` are base-year value shares summing to 1 over origins; the sigmas are
+    per sector.
+    """
+    n_r = weights.shape[0]
+    diag = np.arange(n_r)
+    domestic = np.eye(n_r, dtype=bool)[:, :, None]
+    a_dom = weights[diag, diag]  # [destination, sector]
+    foreign_w = np.where(domestic, 0.0, weights) / (1.0 - a_dom)[None]
+    within, import_index = ces_shares(foreign_w, np.where(domestic, 1.0, rel_price), sigma_import)
+    top_w = np.stack([a_dom, 1.0 - a_dom])
+    top_p = np.stack([rel_price[diag, diag], import_index])
+    top, index = ces_shares(top_w, top_p, sigma_domestic)
+    shares = np.where(domestic, 0.0, within * top[1][None])
+    shares[diag, diag] = top[0]
+    return shares, index

@@ -32,6 +32,7 @@ class RetaliationRule:
         spec: Retaliation,
         regions: tuple[str, ...],
         sectors: tuple[str, ...],
+        goods: np.ndarray,
         base_flows: np.ndarray,
         start_month: str,
         n_months: int,
@@ -39,7 +40,8 @@ class RetaliationRule:
         self.spec = spec
         self.imposer = regions.index(spec.imposer)
         self.target = regions.index(spec.target)
-        trig = sectors if spec.trigger.sectors == "all" else spec.trigger.sectors
+        goods_sectors = [s for s, g in zip(sectors, goods, strict=True) if g]
+        trig = goods_sectors if spec.trigger.sectors == "all" else spec.trigger.sectors
         self.trigger_sectors = np.array([sectors.index(s) for s in trig])
         self.hit_sectors = np.array([sectors.index(s) for s in spec.sectors])
         i, j = self.imposer, self.target

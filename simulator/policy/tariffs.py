@@ -68,20 +68,25 @@ class TariffSchedule:
     def __init__(
         self,
         tariffs: list[Tariff],
+        base_rates: np.ndarray,
         regions: tuple[str, ...],
         sectors: tuple[str, ...],
+        goods: np.ndarray,
         start_month: str,
         n_months: int,
     ) -> None:
+        """``sectors: all`` in a tariff means every goods sector (services pay no tariffs)."""
         first = month_index(start_month)
         n_r, n_s = len(regions), len(sectors)
+        self.base_rates = base_rates
         self.n_months = n_months
         self.shape = (n_r, n_r, n_s)
         self.entries: list[ScheduledTariff] = []
+        goods_sectors = [s for s, g in zip(sectors, goods, strict=True) if g]
         for tariff in tariffs:
             imposer = regions.index(tariff.imposer)
             partners = regions if tariff.partners == "all" else tariff.partners
-            secs = sectors if tariff.sectors == "all" else tariff.sectors
+            secs = goods_sectors if tariff.sectors == "all" else tariff.sectors
             p_idx = [regions.index(p) for p in partners if p not in tariff.exempt_partners]
             s_idx = [sectors.index(s) for s in secs if s not in tariff.exempt_sectors]
             announced = tariff.announced or tariff.effective
@@ -102,14 +107,19 @@ class TariffSchedule:
         self._cutoffs = np.array(cutoffs, dtype=int)
 
     def _path(self, entries: list[ScheduledTariff]) -> np.ndarray:
-        """Extra rates for every month, ``[month, origin, destination, sector]``."""
+        """Rates above the base year for every month, ``[month, origin, destination, sector]``.
+
+        An 'add' entry adds its rate; a 'set' entry makes the whole rate equal its rate, so its
+        extra is the rate less the base-year rate (negative if a deal cuts below the base).
+        """
         path = np.zeros((self.n_months, *self.shape))
         for e in entries:
             f = e.active[:, None, None, None]
             if e.mode == "add":
                 path += np.where(e.mask, e.rate * f, 0.0)
             else:
-                path = np.where(e.mask, path * (1.0 - f) + e.rate * f, path)
+                extra = e.rate - self.base_rates
+                path = np.where(e.mask, path * (1.0 - f) + extra * f, path)
         return path
 
     def extra(self, t: int) -> np.ndarray:

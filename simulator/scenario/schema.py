@@ -103,8 +103,9 @@ class Tariff(Strict):
     rate: RatePct = Field(description="Ad valorem rate in percent, e.g. 25.")
     mode: Literal["add", "set"] = Field(
         "add",
-        description="'add' stacks on the base rate and earlier tariffs; 'set' fixes the "
-        "additional rate on the covered cells, replacing earlier entries while in force.",
+        description="'add' stacks on the base-year rate and earlier entries; 'set' makes "
+        "this the whole rate on the covered cells (base-year rate included), replacing earlier "
+        "entries while in force, as for an 'all-in' deal rate.",
     )
     announced: Date | None = Field(
         None, description="Date importers learn of it (front-loading); defaults to effective."
@@ -164,8 +165,9 @@ class AICapex(Strict):
     """The AI data-centre investment boom: a monthly capex path and its import content."""
 
     region: str = "USA"
-    path: dict[Month, Annotated[float, Field(ge=0.0)]] = Field(
-        description="Extra AI-hardware capex, $bn a month, at given months; linear in between.",
+    path: dict[Month, float] = Field(
+        description="AI capex above its 2024 average, $bn a month, at given months (negative "
+        "before the boom took off); linear in between, zero before the first month.",
         min_length=1,
     )
     sector: str = "computers_semis"
@@ -221,7 +223,7 @@ class Shocks(Strict):
 
 class Inventory(Strict):
     capacity_months: float = Field(
-        1.5, ge=0.0, le=12.0, description="Most extra stock importers hold, in months of imports."
+        0.5, ge=0.0, le=12.0, description="Most extra stock importers hold, in months of imports."
     )
     carrying_cost_pct: float = Field(
         1.5, ge=0.0, le=20.0, description="Cost of holding stock, percent of value per month."
@@ -231,7 +233,7 @@ class Inventory(Strict):
         3.0, gt=0.0, le=24.0, description="Months over which extra stock is run down."
     )
     max_build: float = Field(
-        0.5, gt=0.0, le=5.0, description="Most extra stock bought in a month, share of imports."
+        0.25, gt=0.0, le=5.0, description="Most extra stock bought in a month, share of imports."
     )
 
 
@@ -263,7 +265,15 @@ class Services(Strict):
 
 class Parameters(Strict):
     elasticities: dict[str, Annotated[float, Field(gt=0.0, le=50.0)]] = Field(
-        default_factory=dict, description="Armington elasticity by sector (overrides the data)."
+        default_factory=dict,
+        description="Armington elasticity across import origins by sector (overrides the data).",
+    )
+    domestic_elasticity_ratio: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="Elasticity between domestic goods and imports, as a share of the one "
+        "across import origins (GTAP's 'rule of two': 0.5).",
     )
     composite_demand_elasticity: float = Field(
         1.0, ge=0.0, le=10.0, description="Price elasticity of a sector's total spending."

@@ -1,0 +1,245 @@
+"""Scenario errors that name the file, line, key path, the allowed values and a likely fix."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from simulator.scenario.schema import MAX_RATE_PCT, RatePct
+
+KeyPath = tuple[Any, ...]
+
+_RATE_CHECK = RatePct.__metadata__[0]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value was written: a file (or ``--set ...``), 1-based line and column."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a scenario, with where it is and what would be accepted."""
+
+    file: str | None
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+    expected: str | None = None
+    hint: str | None = None
+
+    @classmethod
+    def at(
+        cls,
+        loc: Location,
+        path: KeyPath,
+        message: str,
+        expected: str | None = None,
+        hint: str | None = None,
+    ) -> Issue:
+        """An issue at a location and a key path such as ``("tariffs", 2, "rate")``."""
+        return cls(loc.file, loc.line, loc.column, format_path(path), message, expected, hint)
+
+    def __str__(self) -> str:
+        where = ":".join(str(x) for x in (self.file, self.line, self.column) if x is not None)
+        text = ": ".join(x for x in (where, self.path, self.message) if x)
+        if self.expected:
+            text += f" (expected: {self.expected})"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be loaded; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(issue) for issue in self.issues))
+
+    @classmethod
+    def simple(cls, message: str, file: str | None = None) -> ScenarioError:
+        """An error with a single message and no position."""
+        return cls([Issue(file, None, None, "", message)])
+
+
+def format_path(path: KeyPath) -> str:
+    """``("tariffs", 2, "rate")`` → ``tariffs[2].rate``."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return text.lstrip(".")
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str | None:
+    """A hint naming the closest choice (ignoring case), or None."""
+    by_lower = {c.lower(): c for c in choices}
+    match = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f"did you mean {by_lower[match[0]]!r}?" if match else None
+
+
+def show(value: Any) -> str:
+    """A value as a user wrote it in YAML, shortened."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return "a block of keys"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def issues_from_validation(
+    error: ValidationError,
+    model: type[BaseModel],
+    data: Any,
+    locate: Callable[[KeyPath], Location],
+) -> list[Issue]:
+    """Translate a pydantic error about ``data`` into issues at the recorded positions."""
+    grouped: dict[KeyPath, list[dict[str, Any]]] = {}
+    for err in error.errors(include_url=False):
+        grouped.setdefault(_data_path(err, data), []).append(err)
+    issues = []
+    for path, errs in grouped.items():
+        if len(errs) == 1:
+            message, expected, hint = _describe(errs[0], model, path)
+        else:  # one error per member of a union such as "'all' or a list of codes"
+            message = f"invalid value {show(errs[0]['input'])}"
+            expected = " or ".join(e["msg"].removeprefix("Input should be ") for e in errs)
+            hint = _null_hint(path) if errs[0]["input"] is None else None
+        issues.append(Issue.at(locate(path), path, message, expected, hint))
+    return issues
+
+
+def _data_path(err: dict[str, Any], data: Any) -> KeyPath:
+    """The error's path in the user's data: drop pydantic's union and dict-key tags."""
+    path: list[Any] = []
+    node = data
+    for step in err["loc"]:
+        if (isinstance(node, dict) and step in node) or (isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)):
+            node = node[step]
+        elif isinstance(step, str) and ("[" in step or "]" in step):
+            continue  # a tag such as "literal['all']", "list[str]" or "[key]"
+        else:
+            node = None
+        path.append(step)
+    # A check across fields names the key it is about first ("'end' must be after ...").
+    quoted = re.match(r"'(\w+)'", _message(err))
+    if err["type"] == "value_error" and isinstance(node, dict) and quoted and quoted[1] in node:
+        path.append(quoted[1])
+    return tuple(path)
+
+
+def _message(err: dict[str, Any]) -> str:
+    cause = err.get("ctx", {}).get("error")
+    return str(cause) if cause is not None else err["msg"]
+
+
+def _describe(
+    err: dict[str, Any], model: type[BaseModel], path: KeyPath
+) -> tuple[str, str | None, str | None]:
+    """Message, expected values and hint for one pydantic error."""
+    kind, value = err["type"], err["input"]
+    parent = _model_at(model, path[:-1])
+    if kind == "extra_forbidden":
+        allowed = list(parent.model_fields) if parent else []
+        hint = _elsewhere_hint(model, path[-1]) or did_you_mean(path[-1], allowed)
+        return f"unknown key {path[-1]!r}", "one of " + ", ".join(allowed), hint
+    if kind == "missing":
+        field = parent.model_fields.get(path[-1]) if parent else None
+        return "this key is required but missing", field.description if field else None, None
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", err["ctx"]["expected"])
+        return (
+            f"{show(value)} is not allowed",
+            "one of " + ", ".join(allowed),
+            did_you_mean(value, allowed),
+        )
+    if kind == "value_error":
+        field = parent.model_fields.get(path[-1]) if parent and path else None
+        expected = None
+        if field and (
+            _RATE_CHECK in field.metadata
+            or any(_RATE_CHECK in getattr(a, "__metadata__", ()) for a in get_args(field.annotation))
+        ):
+            expected = f"a number in percent between 0 and {MAX_RATE_PCT:g}"
+        message = _message(err)
+        return message, None if message.startswith("expected") else expected, None
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+        expected = "a block of keys (key: value lines, indented under this key)"
+    elif kind == "too_short" and not value:
+        expected = f"at least {err['ctx']['min_length']} entry"
+        return "cannot be empty", expected, "give at least one entry, or leave the key out"
+    else:
+        expected = err["msg"].removeprefix("Input should be ")
+    hint = _null_hint(path) if value is None else None
+    return f"invalid value {show(value)}", expected, hint
+
+
+def _null_hint(path: KeyPath) -> str:
+    key = path[-1] if path else "the key"
+    return f"{key!r} is present but empty; give it a value, or remove it to use the default"
+
+
+def _unwrap(tp: Any) -> Any:
+    """``X | None`` → ``X``; ``Annotated[X, ...]`` → ``X``."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in get_args(tp) if a is not type(None)]
+            if len(members) != 1:
+                return tp
+            tp = members[0]
+        else:
+            return tp
+
+
+def _model_at(model: type[BaseModel], path: KeyPath) -> type[BaseModel] | None:
+    """The schema block at a key path (list indices and dict keys step into items)."""
+    tp: Any = model
+    for step in path:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if step not in tp.model_fields:
+                return None
+            tp = tp.model_fields[step].annotation
+        elif get_origin(tp) in (list, dict):
+            tp = get_args(tp)[-1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def schema_blocks(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, type[BaseModel]]]:
+    """(key path such as ``retaliation[].trigger``, block) for a model and every nested block."""
+    yield prefix, model
+    for name, field in model.model_fields.items():
+        tp, key = _unwrap(field.annotation), f"{prefix}.{name}".lstrip(".")
+        if get_origin(tp) is list:
+            tp, key = _unwrap(get_args(tp)[0]), key + "[]"
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            yield from schema_blocks(tp, key)
+
+
+def _elsewhere_hint(model: type[BaseModel], key: Any) -> str | None:
+    """A hint for a key that is valid, but in another block."""
+    blocks = [path or "the top level" for path, b in schema_blocks(model) if key in b.model_fields]
+    return f"{key!r} belongs under {' or '.join(blocks)}" if blocks else None

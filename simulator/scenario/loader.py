@@ -1,0 +1,458 @@
+"""Load a scenario: read YAML, resolve ``extends``, apply ``--set`` overrides, validate, check.
+
+Every value keeps the file, line and column it was written at, through merges and overrides,
+so that an error in an inherited entry points at the parent file's line.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from simulator.calibration import dataset
+from simulator.scenario.errors import (
+    Issue,
+    KeyPath,
+    Location,
+    ScenarioError,
+    did_you_mean,
+    format_path,
+    issues_from_validation,
+)
+from simulator.scenario.schema import CodeList, Scenario, month_index
+from simulator.scenario.yaml_io import load_yaml
+
+ID_LISTS = {("tariffs",), ("retaliation",)}
+"""Lists merged entry by entry on ``id`` under ``extends``; every other list is replaced."""
+
+Source = str | os.PathLike | Mapping[str, Any]
+Locate = Callable[[KeyPath], Location]
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A valid scenario with its origin.
+
+    ``raw`` is the merged mapping after ``extends`` and overrides (loading it again gives the
+    same scenario), ``sha256`` the hash of its canonical JSON and ``chain`` the files read,
+    the loaded file first, then its parent, grandparent, ...
+    """
+
+    scenario: Scenario
+    path: Path | None
+    raw: dict[str, Any]
+    sha256: str
+    chain: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Node:
+    """A value from a scenario source and where it was written."""
+
+    value: Any  # dict[Any, _Node] | list[_Node] | a scalar
+    loc: Location
+
+
+def load_scenario(source: Source, overrides: Sequence[str] = ()) -> LoadedScenario:
+    """Read, merge, override, validate and check a scenario.
+
+    ``source`` is a YAML file path or a mapping; ``overrides`` are ``key.path=value`` strings
+    (``tariffs.autos_232.rate=35`` addresses a list entry by its id). Anything wrong raises a
+    :class:`ScenarioError` listing every problem with its file, line and key path.
+    """
+    chain: list[Path] = []
+    if isinstance(source, Mapping):
+        path = None
+        tree = _resolve(_to_node(source, {}, None), None, chain)
+    else:
+        path = Path(source).resolve()
+        own = _read(path, None)
+        if "name" not in own.value:
+            own.value["name"] = _Node(path.stem, own.loc)
+        chain.append(path)
+        tree = _resolve(own, path, chain)
+    for text in overrides:
+        _override(tree, text)
+
+    positions: dict[KeyPath, Location] = {}
+    raw = _unzip(tree, (), positions)
+
+    def locate(key_path: KeyPath) -> Location:
+        while key_path not in positions:
+            key_path = key_path[:-1]
+        return positions[key_path]
+
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(issues_from_validation(exc, Scenario, raw, locate)) from None
+    issues = [
+        *_code_issues(scenario, locate),
+        *_date_issues(scenario, locate),
+        *_self_target_issues(scenario, locate),
+    ]
+    if issues:
+        raise ScenarioError(issues)
+    return LoadedScenario(scenario, path, raw, _sha256(raw), [_display(p) for p in chain])
+
+
+def bundled_dir() -> Path:
+    """The folder of bundled scenarios (the repository's ``scenarios/`` in a checkout)."""
+    try:
+        return Path(str(resources.files("simulator.bundled_scenarios")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """Bundled scenario names (``autos_25``) and their files."""
+    return {p.stem: p for p in sorted(bundled_dir().glob("*.yaml"))}
+
+
+# -- reading and extends -------------------------------------------------------------------
+
+
+def _display(path: Path) -> str:
+    """A path as shown in messages: relative to the working folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, extends: _Node | None) -> _Node:
+    """Parse a scenario file (named by ``extends``, if given) into nodes."""
+    name = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        if extends is None:
+            raise ScenarioError([Issue(name, None, None, "", f"cannot read the file: {reason}")])
+        raise _error(extends.loc, ("extends",), f"cannot read {name}: {reason}") from None
+    data, positions = load_yaml(text, name)
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        message = f"a scenario file must be a block of keys (name:, tariffs:, ...), not {found}"
+        raise ScenarioError([Issue(name, 1, 1, "", message)])
+    return _to_node(data, positions, name)
+
+
+def _to_node(data: Any, positions: Mapping[KeyPath, tuple[int, int]], file: str | None) -> _Node:
+    """Wrap parsed data in nodes that remember their positions."""
+
+    def wrap(value: Any, path: KeyPath) -> _Node:
+        loc = Location(file, *positions.get(path, (None, None)))
+        if isinstance(value, Mapping):
+            return _Node({k: wrap(v, (*path, k)) for k, v in value.items()}, loc)
+        if isinstance(value, list | tuple):
+            return _Node([wrap(v, (*path, i)) for i, v in enumerate(value)], loc)
+        return _Node(value, loc)
+
+    return wrap(data, ())
+
+
+def _unzip(node: _Node, path: KeyPath, positions: dict[KeyPath, Location]) -> Any:
+    """Plain data from nodes, filling ``positions`` with the location of every key path."""
+    positions[path] = node.loc
+    if isinstance(node.value, dict):
+        return {k: _unzip(v, (*path, k), positions) for k, v in node.value.items()}
+    if isinstance(node.value, list):
+        return [_unzip(v, (*path, i), positions) for i, v in enumerate(node.value)]
+    return node.value
+
+
+def _error(loc: Location, path: KeyPath, message: str, **extra: str | None) -> ScenarioError:
+    return ScenarioError([Issue.at(loc, path, message, **extra)])
+
+
+def _resolve(node: _Node, path: Path | None, chain: list[Path]) -> _Node:
+    """The scenario ``node`` merged on top of the scenario it extends, if any."""
+    extends = node.value.pop("extends", None)
+    if extends is None or extends.value is None:
+        return _merge(_Node({}, node.loc), node, ())
+    parent = _parent_path(extends, path)
+    if parent in chain:
+        cycle = " -> ".join(_display(p) for p in [*chain[chain.index(parent) :], parent])
+        raise _error(extends.loc, ("extends",), f"files extend each other in a cycle: {cycle}")
+    chain.append(parent)
+    return _merge(_resolve(_read(parent, extends), parent, chain), node, ())
+
+
+def _parent_path(extends: _Node, child: Path | None) -> Path:
+    """The file named by ``extends``: a bundled scenario name, or a path relative to the child."""
+    ref = extends.value
+    if not isinstance(ref, str) or not ref.strip():
+        raise _error(
+            extends.loc,
+            ("extends",),
+            f"invalid value {ref!r}",
+            expected="a bundled scenario name such as us_2025, or a path such as ../base.yaml",
+        )
+    if "/" in ref or "\\" in ref or ref.endswith((".yaml", ".yml")):
+        return ((child.parent if child else Path.cwd()) / ref).resolve()
+    bundled = bundled_scenarios()
+    if ref not in bundled:
+        raise _error(
+            extends.loc,
+            ("extends",),
+            f"no bundled scenario named {ref!r}",
+            expected="one of " + (", ".join(bundled) or "(none installed)"),
+            hint=did_you_mean(ref, bundled),
+        )
+    return bundled[ref].resolve()
+
+
+def _merge(base: _Node, over: _Node, path: KeyPath) -> _Node:
+    """``over`` on top of ``base``: mappings merge deeply, id lists by id, the rest replace."""
+    if isinstance(base.value, dict) and isinstance(over.value, dict):
+        merged = dict(base.value)
+        for key, node in over.value.items():
+            sub = (*path, key)
+            if key in merged:
+                merged[key] = _merge(merged[key], node, sub)
+            else:  # an id list still gets its ids checked and removals applied
+                merged[key] = _merge(_Node([], node.loc), node, sub) if sub in ID_LISTS else node
+        return _Node(merged, over.loc)
+    if path in ID_LISTS and isinstance(base.value, list) and isinstance(over.value, list):
+        return _Node(_merge_by_id(base.value, over.value, path), over.loc)
+    return over
+
+
+def _entry_id(node: _Node) -> str | None:
+    if isinstance(node.value, dict) and "id" in node.value:
+        value = node.value["id"].value
+        return str(value) if isinstance(value, str | int) else None
+    return None
+
+
+def _merge_by_id(base: list[_Node], over: list[_Node], path: KeyPath) -> list[_Node]:
+    """Entries of ``over`` replace (deep-merge) or remove the inherited ones with their id."""
+    items: list[_Node | None] = list(base)
+    index = {_entry_id(n): i for i, n in enumerate(base) if _entry_id(n) is not None}
+    seen: dict[str, _Node] = {}
+    for position, node in enumerate(over):
+        entry_id = _entry_id(node)
+        where = (*path, position)
+        removing = isinstance(node.value, dict) and "remove" in node.value
+        if removing and node.value["remove"].value is not True:
+            raise _error(node.value["remove"].loc, (*where, "remove"), "only 'remove: true' is valid")
+        if entry_id is None:
+            if removing:
+                raise _error(node.loc, where, "'remove: true' needs the id of the entry to remove")
+            items.append(node)
+            continue
+        if entry_id in seen:
+            line = seen[entry_id].value["id"].loc.line
+            message = f"duplicate id {entry_id!r}" + (f": also used at line {line}" if line else "")
+            raise _error(node.value["id"].loc, (*where, "id"), message)
+        seen[entry_id] = node
+        if removing:
+            if entry_id not in index:
+                inherited = list(index)
+                raise _error(
+                    node.value["id"].loc,
+                    (*where, "id"),
+                    f"cannot remove {entry_id!r}: no inherited {path[-1]} entry has that id",
+                    expected="one of " + (", ".join(inherited) or "(none inherited)"),
+                    hint=did_you_mean(entry_id, inherited),
+                )
+            items[index[entry_id]] = None
+        elif entry_id in index:
+            items[index[entry_id]] = _merge(items[index[entry_id]], node, where)
+        else:
+            items.append(node)
+    return [n for n in items if n is not None]
+
+
+# -- overrides -----------------------------------------------------------------------------
+
+
+def _override(tree: _Node, text: str) -> None:
+    """Apply one ``key.path=value`` override (the value is read as YAML)."""
+    loc = Location(f"--set {text}")
+    key, sep, value_text = text.partition("=")
+    steps = key.strip().split(".")
+    if not sep or not all(steps):
+        raise _error(loc, (), "expected key.path=value", expected="e.g. parameters.pass_through=0.8")
+    if steps[0] == "extends":
+        raise _error(loc, ("extends",), "'extends' cannot be overridden; set it in the file")
+    value = _to_node(load_yaml(value_text, loc.file)[0], {}, loc.file)
+    node, path = tree, ()
+    for depth, step in enumerate(steps):
+        last = depth == len(steps) - 1
+        if isinstance(node.value, dict):
+            key = next((k for k in node.value if str(k) == step), step)
+            if last:
+                node.value[key] = value
+            elif key not in node.value:
+                node.value[key] = _Node({}, loc)
+        elif isinstance(node.value, list):
+            ids = [_entry_id(entry) for entry in node.value]
+            if step not in ids:
+                known = [i for i in ids if i is not None]
+                whole = f"{format_path(path)}=[...] to set the whole list"
+                raise _error(
+                    loc,
+                    (*path, step),
+                    f"no entry with id {step!r} in {format_path(path)}",
+                    expected="an id: " + ", ".join(known) if known else whole,
+                    hint=did_you_mean(step, known),
+                )
+            key = ids.index(step)
+            if last:
+                node.value[key] = value
+        else:
+            message = f"{format_path(path)} holds a single value, so it has no key {step!r}"
+            raise _error(loc, (*path, step), message)
+        path = (*path, key)
+        if not last:
+            node = node.value[key]
+
+
+# -- checks that need the data set or several fields ------------------------------------
+
+
+def _each(path: KeyPath, codes: CodeList | None, kind: str) -> Iterator[tuple[KeyPath, str, str]]:
+    if codes is not None and codes != "all":
+        for i, code in enumerate(codes):
+            yield (*path, i), code, kind
+
+
+def _codes_used(s: Scenario) -> Iterator[tuple[KeyPath, str, str]]:
+    """(key path, code, "region" or "sector") for every code the scenario names."""
+    yield from _each(("regions",), s.regions, "region")
+    yield from _each(("sectors",), s.sectors, "sector")
+    for i, t in enumerate(s.tariffs):
+        p = ("tariffs", i)
+        yield (*p, "imposer"), t.imposer, "region"
+        yield from _each((*p, "partners"), t.partners, "region")
+        yield from _each((*p, "sectors"), t.sectors, "sector")
+        yield from _each((*p, "exempt_partners"), t.exempt_partners, "region")
+        yield from _each((*p, "exempt_sectors"), t.exempt_sectors, "sector")
+    for i, r in enumerate(s.retaliation):
+        p = ("retaliation", i)
+        yield (*p, "imposer"), r.imposer, "region"
+        yield (*p, "target"), r.target, "region"
+        yield from _each((*p, "sectors"), r.sectors, "sector")
+        yield from _each((*p, "trigger", "sectors"), r.trigger.sectors, "sector")
+    if (ai := s.shocks.ai_capex) is not None:
+        p = ("shocks", "ai_capex")
+        yield (*p, "region"), ai.region, "region"
+        yield (*p, "sector"), ai.sector, "sector"
+        for code in ai.origin_shares or {}:
+            yield (*p, "origin_shares", code), code, "region"
+    for i, d in enumerate(s.shocks.demand):
+        yield ("shocks", "demand", i, "region"), d.region, "region"
+        yield from _each(("shocks", "demand", i, "sectors"), d.sectors, "sector")
+    for name in ("capital_inflows", "exchange_rates"):
+        for i, shock in enumerate(getattr(s.shocks, name)):
+            yield ("shocks", name, i, "region"), shock.region, "region"
+    for code in s.parameters.elasticities:
+        yield ("parameters", "elasticities", code), code, "sector"
+
+
+def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
+    """Unknown data set, region or sector codes."""
+    available = dataset.available_datasets()
+    if s.data not in available:
+        yield Issue.at(
+            locate(("data",)),
+            ("data",),
+            f"unknown data set {s.data!r}",
+            "one of " + (", ".join(available) or "(none installed)"),
+            did_you_mean(s.data, available),
+        )
+        return
+    regions, sectors = dataset.dataset_codes(s.data)
+    valid = {"region": regions, "sector": sectors}
+    for path, code, kind in _codes_used(s):
+        if code not in valid[kind]:
+            yield Issue.at(
+                locate(path),
+                path,
+                f"unknown {kind} {code!r}",
+                f"a {kind} of data set {s.data}: " + ", ".join(valid[kind]),
+                did_you_mean(code, valid[kind]),
+            )
+
+
+def _months_used(s: Scenario) -> Iterator[tuple[KeyPath, str]]:
+    """(key path, month) for every month a shock names."""
+    if s.shocks.ai_capex is not None:
+        for month in s.shocks.ai_capex.path:
+            yield ("shocks", "ai_capex", "path", month), month
+    for i, rates in enumerate(s.shocks.exchange_rates):
+        for month in rates.path:
+            yield ("shocks", "exchange_rates", i, "path", month), month
+    for name in ("demand", "capital_inflows"):
+        for i, shock in enumerate(getattr(s.shocks, name)):
+            yield ("shocks", name, i, "start"), shock.start
+            if shock.end is not None:
+                yield ("shocks", name, i, "end"), shock.end
+
+
+def _date_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
+    """Dates and months outside the scenario's horizon; shock windows that end before start."""
+    first = dt.date.fromisoformat(s.start + "-01")
+    year, month = map(int, s.end.split("-"))
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    horizon = f"the scenario runs from {s.start} to {s.end}"
+    hint = "move the date, or widen the scenario's 'start' and 'end'"
+    dates = [(("tariffs", i, "effective"), t.effective) for i, t in enumerate(s.tariffs)]
+    dates += [(("retaliation", i, "truce"), r.truce) for i, r in enumerate(s.retaliation)]
+    for path, date in dates:
+        if date is not None and not first <= date <= last:
+            message = f"{date} is outside the horizon: {horizon}"
+            yield Issue.at(locate(path), path, message, f"a date from {first} to {last}", hint)
+    for path, month in _months_used(s):
+        if not month_index(s.start) <= month_index(month) <= month_index(s.end):
+            message = f"{month} is outside the horizon: {horizon}"
+            yield Issue.at(locate(path), path, message, f"a month from {s.start} to {s.end}", hint)
+    for name in ("demand", "capital_inflows"):
+        for i, shock in enumerate(getattr(s.shocks, name)):
+            if shock.end is not None and month_index(shock.end) < month_index(shock.start):
+                path = ("shocks", name, i, "end")
+                message = f"'end' ({shock.end}) is before 'start' ({shock.start})"
+                yield Issue.at(locate(path), path, message)
+
+
+def _self_target_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
+    """Tariffs a region levies on itself; retaliation against oneself."""
+    for i, t in enumerate(s.tariffs):
+        if t.partners != "all" and t.imposer in t.partners:
+            path = ("tariffs", i, "partners", t.partners.index(t.imposer))
+            message = f"{t.imposer} levies this tariff, so it cannot also be one of its partners"
+            yield Issue.at(locate(path), path, message, hint=f"remove {t.imposer}")
+    for i, r in enumerate(s.retaliation):
+        if r.imposer == r.target:
+            path = ("retaliation", i, "target")
+            yield Issue.at(locate(path), path, "a region cannot retaliate against itself")
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _sha256(raw: dict[str, Any]) -> str:
+    """Hash of the canonical JSON of a scenario mapping (sorted keys, no spaces)."""
+    text = json.dumps(
+        _canonical(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
