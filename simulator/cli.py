@@ -32,6 +32,10 @@ EXAMPLES = {
     "validate": """examples:
   tradesim validate scenarios/*.yaml
   tradesim validate my.yaml --json""",
+    "decompose": """examples:
+  tradesim decompose us_2025                     # contributions to the 2025 deficit change
+  tradesim decompose us_2025 --period 2025-11 --out out/decompose
+  tradesim decompose my.yaml --baseline baseline --json""",
     "list": """examples:
   tradesim list""",
     "schema": """examples:
@@ -131,6 +135,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_decompose(args: argparse.Namespace) -> int:
+    from simulator.analysis.decomposition import active_channels, decompose
+    from simulator.results.result import write_atomically
+
+    loaded = load_scenario(_resolve(args.file), args.set)
+    baseline = load_scenario(_resolve(args.baseline))
+    runs = 2 ** len(active_channels(loaded)) + 1
+    progress = Progress(f"{runs} runs", not args.quiet)
+    result = decompose(loaded, baseline, period=args.period, progress=progress)
+    out = Path(args.out or f"out/decompose_{loaded.scenario.name}")
+
+    def write(tmp: Path) -> None:
+        result.table.to_csv(tmp / "decomposition.csv", index_label="channel")
+        (tmp / "decomposition.md").write_text(result.markdown(), encoding="utf-8")
+        result.waterfall(tmp / "waterfall.png")
+
+    write_atomically(out, write)
+    if args.json:
+        print(result.table.to_json(orient="index", indent=2))
+    elif not args.quiet:
+        print(result.markdown())
+        print(f"Wrote {out}/")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     ok = []
     for f in args.files:
@@ -198,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", help="the scenario the others are compared with (default: first)")
     p.add_argument("--out", help="output folder (default out/compare)")
     common(p)
+
+    p = add("decompose", cmd_decompose, "Split the change in the US deficit by channel.")
+    p.add_argument("file", help="scenario file or bundled name")
+    p.add_argument("--baseline", default="baseline", help="scenario to compare with (baseline)")
+    p.add_argument("--period", help="YYYY or YYYY-MM (default: the year tariffs start)")
+    p.add_argument("--out", help="output folder (default out/decompose_<scenario>)")
+    common(p, seed=False)
 
     p = add("validate", cmd_validate, "Check scenario files without running them.")
     p.add_argument("files", nargs="+", help="scenario files or bundled names")

@@ -22,6 +22,7 @@ import numpy as np
 
 from simulator.agents import Country, Firm, FirmPopulation, Government
 from simulator.calibration.dataset import BaseData
+from simulator.calibration.parameters import data_parameter, resolve_parameters
 from simulator.markets import exchange, inventory
 from simulator.markets.armington import nested_shares
 from simulator.policy.retaliation import RetaliationRule
@@ -30,7 +31,6 @@ from simulator.policy.tariffs import TariffSchedule
 from simulator.scenario.schema import Scenario, month_index
 
 BASE_MONTH = month_index("2024-01")
-DEFAULT_UTILISATION = 0.78
 
 
 class TradeModel(mesa.Model):
@@ -45,7 +45,7 @@ class TradeModel(mesa.Model):
         self.t = 0
         self.n_months = scenario.n_months
         n_r, n_s = data.n_regions, data.n_sectors
-        params = scenario.parameters
+        self.params = params = resolve_parameters(scenario.parameters, data)
         mech = scenario.mechanisms
 
         # --- calibration: base-year monthly flows, landed spending and Armington weights
@@ -78,6 +78,7 @@ class TradeModel(mesa.Model):
             data.goods_mask,
             scenario.start,
             self.n_months,
+            include_retaliation=mech.retaliation,
         )
         self.retaliation_path = np.zeros_like(self.schedule.path)
         self.shocks = ShockPaths(scenario, data, self.n_months)
@@ -106,7 +107,7 @@ class TradeModel(mesa.Model):
             )
             for i, code in enumerate(data.regions)
         ]
-        utilisation = data.parameters.get("capacity_utilisation", DEFAULT_UTILISATION)
+        utilisation = data_parameter(data, "capacity_utilisation")
         self.firms = FirmPopulation.create(
             count=scenario.firms.count,
             output=self.flows0.sum(axis=1),
@@ -167,7 +168,7 @@ class TradeModel(mesa.Model):
         t = self.t
         if t >= self.n_months:
             raise RuntimeError("the scenario's horizon is over")
-        mech, params = self.scenario.mechanisms, self.scenario.parameters
+        mech, params = self.scenario.mechanisms, self.params
         n_r = self.data.n_regions
         diag = np.arange(n_r)
 
@@ -238,7 +239,7 @@ class TradeModel(mesa.Model):
 
     def _front_load(self, t: int, tau: np.ndarray, use: np.ndarray, diag: np.ndarray) -> np.ndarray:
         """Change in front-loaded stock this month (quantity), zero on domestic cells."""
-        inv = self.scenario.parameters.inventory
+        inv = self.params.inventory
         horizon = min(inv.horizon_months, self.n_months - 1 - t)
         if horizon <= 0:
             ahead_target = np.zeros_like(tau)
@@ -261,7 +262,7 @@ class TradeModel(mesa.Model):
         output = quantity.sum(axis=1)
         self.utilisation = output / self.baseline_output[t]
         self.output_value = (quantity * self.price[:, None, :]).sum(axis=1)
-        params = self.scenario.parameters
+        params = self.params
         cap = params.capacity_elasticity if self.scenario.mechanisms.capacity else None
         target = self.firms.producers.desired_price(
             self.utilisation.ravel(), params.supply_elasticity, cap

@@ -39,5 +39,14 @@ def synthetic_data(seed: int = 1, tariff: float = 0.03) -> BaseData:
         elasticity=np.array([3.0, 4.0, 5.0, 6.0, 3.5, 2.5, 1.5]),
         growth=np.array([0.04, 0.06, 0.03, 0.08, 0.05]),
         gdp=np.array([29000.0, 18700.0, 19400.0, 480.0, 40000.0]),
-        parameters={"capacity_utilisation": 0.78},
+        parameters={
+            "capacity_utilisation": 0.78,
+            "tariff_pass_through": 0.95,
+            "adjustment_speed": 0.1,
+            "supply_elasticity": 3.0,
+            "inventory_carrying_cost_pct_per_month": 2.0,
+            "dollar_inflow_elasticity": 2.0,
+            "twin_deficit": 0.3,
+            "income_feedback": 0.5,
+        },
     )

@@ -267,7 +267,7 @@ def main() -> int:
         regions_out.append((r, reg.loc[r, "name"], reg.loc[r, "currency"], gdp[r], reg.loc[r, "source"]))
     row_gdp = gdp["WORLD"] - gdp[NAMED].sum()
     regions_out.append(("ROW", "Rest of world (residual)", "USD", round(row_gdp, 1),
-                        "estimate: IMF WEO April 2025 world GDP 110900 (recalled) less the ten named regions"))
+                        "estimate: IMF WEO April 2025 world GDP 110900 (recalled by the compiler, no stored copy found) less the ten named regions"))
     pd.DataFrame(regions_out, columns=["region", "name", "currency", "gdp_usd_bn", "source"]).to_csv(
         os.path.join(OUT, "regions.csv"), index=False)
 

@@ -49,7 +49,7 @@ class Country(mesa.Agent):
         m = self.model
         if not m.scenario.mechanisms.macro or m.t == 0:
             return
-        params = m.scenario.parameters.macro
+        params = m.params.macro
         i, last = self.index, m.t - 1
         gdp = m.baseline_gdp_month[last, i]
         factor = (

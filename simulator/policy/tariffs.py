@@ -60,6 +60,7 @@ class ScheduledTariff:
     mode: str
     active: np.ndarray  # share of each model month in force
     announced: int  # model month in which importers learn of it (may be negative)
+    withdrawn: int | None  # model month from which it is no longer expected (cancelled)
 
 
 class TariffSchedule:
@@ -74,8 +75,12 @@ class TariffSchedule:
         goods: np.ndarray,
         start_month: str,
         n_months: int,
+        include_retaliation: bool = True,
     ) -> None:
-        """``sectors: all`` in a tariff means every goods sector (services pay no tariffs)."""
+        """``sectors: all`` in a tariff means every goods sector (services pay no tariffs).
+
+        Entries marked ``retaliation`` are left out when ``include_retaliation`` is false.
+        """
         first = month_index(start_month)
         n_r, n_s = len(regions), len(sectors)
         self.base_rates = base_rates
@@ -84,6 +89,8 @@ class TariffSchedule:
         self.entries: list[ScheduledTariff] = []
         goods_sectors = [s for s, g in zip(sectors, goods, strict=True) if g]
         for tariff in tariffs:
+            if tariff.retaliation and not include_retaliation:
+                continue
             imposer = regions.index(tariff.imposer)
             partners = regions if tariff.partners == "all" else tariff.partners
             secs = goods_sectors if tariff.sectors == "all" else tariff.sectors
@@ -97,14 +104,23 @@ class TariffSchedule:
                     mode=tariff.mode,
                     active=active_fraction(tariff.effective, tariff.end, first, n_months),
                     announced=month_of(announced) - first,
+                    withdrawn=None
+                    if tariff.cancelled is None
+                    else month_of(tariff.cancelled) - first,
                 )
             )
-        self.path = self._path(self.entries)
-        cutoffs = sorted({e.announced for e in self.entries})
-        self._known = {
-            c: self._path([e for e in self.entries if e.announced <= c]) for c in cutoffs
-        }
+        self.path = self._path([e for e in self.entries if e.withdrawn is None])
+        events = {e.announced for e in self.entries}
+        events |= {e.withdrawn for e in self.entries if e.withdrawn is not None}
+        cutoffs = sorted(events)
+        self._known = {c: self._path(self._expected(c)) for c in cutoffs}
         self._cutoffs = np.array(cutoffs, dtype=int)
+
+    def _expected(self, t: int) -> list[ScheduledTariff]:
+        """Entries importers expect in month ``t``: announced and not (yet) withdrawn."""
+        return [
+            e for e in self.entries if e.announced <= t and (e.withdrawn is None or e.withdrawn > t)
+        ]
 
     def _path(self, entries: list[ScheduledTariff]) -> np.ndarray:
         """Rates above the base year for every month, ``[month, origin, destination, sector]``.

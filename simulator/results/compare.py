@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -14,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from simulator.results.result import SimulationResult, _replace_dir
+from simulator.results.result import SimulationResult, write_atomically
 from simulator.results.summary import key_outcomes, markdown_table
 
 BN = 1e9
@@ -73,10 +71,8 @@ class Comparison:
 
     def save(self, out_dir: str | os.PathLike) -> Path:
         """Data, overlay plots, ``summary.md`` and provenance, written atomically."""
-        out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
+
+        def write(tmp: Path) -> None:
             macro = self.macro()
             macro.to_parquet(tmp / "macro.parquet", index=False)
             macro.to_csv(tmp / "macro.csv", index=False)
@@ -85,11 +81,8 @@ class Comparison:
             (tmp / "summary.md").write_text(self.markdown(), encoding="utf-8")
             provenance = {name: r.provenance.__dict__ for name, r in self.results.items()}
             (tmp / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
-            _replace_dir(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+
+        return write_atomically(Path(out_dir), write)
 
     def plot(self, out: Path) -> list[Path]:
         """Overlay plots of the US paths and their differences from the baseline."""

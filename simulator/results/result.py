@@ -7,6 +7,7 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -180,14 +181,11 @@ class SimulationResult:
         from simulator.results import plots as plotting
         from simulator.results.summary import summary_markdown
 
-        out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
         outputs = self.scenario.outputs
         want_plots = outputs.plots if plots is None else plots
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
-            data = {"trade": self.trade, "macro": self.macro}
-            for name, frame in data.items():
+
+        def write(tmp: Path) -> None:
+            for name, frame in {"trade": self.trade, "macro": self.macro}.items():
                 if "parquet" in outputs.formats:
                     frame.to_parquet(tmp / f"{name}.parquet", index=False)
                 if "csv" in outputs.formats:
@@ -198,11 +196,8 @@ class SimulationResult:
             (tmp / "provenance.json").write_text(
                 json.dumps(self.provenance.__dict__, indent=2) + "\n", encoding="utf-8"
             )
-            _replace_dir(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+
+        return write_atomically(Path(out_dir), write)
 
     def plot(self, out_dir: str | os.PathLike) -> list[Path]:
         """Write the run's PNG plots into ``out_dir``; return their paths."""
@@ -216,6 +211,22 @@ class SimulationResult:
         from simulator.results.summary import summary_markdown
 
         return summary_markdown(self)
+
+
+def write_atomically(out: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a fresh folder beside ``out``, then move it into place.
+
+    A failure (or an interrupt) removes the temporary folder and leaves ``out`` untouched.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write(tmp)
+        _replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
 
 
 def _replace_dir(new: Path, target: Path) -> None:

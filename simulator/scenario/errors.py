@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import types
@@ -100,6 +101,8 @@ def show(value: Any) -> str:
         return "a block of keys"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dt.date):
+        return value.isoformat()
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -131,7 +134,9 @@ def _data_path(err: dict[str, Any], data: Any) -> KeyPath:
     path: list[Any] = []
     node = data
     for step in err["loc"]:
-        if (isinstance(node, dict) and step in node) or (isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)):
+        if (isinstance(node, dict) and step in node) or (
+            isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        ):
             node = node[step]
         elif isinstance(step, str) and ("[" in step or "]" in step):
             continue  # a tag such as "literal['all']", "list[str]" or "[key]"
@@ -175,11 +180,17 @@ def _describe(
         expected = None
         if field and (
             _RATE_CHECK in field.metadata
-            or any(_RATE_CHECK in getattr(a, "__metadata__", ()) for a in get_args(field.annotation))
+            or any(
+                _RATE_CHECK in getattr(a, "__metadata__", ()) for a in get_args(field.annotation)
+            )
         ):
             expected = f"a number in percent between 0 and {MAX_RATE_PCT:g}"
         message = _message(err)
         return message, None if message.startswith("expected") else expected, None
+    if kind == "invalid_key":
+        return f"the key {show(value)} is not text", None, "put the key in quotes"
+    if kind == "string_type" and isinstance(value, int | float | dt.date):
+        return f"invalid value {show(value)}", "text", f"put it in quotes: '{show(value)}'"
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
         expected = "a block of keys (key: value lines, indented under this key)"
     elif kind == "too_short" and not value:
@@ -228,7 +239,9 @@ def _model_at(model: type[BaseModel], path: KeyPath) -> type[BaseModel] | None:
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
-def schema_blocks(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, type[BaseModel]]]:
+def schema_blocks(
+    model: type[BaseModel], prefix: str = ""
+) -> Iterator[tuple[str, type[BaseModel]]]:
     """(key path such as ``retaliation[].trigger``, block) for a model and every nested block."""
     yield prefix, model
     for name, field in model.model_fields.items():

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from simulator.scenario import json_schema
 from simulator.scenario.errors import schema_blocks
 from simulator.scenario.schema import MAX_RATE_PCT, Date, Month, RatePct, Scenario
 
@@ -52,15 +53,6 @@ On the command line, `--set key.path=value` overrides one value after `extends`,
 `--set parameters.pass_through=0.8` or `--set tariffs.autos_232.rate=35` (a list entry by id).
 Editors can check files against the JSON Schema that `tradesim schema` prints.
 """
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of scenario files."""
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **Scenario.model_json_schema(),
-        "title": "tradesim scenario",
-    }
 
 
 def schema_text() -> str:

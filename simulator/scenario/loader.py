@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -106,17 +107,19 @@ def load_scenario(source: Source, overrides: Sequence[str] = ()) -> LoadedScenar
     return LoadedScenario(scenario, path, raw, _sha256(raw), [_display(p) for p in chain])
 
 
-def bundled_dir() -> Path:
+def bundled_dir() -> Traversable:
     """The folder of bundled scenarios (the repository's ``scenarios/`` in a checkout)."""
     try:
-        return Path(str(resources.files("simulator.bundled_scenarios")))
+        return resources.files("simulator.bundled_scenarios")
     except ModuleNotFoundError:
         return Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def bundled_scenarios() -> dict[str, Path]:
     """Bundled scenario names (``autos_25``) and their files."""
-    return {p.stem: p for p in sorted(bundled_dir().glob("*.yaml"))}
+    folder = bundled_dir()
+    files = [Path(str(p)) for p in folder.iterdir()] if folder.is_dir() else []
+    return {p.stem: p for p in sorted(files) if p.suffix == ".yaml"}
 
 
 # -- reading and extends -------------------------------------------------------------------
@@ -138,7 +141,8 @@ def _read(path: Path, extends: _Node | None) -> _Node:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         if extends is None:
-            raise ScenarioError([Issue(name, None, None, "", f"cannot read the file: {reason}")])
+            message = f"cannot read the file: {reason}"
+            raise ScenarioError([Issue(name, None, None, "", message)]) from None
         raise _error(extends.loc, ("extends",), f"cannot read {name}: {reason}") from None
     data, positions = load_yaml(text, name)
     if not isinstance(data, dict):
@@ -246,7 +250,9 @@ def _merge_by_id(base: list[_Node], over: list[_Node], path: KeyPath) -> list[_N
         where = (*path, position)
         removing = isinstance(node.value, dict) and "remove" in node.value
         if removing and node.value["remove"].value is not True:
-            raise _error(node.value["remove"].loc, (*where, "remove"), "only 'remove: true' is valid")
+            raise _error(
+                node.value["remove"].loc, (*where, "remove"), "only 'remove: true' is valid"
+            )
         if entry_id is None:
             if removing:
                 raise _error(node.loc, where, "'remove: true' needs the id of the entry to remove")
@@ -264,8 +270,10 @@ def _merge_by_id(base: list[_Node], over: list[_Node], path: KeyPath) -> list[_N
                     node.value["id"].loc,
                     (*where, "id"),
                     f"cannot remove {entry_id!r}: no inherited {path[-1]} entry has that id",
-                    expected="one of " + (", ".join(inherited) or "(none inherited)"),
-                    hint=did_you_mean(entry_id, inherited),
+                    expected="one of " + ", ".join(inherited) if inherited else None,
+                    hint=did_you_mean(entry_id, inherited)
+                    if inherited
+                    else "'remove: true' drops an entry inherited through 'extends'",
                 )
             items[index[entry_id]] = None
         elif entry_id in index:
@@ -284,7 +292,9 @@ def _override(tree: _Node, text: str) -> None:
     key, sep, value_text = text.partition("=")
     steps = key.strip().split(".")
     if not sep or not all(steps):
-        raise _error(loc, (), "expected key.path=value", expected="e.g. parameters.pass_through=0.8")
+        raise _error(
+            loc, (), "expected key.path=value", expected="e.g. parameters.pass_through=0.8"
+        )
     if steps[0] == "extends":
         raise _error(loc, ("extends",), "'extends' cannot be overridden; set it in the file")
     value = _to_node(load_yaml(value_text, loc.file)[0], {}, loc.file)

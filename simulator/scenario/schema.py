@@ -114,6 +114,16 @@ class Tariff(Strict):
     end: Date | None = Field(None, description="Date it lapses, if any.")
     exempt_partners: list[str] = Field(default_factory=list)
     exempt_sectors: list[str] = Field(default_factory=list)
+    retaliation: bool = Field(
+        False,
+        description="This entry is a partner's retaliation, enacted as a fixed schedule: it is "
+        "switched off with the retaliation mechanism, like the rule-based retaliation.",
+    )
+    cancelled: Date | None = Field(
+        None,
+        description="Date an announced tariff is withdrawn before taking effect: importers "
+        "expect it from 'announced' until then (a threat), and it never applies.",
+    )
     source: str = Field("", description="Where the rate and dates come from.")
 
     @model_validator(mode="after")
@@ -122,6 +132,10 @@ class Tariff(Strict):
             raise ValueError("'announced' must not be after 'effective'")
         if self.end is not None and self.end <= self.effective:
             raise ValueError("'end' must be after 'effective'")
+        if self.cancelled is not None and not (
+            (self.announced or self.effective) <= self.cancelled <= self.effective
+        ):
+            raise ValueError("'cancelled' must fall between 'announced' and 'effective'")
         return self
 
 
@@ -208,8 +222,10 @@ class CapitalInflow(Strict):
 class ExchangeRatePath(Strict):
     """An observed or assumed path of a currency's value in dollars (index, base = 1)."""
 
-    region: str = Field(description="Region whose currency the path is for; USA means the "
-                        "broad dollar index (its inverse applied to every other currency).")
+    region: str = Field(
+        description="Region whose currency the path is for; USA means the "
+        "broad dollar index (its inverse applied to every other currency)."
+    )
     path: dict[Month, Annotated[float, Field(gt=0.0)]] = Field(min_length=1)
     source: str = ""
 
@@ -225,8 +241,11 @@ class Inventory(Strict):
     capacity_months: float = Field(
         0.5, ge=0.0, le=12.0, description="Most extra stock importers hold, in months of imports."
     )
-    carrying_cost_pct: float = Field(
-        1.5, ge=0.0, le=20.0, description="Cost of holding stock, percent of value per month."
+    carrying_cost_pct: float | None = Field(
+        None,
+        ge=0.0,
+        le=20.0,
+        description="Cost of holding stock, percent of value per month (default: data set).",
     )
     horizon_months: int = Field(6, ge=1, le=24, description="How far ahead importers look.")
     drawdown_months: float = Field(
@@ -238,10 +257,11 @@ class Inventory(Strict):
 
 
 class Dollar(Strict):
-    inflow_elasticity: float = Field(
-        2.0,
+    inflow_elasticity: float | None = Field(
+        None,
         ge=0.0,
-        description="Percent dollar appreciation per 1% of US GDP (annualised) of net inflows.",
+        description="Percent dollar appreciation per 1% of US GDP (annualised) of net inflows "
+        "(default: data set).",
     )
     ai_inflow_share: Share = Field(
         0.0, description="Share of AI capex financed by foreign capital inflows into the region."
@@ -249,11 +269,15 @@ class Dollar(Strict):
 
 
 class Macro(Strict):
-    twin_deficit: Share = Field(
-        0.3, description="Share of extra tariff revenue (a tighter budget) cut from absorption."
+    twin_deficit: Share | None = Field(
+        None,
+        description="Share of extra tariff revenue (a tighter budget) cut from absorption "
+        "(default: data set).",
     )
-    income_feedback: Share = Field(
-        0.5, description="Share of a change in income (GDP) passed on to absorption next month."
+    income_feedback: Share | None = Field(
+        None,
+        description="Share of a change in income (GDP) passed on to absorption next month "
+        "(default: data set).",
     )
 
 
@@ -278,14 +302,19 @@ class Parameters(Strict):
     composite_demand_elasticity: float = Field(
         1.0, ge=0.0, le=10.0, description="Price elasticity of a sector's total spending."
     )
-    pass_through: Share = Field(
-        0.95, description="Share of a tariff borne by buyers (rest absorbed by exporters)."
+    pass_through: Share | None = Field(
+        None,
+        description="Elasticity of the duty-inclusive import price to the tariff factor: the "
+        "share borne by buyers, the rest absorbed by exporters (default: data set).",
     )
-    adjustment_speed: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
-        0.15, description="Share of buyers re-optimising their sourcing each month."
+    adjustment_speed: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
+        None,
+        description="Share of buyers re-optimising their sourcing each month (default: data set).",
     )
-    supply_elasticity: float = Field(
-        3.0, gt=0.0, description="Elasticity of producer supply below capacity."
+    supply_elasticity: float | None = Field(
+        None,
+        gt=0.0,
+        description="Elasticity of producer supply below capacity (default: data set).",
     )
     capacity_elasticity: float = Field(
         0.25, gt=0.0, description="Elasticity of supply once output exceeds capacity."
@@ -317,9 +346,7 @@ class Mechanisms(Strict):
 
 class Firms(Strict):
     count: int = Field(20_000, ge=0, le=50_000_000, description="Number of firm agents.")
-    productivity_shape: float = Field(
-        4.0, gt=1.0, description="Pareto shape of firm productivity."
-    )
+    productivity_shape: float = Field(4.0, gt=1.0, description="Pareto shape of firm productivity.")
 
 
 class Outputs(Strict):

@@ -108,10 +108,13 @@ def load_yaml(text: str, filename: str) -> tuple[Any, dict[KeyPath, Position]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            problem = f"{problem} ({exc.context})"
+        if exc.context and exc.problem:  # "expected ..., but found ..." or "... (while ...)"
+            but = exc.problem.startswith("but")
+            problem = f"{exc.context}, {problem}" if but else f"{problem} ({exc.context})"
         line, column = _position(mark) if mark else (None, None)
-        raise ScenarioError([Issue(filename, line, column, "", f"invalid YAML: {problem}")]) from None
+        raise ScenarioError(
+            [Issue(filename, line, column, "", f"invalid YAML: {problem}")]
+        ) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - text.rfind("\n", 0, exc.position)

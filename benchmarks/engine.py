@@ -1,0 +1,65 @@
+"""Engine speed and memory: firm-months per second and peak memory for 10k, 100k, 1M firms.
+
+Runs the bundled us_2025 scenario (tariffs, retaliation, front-loading, AI capex: every
+mechanism on) for 120 months with the given number of firms, one process per size so that
+peak memory (ru_maxrss) is measured per size. Usage:
+
+    python benchmarks/engine.py            # 10k, 100k and 1M firms
+    python benchmarks/engine.py 250000     # one size
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+
+SIZES = [10_000, 100_000, 1_000_000]
+MONTHS = 120
+
+
+def measure(n_firms: int) -> dict[str, float]:
+    from simulator.api import build_model
+    from simulator.scenario import bundled_scenarios, load_scenario
+
+    loaded = load_scenario(
+        bundled_scenarios()["us_2025"], overrides=[f"firms.count={n_firms}", "start=2024-01", "end=2033-12"]
+    )
+    started = time.perf_counter()
+    model = build_model(loaded)
+    built = time.perf_counter()
+    model.run()
+    done = time.perf_counter()
+    assert model.n_months == MONTHS
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "firms": n_firms,
+        "months": MONTHS,
+        "build_s": built - started,
+        "run_s": done - built,
+        "firm_months_per_s": n_firms * MONTHS / (done - built),
+        "peak_memory_mb": peak_mb,
+    }
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--one":
+        print(json.dumps(measure(int(sys.argv[2]))))
+        return
+    sizes = [int(a) for a in sys.argv[1:]] or SIZES
+    print(f"{'firms':>10} {'build s':>8} {'run s':>8} {'firm-months/s':>14} {'peak MB':>8}")
+    for n in sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"{r['firms']:>10,} {r['build_s']:>8.2f} {r['run_s']:>8.2f} "
+            f"{r['firm_months_per_s']:>14,.0f} {r['peak_memory_mb']:>8.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Analyses built on runs: decomposition of outcomes by channel."""

@@ -1,0 +1,34 @@
+"""The committed JSON Schema and reference page match what export.py produces now."""
+
+from simulator.scenario import json_schema
+from simulator.scenario.export import (
+    REFERENCE_FILE,
+    SCHEMA_FILE,
+    reference_markdown,
+    schema_text,
+)
+
+REGENERATE = "out of date: run python -m simulator.scenario.export"
+
+
+def test_committed_json_schema_is_current() -> None:
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text(), REGENERATE
+
+
+def test_committed_reference_is_current() -> None:
+    assert REFERENCE_FILE.read_text(encoding="utf-8") == reference_markdown(), REGENERATE
+
+
+def test_json_schema_forbids_unknown_keys() -> None:
+    schema = json_schema()
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert schema["title"] == "tradesim scenario"
+    assert schema["additionalProperties"] is False
+    assert schema["required"] == ["name"]
+    assert schema["$defs"]["Tariff"]["additionalProperties"] is False
+
+
+def test_reference_lists_every_key() -> None:
+    text = reference_markdown()
+    for key in ("`tariffs[]`", "`retaliation[].trigger`", "`exempt_partners`", "`add` or `set`"):
+        assert key in text
