@@ -24,9 +24,8 @@ def measure(n_firms: int) -> dict[str, float]:
     from simulator.api import build_model
     from simulator.scenario import bundled_scenarios, load_scenario
 
-    loaded = load_scenario(
-        bundled_scenarios()["us_2025"], overrides=[f"firms.count={n_firms}", "start=2024-01", "end=2033-12"]
-    )
+    overrides = [f"firms.count={n_firms}", "start=2024-01", "end=2033-12"]
+    loaded = load_scenario(bundled_scenarios()["us_2025"], overrides=overrides)
     started = time.perf_counter()
     model = build_model(loaded)
     built = time.perf_counter()

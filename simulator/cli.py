@@ -36,6 +36,9 @@ EXAMPLES = {
   tradesim decompose us_2025                     # contributions to the 2025 deficit change
   tradesim decompose us_2025 --period 2025-11 --out out/decompose
   tradesim decompose my.yaml --baseline baseline --json""",
+    "validate-history": """examples:
+  tradesim validate-history                      # rewrites docs/validation.md and its plots
+  tradesim validate-history --out /tmp/report --json""",
     "list": """examples:
   tradesim list""",
     "schema": """examples:
@@ -160,6 +163,27 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate_history(args: argparse.Namespace) -> int:
+    from simulator.analysis.validation import validate_history
+    from simulator.results.result import write_atomically
+
+    validation = validate_history(seed=args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomically(out / "validation", validation.plot)
+    page = out / "validation.md"
+    tmp = page.with_name(f".{page.name}.tmp")
+    tmp.write_text(validation.markdown(), encoding="utf-8")
+    tmp.replace(page)
+    if args.json:
+        stats = {**validation.stats, **validation.targets()["met"].to_dict()}
+        print(json.dumps(stats, indent=2, default=bool))
+    elif not args.quiet:
+        print(validation.markdown())
+        print(f"Wrote {page} and {out / 'validation'}/")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     ok = []
     for f in args.files:
@@ -238,6 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("validate", cmd_validate, "Check scenario files without running them.")
     p.add_argument("files", nargs="+", help="scenario files or bundled names")
     common(p, seed=False)
+
+    p = add(
+        "validate-history",
+        cmd_validate_history,
+        "Run us_2025 against the published 2024–2025 data and write the validation report.",
+    )
+    p.add_argument("--out", default="docs", help="folder for validation.md (default docs)")
+    p.add_argument("--seed", type=int, help="replace the scenario's seed")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--json", action="store_true", help="print the fit statistics as JSON")
 
     add("list", cmd_list, "List the bundled scenarios.")
     add("schema", cmd_schema, "Print the JSON Schema of scenario files (for editors).")

@@ -59,6 +59,9 @@ class TradeModel(mesa.Model):
             self.sigma_import[data.sector_index(code)] = value
         self.sigma_domestic = self.sigma_import * params.domestic_elasticity_ratio
         self.rho = params.pass_through if mech.pass_through else 1.0
+        self.invoicing = np.full(n_r, params.dollar.invoicing_share)  # by destination
+        if "USA" in data.regions:
+            self.invoicing[data.region_index("USA")] = params.dollar.us_import_invoicing_share
 
         first = month_index(scenario.start) - BASE_MONTH
         months = np.arange(first, first + self.n_months, dtype=float)
@@ -125,6 +128,7 @@ class TradeModel(mesa.Model):
         self.fx = np.ones(n_r)  # value of each currency in dollars, base = 1
         self.absorption_factor = np.ones(n_r)
         self.stock = np.zeros((n_r, n_r, n_s))  # front-loaded stock, base-price quantity
+        self.orders = [np.zeros_like(self.stock) for _ in range(params.inventory.lead_months)]
         self.tariff_now = self.tau0.copy()
         self.utilisation = np.ones((n_r, n_s))
         self.output_value = self.flows0.sum(axis=1)
@@ -134,6 +138,7 @@ class TradeModel(mesa.Model):
         self.flows = np.zeros(shape)  # customs (dutiable) value, US$ bn
         self.revenue = np.zeros(shape)
         self.rates = np.zeros(shape)
+        self.unit_values = np.zeros(shape)  # customs value per unit, base year = 1 (import prices)
         # AI hardware bought under its own (possibly exempt) rates, part of ``flows``
         self.exempt_flows = np.zeros(shape)
         self.exempt_rates = np.zeros(shape)
@@ -180,8 +185,9 @@ class TradeModel(mesa.Model):
         self.tariff_now = tau
         self.fx = exchange.exchange_rates(self.shocks, t, mech.dollar, params.dollar, self.data)
 
-        # landed price relative to base, in the buyer's currency
-        fx_ratio = self.fx[:, None] / self.fx[None, :]  # [origin, destination]
+        # landed price relative to base, in the buyer's currency (a dollar-invoiced share of
+        # prices is sticky in dollars, the rest in the exporter's currency)
+        fx_ratio = self.fx[:, None] ** (1.0 - self.invoicing[None, :]) / self.fx[None, :]
         tariff_factor = ((1.0 + tau) / (1.0 + self.tau0)) ** self.rho
         producer = self.price[:, None, :] * fx_ratio[:, :, None]
         rel_price = producer * tariff_factor
@@ -231,6 +237,7 @@ class TradeModel(mesa.Model):
         self.flows[t] = customs
         self.revenue[t] = revenue
         self.rates[t] = tau
+        self.unit_values[t] = unit_customs
         self.prices[t] = self.price
         self.fx_path[t] = self.fx
         self.spending[t] = spend_usd
@@ -255,7 +262,9 @@ class TradeModel(mesa.Model):
         )
         change[diag, diag, :] = 0.0
         self.stock += change
-        return change
+        # orders placed now arrive (and are recorded as imports) lead_months later
+        self.orders.append(change)
+        return self.orders.pop(0)
 
     def _update_prices(self, t: int, quantity: np.ndarray) -> None:
         """Producers set next month's price from this month's output against the baseline."""

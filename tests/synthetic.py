@@ -46,6 +46,8 @@ def synthetic_data(seed: int = 1, tariff: float = 0.03) -> BaseData:
             "supply_elasticity": 3.0,
             "inventory_carrying_cost_pct_per_month": 2.0,
             "dollar_inflow_elasticity": 2.0,
+            "dollar_invoicing_share": 0.4,
+            "dollar_invoicing_share_us_imports": 0.93,
             "twin_deficit": 0.3,
             "income_feedback": 0.5,
         },

@@ -137,9 +137,9 @@ def armington_demand(data, rel_price: np.ndarray, tau_new: np.ndarray, eta: floa
             spend = spend0[d, s] * index ** (1 - eta)
             shares = np.zeros(n_r)
             shares[d] = top[0] / top.sum()
-            shares[foreign] = top[1] / top.sum() * b * p[foreign] ** (1 - sm) / (
-                b * p[foreign] ** (1 - sm)
-            ).sum()
+            shares[foreign] = (
+                top[1] / top.sum() * b * p[foreign] ** (1 - sm) / (b * p[foreign] ** (1 - sm)).sum()
+            )
             flows[:, d, s] = shares * spend / (1 + tau_new[:, d, s])
     return flows
 
@@ -167,6 +167,20 @@ def test_long_run_equals_closed_form_armington_with_flat_supply(eta):
     assert np.allclose(model.flows[-1], expected, rtol=5e-3)
     # and the tariff moved something: imports from China fell
     assert model.flows[-1, CHN, US].sum() < 0.9 * model.flows[0, CHN, US].sum()
+
+
+def test_long_run_with_partial_pass_through_equals_closed_form():
+    data = synthetic_data()
+    rho = 0.6
+    sc = scenario(
+        tariffs=[china_tariff(rate=30)],
+        mechanisms={**FRICTIONLESS, "pass_through": True},
+        parameters={"supply_elasticity": 1e9, "pass_through": rho},
+    )
+    model = run(sc, data)
+    tau_new = model.rates[-1]
+    rel_price = ((1 + tau_new) / (1 + data.base_tariff)) ** rho
+    assert np.allclose(model.flows[-1], armington_demand(data, rel_price, tau_new), rtol=5e-3)
 
 
 def gsim_solution(data, tau_new: np.ndarray, kappa: float) -> np.ndarray:

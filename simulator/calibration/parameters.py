@@ -12,6 +12,8 @@ DATA_DEFAULTS = {
     "supply_elasticity": "supply_elasticity",
     "inventory.carrying_cost_pct": "inventory_carrying_cost_pct_per_month",
     "dollar.inflow_elasticity": "dollar_inflow_elasticity",
+    "dollar.invoicing_share": "dollar_invoicing_share",
+    "dollar.us_import_invoicing_share": "dollar_invoicing_share_us_imports",
     "macro.twin_deficit": "twin_deficit",
     "macro.income_feedback": "income_feedback",
 }

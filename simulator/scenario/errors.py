@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from simulator.scenario.schema import MAX_RATE_PCT, RatePct
 
 KeyPath = tuple[Any, ...]
-
-_RATE_CHECK = RatePct.__metadata__[0]
 
 
 @dataclass(frozen=True)
@@ -177,16 +176,10 @@ def _describe(
         )
     if kind == "value_error":
         field = parent.model_fields.get(path[-1]) if parent and path else None
-        expected = None
-        if field and (
-            _RATE_CHECK in field.metadata
-            or any(
-                _RATE_CHECK in getattr(a, "__metadata__", ()) for a in get_args(field.annotation)
-            )
-        ):
+        message, expected = _message(err), None
+        if field and _is_rate(field) and not message.startswith("expected"):
             expected = f"a number in percent between 0 and {MAX_RATE_PCT:g}"
-        message = _message(err)
-        return message, None if message.startswith("expected") else expected, None
+        return message, expected, None
     if kind == "invalid_key":
         return f"the key {show(value)} is not text", None, "put the key in quotes"
     if kind == "string_type" and isinstance(value, int | float | dt.date):
@@ -200,6 +193,11 @@ def _describe(
         expected = err["msg"].removeprefix("Input should be ")
     hint = _null_hint(path) if value is None else None
     return f"invalid value {show(value)}", expected, hint
+
+
+def _is_rate(field: FieldInfo) -> bool:
+    """Whether a field holds a rate in percent (``RatePct``, perhaps ``| None``)."""
+    return field.rebuild_annotation() == RatePct or RatePct in get_args(field.annotation)
 
 
 def _null_hint(path: KeyPath) -> str:

@@ -398,13 +398,11 @@ def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
 
 
 def _months_used(s: Scenario) -> Iterator[tuple[KeyPath, str]]:
-    """(key path, month) for every month a shock names."""
-    if s.shocks.ai_capex is not None:
-        for month in s.shocks.ai_capex.path:
-            yield ("shocks", "ai_capex", "path", month), month
-    for i, rates in enumerate(s.shocks.exchange_rates):
-        for month in rates.path:
-            yield ("shocks", "exchange_rates", i, "path", month), month
+    """(key path, month) for every shock window's start and end.
+
+    Points of a path (AI capex, exchange rates) may lie outside the horizon: a path describes
+    a trajectory, and the model reads it where the horizon needs it.
+    """
     for name in ("demand", "capital_inflows"):
         for i, shock in enumerate(getattr(s.shocks, name)):
             yield ("shocks", name, i, "start"), shock.start

@@ -251,6 +251,12 @@ class Inventory(Strict):
     drawdown_months: float = Field(
         3.0, gt=0.0, le=24.0, description="Months over which extra stock is run down."
     )
+    lead_months: int = Field(
+        1,
+        ge=0,
+        le=6,
+        description="Months between ordering extra stock and its arrival (shipping time).",
+    )
     max_build: float = Field(
         0.25, gt=0.0, le=5.0, description="Most extra stock bought in a month, share of imports."
     )
@@ -262,6 +268,14 @@ class Dollar(Strict):
         ge=0.0,
         description="Percent dollar appreciation per 1% of US GDP (annualised) of net inflows "
         "(default: data set).",
+    )
+    invoicing_share: Share | None = Field(
+        None,
+        description="Share of trade among other regions invoiced in dollars, with prices "
+        "sticky in dollars (dominant-currency pricing; default: data set).",
+    )
+    us_import_invoicing_share: Share | None = Field(
+        None, description="Share of US imports invoiced in dollars (default: data set)."
     )
     ai_inflow_share: Share = Field(
         0.0, description="Share of AI capex financed by foreign capital inflows into the region."

@@ -1,0 +1,139 @@
+"""The command line end to end, and results: files, identities, reproducibility, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.analysis.decomposition import decompose
+from simulator.api import run_scenario
+from simulator.cli import main
+from simulator.scenario import bundled_scenarios, load_scenario
+
+SMALL = """\
+extends: autos_25
+name: autos_35
+end: 2025-12
+firms:
+  count: 2000
+tariffs:
+  - id: autos
+    rate: 35
+"""
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    path = tmp_path / "autos_35.yaml"
+    path.write_text(SMALL)
+    return path
+
+
+def test_run_writes_data_plots_summary_and_provenance(small, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(small), "--out", str(out), "--seed", "7"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"trade.parquet", "trade.csv", "macro.parquet", "macro.csv", "summary.md"} <= names
+    assert {"us_trade.png", "bilateral_balances.png", "sector_contributions.png"} <= names
+    assert "tariffs.png" in names and "provenance.json" in names
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["seed"] == 7 and prov["scenario"] == "autos_35"
+    assert len(prov["scenario_sha256"]) == 64
+    summary = (out / "summary.md").read_text()
+    assert "autos imports" in summary and "deficit" in summary
+    trade = pd.read_parquet(out / "trade.parquet")
+    assert list(trade.columns) == ["month", "reporter", "partner", "sector", "flow", "value_usd"]
+    assert "Wrote" in capsys.readouterr().out
+
+
+def test_trade_table_identities_hold_every_month(small):
+    result = run_scenario(small)
+    trade = result.trade
+    by_flow = trade.groupby(["month", "flow"], observed=True)["value_usd"].sum().unstack()
+    assert np.allclose(by_flow["export"], by_flow["import"])  # world exports = world imports
+    balances = result.macro.groupby("month")["balance"].sum()
+    assert np.allclose(balances, 0.0, atol=1e-3)  # balances sum to zero over the world
+    us = result.us()
+    assert np.allclose(us.balance, us.goods_balance + us.services_balance)
+
+
+def test_bad_input_exits_2_with_a_located_message_and_writes_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "name: x\ntariffs:\n  - imposer: USA\n    partners: [CHM]\n    rate: 10\n"
+        "    effective: 2025-01-01\n"
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml:4" in err and "CHN" in err and "Traceback" not in err
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+    assert main(["run", str(tmp_path / "missing.yaml")]) == 2
+    assert "missing.yaml" in capsys.readouterr().err
+    assert main(["run", str(bad), "--set", "parameters.pass_through=-1"]) == 2
+
+
+def test_set_overrides_are_applied(small, tmp_path):
+    out = tmp_path / "o"
+    assert main(["run", str(small), "--out", str(out), "-q", "--set", "tariffs.autos.rate=50"]) == 0
+    assert "| autos | USA | all | autos | 50% |" in (out / "summary.md").read_text()
+
+
+def test_compare_writes_one_table_with_differences(small, tmp_path, capsys):
+    out = tmp_path / "cmp"
+    base = bundled_scenarios()["autos_25"]
+    assert main(["compare", str(base), str(small), "--out", str(out), "--set", "end=2025-12"]) == 0
+    table = pd.read_csv(out / "key_outcomes.csv", index_col=0)
+    assert "autos_35 − autos_25" in table.columns
+    row = table.loc["autos imports, $bn"]
+    assert row["autos_35 − autos_25"] < 0  # a higher tariff: fewer auto imports
+    assert (out / "overlay.png").exists() and (out / "difference.png").exists()
+    assert "Comparison with autos_25" in capsys.readouterr().out
+
+
+def test_validate_list_and_schema(capsys):
+    assert main(["validate", *[str(p) for p in bundled_scenarios().values()]]) == 0
+    assert main(["list"]) == 0
+    listed = capsys.readouterr().out
+    assert "us_2025" in listed and "baseline" in listed
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"]
+
+
+def test_decomposition_contributions_add_up_to_the_total():
+    loaded = load_scenario(bundled_scenarios()["retaliation"], ["end=2025-12"])
+    baseline = load_scenario(bundled_scenarios()["baseline"], ["end=2025-12"])
+    result = decompose(loaded, baseline, period="2025")
+    table = result.table
+    parts = table.drop(index="total")["shapley"].sum()
+    assert parts == pytest.approx(result.total, abs=1e-6)
+    assert table.loc["total", "shapley"] == pytest.approx(result.total)
+    assert result.total < 0  # tariffs on China and the EU narrow the 2025 deficit
+    assert table.loc["retaliation", "shapley"] > 0  # retaliation hits US exports
+
+
+def _run_hash(seed: int) -> str:
+    code = (
+        "from simulator.api import run_scenario;import hashlib,sys;"
+        f"r=run_scenario({str(bundled_scenarios()['us_2025'])!r},seed={seed},"
+        "overrides=['end=2025-12']);"
+        "print(hashlib.sha256(r.model.flows.tobytes()).hexdigest())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_same_scenario_and_seed_give_identical_numbers_across_processes():
+    first, second = _run_hash(11), _run_hash(11)
+    assert first == second
+    assert _run_hash(12) != first
+    in_process = run_scenario(bundled_scenarios()["us_2025"], seed=11, overrides=["end=2025-12"])
+    assert hashlib.sha256(in_process.model.flows.tobytes()).hexdigest() == first
