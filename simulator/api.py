@@ -9,7 +9,7 @@ from typing import Any
 from simulator.calibration.dataset import load_dataset
 from simulator.model import TradeModel
 from simulator.results import Provenance, SimulationResult
-from simulator.scenario import LoadedScenario, load_scenario
+from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
 
 ScenarioSource = str | os.PathLike | Mapping[str, Any] | LoadedScenario
 
@@ -18,6 +18,14 @@ def build_model(loaded: LoadedScenario, seed: int | None = None) -> TradeModel:
     """A ready-to-step model for a loaded scenario (its data set aggregated as it asks)."""
     scenario = loaded.scenario
     data = load_dataset(scenario.data).aggregate(scenario.regions, scenario.sectors)
+    groups = data.n_regions * data.n_sectors
+    if 0 < scenario.firms.count < 2 * groups:
+        raise ScenarioError.simple(
+            f"firms.count is {scenario.firms.count}: use 0 (a continuum of firms) or at least "
+            f"{2 * groups} (a producer and a buyer for each of {data.n_regions} regions × "
+            f"{data.n_sectors} sectors)",
+            file=str(loaded.path) if loaded.path else None,
+        )
     return TradeModel(scenario, data, seed=seed)
 
 

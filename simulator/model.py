@@ -147,6 +147,8 @@ class TradeModel(mesa.Model):
         self.spending = np.zeros((self.n_months, n_r, n_s))
         self.extra_revenue = np.zeros((self.n_months, n_r))
         self.gdp_gap = np.zeros((self.n_months, n_r))
+        self.investment_gap = np.zeros((self.n_months, n_r))
+        self.nx_gap = np.zeros((self.n_months, n_r))
 
     # ------------------------------------------------------------------ helpers
     def _by_group(self, cube: np.ndarray) -> np.ndarray:
@@ -297,6 +299,8 @@ class TradeModel(mesa.Model):
         if self.scenario.mechanisms.ai_capex and self.shocks.ai is not None:
             investment[self.shocks.ai_region] = self.shocks.capex[t]
         self.gdp_gap[t] = (self.absorption_factor - 1.0) * absorption + investment + nx - nx_base
+        self.investment_gap[t] = investment
+        self.nx_gap[t] = nx - nx_base
         self.extra_revenue[t] = revenue.sum(axis=(0, 2)) - base_revenue
 
     def run(self) -> None:

@@ -141,6 +141,11 @@ class SimulationResult:
             }
         )
         frame["nx_contribution_pp"] = _nx_contribution(frame)
+        # saving-investment identity, as changes against the no-policy baseline:
+        # S - I = NX, so the change in saving is the change in investment plus in net exports
+        frame["investment_change"] = m.investment_gap.ravel() * BN
+        frame["net_exports_change"] = m.nx_gap.ravel() * BN
+        frame["saving_change"] = frame["investment_change"] + frame["net_exports_change"]
         return frame
 
     def us(self) -> pd.DataFrame:

@@ -1,12 +1,14 @@
 """The committed JSON Schema and reference page match what export.py produces now."""
 
+from pathlib import Path
+
 from simulator.scenario import json_schema
-from simulator.scenario.export import (
-    REFERENCE_FILE,
-    SCHEMA_FILE,
-    reference_markdown,
-    schema_text,
-)
+from simulator.scenario.export import reference_markdown, schema_text
+
+# the files committed in this repository (the tests may run against an installed package)
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = REPO / "simulator" / "scenario" / "scenario.schema.json"
+REFERENCE_FILE = REPO / "docs" / "scenario-reference.md"
 
 REGENERATE = "out of date: run python -m simulator.scenario.export"
 
