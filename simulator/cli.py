@@ -12,12 +12,24 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.calibration.dataset import DataError
-from simulator.scenario import ScenarioError, bundled_scenarios, json_schema, load_scenario
+from simulator.scenario import (
+    LoadedScenario,
+    ScenarioError,
+    bundled_scenarios,
+    json_schema,
+    load_scenario,
+)
+from simulator.scenario.schema import Shocks
 from simulator.version import __version__
 
+if TYPE_CHECKING:
+    from simulator.results import SimulationResult
+
 DEFAULT_SCENARIO = "us_2025"
+BASELINE = "baseline"
 EXIT_BAD_INPUT = 2
 
 EXAMPLES = {
@@ -79,6 +91,17 @@ def _resolve(name_or_path: str) -> str | Path:
     return path
 
 
+def _baseline_for(item: LoadedScenario) -> SimulationResult | None:
+    """The bundled baseline over the same horizon and data (None for the baseline itself)."""
+    from simulator.api import run_scenario
+
+    s = item.scenario
+    if s.name == BASELINE or not (s.tariffs or s.retaliation or s.shocks != Shocks()):
+        return None
+    overrides = [f"start={s.start}", f"end={s.end}", f"data={s.data}", "firms.count=0"]
+    return run_scenario(load_scenario(bundled_scenarios()[BASELINE], overrides))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
 
@@ -89,7 +112,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         name = item.scenario.name
         out = Path(args.out) if args.out and len(loaded) == 1 else Path(args.out or "out") / name
         result = run_scenario(item, seed=args.seed, progress=Progress(name, not args.quiet))
-        result.save(out)
+        baseline = _baseline_for(item)
+        result.save(out, baseline=baseline)
         annual = result.annual()
         reports.append(
             {
@@ -102,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             }
         )
         if not args.quiet and not args.json:
-            print(result.summary())
+            print(result.summary(baseline))
             print(f"Wrote {out}/")
     if args.json:
         print(json.dumps(reports, indent=2))

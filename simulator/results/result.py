@@ -177,7 +177,12 @@ class SimulationResult:
         return sums[counts == 12].drop(columns=["nx_contribution_pp", "exchange_rate"])
 
     # ------------------------------------------------------------------ output
-    def save(self, out_dir: str | os.PathLike, plots: bool | None = None) -> Path:
+    def save(
+        self,
+        out_dir: str | os.PathLike,
+        plots: bool | None = None,
+        baseline: SimulationResult | None = None,
+    ) -> Path:
         """Write data, plots, ``summary.md`` and ``provenance.json`` into ``out_dir`` atomically.
 
         Everything is written into a temporary folder beside ``out_dir`` and moved into place
@@ -197,7 +202,8 @@ class SimulationResult:
                     frame.to_csv(tmp / f"{name}.csv", index=False)
             if want_plots:
                 plotting.save_run_plots(self, tmp)
-            (tmp / "summary.md").write_text(summary_markdown(self), encoding="utf-8")
+            summary = summary_markdown(self, baseline)
+            (tmp / "summary.md").write_text(summary, encoding="utf-8")
             (tmp / "provenance.json").write_text(
                 json.dumps(self.provenance.__dict__, indent=2) + "\n", encoding="utf-8"
             )
@@ -212,10 +218,10 @@ class SimulationResult:
         out.mkdir(parents=True, exist_ok=True)
         return plotting.save_run_plots(self, out)
 
-    def summary(self) -> str:
+    def summary(self, baseline: SimulationResult | None = None) -> str:
         from simulator.results.summary import summary_markdown
 
-        return summary_markdown(self)
+        return summary_markdown(self, baseline)
 
 
 def write_atomically(out: Path, write: Callable[[Path], None]) -> Path:

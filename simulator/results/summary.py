@@ -86,8 +86,12 @@ def markdown_table(table: pd.DataFrame, fmt: str = ",.1f") -> str:
     return "\n".join([header, rule, *body])
 
 
-def summary_markdown(result: SimulationResult) -> str:
-    """The run's summary for a student: what was simulated, what happened, key numbers."""
+def summary_markdown(result: SimulationResult, baseline: SimulationResult | None = None) -> str:
+    """The run's summary for a student: what was simulated, what happened and why, key numbers.
+
+    With a ``baseline`` run (the same world without the scenario's policies) it also says how
+    much of the change is the scenario's doing.
+    """
     s = result.scenario
     prov = result.provenance
     lines = [
@@ -121,6 +125,9 @@ def summary_markdown(result: SimulationResult) -> str:
     first, last = table.columns[0], table.columns[1]
     lines += ["## What happened", ""]
     lines += _sentences(table, first, last)
+    if baseline is not None:
+        lines += ["", *_against_baseline(result, baseline)]
+    lines += ["", "## Why", "", *_why(result)]
     lines += ["", "## Key outcomes (US, calendar years)", "", markdown_table(table)]
     lines += [
         "",
@@ -141,7 +148,7 @@ def _sentences(table: pd.DataFrame, first: str, last: str) -> list[str]:
     word = "widened" if db < 0 else "narrowed"
     out.append(
         f"- The US trade deficit {word} from ${-b0:,.0f}bn in {first} to ${-b1:,.0f}bn in {last} "
-        f"({db:+,.0f}bn)."
+        f"(${abs(db):,.0f}bn {'more' if db < 0 else 'less'})."
     )
     x0, x1, _ = row("Exports, $bn")
     m0, m1, _ = row("Imports, $bn")
@@ -165,3 +172,69 @@ def _sentences(table: pd.DataFrame, first: str, last: str) -> list[str]:
             f"{best.split()[-2].rstrip(',')} ({changes.iloc[-1]:+,.1f}bn)."
         )
     return out
+
+
+def _against_baseline(result: SimulationResult, baseline: SimulationResult) -> list[str]:
+    """Year by year: the scenario's US balance, imports and exports minus the baseline's."""
+    ours, theirs = result.annual(), baseline.annual()
+    years = [y for y in ours.index if y in theirs.index]
+    lines = [
+        f"Against `{baseline.scenario.name}` (the same world without this scenario's "
+        "policies), in $bn:",
+        "",
+        "| year | balance | imports | exports | tariff revenue |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for y in years:
+        d = (ours.loc[y] - theirs.loc[y]) / BN
+        lines.append(
+            f"| {y} | {d.balance:+,.1f} | {d.imports:+,.1f} | {d.exports:+,.1f} | "
+            f"{d.tariff_revenue:+,.1f} |"
+        )
+    lines += ["", "A positive balance difference means a smaller deficit than in the baseline."]
+    return lines
+
+
+def _why(result: SimulationResult) -> list[str]:
+    """The channels at work in this scenario, in plain words."""
+    s, m = result.scenario, result.model
+    mech = s.mechanisms
+    out = []
+    us_tariffs = [t for t in s.tariffs if t.imposer == "USA" and t.cancelled is None]
+    if us_tariffs:
+        passed = 100 * (m.rho if mech.pass_through else 1.0)
+        speed = 100 * (m.params.adjustment_speed if mech.switching_frictions else 1.0)
+        out.append(
+            f"- US tariffs raise what buyers pay for imports (about {passed:.0f}% of each tariff "
+            "is passed on to them; foreign exporters absorb the rest). Buyers switch to US "
+            "producers and to partners not taxed, but gradually: about "
+            f"{speed:.0f}% of them re-think their sourcing each month."
+        )
+    if mech.front_loading and any((t.announced or t.effective) < t.effective for t in s.tariffs):
+        out.append(
+            "- Importers who knew of a coming tariff bought ahead and stored the goods "
+            "(front-loading): imports rise before the tariff and dip after it."
+        )
+    if mech.retaliation and (s.retaliation or any(t.retaliation for t in s.tariffs)):
+        out.append(
+            "- Partners retaliate with tariffs on US goods, so US exports of the targeted "
+            "sectors fall and those partners buy them elsewhere."
+        )
+    if mech.ai_capex and s.shocks.ai_capex is not None:
+        ai = s.shocks.ai_capex
+        out.append(
+            f"- The AI investment boom buys computers and chips: {100 * ai.import_content:.0f}% "
+            "of the spending is imported"
+            + (", exempt from the new tariffs." if ai.tariff_exempt else ".")
+        )
+    if mech.dollar and (s.shocks.exchange_rates or s.shocks.capital_inflows):
+        out.append(
+            "- The dollar moves: a weaker dollar makes US goods cheaper abroad and imports "
+            "dearer at home (most US imports are priced in dollars, so that side moves little)."
+        )
+    if mech.macro and us_tariffs:
+        out.append(
+            "- Tariff revenue tightens the US budget, which trims spending a little, imports "
+            "included (twin deficits)."
+        )
+    return out or ["- No policy or shock changes: trade grows along each region's baseline."]
