@@ -39,7 +39,7 @@ class TradeModel(mesa.Model):
     def __init__(self, scenario: Scenario, data: BaseData, seed: int | None = None) -> None:
         seed = scenario.seed if seed is None else seed
         super().__init__(rng=seed)
-        self.scenario = scenario
+        self.spec = scenario  # not "scenario": Mesa 3.5 models have their own
         self.data = data
         self.seed = seed
         self.t = 0
@@ -161,7 +161,7 @@ class TradeModel(mesa.Model):
         return grouped.reshape(n_r, n_s, n_r).transpose(2, 0, 1)
 
     def month_label(self, t: int) -> str:
-        m = month_index(self.scenario.start) + t
+        m = month_index(self.spec.start) + t
         return f"{m // 12:04d}-{m % 12 + 1:02d}"
 
     def firm(self, row: int) -> Firm:
@@ -175,7 +175,7 @@ class TradeModel(mesa.Model):
         t = self.t
         if t >= self.n_months:
             raise RuntimeError("the scenario's horizon is over")
-        mech, params = self.scenario.mechanisms, self.params
+        mech, params = self.spec.mechanisms, self.params
         n_r = self.data.n_regions
         diag = np.arange(n_r)
 
@@ -274,7 +274,7 @@ class TradeModel(mesa.Model):
         self.utilisation = output / self.baseline_output[t]
         self.output_value = (quantity * self.price[:, None, :]).sum(axis=1)
         params = self.params
-        cap = params.capacity_elasticity if self.scenario.mechanisms.capacity else None
+        cap = params.capacity_elasticity if self.spec.mechanisms.capacity else None
         target = self.firms.producers.desired_price(
             self.utilisation.ravel(), params.supply_elasticity, cap
         ).reshape(self.price.shape)
@@ -296,7 +296,7 @@ class TradeModel(mesa.Model):
         nx_base = base.sum(axis=(1, 2)) - base.sum(axis=(0, 2))
         absorption = self.baseline_gdp_month[t] - nx_base
         investment = np.zeros_like(nx)
-        if self.scenario.mechanisms.ai_capex and self.shocks.ai is not None:
+        if self.spec.mechanisms.ai_capex and self.shocks.ai is not None:
             investment[self.shocks.ai_region] = self.shocks.capex[t]
         self.gdp_gap[t] = (self.absorption_factor - 1.0) * absorption + investment + nx - nx_base
         self.investment_gap[t] = investment

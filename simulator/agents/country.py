@@ -47,7 +47,7 @@ class Country(mesa.Agent):
         budget). Spending is most of GDP, so the loop gain is about ``mu < 1`` and converges.
         """
         m = self.model
-        if not m.scenario.mechanisms.macro or m.t == 0:
+        if not m.spec.mechanisms.macro or m.t == 0:
             return
         params = m.params.macro
         i, last = self.index, m.t - 1

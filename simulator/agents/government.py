@@ -42,7 +42,7 @@ class Government(mesa.Agent):
     def step(self) -> None:
         """Check each retaliation rule against the tariffs now in force."""
         m = self.model
-        if not m.scenario.mechanisms.retaliation:
+        if not m.spec.mechanisms.retaliation:
             return
         extra_now = m.schedule.extra(m.t) + m.retaliation_path[m.t]
         for rule in self.rules:

@@ -59,7 +59,7 @@ class SimulationResult:
 
     def __init__(self, model: TradeModel, provenance: Provenance) -> None:
         self.model = model
-        self.scenario = model.scenario
+        self.scenario = model.spec
         self.provenance = provenance
         self.regions = model.data.regions
         self.sectors = model.data.sectors
