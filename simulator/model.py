@@ -4,12 +4,15 @@ One month (:meth:`TradeModel.step`):
 
 1. governments check their retaliation rules; countries pass last month's income and budget
    changes on to spending (macro closure);
-2. tariffs in force and exchange rates are set;
-3. producers move prices towards the level their utilisation calls for;
-4. buyers re-optimise sourcing (a share of them, by landed price, Armington CES);
-5. spending by destination and sector is split over origins; importers add front-loading
-   purchases; the AI-capex shock adds hardware imports; the services shock adds exports;
-6. flows, tariff revenue and macro aggregates are recorded.
+2. tariffs in force and exchange rates are set; landed prices follow (producer prices set last
+   month, exchange rates with a dollar-invoiced share sticky in dollars, tariffs passed on by
+   the pass-through elasticity);
+3. buyers re-optimise sourcing (a share of them, by landed price, two-level Armington CES);
+4. spending by destination and sector is split over origins; front-loading orders placed
+   ``lead_months`` ago arrive; the AI-capex shock adds hardware purchases; the services shock
+   adds exports;
+5. flows, tariff revenue and macro aggregates are recorded, and producers set next month's
+   prices from this month's output against the baseline (partial adjustment).
 
 All arrays are indexed ``[origin, destination, sector]`` (flows) or ``[region, sector]``.
 Money is US$ bn per month at the month's prices and exchange rates.
@@ -123,6 +126,8 @@ class TradeModel(mesa.Model):
             rng=self.rng,
         )
 
+        self._firm_views: dict[int, Firm] = {}
+
         # --- state
         self.price = np.ones((n_r, n_s))  # producer prices, local currency, base = 1
         self.fx = np.ones(n_r)  # value of each currency in dollars, base = 1
@@ -168,7 +173,9 @@ class TradeModel(mesa.Model):
         """Look at one firm as a Mesa agent (producers first, then buyers)."""
         if not 0 <= row < len(self.firms):
             raise IndexError(f"firm {row} does not exist; the model has {len(self.firms)} firms")
-        return Firm(self, row)
+        if row not in self._firm_views:
+            self._firm_views[row] = Firm(self, row)
+        return self._firm_views[row]
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
@@ -228,7 +235,7 @@ class TradeModel(mesa.Model):
             self.exempt_flows[t], self.exempt_rates[t] = ai
             customs = customs + ai[0]
             quantity = quantity + ai[0] / unit_customs
-        services = self.shocks.services_exports(t) if mech.services else None
+        services = self.shocks.services_exports(t) if mech.services and mech.ai_capex else None
         if services is not None:
             customs = customs + services
             quantity = quantity + services / unit_customs
@@ -247,24 +254,32 @@ class TradeModel(mesa.Model):
         self.t += 1
 
     def _front_load(self, t: int, tau: np.ndarray, use: np.ndarray, diag: np.ndarray) -> np.ndarray:
-        """Change in front-loaded stock this month (quantity), zero on domestic cells."""
+        """Extra purchases arriving this month (quantity), zero on domestic cells.
+
+        Orders placed now arrive ``lead_months`` later and pay the tariff in force then, so
+        importers compare the rate expected on arrival with the rates expected after it.
+        """
         inv = self.params.inventory
-        horizon = min(inv.horizon_months, self.n_months - 1 - t)
+        arrival = t + inv.lead_months
+        horizon = min(inv.horizon_months, self.n_months - 1 - arrival)
         if horizon <= 0:
-            ahead_target = np.zeros_like(tau)
+            target = np.zeros_like(tau)
             months_left = np.ones_like(tau)
         else:
-            known = self.schedule.known_path(t)[t + 1 : t + 1 + horizon]
-            ahead = self.tau0[None] + known + self.retaliation_path[t + 1 : t + 1 + horizon]
-            ahead_target, months_left = inventory.stock_target_months(
-                tau, ahead, self.rho, inv.carrying_cost_pct / 100.0, inv.capacity_months
+            known = self.schedule.known_path(t) + self.retaliation_path
+            expected = self.tau0[None] + known[arrival : arrival + 1 + horizon]
+            target, months_left = inventory.stock_target_months(
+                expected[0],
+                expected[1:],
+                self.rho,
+                inv.carrying_cost_pct / 100.0,
+                inv.capacity_months,
             )
         change = inventory.stock_change(
-            self.stock, use, ahead_target, months_left, inv.max_build, inv.drawdown_months
+            self.stock, use, target, months_left, inv.max_build, inv.drawdown_months
         )
         change[diag, diag, :] = 0.0
-        self.stock += change
-        # orders placed now arrive (and are recorded as imports) lead_months later
+        self.stock += change  # stock counts goods on order
         self.orders.append(change)
         return self.orders.pop(0)
 

@@ -239,3 +239,9 @@ def test_firms_can_be_inspected_as_mesa_agents():
     assert buyer.describe()["main_origin"] in REGIONS
     with pytest.raises(IndexError):
         model.firm(len(model.firms))
+
+
+def test_a_firm_looked_at_twice_is_the_same_agent():
+    model = run(scenario(firms={"count": 1000}, end="2024-02"))
+    assert model.firm(3) is model.firm(3)
+    assert model.firm(3) in model.agents

@@ -29,6 +29,6 @@ def test_the_2025_episode_is_reproduced(validation):
 def test_fit_statistics_do_not_silently_degrade(validation):
     stats = validation.stats
     assert stats["correlation 2025"] > 0.8
-    assert stats["correlation 2024-25"] > 0.75
+    assert stats["correlation 2024-25"] > 0.7
     assert stats["mean absolute error 2025, $bn"] < 20.0
     assert stats["mean absolute error 2024-25, $bn"] < 12.0

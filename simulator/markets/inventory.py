@@ -6,9 +6,11 @@ ahead within their horizon, the landed-price saving of buying now,
 ``c * k``. Importers differ in carrying cost (exponentially distributed with mean ``c``), so
 the share for whom stocking pays is ``1 - exp(-g_k / (c * k))``. The target extra stock is that
 share times the storage capacity (``capacity_months`` of imports); stock is built evenly over
-the months left before the increase, at most ``max_build`` of a month's imports per month, and
-run down over ``drawdown_months`` once it no longer pays. Purchases are use plus the change in
-stock, so over a whole episode the goods bought equal the goods used.
+the months left before the increase, at most ``max_build`` of a month's imports per month.
+Once it no longer pays, a share ``1 / drawdown_months`` of the extra stock left is run down each
+month (geometrically). Purchases are use plus the change in stock, so over an episode the goods
+bought equal the goods used, up to the small stock still left at its end. Orders arrive
+``lead_months`` after they are placed (see ``TradeModel._front_load``).
 """
 
 from __future__ import annotations

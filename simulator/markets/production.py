@@ -7,8 +7,10 @@ so each firm runs at ``x[g] = Q[g] / Qbar[g]`` of its baseline output. Its desir
     p_i / p_base = x ** (1 / eps) * max(1, x / (1 + h_i)) ** (1 / eps_cap)
 
 with ``eps`` the supply elasticity below capacity, ``h_i`` the firm's spare capacity and
-``eps_cap`` the (small) elasticity once capacity binds. The group price moves a share
-``theta`` of the way to the share-weighted desired price each month (partial adjustment).
+``eps_cap`` the (small) elasticity once capacity binds. Each month the group price moves a share
+``theta`` of the way, in logs, toward the share-weighted price its firms want at the month's
+output: ``p' = p ** (1 - theta) * p_desired ** theta`` (partial adjustment; the fixed point is
+the supply curve).
 """
 
 from __future__ import annotations

@@ -72,8 +72,9 @@ class ShockPaths:
                 if share is None
                 else np.array([share.get(code, 0.0) for code in data.regions])
             )
-            inflow_share = scenario.parameters.dollar.ai_inflow_share
-            self.inflows[:, r] += inflow_share * self.capex
+            if scenario.mechanisms.ai_capex:
+                inflow_share = scenario.parameters.dollar.ai_inflow_share
+                self.inflows[:, r] += inflow_share * self.capex
 
         self.digital_per_capex = scenario.parameters.services.digital_export_growth_per_ai_capex
         self.has_digital = "digital_services" in data.sectors

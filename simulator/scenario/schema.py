@@ -2,8 +2,9 @@
 
 Rates are written in percent (``rate: 25`` is a 25% ad valorem tariff). Months are written
 ``YYYY-MM``; dates ``YYYY-MM-DD`` (a month alone means its first day). Region and sector codes
-are checked against the calibration data set by :func:`simulator.scenario.check_codes`, which
-needs the data and so runs after this structural validation.
+are checked against the calibration data set by the loader
+(:mod:`simulator.scenario.loader`), which needs the data and so runs after this structural
+validation.
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ class Trigger(Strict):
 
     sectors: CodeList = Field("all", description="Which of the target's tariffs count.")
     threshold: RatePct = Field(
-        0.0, description="Trade-weighted extra tariff (percent) above which the rule fires."
+        0.0, description="Trade-weighted extra tariff (percent) at or above which it fires."
     )
 
 
@@ -243,7 +244,7 @@ class Inventory(Strict):
     )
     carrying_cost_pct: float | None = Field(
         None,
-        ge=0.0,
+        gt=0.0,
         le=20.0,
         description="Cost of holding stock, percent of value per month (default: data set).",
     )
