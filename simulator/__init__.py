@@ -4,13 +4,13 @@ from typing import Any
 
 from simulator.version import __version__
 
-__all__ = ["__version__", "run_scenario"]
+__all__ = ["__version__", "decompose_scenario", "run_scenario"]
 
 
 def __getattr__(name: str) -> Any:
     # imported on first use, so that ``import simulator`` stays light
-    if name == "run_scenario":
-        from simulator.api import run_scenario
+    if name in ("run_scenario", "decompose_scenario"):
+        from simulator import api
 
-        return run_scenario
+        return getattr(api, name)
     raise AttributeError(f"module 'simulator' has no attribute {name!r}")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.calibration.dataset import load_dataset
 from simulator.model import TradeModel
 from simulator.results import Provenance, SimulationResult
-from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
+from simulator.scenario import LoadedScenario, ScenarioError, bundled_scenarios, load_scenario
+
+if TYPE_CHECKING:
+    from simulator.analysis.decomposition import Decomposition
 
 ScenarioSource = str | os.PathLike | Mapping[str, Any] | LoadedScenario
 
@@ -54,3 +57,25 @@ def run_scenario(
         data=loaded.scenario.data,
     )
     return SimulationResult(model, provenance)
+
+
+def decompose_scenario(
+    source: ScenarioSource,
+    baseline: ScenarioSource = "baseline",
+    period: str | None = None,
+) -> Decomposition:
+    """Contributions of each channel to the change in the US deficit against a baseline.
+
+    ``baseline`` is a bundled scenario's name, a path, a dict or a loaded scenario; ``period``
+    is ``YYYY`` or ``YYYY-MM`` (default: the year the scenario's first tariff takes effect).
+    """
+    from simulator.analysis.decomposition import decompose
+
+    def load(item: ScenarioSource) -> LoadedScenario:
+        if isinstance(item, LoadedScenario):
+            return item
+        if isinstance(item, str) and item in bundled_scenarios():
+            return load_scenario(bundled_scenarios()[item])
+        return load_scenario(item)
+
+    return decompose(load(source), load(baseline), period=period)

@@ -76,11 +76,11 @@ def key_outcomes(result: SimulationResult) -> pd.DataFrame:
 
 
 def markdown_table(table: pd.DataFrame, fmt: str = ",.1f") -> str:
-    """A DataFrame as a Markdown table (index as the first column)."""
+    """A DataFrame as a Markdown table (index as the first column; missing values as —)."""
     header = "| | " + " | ".join(str(c) for c in table.columns) + " |"
     rule = "|---|" + "---:|" * len(table.columns)
     body = [
-        f"| {idx} | " + " | ".join(format(v, fmt) for v in row) + " |"
+        f"| {idx} | " + " | ".join("—" if v != v else format(v, fmt) for v in row) + " |"
         for idx, row in zip(table.index, table.to_numpy(), strict=True)
     ]
     return "\n".join([header, rule, *body])
