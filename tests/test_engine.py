@@ -245,3 +245,9 @@ def test_a_firm_looked_at_twice_is_the_same_agent():
     model = run(scenario(firms={"count": 1000}, end="2024-02"))
     assert model.firm(3) is model.firm(3)
     assert model.firm(3) in model.agents
+
+
+@pytest.mark.parametrize("count", [70, 2001, 99_999])
+def test_the_firm_count_asked_for_is_the_count_created(count):
+    model = TradeModel(scenario(firms={"count": count}, end="2024-02"), synthetic_data())
+    assert len(model.firms) == count

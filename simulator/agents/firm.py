@@ -20,10 +20,15 @@ if TYPE_CHECKING:
 
 
 def _allocate(count: int, weights: np.ndarray) -> np.ndarray:
-    """Split ``count`` firms over groups in proportion to ``sqrt(weights)``, at least one each."""
+    """Split exactly ``count`` firms over groups in proportion to ``sqrt(weights)``.
+
+    Every group gets one firm first; the rest go by largest remainder.
+    """
     w = np.sqrt(weights) / np.sqrt(weights).sum()
-    n = np.maximum(1, np.floor(w * (count - weights.size))).astype(np.int64)
-    n[np.argsort(-w)[: max(count - n.sum(), 0)]] += 1
+    quota = w * (count - weights.size)
+    n = 1 + np.floor(quota).astype(np.int64)
+    left = count - int(n.sum())
+    n[np.argsort(-(quota - np.floor(quota)), kind="stable")[:left]] += 1
     return n
 
 
