@@ -218,7 +218,7 @@ class Validation:
             "# Validation: us_2025 against the published 2024–2025 data",
             "",
             "Regenerate this page with `tradesim validate-history` (it rewrites this file and "
-            "the plots in `docs/validation/`). Published data: `simulator/data/history/` "
+            f"the plots in `{image_folder}/` beside it). Published data: `simulator/data/history/` "
             "(sources and vintages in [history-data.md](history-data.md)).",
             "",
             f"Run: scenario `us_2025` (hash `{prov.scenario_sha256[:12]}`), seed {prov.seed}, "

@@ -250,7 +250,11 @@ class Inventory(Strict):
     )
     horizon_months: int = Field(6, ge=1, le=24, description="How far ahead importers look.")
     drawdown_months: float = Field(
-        3.0, gt=0.0, le=24.0, description="Months over which extra stock is run down."
+        3.0,
+        gt=0.0,
+        le=24.0,
+        description="Run-down speed: each month a share 1/drawdown_months of the extra stock "
+        "left is used up instead of bought (geometric).",
     )
     lead_months: int = Field(
         1,
