@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.calibration.dataset import load_dataset
 from simulator.model import TradeModel
 from simulator.results import Provenance, SimulationResult
-from simulator.scenario import LoadedScenario, ScenarioError, bundled_scenarios, load_scenario
+from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     from simulator.analysis.decomposition import Decomposition
@@ -38,7 +38,7 @@ def run_scenario(
     overrides: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
-    """Run a scenario (a YAML path, a bundled name's file, a dict, or a loaded scenario).
+    """Run a scenario (a YAML path, a bundled scenario's name, a dict, or a loaded scenario).
 
     ``seed`` replaces the scenario's seed; ``overrides`` are ``key.path=value`` strings as for
     ``tradesim run --set``. ``progress(done, total)`` is called after each month.
@@ -72,10 +72,6 @@ def decompose_scenario(
     from simulator.analysis.decomposition import decompose
 
     def load(item: ScenarioSource) -> LoadedScenario:
-        if isinstance(item, LoadedScenario):
-            return item
-        if isinstance(item, str) and item in bundled_scenarios():
-            return load_scenario(bundled_scenarios()[item])
-        return load_scenario(item)
+        return item if isinstance(item, LoadedScenario) else load_scenario(item)
 
     return decompose(load(source), load(baseline), period=period)

@@ -80,17 +80,6 @@ class Progress:
         sys.stderr.flush()
 
 
-def _resolve(name_or_path: str) -> str | Path:
-    """A path if the file exists or looks like one; otherwise a bundled scenario's file."""
-    path = Path(name_or_path)
-    if path.suffix in {".yaml", ".yml"} or path.exists():
-        return path
-    bundled = bundled_scenarios()
-    if name_or_path in bundled:
-        return bundled[name_or_path]
-    return path
-
-
 def _baseline_for(item: LoadedScenario) -> SimulationResult | None:
     """The bundled baseline over the same horizon and data (None for the baseline itself)."""
     from simulator.api import run_scenario
@@ -106,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
 
     files = args.files or [DEFAULT_SCENARIO]
-    loaded = [load_scenario(_resolve(f), args.set) for f in files]
+    loaded = [load_scenario(f, args.set) for f in files]
     reports = []
     for item in loaded:
         name = item.scenario.name
@@ -139,13 +128,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.files) < 2:
         raise ScenarioError.simple("compare needs at least two scenarios")
-    loaded = [load_scenario(_resolve(f), args.set) for f in args.files]
+    loaded = [load_scenario(f, args.set) for f in args.files]
     baseline = loaded[0]
     if args.baseline:
-        base_path = _resolve(args.baseline)
-        matches = [x for x in loaded if x.path and Path(x.path) == Path(base_path).resolve()]
-        baseline = matches[0] if matches else load_scenario(base_path, args.set)
-        if not matches:
+        baseline = load_scenario(args.baseline, args.set)
+        matches = [x for x in loaded if x.path and x.path == baseline.path]
+        if matches:
+            baseline = matches[0]
+        else:
             loaded.insert(0, baseline)
     results = [
         run_scenario(x, seed=args.seed, progress=Progress(x.scenario.name, not args.quiet))
@@ -166,8 +156,8 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     from simulator.analysis.decomposition import active_channels, decompose
     from simulator.results.result import write_atomically
 
-    loaded = load_scenario(_resolve(args.file), args.set)
-    baseline = load_scenario(_resolve(args.baseline))
+    loaded = load_scenario(args.file, args.set)
+    baseline = load_scenario(args.baseline)
     runs = 2 ** len(active_channels(loaded)) + 1
     progress = Progress(f"{runs} runs", not args.quiet)
     result = decompose(loaded, baseline, period=args.period, progress=progress)
@@ -211,7 +201,7 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     ok = []
     for f in args.files:
-        item = load_scenario(_resolve(f), args.set)
+        item = load_scenario(f, args.set)
         ok.append({"file": str(f), "scenario": item.scenario.name, "sha256": item.sha256})
         if not args.quiet and not args.json:
             print(f"{f}: ok ({item.scenario.name}, {item.scenario.n_months} months)")

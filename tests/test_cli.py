@@ -137,3 +137,13 @@ def test_same_scenario_and_seed_give_identical_numbers_across_processes():
     assert _run_hash(12) != first
     in_process = run_scenario(bundled_scenarios()["us_2025"], seed=11, overrides=["end=2025-12"])
     assert hashlib.sha256(in_process.model.flows.tobytes()).hexdigest() == first
+
+
+def test_bundled_scenarios_load_by_name_and_compare_adds_a_missing_baseline(tmp_path):
+    assert load_scenario("steel_50").scenario.name == "steel_50"
+    out = tmp_path / "cmp"
+    args = ["compare", "autos_25", "steel_50", "--baseline", "baseline", "--set", "end=2025-12"]
+    assert main([*args, "--out", str(out), "-q"]) == 0
+    table = pd.read_csv(out / "key_outcomes.csv", index_col=0)
+    assert list(table.columns[:3]) == ["baseline", "autos_25", "steel_50"]
+    assert "steel_50 − baseline" in table.columns

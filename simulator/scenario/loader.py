@@ -67,7 +67,8 @@ class _Node:
 def load_scenario(source: Source, overrides: Sequence[str] = ()) -> LoadedScenario:
     """Read, merge, override, validate and check a scenario.
 
-    ``source`` is a YAML file path or a mapping; ``overrides`` are ``key.path=value`` strings
+    ``source`` is a YAML file path, a bundled scenario's name (``"us_2025"``) or a mapping;
+    ``overrides`` are ``key.path=value`` strings
     (``tariffs.autos_232.rate=35`` addresses a list entry by its id). Anything wrong raises a
     :class:`ScenarioError` listing every problem with its file, line and key path.
     """
@@ -76,7 +77,7 @@ def load_scenario(source: Source, overrides: Sequence[str] = ()) -> LoadedScenar
         path = None
         tree = _resolve(_to_node(source, {}, None), None, chain)
     else:
-        path = Path(source).resolve()
+        path = _bundled_or_path(source)
         own = _read(path, None)
         if "name" not in own.value:
             own.value["name"] = _Node(path.stem, own.loc)
@@ -105,6 +106,14 @@ def load_scenario(source: Source, overrides: Sequence[str] = ()) -> LoadedScenar
     if issues:
         raise ScenarioError(issues)
     return LoadedScenario(scenario, path, raw, _sha256(raw), [_display(p) for p in chain])
+
+
+def _bundled_or_path(source: str | os.PathLike) -> Path:
+    """A file path, or the file of a bundled scenario named without a suffix."""
+    path = Path(source)
+    if not path.exists() and not path.suffix and str(source) in bundled_scenarios():
+        return bundled_scenarios()[str(source)].resolve()
+    return path.resolve()
 
 
 def bundled_dir() -> Traversable:
