@@ -364,7 +364,12 @@ class Mechanisms(Strict):
 
 
 class Firms(Strict):
-    count: int = Field(20_000, ge=0, le=50_000_000, description="Number of firm agents.")
+    count: int = Field(
+        100_000,
+        ge=0,
+        le=50_000_000,
+        description="Number of firm agents (0: a continuum, no sampling noise).",
+    )
     productivity_shape: float = Field(4.0, gt=1.0, description="Pareto shape of firm productivity.")
 
 
