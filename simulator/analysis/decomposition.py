@@ -88,7 +88,9 @@ class Decomposition:
             markdown_table(shown),
             "",
             "Shapley contributions (with the core) add up to the total change; one-at-a-time "
-            "effects (switching one channel off, the others on) need not.",
+            "effects (switching one channel off, the others on) need not. Every run here uses "
+            "a continuum of firms (no sampling noise), so totals can differ slightly from a "
+            "run with individual firms.",
             "",
         ]
         return "\n".join(lines)

@@ -186,7 +186,7 @@ def _against_baseline(result: SimulationResult, baseline: SimulationResult) -> l
         "|---|---:|---:|---:|---:|",
     ]
     for y in years:
-        d = (ours.loc[y] - theirs.loc[y]) / BN
+        d = ((ours.loc[y] - theirs.loc[y]) / BN).round(1) + 0.0  # + 0.0: no "-0.0"
         lines.append(
             f"| {y} | {d.balance:+,.1f} | {d.imports:+,.1f} | {d.exports:+,.1f} | "
             f"{d.tariff_revenue:+,.1f} |"
