@@ -50,6 +50,7 @@ def test_run_writes_data_plots_summary_and_provenance(small, tmp_path, capsys):
     assert "autos imports" in summary and "deficit" in summary
     trade = pd.read_parquet(out / "trade.parquet")
     assert list(trade.columns) == ["month", "reporter", "partner", "sector", "flow", "value_usd"]
+    assert trade.attrs["provenance"]["scenario_sha256"] == prov["scenario_sha256"]
     assert "Wrote" in capsys.readouterr().out
 
 

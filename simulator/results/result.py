@@ -197,6 +197,9 @@ class SimulationResult:
         def write(tmp: Path) -> None:
             for name, frame in {"trade": self.trade, "macro": self.macro}.items():
                 if "parquet" in outputs.formats:
+                    # the provenance travels with the data (pandas reads it back into attrs)
+                    frame = frame.copy(deep=False)
+                    frame.attrs["provenance"] = self.provenance.__dict__
                     frame.to_parquet(tmp / f"{name}.parquet", index=False)
                 if "csv" in outputs.formats:
                     frame.to_csv(tmp / f"{name}.csv", index=False)
