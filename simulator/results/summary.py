@@ -165,12 +165,24 @@ def _sentences(table: pd.DataFrame, first: str, last: str) -> list[str]:
     partners = [i for i in table.index if i.startswith("Goods balance with")]
     if partners:
         changes = table.loc[partners, "change"].sort_values()
-        worst, best = changes.index[0], changes.index[-1]
-        out.append(
-            f"- The largest move toward deficit was with {worst.split()[-2].rstrip(',')} "
-            f"({changes.iloc[0]:+,.1f}bn); the largest move toward surplus with "
-            f"{best.split()[-2].rstrip(',')} ({changes.iloc[-1]:+,.1f}bn)."
-        )
+        changes.index = [label.split()[-2].rstrip(",") for label in changes.index]
+        low, high = changes.iloc[0], changes.iloc[-1]
+        if low < 0 < high:
+            text = (
+                f"the largest move toward deficit was with {changes.index[0]} ({low:+,.1f}bn), "
+                f"the largest move toward surplus with {changes.index[-1]} ({high:+,.1f}bn)"
+            )
+        elif high <= 0:
+            text = (
+                "every partner shown moved toward deficit, most of all "
+                f"{changes.index[0]} ({low:+,.1f}bn)"
+            )
+        else:
+            text = (
+                "every partner shown moved toward surplus, most of all "
+                f"{changes.index[-1]} ({high:+,.1f}bn)"
+            )
+        out.append(f"- In the US goods balance by partner, {text}.")
     return out
 
 
