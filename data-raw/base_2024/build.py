@@ -18,7 +18,8 @@ import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-OUT = os.path.join(ROOT, "simulator", "data", "base_2024")
+# the package's data folder, or another folder given as the first argument (used by the tests)
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "simulator", "data", "base_2024")
 
 REGIONS = ["USA", "CHN", "EU", "MEX", "CAN", "VNM", "JPN", "KOR", "TWN", "IND", "ROW"]
 NAMED = REGIONS[:-1]
@@ -33,6 +34,11 @@ WORLD_SERVICES_IMPORTS = 8700.0   # estimate: world commercial services trade 20
 ROW_INTRA_DISCOUNT = 0.6          # estimate: share of ROW services imports not sourced inside ROW
 ROW_DIGITAL_SHARE = 0.20          # estimate
 ROW_SERVICES_FLOOR = 0.05         # ROW->j services never below 5% of j's services imports
+
+# parameters.csv rows the model reads (simulator/calibration/parameters.py DATA_DEFAULTS + capacity_utilisation)
+MODEL_PARAMETERS = ["tariff_pass_through", "adjustment_speed", "supply_elasticity",
+                    "inventory_carrying_cost_pct_per_month", "dollar_inflow_elasticity", "dollar_invoicing_share",
+                    "dollar_invoicing_share_us_imports", "twin_deficit", "income_feedback", "capacity_utilisation"]
 
 
 def raw(name: str) -> pd.DataFrame:
@@ -267,7 +273,7 @@ def main() -> int:
         regions_out.append((r, reg.loc[r, "name"], reg.loc[r, "currency"], gdp[r], reg.loc[r, "source"]))
     row_gdp = gdp["WORLD"] - gdp[NAMED].sum()
     regions_out.append(("ROW", "Rest of world (residual)", "USD", round(row_gdp, 1),
-                        "estimate: IMF WEO April 2025 world GDP 110900 (recalled by the compiler, no stored copy found) less the ten named regions"))
+                        "estimate: no stored source found; IMF WEO April 2025 world GDP 2024 110900 (value as recalled from the WEO database, see regions_raw.csv WORLD) less the ten named regions"))
     pd.DataFrame(regions_out, columns=["region", "name", "currency", "gdp_usd_bn", "source"]).to_csv(
         os.path.join(OUT, "regions.csv"), index=False)
 
@@ -327,7 +333,14 @@ def main() -> int:
     gr[["region", "nominal_growth_pct", "source"]].to_csv(os.path.join(OUT, "growth.csv"), index=False)
 
     # ------------------------------------------------------------------ parameters
-    raw("parameters_raw.csv").to_csv(os.path.join(OUT, "parameters.csv"), index=False)
+    # Every row (including the dollar-invoicing rows the model reads) comes from parameters_raw.csv, so a
+    # rebuild never drops a row that was appended to the output by hand.
+    par = raw("parameters_raw.csv")
+    assert not par.parameter.duplicated().any(), par.parameter[par.parameter.duplicated()].tolist()
+    missing = [k for k in MODEL_PARAMETERS if k not in set(par.parameter)]
+    assert not missing, f"parameters_raw.csv lacks rows the model reads: {missing}"
+    assert par.source.fillna("").str.strip().ne("").all(), "every parameter row needs a source"
+    par.to_csv(os.path.join(OUT, "parameters.csv"), index=False)
 
     return check(trade, tar)
 
