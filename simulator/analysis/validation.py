@@ -138,6 +138,25 @@ class Validation:
         ]
         return pd.DataFrame(rows, columns=["target", "simulated", "met"]).set_index("target")
 
+    def annual(self) -> pd.DataFrame:
+        """2025 annual totals and partner goods balances: simulated against published."""
+        table = history_table("us_annual")
+        table = table[table.year == 2025]
+        us = self.result.annual().loc[2025] / BN
+        partners = self.partners_sim.loc[self._months(2025)].sum()
+        rows = {}
+        for r in table.itertuples():
+            label = r.series if r.partner == "WLD" else f"{r.series} with {r.partner}"
+            if r.partner == "WLD" and r.series in us:
+                rows[label] = (r.value_usd_bn, us[r.series])
+            elif r.partner == "WLD" and r.series == "customs_duties_net":
+                rows["tariff revenue (customs duties, net)"] = (r.value_usd_bn, us.tariff_revenue)
+            elif r.partner in partners:
+                rows[label] = (r.value_usd_bn, partners[r.partner])
+        frame = pd.DataFrame(rows, index=["published", "us_2025"]).T
+        frame["gap"] = frame["us_2025"] - frame["published"]
+        return frame
+
     def turning_points(self) -> pd.DataFrame:
         """Local peaks and troughs of the 2025 balance, simulated and published."""
 
@@ -241,6 +260,14 @@ class Validation:
             "| target | simulated | met |",
             "|---|---|---|",
             *target_lines,
+            "",
+            "## 2025 as a whole, $bn",
+            "",
+            markdown_table(self.annual()),
+            "",
+            "Published annual figures: `simulator/data/history/us_annual.csv` (goods balances "
+            "by partner on the Census basis; the model's partner balances are its goods trade "
+            "with each region, the EU as one region).",
             "",
             "## Turning points of the 2025 balance",
             "",
