@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tradesim",
         description="Agent-based simulator of trade policy: tariffs, retaliation, the AI-capex "
         "boom and trade balances, month by month.",
+        epilog="examples (tradesim COMMAND --help shows more):\n"
+        + "\n".join(text.splitlines()[1] for text in EXAMPLES.values()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tradesim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
