@@ -22,10 +22,10 @@ MONTHS = 120
 
 def measure(n_firms: int) -> dict[str, float]:
     from simulator.api import build_model
-    from simulator.scenario import bundled_scenarios, load_scenario
+    from simulator.scenario import load_scenario
 
     overrides = [f"firms.count={n_firms}", "start=2024-01", "end=2033-12"]
-    loaded = load_scenario(bundled_scenarios()["us_2025"], overrides=overrides)
+    loaded = load_scenario("us_2025", overrides=overrides)
     started = time.perf_counter()
     model = build_model(loaded)
     built = time.perf_counter()

@@ -88,7 +88,7 @@ def _baseline_for(item: LoadedScenario) -> SimulationResult | None:
     if s.name == BASELINE or not (s.tariffs or s.retaliation or s.shocks != Shocks()):
         return None
     overrides = [f"start={s.start}", f"end={s.end}", f"data={s.data}", "firms.count=0"]
-    return run_scenario(load_scenario(bundled_scenarios()[BASELINE], overrides))
+    return run_scenario(BASELINE, overrides=overrides)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

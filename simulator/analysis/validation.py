@@ -23,7 +23,6 @@ import pandas as pd
 from simulator.api import run_scenario
 from simulator.results import SimulationResult
 from simulator.results.summary import markdown_table
-from simulator.scenario import bundled_scenarios
 
 BN = 1e9
 SERIES = ["balance", "exports", "imports"]
@@ -295,7 +294,7 @@ class Validation:
 
 def validate_history(seed: int | None = None) -> Validation:
     """Run the bundled us_2025 scenario and line it up with the published data."""
-    result = run_scenario(bundled_scenarios()["us_2025"], seed=seed)
+    result = run_scenario("us_2025", seed=seed)
     us = result.us()
     simulated = us[SERIES] / BN
     simulated.index = simulated.index.strftime("%Y-%m")

@@ -52,11 +52,9 @@ class ShockPaths:
             self.inflows[:, data.region_index(flow.region)] += flow.usd_bn_per_month * on
 
         self.fx_paths = np.ones((n_months, n_r))
-        self.fx_given = np.zeros(n_r, dtype=bool)
         for rate in shocks.exchange_rates:
             i = data.region_index(rate.region)
             self.fx_paths[:, i] = interpolate(rate.path, first, n_months, before=1.0)
-            self.fx_given[i] = True
 
         self.ai = shocks.ai_capex
         self.capex = np.zeros(n_months)
