@@ -242,7 +242,9 @@ def _why(result: SimulationResult) -> list[str]:
     if mech.dollar and (s.shocks.exchange_rates or s.shocks.capital_inflows):
         out.append(
             "- The dollar moves: a weaker dollar makes US goods cheaper abroad and imports "
-            "dearer at home (most US imports are priced in dollars, so that side moves little)."
+            "dearer at home (most US imports are priced in dollars, so that side moves little). "
+            "Read long horizons with care: the model's export response to the dollar is at the "
+            "high end of the evidence (docs/mechanisms.md, 'What the model leaves out')."
         )
     if mech.macro and us_tariffs:
         out.append(
