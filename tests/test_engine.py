@@ -13,6 +13,7 @@ from simulator.scenario.schema import Scenario
 US, CHN, VNM = REGIONS.index("USA"), REGIONS.index("CHN"), REGIONS.index("VNM")
 FRICTIONLESS = {
     "switching_frictions": False,
+    "exporter_exit": False,
     "front_loading": False,
     "macro": False,
     "dollar": False,

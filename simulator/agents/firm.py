@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from simulator.markets.production import ProducerPopulation
-from simulator.markets.sourcing import BuyerPopulation
+from simulator.markets.sourcing import COST_LEVELS, BuyerPopulation, cost_levels
 
 if TYPE_CHECKING:
     from simulator.model import TradeModel
@@ -57,23 +57,35 @@ class FirmPopulation:
         initial_shares: np.ndarray,
         n_months: int,
         rng: np.random.Generator,
+        switching_cost: np.ndarray,
+        cost_dispersion: float,
+        hazard: float,
+        profit_tail: float,
     ) -> FirmPopulation:
         """Draw a population of ``count`` firms (0: a continuum, no individual firms).
 
         ``output`` and ``spending`` are ``[region, sector]`` base-year values; groups are
         numbered ``region * n_sectors + sector``. Productivity is Pareto with the given shape;
         a producer's market share in its group is proportional to productivity ** (sigma - 1);
-        spare capacity is Gamma distributed with the mean implied by the utilisation rate.
-        Buyer sizes are Pareto too.
+        spare capacity is Gamma distributed with the mean implied by the utilisation rate;
+        the ratio of base-year export profit to the fixed cost of a market is Pareto (shape
+        ``profit_tail``, minimum 1). Buyer sizes are Pareto too; each buyer draws one of the
+        quantile levels of a log-normal switching cost (median ``switching_cost[group]``,
+        log s.d. ``cost_dispersion``) and the expiry of its contract (hazard ``hazard``).
         """
         n_groups = output.size
         n_sectors = output.shape[1]
         mean_headroom = 1.0 / utilisation - 1.0
+        costs = cost_levels(switching_cost, cost_dispersion)
         if count == 0:
             empty = np.zeros(0)
             empty_int = np.zeros(0, dtype=np.int64)
-            producers = ProducerPopulation(empty_int, empty, empty, n_groups, mean_headroom)
-            buyers = BuyerPopulation(empty_int, empty, n_groups, n_months, initial_shares, rng)
+            producers = ProducerPopulation(
+                empty_int, empty, empty, empty, n_groups, mean_headroom, profit_tail
+            )
+            buyers = BuyerPopulation(
+                empty_int, empty, empty_int, costs, hazard, n_months, initial_shares, rng
+            )
             return cls(producers, buyers, empty)
         n_prod = _allocate(count // 2, output.ravel())
         n_buy = _allocate(count - count // 2, spending.ravel())
@@ -83,9 +95,13 @@ class FirmPopulation:
         sigma_of = sigma[p_group % n_sectors]
         share = _normalise_by_group(productivity ** (sigma_of - 1.0), p_group, n_groups)
         headroom = rng.gamma(4.0, mean_headroom / 4.0, p_group.size)
+        profit_ratio = rng.pareto(profit_tail, p_group.size) + 1.0
         size = _normalise_by_group(rng.pareto(shape, b_group.size) + 1.0, b_group, n_groups)
-        producers = ProducerPopulation(p_group, share, headroom, n_groups, mean_headroom)
-        buyers = BuyerPopulation(b_group, size, n_groups, n_months, initial_shares, rng)
+        level = rng.integers(0, COST_LEVELS, b_group.size)
+        producers = ProducerPopulation(
+            p_group, share, headroom, profit_ratio, n_groups, mean_headroom, profit_tail
+        )
+        buyers = BuyerPopulation(b_group, size, level, costs, hazard, n_months, initial_shares, rng)
         return cls(producers, buyers, productivity)
 
     @property
