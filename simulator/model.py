@@ -33,6 +33,7 @@ from simulator.calibration.parameters import (
 from simulator.markets import exchange, inventory
 from simulator.markets.armington import nested_shares
 from simulator.markets.expectations import Expectations
+from simulator.markets.production import entry_threshold
 from simulator.policy.retaliation import RetaliationRule
 from simulator.policy.shocks import ShockPaths
 from simulator.policy.tariffs import TariffSchedule
@@ -66,6 +67,8 @@ class TradeModel(mesa.Model):
         for code, value in params.elasticities.items():
             self.sigma_import[data.sector_index(code)] = value
         self.sigma_domestic = self.sigma_import * params.domestic_elasticity_ratio
+        # intensive-margin elasticity: (sigma_firm - 1) * a = sigma - 1 (Chaney 2008)
+        self.sigma_firm = 1.0 + (self.sigma_import - 1.0) / params.exporters.profit_tail
         self.rho = params.pass_through if mech.pass_through else 1.0
         self.invoicing = np.full(n_r, params.dollar.invoicing_share)  # by destination
         if "USA" in data.regions:
@@ -153,6 +156,7 @@ class TradeModel(mesa.Model):
         self.tariff_now = self.tau0.copy()
         # share of each origin's base-year sales to each market made by firms still serving it
         self.serving = np.ones((n_r, n_r, n_s))
+        self.entry_threshold = np.ones((n_r * n_s, n_r))  # lowest z serving, [origin*sector, d]
         self.export_profit = np.ones((n_r, n_r, n_s))  # expected profit per exporter / base
         self.expected_price = np.ones((n_r, n_r, n_s))  # contract-average landed price
         self.utilisation = np.ones((n_r, n_s))
@@ -222,10 +226,13 @@ class TradeModel(mesa.Model):
         tariff_factor = ((1.0 + tau) / (1.0 + self.tau0)) ** self.rho
         producer = self.price[:, None, :] * fx_ratio[:, :, None]
         rel_price = producer * tariff_factor
-        # without diversion, import value shares across foreign origins stay fixed
+        # without diversion, import value shares across foreign origins stay fixed; with
+        # exporters' entry and exit, buyers substitute among the firms still serving with the
+        # firm-level elasticity, and entry and exit make up the rest of the long-run one
         sigma_import = self.sigma_import if mech.diversion else np.ones_like(self.sigma_import)
         expected = self._expected_price(t, extra, fx_ratio)
         if mech.exporter_exit and mech.diversion:
+            sigma_import = self.sigma_firm
             self._exporters(t, expected, sigma_import)
         weights = self.weights * self.serving
         optimal, price_index = nested_shares(weights, rel_price, self.sigma_domestic, sigma_import)
@@ -315,9 +322,11 @@ class TradeModel(mesa.Model):
         ``Pi = q * p * (r / p - (1 - m)) / m`` with ``q`` the quantity it expects to sell
         (Armington demand per variety at the expected prices, with the market's spending),
         ``p`` its producer price (its unit cost moves with it), ``r`` the price it expects to
-        receive net of duty in its own currency, ``r / p = X_o ** (-v_d * f_X) * T ** (rho - 1)``
-        (dollar-invoiced share ``v_d``; it absorbs a share ``1 - rho`` of the tariff) and
-        ``m = 1 / sigma`` its base-year margin (the CES markup).
+        receive net of duty, ``r / p = T ** (rho - 1)`` (it absorbs a share ``1 - rho`` of the
+        tariff) and ``m = 1 / sigma`` its base-year margin (the CES markup). A currency's move
+        reaches the exporter through demand only: prices invoiced in dollars are sticky for
+        months, not for the life of a market (Gopinath 2015), so an exporter deciding whether
+        to stay expects to reset its price.
         """
         n_r, n_s = self.data.n_regions, self.data.n_sectors
         weights = self.weights * self.serving
@@ -326,13 +335,15 @@ class TradeModel(mesa.Model):
         spend = index ** (1.0 - eta) * self.absorption_factor[:, None] * self.shocks.demand[t]
         per_variety = shares / np.where(weights > 0, weights, 1.0)
         quantity = per_variety * spend[None] / expected
-        fx_part = self.fx[:, None] ** (-self.invoicing[None, :] * self.expectations.fx_weight)
-        received = fx_part[:, :, None] * np.exp((self.rho - 1.0) * self.log_tariff_bar)
+        received = np.exp((self.rho - 1.0) * self.log_tariff_bar)
         margin = 1.0 / np.maximum(sigma_import, 1.0 + 1e-9)[None, None, :]
         profit = quantity * self.price[:, None, :] * (received - (1.0 - margin)) / margin
         self.export_profit = profit
         grouped = profit.transpose(0, 2, 1).reshape(n_r * n_s, n_r)
-        serving = self.firms.producers.serving_share(grouped)
+        self.entry_threshold = entry_threshold(
+            self.entry_threshold, grouped, self.params.exporters.hysteresis
+        )
+        serving = self.firms.producers.serving_share(self.entry_threshold)
         serving = serving.reshape(n_r, n_s, n_r).transpose(0, 2, 1).copy()
         diag = np.arange(n_r)
         serving[diag, diag] = 1.0

@@ -60,6 +60,7 @@ def synthetic_data(seed: int = 1, tariff: float = 0.03) -> BaseData:
             "fx_half_life_months": 48.0,
             "tariff_threat_probability": 0.56,
             "export_profit_tail": 2.46,
+            "export_hysteresis_band": 0.25,
             **{f"rauch_class_{s}": c for s, c in zip(SECTORS, RAUCH, strict=True)},
         },
     )

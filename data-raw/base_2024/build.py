@@ -41,7 +41,7 @@ MODEL_PARAMETERS = ["tariff_pass_through", "adjustment_speed", "supply_elasticit
                     "dollar_invoicing_share_us_imports", "twin_deficit", "income_feedback", "capacity_utilisation",
                     "switching_cost_homogeneous_months", "switching_cost_reference_months",
                     "switching_cost_differentiated_months", "switching_cost_dispersion", "discount_rate_pct_per_year",
-                    "fx_half_life_months", "tariff_threat_probability", "export_profit_tail",
+                    "fx_half_life_months", "tariff_threat_probability", "export_profit_tail", "export_hysteresis_band",
                     *[f"rauch_class_{s}" for s in SECTORS]]
 
 

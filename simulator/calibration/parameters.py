@@ -26,6 +26,7 @@ DATA_DEFAULTS = {
     "expectations.fx_half_life_months": "fx_half_life_months",
     "expectations.threat_probability": "tariff_threat_probability",
     "exporters.profit_tail": "export_profit_tail",
+    "exporters.hysteresis": "export_hysteresis_band",
 }
 
 RAUCH_CLASSES = ("homogeneous", "reference", "differentiated")

@@ -365,10 +365,17 @@ class Expectations(Strict):
 class Exporters(Strict):
     profit_tail: float | None = Field(
         None,
-        gt=0.0,
+        gt=1.0,
         le=20.0,
         description="Pareto shape of exporters' base-year profit in a market relative to its "
         "fixed cost (default: data set).",
+    )
+    hysteresis: float | None = Field(
+        None,
+        ge=0.0,
+        lt=1.0,
+        description="Band b of sunk costs: an exporter leaves a market when its expected profit "
+        "falls below (1 - b) times its fixed cost and returns above (1 + b) (default: data set).",
     )
 
 
