@@ -69,6 +69,8 @@ class TradeModel(mesa.Model):
         self.sigma_domestic = self.sigma_import * params.domestic_elasticity_ratio
         # intensive-margin elasticity: (sigma_firm - 1) * a = sigma - 1 (Chaney 2008)
         self.sigma_firm = 1.0 + (self.sigma_import - 1.0) / params.exporters.profit_tail
+        # lowest export profit ratio: a share z_min ** a of producers exports in the base year
+        self.z_min = params.exporters.participation ** (1.0 / params.exporters.profit_tail)
         self.rho = params.pass_through if mech.pass_through else 1.0
         self.invoicing = np.full(n_r, params.dollar.invoicing_share)  # by destination
         if "USA" in data.regions:
@@ -143,6 +145,7 @@ class TradeModel(mesa.Model):
             cost_dispersion=params.sourcing.switching_cost_dispersion,
             hazard=params.adjustment_speed,
             profit_tail=params.exporters.profit_tail,
+            z_min=self.z_min,
         )
 
         self._firm_views: dict[int, Firm] = {}
@@ -152,6 +155,7 @@ class TradeModel(mesa.Model):
         self.fx = np.ones(n_r)  # value of each currency in dollars, base = 1
         self.absorption_factor = np.ones(n_r)
         self.stock = np.zeros((n_r, n_r, n_s))  # front-loaded stock, base-price quantity
+        self.stock_change = np.zeros_like(self.stock)  # ordered this month
         self.orders = [np.zeros_like(self.stock) for _ in range(params.inventory.lead_months)]
         self.tariff_now = self.tau0.copy()
         # share of each origin's base-year sales to each market made by firms still serving it
@@ -329,6 +333,7 @@ class TradeModel(mesa.Model):
         to stay expects to reset its price.
         """
         n_r, n_s = self.data.n_regions, self.data.n_sectors
+        params = self.params.exporters
         weights = self.weights * self.serving
         shares, index = nested_shares(weights, expected, self.sigma_domestic, sigma_import)
         eta = self.params.composite_demand_elasticity
@@ -341,7 +346,7 @@ class TradeModel(mesa.Model):
         self.export_profit = profit
         grouped = profit.transpose(0, 2, 1).reshape(n_r * n_s, n_r)
         self.entry_threshold = entry_threshold(
-            self.entry_threshold, grouped, self.params.exporters.hysteresis
+            self.entry_threshold, grouped, params.hysteresis, self.z_min
         )
         serving = self.firms.producers.serving_share(self.entry_threshold)
         serving = serving.reshape(n_r, n_s, n_r).transpose(0, 2, 1).copy()
@@ -375,6 +380,7 @@ class TradeModel(mesa.Model):
             self.stock, use, target, months_left, inv.max_build, inv.drawdown_months
         )
         change[diag, diag, :] = 0.0
+        self.stock_change = change
         self.stock += change  # stock counts goods on order
         self.orders.append(change)
         return self.orders.pop(0)

@@ -61,6 +61,7 @@ def synthetic_data(seed: int = 1, tariff: float = 0.03) -> BaseData:
             "tariff_threat_probability": 0.56,
             "export_profit_tail": 2.46,
             "export_hysteresis_band": 0.25,
+            "exporter_share_of_firms": 0.18,
             **{f"rauch_class_{s}": c for s, c in zip(SECTORS, RAUCH, strict=True)},
         },
     )

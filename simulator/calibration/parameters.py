@@ -27,6 +27,7 @@ DATA_DEFAULTS = {
     "expectations.threat_probability": "tariff_threat_probability",
     "exporters.profit_tail": "export_profit_tail",
     "exporters.hysteresis": "export_hysteresis_band",
+    "exporters.participation": "exporter_share_of_firms",
 }
 
 RAUCH_CLASSES = ("homogeneous", "reference", "differentiated")

@@ -13,20 +13,21 @@ output: ``p' = p ** (1 - theta) * p_desired ** theta`` (partial adjustment; the 
 the supply curve).
 
 **Export markets (extensive margin).** Serving a foreign market has a fixed cost. Firm ``i``'s
-base-year operating profit there is ``z_i`` times that cost, ``z_i >= 1`` Pareto with shape
-``a > 1`` (every firm served its markets in the base year), and its sales there are
-proportional to ``z_i`` (a common fixed cost per market, as in Chaney 2008 and Eaton, Kortum &
-Kramarz 2011). The firm keeps serving destination ``d`` while its expected operating profit
-covers the fixed cost, where ``Pi`` is the expected profit per firm relative to the base year
-(``TradeModel._exporters``): it stops when the duty-inclusive price it can charge no longer
-covers its cost and returns when it does. Having sunk costs in the market, it leaves only when
-``z_i * Pi < 1 - b`` and returns only when ``z_i * Pi >= 1 + b`` (a hysteresis band ``b``,
+base-year operating profit there would be ``z_i`` times that cost, ``z_i`` Pareto with shape
+``a`` above ``z_min``, and its sales there are proportional to ``z_i`` (a common fixed cost
+per market, as in Chaney 2008 and Eaton, Kortum & Kramarz 2011). In the base year the firms
+with ``z_i >= 1`` export (a share ``z_min ** a`` of firms, the observed share of exporters);
+the others are potential exporters. A firm keeps serving destination ``d`` while its expected
+operating profit ``z_i * Pi[o, d, s]`` covers the fixed cost, where ``Pi`` is the expected
+profit per firm relative to the base year (``TradeModel._exporters``): it stops when the
+duty-inclusive price it can charge no longer covers its cost, and firms that did not export
+start when a market opens up. Having sunk costs in the market, a firm leaves only when
+``z_i * Pi < 1 - b`` and enters only when ``z_i * Pi >= 1 + b`` (a hysteresis band ``b``,
 Dixit 1989; Baldwin & Krugman 1989), so small or passing shocks leave the set of exporters
-alone. The share of the
-origin's base-year export sales made by firms still serving is
-``sum_i z_i 1[z_i >= 1 / Pi] / sum_i z_i``; with no firms (a continuum) it is
-``min(1, Pi ** (a - 1))``. The largest exporters are the last to leave. (``z`` is drawn
-independently of the firm's share of its home group's output, which sets its capacity weight.)
+alone. Both rules are monotone in ``z``: the firms serving are those above a threshold ``x``,
+and their sales relative to the base year are ``sum_{z_i >= x} z_i / sum_{z_i >= 1} z_i``;
+with no firms (a continuum) ``x ** (1 - a)``. (``z`` is drawn independently of the firm's
+share of its home group's output, which sets its capacity weight.)
 """
 
 from __future__ import annotations
@@ -54,13 +55,14 @@ class ProducerPopulation:
         self.n_groups = n_groups
         self.mean_headroom = mean_headroom
         self.profit_tail = profit_tail
-        # firms sorted by group then z, keyed group + (1 - 1/z) for one vectorised search;
-        # cumulative export sales (proportional to z) in that order
+        # firms sorted by group then z, keyed group + (1 - z_min / z) for one vectorised
+        # search; cumulative export sales (proportional to z) in that order
+        self.z_min = float(profit_ratio.min()) if profit_ratio.size else 0.0
         order = np.lexsort((profit_ratio, self.group))
-        self._keys = self.group[order] + (1.0 - 1.0 / profit_ratio[order])
+        self._keys = self.group[order] + (1.0 - self.z_min / profit_ratio[order])
         self._end = np.searchsorted(self.group[order], np.arange(n_groups), side="right")
         self._cum = np.concatenate([[0.0], np.cumsum(profit_ratio[order])])
-        self._start = np.concatenate([[0], self._end[:-1]])
+        self._base = self._sales_above(np.ones((n_groups, 1)))
 
     def desired_price(
         self, utilisation: np.ndarray, supply_elasticity: float, capacity_elasticity: float | None
@@ -77,28 +79,33 @@ class ProducerPopulation:
         extra = np.bincount(self.group, weights=self.share * over, minlength=self.n_groups)
         return below * extra
 
-    def serving_share(self, threshold: np.ndarray) -> np.ndarray:
-        """Share of each group's base-year export sales made by firms with ``z >= threshold``.
+    def _sales_above(self, threshold: np.ndarray) -> np.ndarray:
+        above = np.minimum(1.0 - self.z_min / threshold, 1.0 - 1e-12)
+        query = np.arange(self.n_groups)[:, None] + above
+        pos = np.searchsorted(self._keys, query.ravel()).reshape(query.shape)
+        return self._cum[self._end][:, None] - self._cum[pos]
 
-        ``threshold`` is ``[group, market]``, at least 1.
+    def serving_share(self, threshold: np.ndarray) -> np.ndarray:
+        """Export sales of the firms with ``z >= threshold``, relative to the base year's.
+
+        ``threshold`` is ``[group, market]``; 1 in the base year.
         """
         if self.group.size == 0:
             return threshold ** (1.0 - self.profit_tail)
-        above = np.minimum(1.0 - 1.0 / threshold, 1.0 - 1e-12)
-        query = np.arange(self.n_groups)[:, None] + above
-        pos = np.searchsorted(self._keys, query.ravel()).reshape(query.shape)
-        end, start = self._cum[self._end][:, None], self._cum[self._start][:, None]
-        return (end - self._cum[pos]) / np.maximum(end - start, 1e-300)
+        return self._sales_above(threshold) / np.maximum(self._base, 1e-300)
 
 
-def entry_threshold(previous: np.ndarray, profit: np.ndarray, band: float) -> np.ndarray:
+def entry_threshold(
+    previous: np.ndarray, profit: np.ndarray, band: float, z_min: float
+) -> np.ndarray:
     """Lowest ``z`` still serving a market, after this month's exits and entries.
 
     Having sunk costs in a market, a firm leaves only when ``z * Pi < 1 - band`` and a firm
-    that left comes back only when ``z * Pi >= 1 + band`` (hysteresis, Dixit 1989). Both rules
-    are monotone in ``z``, so the firms serving are always those with ``z >= threshold``.
+    not serving enters only when ``z * Pi >= 1 + band`` (hysteresis, Dixit 1989). Both rules
+    are monotone in ``z``, so the firms serving are always those with ``z >= threshold``; no
+    firm has ``z`` below ``z_min``.
     """
     pi = np.maximum(profit, 1e-300)
     stay = (1.0 - band) / pi
     enter = (1.0 + band) / pi
-    return np.maximum(np.maximum(stay, np.minimum(previous, enter)), 1.0)
+    return np.maximum(np.maximum(stay, np.minimum(previous, enter)), z_min)

@@ -11,12 +11,14 @@ Each month every buyer compares
 
 * the **saving** from re-sourcing now: the expected extra cost of its old mix over the
   contract-average prices it now expects, ``gap = 1 - I(Pbar_t) / (c[v] . Pbar_t)`` (a share of
-  its spending, >= 0 because ``I`` is the least cost of a unit), times the annuity ``A`` (the
-  expected discounted months the saving lasts, :mod:`simulator.markets.expectations`),
-* with its own **switching cost** ``kappa_i`` (months of its purchases; log-normal around a
+  its spending, >= 0 because ``I`` is the least cost of a unit), in months of its imports (the
+  purchases whose suppliers it would change: divided by the import share ``m_v`` of its
+  spending), times the annuity ``A`` (the expected discounted months the saving lasts,
+  :mod:`simulator.markets.expectations`): ``saving = A * gap / m_v``,
+* with its own **switching cost** ``kappa_i`` (months of its imports; log-normal around a
   median that depends on how differentiated the sector's goods are, Rauch 1999),
 
-and re-sources when ``A * gap > kappa_i``. Independently, its contract expires with hazard
+and re-sources when ``saving > kappa_i``. Independently, its contract expires with hazard
 ``h`` a month, and then it re-sources at no cost. A small or short-lived price gap moves only
 the buyers whose contracts expire; a large lasting one moves every buyer whose cost is below
 the saving, at once. Because ``gap`` is second order in the price change, the share that
@@ -72,8 +74,10 @@ class BuyerPopulation:
         n_months: int,
         initial_shares: np.ndarray,
         rng: np.random.Generator,
+        home: np.ndarray | None = None,
     ) -> None:
-        """``level`` is each buyer's switching-cost level (column of ``costs[group, K]``)."""
+        """``level`` is each buyer's switching-cost level (column of ``costs[group, K]``);
+        ``home`` the domestic origin of each group (default: none, every origin imported)."""
         n_groups = costs.shape[0]
         self.group = group.astype(np.int64)
         self.size = size
@@ -81,6 +85,7 @@ class BuyerPopulation:
         self.costs = costs
         self.hazard = hazard
         self.n_groups = n_groups
+        self.home = home
         self.n_vintages = n_months + 1
         self.rng = rng
         self.vintage = np.zeros(group.size, dtype=np.int64)
@@ -128,10 +133,15 @@ class BuyerPopulation:
         """
         v_new = t + 1
         live = self._live(t)
-        cost_old = np.einsum("vgo,go->gv", self.history[live], expected_price)
+        spend_old = self.history[live] * expected_price[None]  # [vintage, group, origin]
+        cost_old = spend_old.sum(axis=2).T
+        imported = np.ones_like(cost_old)
+        if self.home is not None:
+            home = spend_old[:, np.arange(self.n_groups), self.home].T
+            imported -= home / cost_old
         gap = np.maximum(1.0 - expected_index[:, None] / cost_old, 0.0)
         saving = np.zeros((self.n_groups, self.n_vintages))
-        saving[:, live] = annuity * gap
+        saving[:, live] = annuity * gap / np.maximum(imported, 1e-3)
         self.history[v_new] = optimal * expected_index[:, None] / expected_price
         switched = expired = previous = np.zeros(0, dtype=np.int64)
         if everyone:

@@ -370,6 +370,11 @@ class Exporters(Strict):
         description="Pareto shape of exporters' base-year profit in a market relative to its "
         "fixed cost (default: data set).",
     )
+    participation: Annotated[float, Field(gt=0.0, lt=1.0)] | None = Field(
+        None,
+        description="Share of producers exporting in the base year; the others may start "
+        "(default: data set).",
+    )
     hysteresis: float | None = Field(
         None,
         ge=0.0,
