@@ -55,6 +55,7 @@ class ProducerPopulation:
         self.n_groups = n_groups
         self.mean_headroom = mean_headroom
         self.profit_tail = profit_tail
+        self._capacity: tuple | None = None
         # firms sorted by group then z, keyed group + (1 - z_min / z) for one vectorised
         # search; cumulative export sales (proportional to z) in that order
         self.z_min = float(profit_ratio.min()) if profit_ratio.size else 0.0
@@ -71,13 +72,31 @@ class ProducerPopulation:
         below = utilisation ** (1.0 / supply_elasticity)
         if capacity_elasticity is None:
             return below
+        power = 1.0 / capacity_elasticity
         if self.group.size == 0:
             over = np.maximum(1.0, utilisation / (1.0 + self.mean_headroom))
-            return below * over ** (1.0 / capacity_elasticity)
-        x = utilisation[self.group]
-        over = np.maximum(1.0, x / (1.0 + self.headroom)) ** (1.0 / capacity_elasticity)
-        extra = np.bincount(self.group, weights=self.share * over, minlength=self.n_groups)
-        return below * extra
+            return below * over**power
+        # firms over capacity are those with headroom below x - 1: a prefix of each group's
+        # firms sorted by headroom, so sum_i w_i max(1, x / (1 + h_i)) ** power is
+        # (1 - W_over) + x ** power * sum_over w_i (1 + h_i) ** -power, from cumulative sums
+        keys, start, cum_share, cum_weighted = self._capacity_sums(power)
+        query = np.arange(self.n_groups) + np.clip(1.0 - 1.0 / utilisation, 0.0, 1.0 - 1e-12)
+        pos = np.searchsorted(keys, query)  # first firm of the group not over capacity
+        share_over = cum_share[pos] - cum_share[start]
+        weighted_over = cum_weighted[pos] - cum_weighted[start]
+        return below * (1.0 - share_over + utilisation**power * weighted_over)
+
+    def _capacity_sums(self, power: float) -> tuple[np.ndarray, ...]:
+        """Firms sorted by group and spare capacity, with cumulative shares (cached)."""
+        if self._capacity is None or self._capacity[0] != power:
+            order = np.lexsort((self.headroom, self.group))
+            h, w = self.headroom[order], self.share[order]
+            keys = self.group[order] + h / (1.0 + h)  # x > 1 + h  <=>  1 - 1/x > h / (1 + h)
+            start = np.searchsorted(self.group[order], np.arange(self.n_groups))
+            cum_share = np.concatenate([[0.0], np.cumsum(w)])
+            cum_weighted = np.concatenate([[0.0], np.cumsum(w * (1.0 + h) ** -power)])
+            self._capacity = (power, keys, start, cum_share, cum_weighted)
+        return self._capacity[1:]
 
     def _sales_above(self, threshold: np.ndarray) -> np.ndarray:
         above = np.minimum(1.0 - self.z_min / threshold, 1.0 - 1e-12)

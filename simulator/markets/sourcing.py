@@ -89,6 +89,7 @@ class BuyerPopulation:
         self.n_vintages = n_months + 1
         self.rng = rng
         self.vintage = np.zeros(group.size, dtype=np.int64)
+        self.key = self.group * self.n_vintages  # flat index [group, vintage]
         # month in which each buyer's contract expires (memoryless: geometric)
         self.expiry = rng.geometric(hazard, group.size) - 1
         if group.size:
@@ -148,22 +149,23 @@ class BuyerPopulation:
             moved = self.mass.copy()
             if self.group.size:
                 self.vintage[:] = v_new
+                self.key = self.group * self.n_vintages + v_new
             else:
                 self.level_mass[:] = 0.0
                 self.level_mass[:, :, v_new] = 1.0 / self.costs.shape[1]
         elif self.group.size:
             expired_all = self.expiry == t
             if np.any(saving > self.min_cost[:, None]):
-                chose = saving[self.group, self.vintage] > self.kappa
+                chose = np.take(saving, self.key) > self.kappa
                 switch = np.flatnonzero(chose | expired_all)
             else:
                 switch = np.flatnonzero(expired_all)
             previous = self.vintage[switch]
-            keys = self.group[switch] * self.n_vintages + previous
             moved = np.bincount(
-                keys, weights=self.size[switch], minlength=self.n_groups * self.n_vintages
+                self.key[switch], weights=self.size[switch], minlength=saving.size
             ).reshape(self.n_groups, self.n_vintages)
             self.vintage[switch] = v_new
+            self.key[switch] += v_new - previous
             self.expiry[switch] = t + self.rng.geometric(self.hazard, switch.size)
             switched, expired = switch, expired_all[switch]
         else:
