@@ -246,8 +246,14 @@ class TradeModel(mesa.Model):
             )
             bar = self._by_group(expected)
             index_bar = index_bar.ravel()
+            reference = index_bar  # least cost with every base-year supplier
+            if mech.exporter_exit and mech.diversion:
+                reference = nested_shares(
+                    self.weights, expected, self.sigma_domestic, sigma_import
+                )[1].ravel()
         else:  # every buyer re-sources every month at today's prices
             optimal_bar, bar, index_bar = optimal, self._by_group(rel_price), price_index.ravel()
+            reference = index_bar
         shares = self._from_group(
             self.firms.buyers.update(
                 t,
@@ -257,6 +263,7 @@ class TradeModel(mesa.Model):
                 self.expectations.annuity,
                 self._by_group(rel_price),
                 everyone=not mech.switching_frictions,
+                reference_index=reference,
             )
         )
         self.switched[t] = self.firms.buyers.last.share_switched.reshape(n_r, -1)

@@ -9,9 +9,11 @@ Armington cost-minimising shares and ``I`` the CES unit cost (so ``c[v] . Pbar_v
 
 Each month every buyer compares
 
-* the **saving** from re-sourcing now: the expected extra cost of its old mix over the
-  contract-average prices it now expects, ``gap = 1 - I(Pbar_t) / (c[v] . Pbar_t)`` (a share of
-  its spending, >= 0 because ``I`` is the least cost of a unit), in months of its imports (the
+* the **saving** from re-sourcing now: how much more its old mix now costs than the best one,
+  ``gap = 1 - (J(Pbar_t) / J(Pbar_v)) / (c[v] . Pbar_t / c[v] . Pbar_v)``: the rise in the least
+  cost of a unit of the composite since it signed (``J``, the CES unit cost with every base-year
+  supplier) against the rise in the cost of its own mix (>= 0 when the weights are the same,
+  because ``J`` is the least cost), in months of its imports (the
   purchases whose suppliers it would change: divided by the import share ``m_v`` of its
   spending), times the annuity ``A`` (the expected discounted months the saving lasts,
   :mod:`simulator.markets.expectations`): ``saving = A * gap / m_v``,
@@ -111,6 +113,9 @@ class BuyerPopulation:
         # quantity mix per unit composite of each vintage; base prices and index are 1
         self.history = np.zeros((self.n_vintages, *initial_shares.shape))
         self.history[0] = initial_shares
+        # the cost of each vintage's mix and the least cost, at the prices expected when signed
+        self.signed_cost = np.ones((self.n_vintages, n_groups))
+        self.signed_index = np.ones((self.n_vintages, n_groups))
         self.last: Decisions | None = None
 
     def _live(self, t: int) -> np.ndarray:
@@ -125,25 +130,30 @@ class BuyerPopulation:
         annuity: float,
         price: np.ndarray,
         everyone: bool = False,
+        reference_index: np.ndarray | None = None,
     ) -> np.ndarray:
         """Let buyers decide in month ``t``; return the groups' spending shares at ``price``.
 
         ``optimal`` are the cost-minimising shares at the expected prices ``expected_price``
         (unit cost ``expected_index``); all ``(n_groups, n_origins)`` but the index. With
-        ``everyone`` every buyer re-sources (no frictions).
+        ``everyone`` every buyer re-sources (no frictions). ``reference_index`` is ``J``, the
+        unit cost at the expected prices with every base-year supplier (default: the index).
         """
+        ref = expected_index if reference_index is None else reference_index
         v_new = t + 1
         live = self._live(t)
         spend_old = self.history[live] * expected_price[None]  # [vintage, group, origin]
-        cost_old = spend_old.sum(axis=2).T
+        cost_old = spend_old.sum(axis=2).T / self.signed_cost[live].T  # own mix's cost rise
         imported = np.ones_like(cost_old)
         if self.home is not None:
             home = spend_old[:, np.arange(self.n_groups), self.home].T
-            imported -= home / cost_old
-        gap = np.maximum(1.0 - expected_index[:, None] / cost_old, 0.0)
+            imported -= home / spend_old.sum(axis=2).T
+        gap = np.maximum(1.0 - (ref[:, None] / self.signed_index[live].T) / cost_old, 0.0)
         saving = np.zeros((self.n_groups, self.n_vintages))
         saving[:, live] = annuity * gap / np.maximum(imported, 1e-3)
         self.history[v_new] = optimal * expected_index[:, None] / expected_price
+        self.signed_cost[v_new] = expected_index
+        self.signed_index[v_new] = ref
         switched = expired = previous = np.zeros(0, dtype=np.int64)
         if everyone:
             moved = self.mass.copy()
