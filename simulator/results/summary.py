@@ -207,6 +207,27 @@ def _against_baseline(result: SimulationResult, baseline: SimulationResult) -> l
     return lines
 
 
+def _switching(result: SimulationResult) -> str:
+    """State-dependent switching, in plain words, with this run's busiest month."""
+    m = result.model
+    us = m.data.region_index("USA")
+    spend = m.spending[:, us, :]
+    share = (m.switched[:, us, :] * spend).sum(axis=1) / spend.sum(axis=1)
+    peak = int(share.argmax())
+    hazard = 100 * m.params.adjustment_speed
+    return (
+        "- Each buyer switches suppliers only when the saving it expects beats its own cost of "
+        "switching, and it weighs how long the saving will last: a tariff announced to stay "
+        "counts in full, one due to end or merely threatened counts less, and a currency swing "
+        "is expected to fade. Small or passing price gaps therefore move only the buyers whose "
+        f"contracts run out (about {hazard:.0f}% a month); a large lasting one moves many at "
+        f"once. In this run the busiest month for US buyers was {m.month_label(peak)}, when "
+        f"{100 * share[peak]:.0f}% of their purchases were re-sourced. Foreign exporters who no "
+        "longer cover their costs stop selling to the US, and others start where a market "
+        "opens up."
+    )
+
+
 def _why(result: SimulationResult) -> list[str]:
     """The channels at work in this scenario, in plain words."""
     s, m = result.scenario, result.model
@@ -215,13 +236,13 @@ def _why(result: SimulationResult) -> list[str]:
     us_tariffs = [t for t in s.tariffs if t.imposer == "USA" and t.cancelled is None]
     if us_tariffs:
         passed = 100 * (m.rho if mech.pass_through else 1.0)
-        speed = 100 * (m.params.adjustment_speed if mech.switching_frictions else 1.0)
         out.append(
             f"- US tariffs raise what buyers pay for imports (about {passed:.0f}% of each tariff "
             "is passed on to them; foreign exporters absorb the rest). Buyers switch to US "
-            "producers and to partners not taxed, but gradually: about "
-            f"{speed:.0f}% of them re-think their sourcing each month."
+            "producers and to partners not taxed."
         )
+        if mech.switching_frictions:
+            out.append(_switching(result))
     if mech.front_loading and any((t.announced or t.effective) < t.effective for t in s.tariffs):
         out.append(
             "- Importers who knew of a coming tariff bought ahead and stored the goods "
