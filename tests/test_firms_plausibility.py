@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from plausibility import dollar_response, escalation_ratio, goods_balances, run  # noqa: E402
+from plausibility import dollar_response, escalation_ratio, goods_balances, run
 
-from simulator.scenario import bundled_scenarios  # noqa: E402
+from simulator.scenario import bundled_scenarios
 
 
 @pytest.fixture(scope="module")
