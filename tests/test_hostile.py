@@ -240,3 +240,19 @@ def test_everyday_words_get_a_hint_toward_codes(field, word, hint):
     with pytest.raises(ScenarioError) as caught:
         load_scenario({"name": "w", "tariffs": [entry]})
     assert hint in str(caught.value)
+
+
+def test_a_single_file_output_replaces_only_its_own_kind(tmp_path):
+    from simulator.results.output import OutputError, write_text_atomically
+
+    page = tmp_path / "report.html"
+    marker = '<meta name="generator" content="tradesim">'
+    write_text_atomically(page, f"<html>{marker}one</html>", marker)
+    write_text_atomically(page, f"<html>{marker}two</html>", marker)
+    assert "two" in page.read_text()
+    mine = tmp_path / "mine.html"
+    mine.write_text("<html>my page</html>")
+    with pytest.raises(OutputError, match="not written by tradesim"):
+        write_text_atomically(mine, f"<html>{marker}</html>", marker)
+    assert mine.read_text() == "<html>my page</html>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.html", "report.html"]

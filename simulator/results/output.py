@@ -143,6 +143,40 @@ def write_atomically(
     return out
 
 
+def write_text_atomically(path: Path, text: str, marker: str, *, force: bool = False) -> Path:
+    """Write one text file (a report, a page) via a temporary file beside it.
+
+    An existing file is replaced only if its first 4 kB contain ``marker`` (the generator
+    line tradesim writes into such files, which ``text`` must contain too), or with ``force``.
+    """
+    if marker not in text:
+        raise ValueError(f"the text to write does not carry its marker {marker!r}")
+    path = Path(os.path.abspath(path))
+    if path.is_symlink() or path.is_dir():
+        raise OutputError(f"{path}: is a folder or a link; tradesim writes a file there")
+    if path.exists() and not force:
+        with path.open("rb") as stream:
+            head = stream.read(4096).decode("utf-8", errors="replace")
+        if marker not in head:
+            raise OutputError(
+                f"{path}: the file was not written by tradesim; it is left untouched\n"
+                "    hint: choose another file name, or add --force to replace it"
+            )
+    if not path.parent.is_dir():
+        raise OutputError(f"{path}: the folder {path.parent} does not exist")
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise
+    return path
+
+
 def _write_provenance(folder: Path, provenance: Mapping[str, Any] | None) -> None:
     """Write (or complete) the folder's ``provenance.json`` with generator and file list."""
     path = folder / PROVENANCE
