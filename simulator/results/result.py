@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulator.data import manifest_sha256
 from simulator.model import TradeModel
 from simulator.version import __version__
 
@@ -33,6 +34,7 @@ class Provenance:
     tradesim_version: str = __version__
     data: str = "base_2024"
     versions: dict[str, str] = field(default_factory=dict)
+    data_manifest_sha256: str = field(default_factory=manifest_sha256)
 
     @classmethod
     def collect(
