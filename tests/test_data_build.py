@@ -74,4 +74,4 @@ def test_us_totals_cite_the_primary_release_with_table_and_vintage(name):
     # the publication column cites a statistical agency, never the page it was read on
     for host in SECONDARY_HOSTS:
         assert not raw.source.str.contains(host).any(), (name, host)
-    assert raw.released.str.fullmatch(r"\d{4}-\d{2}-\d{2}( .*)?").all(), name
+    assert raw.released.str.fullmatch(r"\d{4}-\d{2}(-\d{2})?( .*)?").all(), name
