@@ -280,7 +280,7 @@ def main() -> int:
         regions_out.append((r, reg.loc[r, "name"], reg.loc[r, "currency"], gdp[r], reg.loc[r, "source"]))
     row_gdp = gdp["WORLD"] - gdp[NAMED].sum()
     regions_out.append(("ROW", "Rest of world (residual)", "USD", round(row_gdp, 1),
-                        "estimate: no stored source found; IMF WEO April 2025 world GDP 2024 110900 (value as recalled from the WEO database, see regions_raw.csv WORLD) less the ten named regions"))
+                        "NOT VERIFIED (estimate): world GDP 2024 110900 as recalled from the IMF WEO April 2025 database (regions_raw.csv WORLD; the World Bank WDI world total is 111326) less the ten named regions (of which EU, KOR, TWN and IND are not verified either)"))
     pd.DataFrame(regions_out, columns=["region", "name", "currency", "gdp_usd_bn", "source"]).to_csv(
         os.path.join(OUT, "regions.csv"), index=False)
 
