@@ -75,3 +75,21 @@ def test_us_totals_cite_the_primary_release_with_table_and_vintage(name):
     for host in SECONDARY_HOSTS:
         assert not raw.source.str.contains(host).any(), (name, host)
     assert raw.released.str.fullmatch(r"\d{4}-\d{2}(-\d{2})?( .*)?").all(), name
+
+
+@pytest.mark.skipif(not RAW.exists(), reason="needs the repository's data-raw folder")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "us_goods_sector.csv",
+        "us_services_partner.csv",
+        "us_anchor_min.csv",
+        "region_goods_totals.csv",
+        "goods_bilateral_nonus.csv",
+    ],
+)
+def test_raw_inputs_separate_the_publication_from_the_page_read(name):
+    raw = pd.read_csv(RAW / name, keep_default_na=False)
+    for column in ["source", "read_at"]:
+        assert column in raw and raw[column].str.strip().ne("").all(), (name, column)
+    assert not raw.source.str.contains("http").any(), f"{name}: URLs belong in read_at"
