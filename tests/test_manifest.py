@@ -9,8 +9,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from simulator.api import run_scenario
 from simulator.data import MANIFEST, manifest_sha256
-from simulator.results import Provenance
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "simulator" / "data"
@@ -64,9 +64,11 @@ def test_manifest_and_every_listed_file_ship_in_the_wheel():
         assert any(g.fullmatch(path) for g in globs), f"{path} is not in package-data"
 
 
-def test_provenance_records_the_manifest_checksum(tmp_path):
+def test_every_run_records_the_manifest_checksum(tmp_path):
     expected = hashlib.sha256((DATA / MANIFEST).read_bytes()).hexdigest()
     assert manifest_sha256() == expected
-    provenance = Provenance.collect("x", None, "0" * 64, 1, "base_2024")
-    assert provenance.data_manifest_sha256 == expected
-    assert json.loads(json.dumps(provenance.__dict__))["data_manifest_sha256"] == expected
+    result = run_scenario("baseline", overrides=["firms.count=0", "end=2024-03"])
+    assert result.provenance.data_manifest_sha256 == expected
+    result.save(tmp_path / "run", plots=False)
+    saved = json.loads((tmp_path / "run" / "provenance.json").read_text())
+    assert saved["data_manifest_sha256"] == expected
