@@ -39,6 +39,7 @@ def _policy_table(name: str) -> pd.DataFrame:
         return pd.read_csv(f)
 
 
+@cache
 def qualifying_shares(
     table: str, regions: tuple[str, ...], sectors: tuple[str, ...], first: int, n: int
 ) -> np.ndarray:
@@ -61,6 +62,7 @@ def qualifying_shares(
             if partner in regions and sector in sectors:
                 share = row.claimed / row.imports_usd_m
                 out[:, regions.index(partner), sectors.index(sector)] = share
+        out.flags.writeable = False  # cached: shared by every entry that uses it
         return out
     months = sorted(frame["month"].unique())
     idx = np.clip(np.arange(first, first + n), month_index(months[0]), month_index(months[-1]))
@@ -68,6 +70,7 @@ def qualifying_shares(
         if row.partner in regions and row.sector in sectors:
             hit = idx == month_index(row.month)
             out[hit, regions.index(row.partner), sectors.index(row.sector)] = row.usmca_share
+    out.flags.writeable = False
     return out
 
 
@@ -140,10 +143,16 @@ class ScheduledTariff:
     qualifying: np.ndarray | None = None  # [month, origin, destination, sector] exempt share
     not_stacked_with: tuple[str, ...] = ()
 
-    def weight(self) -> np.ndarray:
-        """Share of each cell's imports the entry reaches, by month (before non-stacking)."""
-        w = self.active[:, None, None, None] * self.mask[None]
-        return w if self.qualifying is None else w * (1.0 - self.qualifying)
+    @property
+    def months(self) -> slice:
+        """The months in which the entry is in force for at least a day."""
+        live = np.flatnonzero(self.active)
+        return slice(0, 0) if live.size == 0 else slice(int(live[0]), int(live[-1]) + 1)
+
+    def weight(self, months: slice) -> np.ndarray:
+        """Share of each cell's imports the entry reaches in ``months`` (before non-stacking)."""
+        w = self.active[months, None, None, None] * self.mask[None]
+        return w if self.qualifying is None else w * (1.0 - self.qualifying[months])
 
 
 class TariffSchedule:
@@ -235,19 +244,20 @@ class TariffSchedule:
         parts = {} if by_authority is None else by_authority
         covered = self._covered(entries)
         for e in entries:
-            w = e.weight()
+            t = e.months
+            w = e.weight(t)
             for auth in e.not_stacked_with:
                 if auth in covered:
-                    w = w * (1.0 - covered[auth])
+                    w = w * (1.0 - covered[auth][t])
             if e.mode == "add":
                 add = e.rate * w
             else:
-                for key in parts:
-                    parts[key] *= 1.0 - w
+                for part in parts.values():
+                    part[t] *= 1.0 - w
                 add = (e.rate - self.base_rates) * w
-                path *= 1.0 - w
-            path += add
-            parts[e.authority] = parts.get(e.authority, 0.0) + add
+                path[t] *= 1.0 - w
+            path[t] += add
+            parts.setdefault(e.authority, np.zeros_like(path))[t] += add
         return path
 
     def _covered(self, entries: list[ScheduledTariff]) -> dict[str, np.ndarray]:
@@ -256,8 +266,9 @@ class TariffSchedule:
         covered: dict[str, np.ndarray] = {}
         for e in entries:
             if e.authority in wanted:
-                reach = e.active[:, None, None, None] * e.mask[None]
-                covered[e.authority] = covered.get(e.authority, 0.0) + reach
+                t = e.months
+                reach = e.active[t, None, None, None] * e.mask[None]
+                covered.setdefault(e.authority, np.zeros((self.n_months, *self.shape)))[t] += reach
         return {a: np.minimum(c, 1.0) for a, c in covered.items()}
 
     def extra(self, t: int) -> np.ndarray:
