@@ -154,8 +154,9 @@ class Tariff(Strict):
     qualifying_exempt: Literal[QUALIFYING_TABLES] | None = Field(  # type: ignore[valid-type]
         None,
         description="Imports that qualify for a preference are exempt: 'usmca' exempts the "
-        "share of each partner x sector entered under USMCA in July-December 2025 (the Budget "
-        "Lab tracker's baseline), 'usmca_monthly' the share of each month of 2025.",
+        "share of US imports from Canada and Mexico, by sector, entered under USMCA in "
+        "July-December 2025 (the Budget Lab tracker's baseline), 'usmca_monthly' the share of "
+        "each month of 2025.",
     )
     product_exempt: Literal[PRODUCT_LISTS] | None = Field(  # type: ignore[valid-type]
         None,
