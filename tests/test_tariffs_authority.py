@@ -118,3 +118,27 @@ def test_summary_has_the_table_and_the_run_writes_the_plot(us_2025, tmp_path: Pa
     paths = us_2025.plot(tmp_path / "plots")
     assert tmp_path / "plots" / "effective_rates.png" in paths
     assert (tmp_path / "plots" / "effective_rates.png").stat().st_size > 10_000
+
+
+def test_the_2024_rate_is_split_by_the_rows_that_set_it(us_2025, rates):
+    from simulator.results.effective_rates import _base_parts
+
+    m = us_2025.model
+    data = m.data
+    us, chn, eu = (data.region_index(c) for c in ("USA", "CHN", "EU"))
+    parts = _base_parts(us_2025, us)
+    assert set(parts) == {"mfn", "section_232", "section_301"}
+    np.testing.assert_allclose(sum(parts.values()), m.tau0[:, us, :], atol=1e-12)
+    agri, steel = data.sector_index("agriculture"), data.sector_index("steel")
+    # base_tariffs.csv: China agriculture 12 (Section 301 row) over the 3.5 MFN row
+    assert parts["section_301"][chn, agri] == pytest.approx(0.12 - 0.035)
+    assert parts["mfn"][chn, agri] == pytest.approx(0.035)
+    # China steel 50 = 2.6 all-goods MFN + 23.2 Section 232 (25.8 row) + 24.2 Section 301
+    assert parts["section_232"][chn, steel] == pytest.approx(0.258 - 0.026)
+    assert parts["section_301"][chn, steel] == pytest.approx(0.50 - 0.258)
+    # the EU's steel quota rate (a Section 232 row) pays no Section 301
+    assert parts["section_301"][eu, steel] == 0.0
+    sub = rates[(rates.concept == "pre_substitution") & (rates.month.dt.year == 2024)]
+    by = sub[sub.dimension == "authority"].groupby("group").rate_pct.mean()
+    assert by["section_301"] > 0.5 and by["mfn"] > 1.0
+    assert by.sum() == pytest.approx(2.43, abs=0.05)

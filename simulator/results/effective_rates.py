@@ -11,8 +11,11 @@ reports the average effective tariff rate two ways, and so does this module:
   long-run (GTAP) weighting, so theirs is the rate once substitution is complete.
 
 By authority, each authority's part of the rate is reported; the parts sum to the total. The
-base year's rates (MFN and the Section 232 and 301 duties in force in 2024, not split in the
-data set) are the part ``base_2024``.
+base year's US rates are split by the rows of ``base_tariffs.csv`` that set them, in layers:
+``mfn`` is the rate the MFN and preferential rows alone give, ``section_232`` what the rows
+citing Section 232 add to it, ``section_301`` what the rows citing Section 301 add on top (the
+steel and aluminium MFN is the all-goods MFN row, so that split is approximate). For another
+importer, or a scenario that merges regions or sectors, the base rate is one part, ``base_2024``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from simulator.calibration.dataset import _expand_tariffs, dataset_codes, dataset_path
 from simulator.policy.tariffs import BASE, UNATTRIBUTED
 from simulator.scenario.schema import AUTHORITIES
 
@@ -34,16 +38,48 @@ CONCEPTS = ("pre_substitution", "post_substitution")
 DIMENSIONS = ("total", "authority", "partner", "sector")
 
 
+LAYERS = ("section_232", "section_301")  # base-year rows citing these, applied in this order
+
+
+def _base_parts(result: SimulationResult, importer: int) -> dict[str, np.ndarray]:
+    """The base-year rate on imports into ``importer`` by authority, ``[origin, sector]``."""
+    m = result.model
+    data = m.data
+    whole = {BASE: m.tau0[:, importer, :]}
+    regions, sectors = dataset_codes(data.name)
+    if data.regions[importer] != "USA" or (list(data.regions), list(data.sectors)) != (
+        regions,
+        sectors,
+    ):
+        return whole
+    path = dataset_path(data.name) / "base_tariffs.csv"
+    table = pd.read_csv(path)
+    layer = pd.Series("mfn", index=table.index)
+    for auth in LAYERS:
+        cites = table["source"].str.startswith(auth.replace("_", " ").title())
+        layer[cites & (table["imposer"] == "USA")] = auth
+    goods = list(data.goods_mask)
+    parts, below = {}, np.zeros_like(m.tau0[:, importer, :])
+    for k, auth in enumerate(("mfn", *LAYERS)):
+        rows = table[layer.isin(("mfn", *LAYERS[:k]))]
+        rate = _expand_tariffs(rows, data.regions, data.sectors, goods, path)[:, importer, :]
+        parts[auth] = rate - below
+        below = rate
+    if not np.allclose(below, m.tau0[:, importer, :]):
+        return whole
+    return parts
+
+
 def _components(result: SimulationResult, importer: int) -> dict[str, np.ndarray]:
     """Each authority's part of the rate on imports into ``importer``, ``[month, origin, sector]``.
 
     The parts sum to the rate in force (``model.rates``).
     """
     m = result.model
-    n_t = m.n_months
-    parts = {BASE: np.broadcast_to(m.tau0[:, importer, :], (n_t, *m.tau0[:, importer, :].shape))}
+    shape = (m.n_months, *m.tau0[:, importer, :].shape)
+    parts = {a: np.broadcast_to(r, shape) for a, r in _base_parts(result, importer).items()}
     for auth, path in m.schedule.by_authority.items():
-        parts[auth] = path[:, :, importer, :]
+        parts[auth] = parts.get(auth, 0.0) + path[:, :, importer, :]
     retaliation = m.retaliation_path[:, :, importer, :]
     if np.any(retaliation):
         parts["retaliation"] = parts.get("retaliation", 0.0) + retaliation
@@ -66,6 +102,7 @@ def effective_rates(result: SimulationResult, importer: str = "USA") -> pd.DataF
     origins = np.arange(m.data.n_regions) != d
     keep = origins[:, None] & goods[None, :]  # [origin, sector]
     parts = _components(result, d)
+    base = _base_parts(result, d)
     flows = m.flows[:, :, d, :]
     # AI hardware bought under its own exempt rates pays the base rate only
     exempt = np.where(
@@ -79,8 +116,11 @@ def effective_rates(result: SimulationResult, importer: str = "USA") -> pd.DataF
     frames = []
     for concept, (w, paid) in weights.items():
         w = np.where(keep[None], w, 0.0)
+        # AI hardware bought under its own exempt rates pays the base-year rate only
         rates = {
-            auth: (part if paid is None or auth == BASE else part * paid)
+            auth: part
+            if paid is None
+            else base.get(auth, 0.0) + (part - base.get(auth, 0.0)) * paid
             for auth, part in parts.items()
         }
         total = sum(rates.values())
@@ -127,9 +167,10 @@ def summary_section(result: SimulationResult, importer: str = "USA") -> list[str
         "Averages of the monthly rates. Pre-substitution: the rates in force, with exemptions, "
         "at 2024 import weights (the Yale Budget Lab's statutory rate); post-substitution: at "
         "the simulated imports of each month (revenue over goods imports). By authority: each "
-        "authority's part of the rate (the parts add up to the total); `base_2024` is the 2024 "
-        "rate (MFN and the pre-2025 Section 232 and 301 duties). By partner or sector: the rate "
-        "on that partner's or sector's goods. Plot: effective_rates.png.",
+        "authority's part of the rate (the parts add up to the total), the 2024 rates included "
+        "(`mfn`: MFN and preferential rates; the 2024 Section 232 and 301 duties under theirs). "
+        "By partner or sector: the rate on that partner's or sector's goods. Plot: "
+        "effective_rates.png.",
         "",
         "| | | pre-substitution | post-substitution |",
         "|---|---|---:|---:|",
