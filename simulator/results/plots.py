@@ -10,10 +10,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from simulator.results import effective_rates
+
 if TYPE_CHECKING:
     from simulator.results.result import SimulationResult
 
 BN = 1e9
+US = "USA"
 PARTNERS = ["CHN", "EU", "MEX", "VNM", "CAN", "JPN", "KOR", "TWN", "IND", "ROW"]
 
 
@@ -69,6 +72,8 @@ def save_run_plots(result: SimulationResult, out: Path) -> list[Path]:
     right.set_ylabel("effective tariff rate, % (revenue / goods imports)")
     fig.legend(loc="upper left", fontsize=8)
     paths.append(_finish(fig, out / "tariffs.png", "US tariff revenue and rate", name))
+    if US in result.regions:
+        paths.append(effective_rates.plot(result, out / "effective_rates.png"))
     return paths
 
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.results import effective_rates
+
 if TYPE_CHECKING:
     from simulator.results.result import SimulationResult
 
@@ -135,6 +137,7 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
         "value in current dollars; the effective tariff rate is revenue over goods imports.",
         "",
     ]
+    lines += effective_rates.summary_section(result)
     return "\n".join(lines)
 
 

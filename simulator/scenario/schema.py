@@ -119,6 +119,31 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
+AUTHORITIES = (
+    "mfn",
+    "section_201",
+    "section_232",
+    "section_301",
+    "section_122",
+    "ieepa_fentanyl",
+    "ieepa_reciprocal",
+    "retaliation",
+    "other",
+)
+Authority = Literal[AUTHORITIES]  # type: ignore[valid-type]
+QUALIFYING_TABLES = ("usmca", "usmca_monthly")
+PRODUCT_LISTS = ("annex_ii",)
+
+
+class InTransit(Strict):
+    """Goods already shipped when a tariff takes effect, exempt if entered before a deadline."""
+
+    loaded_before: Date | None = Field(
+        None, description="Goods loaded (shipped) before this date are exempt; default: effective."
+    )
+    entered_before: Date = Field(description="... if entered for consumption before this date.")
+
+
 class Tariff(Strict):
     """An ad valorem tariff one government imposes on some partners and sectors."""
 
@@ -140,6 +165,39 @@ class Tariff(Strict):
     end: Date | None = Field(None, description="Date it lapses, if any.")
     exempt_partners: list[str] = Field(default_factory=list)
     exempt_sectors: list[str] = Field(default_factory=list)
+    authority: Authority | None = Field(
+        None,
+        description="Legal authority, for effective rates by authority: mfn, section_201, "
+        "section_232, section_301, section_122, ieepa_fentanyl, ieepa_reciprocal, retaliation "
+        "(a partner's counter-tariff) or other.",
+    )
+    coverage: Share = Field(
+        1.0,
+        description="Share of each covered partner x sector's imports the measure reaches "
+        "(e.g. 0.52: vehicles within autos); the rest does not pay it.",
+    )
+    qualifying_exempt: Literal[QUALIFYING_TABLES] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="Imports that qualify for a preference are exempt: 'usmca' exempts the "
+        "share of US imports from Canada and Mexico, by sector, entered under USMCA in "
+        "July-December 2025 (the Budget Lab tracker's baseline), 'usmca_monthly' the share of "
+        "each month of 2025.",
+    )
+    product_exempt: Literal[PRODUCT_LISTS] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="A bundled list of exempt products, as a share of each sector: 'annex_ii' "
+        "(Annex II of EO 14257 with the 11 Apr 2025 electronics exemptions).",
+    )
+    in_transit: InTransit | None = Field(
+        None,
+        description="Goods in transit on the effective date pay the earlier rate (shipping "
+        "time: parameters.inventory.lead_months).",
+    )
+    not_stacked_with: list[Authority] = Field(
+        default_factory=list,
+        description="Authorities that take precedence: on the share of a partner x sector "
+        "their measures cover, this one does not apply (e.g. IEEPA yields to Section 232).",
+    )
     retaliation: bool = Field(
         False,
         description="This entry is a partner's retaliation, enacted as a fixed schedule: it is "
@@ -162,6 +220,8 @@ class Tariff(Strict):
             (self.announced or self.effective) <= self.cancelled <= self.effective
         ):
             raise ValueError("'cancelled' must fall between 'announced' and 'effective'")
+        if self.in_transit is not None and self.in_transit.entered_before <= self.effective:
+            raise ValueError("'in_transit' must end ('entered_before') after 'effective'")
         return self
 
 
