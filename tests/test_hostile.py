@@ -259,3 +259,9 @@ def test_a_single_file_output_replaces_only_its_own_kind(tmp_path):
         write_text_atomically(mine, f"<html>{marker}</html>", marker)
     assert mine.read_text() == "<html>my page</html>"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.html", "report.html"]
+
+
+def test_a_prefix_of_an_allowed_value_is_suggested():
+    entry = {"imposer": "USA", "rate": 10, "effective": "2024-06-01", "authority": "ieepa"}
+    with pytest.raises(ScenarioError, match="did you mean 'ieepa_fentanyl' or 'ieepa_reciprocal'"):
+        load_scenario({"name": "a", "tariffs": [entry]})
