@@ -100,7 +100,7 @@ class TariffSchedule:
             self.entries.append(
                 ScheduledTariff(
                     mask=cell_mask(imposer, p_idx, s_idx, n_r, n_s),
-                    rate=tariff.rate / 100.0,
+                    rate=tariff.rate * tariff.coverage / 100.0,
                     mode=tariff.mode,
                     active=active_fraction(tariff.effective, tariff.end, first, n_months),
                     announced=month_of(announced) - first,

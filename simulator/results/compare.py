@@ -107,8 +107,8 @@ class Comparison:
                 continue
             axes[0].plot(frame.index, (frame.balance - base.balance) / BN, label=name)
             axes[1].plot(frame.index, (frame.tariff_revenue - base.tariff_revenue) / BN)
-        axes[0].set_ylabel("balance − baseline, $bn/month")
-        axes[1].set_ylabel("tariff revenue − baseline")
+        axes[0].set_ylabel(f"US balance − {self.baseline},\n$bn/month")
+        axes[1].set_ylabel(f"US tariff revenue − {self.baseline},\n$bn/month")
         for ax in axes:
             ax.axhline(0.0, color="0.6", lw=0.8)
         axes[0].legend(fontsize=8)

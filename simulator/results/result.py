@@ -24,7 +24,12 @@ US = "USA"
 
 @dataclass
 class Provenance:
-    """What made a result: scenario, its hash, seed and software versions."""
+    """What made a result: scenario, its hash, seed and software versions.
+
+    ``scenario_file`` is the file that ran (absolute; for a bundled scenario the bundled file),
+    ``overrides`` the ``--set`` strings in order and ``scenario_chain`` the files read through
+    ``extends`` (the scenario's own file first).
+    """
 
     scenario: str
     scenario_file: str | None
@@ -33,10 +38,19 @@ class Provenance:
     tradesim_version: str = __version__
     data: str = "base_2024"
     versions: dict[str, str] = field(default_factory=dict)
+    overrides: list[str] = field(default_factory=list)
+    scenario_chain: list[str] = field(default_factory=list)
 
     @classmethod
     def collect(
-        cls, scenario: str, path: str | None, sha256: str, seed: int, data: str
+        cls,
+        scenario: str,
+        path: str | None,
+        sha256: str,
+        seed: int,
+        data: str,
+        overrides: list[str] | None = None,
+        chain: list[str] | None = None,
     ) -> Provenance:
         import mesa
 
@@ -46,7 +60,9 @@ class Provenance:
             "numpy": np.__version__,
             "pandas": pd.__version__,
         }
-        return cls(scenario, path, sha256, seed, __version__, data, versions)
+        return cls(
+            scenario, path, sha256, seed, __version__, data, versions, overrides or [], chain or []
+        )
 
 
 class SimulationResult:
@@ -204,7 +220,7 @@ class SimulationResult:
                 if "csv" in outputs.formats:
                     frame.to_csv(tmp / f"{name}.csv", index=False)
             if want_plots:
-                plotting.save_run_plots(self, tmp)
+                plotting.save_run_plots(self, tmp, baseline)
             summary = summary_markdown(self, baseline)
             (tmp / "summary.md").write_text(summary, encoding="utf-8")
             (tmp / "provenance.json").write_text(
@@ -213,13 +229,18 @@ class SimulationResult:
 
         return write_atomically(Path(out_dir), write)
 
-    def plot(self, out_dir: str | os.PathLike) -> list[Path]:
-        """Write the run's PNG plots into ``out_dir``; return their paths."""
+    def plot(
+        self, out_dir: str | os.PathLike, baseline: SimulationResult | None = None
+    ) -> list[Path]:
+        """Write the run's PNG plots into ``out_dir``; return their paths.
+
+        With a ``baseline`` run, the sector plot shows the scenario's effect against it.
+        """
         from simulator.results import plots as plotting
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        return plotting.save_run_plots(self, out)
+        return plotting.save_run_plots(self, out, baseline)
 
     def summary(self, baseline: SimulationResult | None = None) -> str:
         from simulator.results.summary import summary_markdown

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from simulator.results.result import SimulationResult
+    from simulator.results.result import Provenance, SimulationResult
+    from simulator.scenario.schema import Scenario, Tariff
 
 BN = 1e9
 KEY_SECTORS = ["autos", "steel", "aluminium", "computers_semis", "agriculture", "pharma"]
@@ -97,26 +98,20 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     lines = [
         f"# {s.name}",
         "",
-        s.description.strip() or "(no description)",
+        _description(s),
         "",
         f"Simulated {s.start} to {s.end}, monthly; seed {prov.seed}; "
         f"{s.firms.count:,} firms; data set `{prov.data}`; tradesim {prov.tradesim_version}; "
         f"scenario hash `{prov.scenario_sha256[:12]}`.",
+        "",
+        *_provenance_lines(prov),
         "",
     ]
     off = [k for k, v in s.mechanisms.model_dump().items() if not v]
     lines.append("Mechanisms switched off: " + (", ".join(off) if off else "none") + ".")
     lines.append("")
     if s.tariffs:
-        lines += ["## Tariffs in the scenario", "", "| id | imposer | on | sectors | rate | from |"]
-        lines.append("|---|---|---|---|---|---|")
-        for tr in s.tariffs:
-            on = "all" if tr.partners == "all" else ", ".join(tr.partners)
-            secs = "all" if tr.sectors == "all" else ", ".join(tr.sectors)
-            lines.append(
-                f"| {tr.id or ''} | {tr.imposer} | {on} | {secs} | {tr.rate:g}% | {tr.effective} |"
-            )
-        lines.append("")
+        lines += ["## Tariffs in the scenario", "", *tariff_table(s.tariffs), ""]
 
     table = key_outcomes(result)
     if table.empty:
@@ -136,6 +131,104 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
         "",
     ]
     return "\n".join(lines)
+
+
+def _description(s: Scenario) -> str:
+    """The scenario's own description, or a plain note of what it builds on."""
+    text = s.description.strip()
+    if text:
+        return text
+    if s.extends:
+        return f"(No description of its own; it extends `{s.extends}`: the tables below show "
+        "what it runs.)"
+    return "(no description)"
+
+
+def _provenance_lines(prov: Provenance) -> list[str]:
+    """Which file ran, what it extends and the ``--set`` overrides applied."""
+    if prov.scenario_file:
+        text = f"Scenario file: `{prov.scenario_file}`"
+        parents = prov.scenario_chain[1:]
+        if parents:
+            text += " extending " + " → ".join(f"`{p}`" for p in parents)
+        lines = [text + "."]
+    else:
+        lines = ["Scenario given as a mapping in Python (no file)."]
+    if prov.overrides:
+        lines.append(
+            "Overrides (`--set`, applied in this order): "
+            + ", ".join(f"`{o}`" for o in prov.overrides)
+            + "."
+        )
+    else:
+        lines.append("Overrides (`--set`): none.")
+    return [" ".join(lines)]
+
+
+def _codes(codes: str | list[str], exempt: list[str], everything: str) -> str:
+    text = everything if codes == "all" else ", ".join(codes)
+    return text + (" except " + ", ".join(exempt) if exempt else "")
+
+
+def tariff_table(tariffs: list[Tariff]) -> list[str]:
+    """The scenario's tariffs as a Markdown table with dates, status and notes on the rates.
+
+    A rate that covers only part of a sector shows the headline rate, the share it covers
+    and the resulting sector-wide rate; withdrawn threats are marked as never in force.
+    """
+    lines = [
+        "| id | imposed by | on goods from | sectors | rate | announced | in force |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    notes = set()
+    for t in tariffs:
+        rate = f"{t.rate:g}%"
+        if t.coverage < 1.0:
+            rate = (
+                f"{t.rate:g}% on {100 * t.coverage:.0f}% of the sector = {t.rate * t.coverage:.1f}%"
+            )
+            notes.add("coverage")
+        if t.mode == "set":
+            rate += " all-in"
+            notes.add("set")
+        if t.cancelled is not None:
+            in_force = f"**withdrawn {t.cancelled}**: never in force (a threat)"
+            notes.add("withdrawn")
+        elif t.end is not None:
+            in_force = f"{t.effective} to {t.end}"
+        else:
+            in_force = f"from {t.effective}"
+        imposer = t.imposer + (" (retaliation)" if t.retaliation else "")
+        lines.append(
+            f"| {t.id or ''} | {imposer} | {_codes(t.partners, t.exempt_partners, 'all')} | "
+            f"{_codes(t.sectors, t.exempt_sectors, 'all goods')} | {rate} | "
+            f"{t.announced or t.effective} | {in_force} |"
+        )
+    lines += [
+        "",
+        "Rates are ad valorem and add to the 2024 rate and to earlier entries on the same goods"
+        + (
+            "; an *all-in* rate replaces both while in force (a deal's ceiling)"
+            if "set" in notes
+            else ""
+        )
+        + ". A tariff is in force from its first date up to (not including) its end date.",
+    ]
+    if "coverage" in notes:
+        lines.append("")
+        lines.append(
+            "*x% on y% of the sector*: the policy's headline rate hits only part of a model "
+            "sector (vehicles but not parts, say), so the model applies the headline rate times "
+            "that share to the whole sector; entries on the same goods add up (25% on "
+            "vehicles, 52% of autos, and 25% on parts, 48%, make 25% on all of autos)."
+        )
+    if "withdrawn" in notes:
+        lines.append("")
+        lines.append(
+            "*Withdrawn*: announced and then dropped before its date; it was never levied, but "
+            "importers who believed it bought ahead while it stood."
+        )
+    return lines
 
 
 def _sentences(table: pd.DataFrame, first: str, last: str) -> list[str]:
@@ -204,7 +297,90 @@ def _against_baseline(result: SimulationResult, baseline: SimulationResult) -> l
             f"{d.tariff_revenue:+,.1f} |"
         )
     lines += ["", "A positive balance difference means a smaller deficit than in the baseline."]
-    return lines
+    return lines + _early_departure(result, baseline)
+
+
+def _early_departure(result: SimulationResult, baseline: SimulationResult) -> list[str]:
+    """Why the run differs from the baseline before its first tariff, if it does.
+
+    The first month in which US imports or exports differ from the baseline's by more than
+    a ten-thousandth is compared with the first tariff's date; the scenario's shocks and
+    tariff announcements dated before that tariff are named as the causes.
+    """
+    ours, theirs = result.us(), baseline.us()
+    months = ours.index.intersection(theirs.index)
+    gap = ours.loc[months, ["imports", "exports"]] - theirs.loc[months, ["imports", "exports"]]
+    moved = (gap.abs() > 1e-4 * theirs.loc[months, ["imports", "exports"]].abs()).any(axis=1)
+    if not moved.any():
+        return []
+    departs = moved.idxmax().strftime("%Y-%m")
+    s = result.scenario
+    in_force = [t for t in s.tariffs if t.cancelled is None]
+    first = min((t.effective for t in in_force), default=None)
+    if first is not None and departs >= first.strftime("%Y-%m"):
+        return []
+    events = [e for e in _events(s) if first is None or e[0] < first.strftime("%Y-%m")]
+    when = f"before its first tariff takes effect ({first})" if first else "without any tariff"
+    out = [
+        "",
+        f"The run departs from `{baseline.scenario.name}` in {departs}, {when}, so the "
+        "differences until then are not tariffs. What moves it earlier:",
+        "",
+    ]
+    out += [f"- {month}: {text}" for month, text in events]
+    return out
+
+
+def _events(s: Scenario) -> list[tuple[str, str]]:
+    """The scenario's shocks and tariff announcements with the month each starts, in order."""
+    mech = s.mechanisms
+    out: list[tuple[str, str]] = []
+    ai = s.shocks.ai_capex
+    if ai is not None and mech.ai_capex:
+        month, value = min(ai.path.items())
+        out.append(
+            (
+                month,
+                f"the AI-capex path (`shocks.ai_capex`) starts, at {value:+g} $bn a month "
+                "against 2024",
+            )
+        )
+    if mech.dollar:
+        for fx in s.shocks.exchange_rates:
+            month, value = min(fx.path.items())
+            currency = "the dollar" if fx.region == "USA" else f"{fx.region}'s currency"
+            out.append(
+                (
+                    month,
+                    f"the path of {currency} (`shocks.exchange_rates`) starts, at {value:g} "
+                    f"times its 2024 value ({100 * (value - 1):+.1f}%: "
+                    f"{'stronger' if value > 1 else 'weaker'})",
+                )
+            )
+        for flow in s.shocks.capital_inflows:
+            out.append(
+                (
+                    flow.start,
+                    f"capital inflows into {flow.region} (`shocks.capital_inflows`), "
+                    f"{flow.usd_bn_per_month:g} $bn a month",
+                )
+            )
+    for shock in s.shocks.demand:
+        out.append(
+            (shock.start, f"a {shock.change:+g}% demand shock in {shock.region} (`shocks.demand`)")
+        )
+    if mech.front_loading:
+        announced: dict[str, list[str]] = {}
+        for t in s.tariffs:
+            if t.announced is not None and t.announced < t.effective:
+                announced.setdefault(t.announced.strftime("%Y-%m"), []).append(
+                    f"`{t.id or t.imposer}`"
+                )
+        for month, ids in announced.items():
+            out.append(
+                (month, f"importers learn of {', '.join(ids)} and buy ahead (front-loading)")
+            )
+    return sorted(out)
 
 
 def _why(result: SimulationResult) -> list[str]:

@@ -45,8 +45,9 @@ class LoadedScenario:
     """A valid scenario with its origin.
 
     ``raw`` is the merged mapping after ``extends`` and overrides (loading it again gives the
-    same scenario), ``sha256`` the hash of its canonical JSON and ``chain`` the files read,
-    the loaded file first, then its parent, grandparent, ...
+    same scenario), ``sha256`` the hash of its canonical JSON, ``chain`` the files read,
+    the loaded file first, then its parent, grandparent, ..., and ``overrides`` the
+    ``key.path=value`` strings applied, in order.
     """
 
     scenario: Scenario
@@ -54,6 +55,7 @@ class LoadedScenario:
     raw: dict[str, Any]
     sha256: str
     chain: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -105,7 +107,9 @@ def load_scenario(source: Source, overrides: Sequence[str] = ()) -> LoadedScenar
     ]
     if issues:
         raise ScenarioError(issues)
-    return LoadedScenario(scenario, path, raw, _sha256(raw), [_display(p) for p in chain])
+    return LoadedScenario(
+        scenario, path, raw, _sha256(raw), [_display(p) for p in chain], list(overrides)
+    )
 
 
 def _bundled_or_path(source: str | os.PathLike) -> Path:

@@ -102,6 +102,12 @@ class Tariff(Strict):
     partners: CodeList = Field("all", description="Regions whose goods pay it, or 'all'.")
     sectors: CodeList = Field("all", description="Sectors it covers, or 'all'.")
     rate: RatePct = Field(description="Ad valorem rate in percent, e.g. 25.")
+    coverage: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        1.0,
+        description="Share of the covered sectors' trade the rate applies to, when a tariff "
+        "hits only part of a model sector: 25% on vehicles, 52% of 'autos', is rate 25 with "
+        "coverage 0.52, applied as 13% on the whole sector ('add' mode only).",
+    )
     mode: Literal["add", "set"] = Field(
         "add",
         description="'add' stacks on the base-year rate and earlier entries; 'set' makes "
@@ -133,6 +139,8 @@ class Tariff(Strict):
             raise ValueError("'announced' must not be after 'effective'")
         if self.end is not None and self.end <= self.effective:
             raise ValueError("'end' must be after 'effective'")
+        if self.coverage < 1.0 and self.mode == "set":
+            raise ValueError("'coverage' below 1 needs mode 'add' (a 'set' rate is all-in)")
         if self.cancelled is not None and not (
             (self.announced or self.effective) <= self.cancelled <= self.effective
         ):
