@@ -49,8 +49,8 @@ EXAMPLES = {
   tradesim decompose us_2025 --period 2025-11 --out out/decompose
   tradesim decompose my.yaml --baseline baseline --json""",
     "validate-history": """examples:
-  tradesim validate-history                      # rewrites docs/validation.md and its plots
-  tradesim validate-history --out /tmp/report --json""",
+  tradesim validate-history                      # writes out/validation.md and out/validation/
+  tradesim validate-history --out docs           # in a checkout: regenerates docs/validation.md""",
     "list": """examples:
   tradesim list""",
     "schema": """examples:
@@ -184,7 +184,7 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
     validation = validate_history(seed=args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    write_atomically(out / "validation", validation.plot)
+    write_atomically(out / "validation", validation.write_plots)
     page = out / "validation.md"
     tmp = page.with_name(f".{page.name}.tmp")
     tmp.write_text(validation.markdown(), encoding="utf-8")
@@ -285,7 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_validate_history,
         "Run us_2025 against the published 2024–2025 data and write the validation report.",
     )
-    p.add_argument("--out", default="docs", help="folder for validation.md (default docs)")
+    p.add_argument(
+        "--out",
+        default="out",
+        help="folder that gets validation.md and its plots in validation/ (default out)",
+    )
     p.add_argument("--seed", type=int, help="replace the scenario's seed")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the fit statistics as JSON")
