@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from simulator.results.result import SimulationResult, write_atomically
-from simulator.results.summary import key_outcomes, markdown_table
+from simulator.results.summary import key_outcomes, last_year, markdown_table
 
 BN = 1e9
 
@@ -38,7 +38,7 @@ class Comparison:
         for name, result in self.results.items():
             outcomes = key_outcomes(result)
             if not outcomes.empty:
-                columns[name] = outcomes.iloc[:, 1]
+                columns[name] = outcomes[last_year(outcomes)]
         table = pd.DataFrame(columns)
         if self.baseline in table:
             for name in table.columns:
@@ -67,7 +67,7 @@ class Comparison:
 
     def _last_year(self) -> str:
         base = key_outcomes(self.results[self.baseline])
-        return base.columns[1] if not base.empty else "n/a"
+        return last_year(base) if not base.empty else "n/a"
 
     def save(self, out_dir: str | os.PathLike) -> Path:
         """Data, overlay plots, ``summary.md`` and provenance, written atomically."""

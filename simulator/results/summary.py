@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -72,8 +73,15 @@ def key_outcomes(result: SimulationResult) -> pd.DataFrame:
             by_year.get(last, float("nan")),
         )
     table = pd.DataFrame(rows, index=[str(first), str(last)]).T
+    if first == last:  # one complete year: nothing to compare it with
+        return table.iloc[:, :1]
     table["change"] = table[str(last)] - table[str(first)]
     return table
+
+
+def last_year(table: pd.DataFrame) -> str:
+    """The column of the last complete year in a :func:`key_outcomes` table."""
+    return str(table.columns[1] if "change" in table.columns else table.columns[0])
 
 
 def markdown_table(table: pd.DataFrame, fmt: str = ",.1f") -> str:
@@ -98,7 +106,7 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     lines = [
         f"# {s.name}",
         "",
-        _description(s),
+        _description(s, prov),
         "",
         f"Simulated {s.start} to {s.end}, monthly; seed {prov.seed}; "
         f"{s.firms.count:,} firms; data set `{prov.data}`; tradesim {prov.tradesim_version}; "
@@ -117,9 +125,14 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     if table.empty:
         lines.append("The horizon holds no complete calendar year, so no annual table is shown.")
         return "\n".join(lines) + "\n"
-    first, last = table.columns[0], table.columns[1]
     lines += ["## What happened", ""]
-    lines += _sentences(table, first, last)
+    if "change" in table.columns:
+        lines += _sentences(table, table.columns[0], table.columns[1])
+    else:
+        lines.append(
+            f"The horizon holds one complete calendar year ({table.columns[0]}): the table "
+            "below shows it; changes from year to year need two."
+        )
     if baseline is not None:
         lines += ["", *_against_baseline(result, baseline)]
     lines += ["", "## Why", "", *_why(result)]
@@ -133,36 +146,43 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     return "\n".join(lines)
 
 
-def _description(s: Scenario) -> str:
+def _parents(prov: Provenance) -> list[str]:
+    """The files a scenario extends, parent first (the chain holds its own file first)."""
+    return prov.scenario_chain[1:] if prov.scenario_file else prov.scenario_chain
+
+
+def _description(s: Scenario, prov: Provenance) -> str:
     """The scenario's own description, or a plain note of what it builds on."""
     text = s.description.strip()
     if text:
         return text
-    if s.extends:
-        return f"(No description of its own; it extends `{s.extends}`: the tables below show "
-        "what it runs.)"
+    parents = _parents(prov)
+    if parents:
+        return (
+            f"(No description of its own; it extends `{Path(parents[0]).stem}`: the tables "
+            "below show what it runs.)"
+        )
     return "(no description)"
 
 
 def _provenance_lines(prov: Provenance) -> list[str]:
     """Which file ran, what it extends and the ``--set`` overrides applied."""
-    if prov.scenario_file:
-        text = f"Scenario file: `{prov.scenario_file}`"
-        parents = prov.scenario_chain[1:]
-        if parents:
-            text += " extending " + " → ".join(f"`{p}`" for p in parents)
-        lines = [text + "."]
-    else:
-        lines = ["Scenario given as a mapping in Python (no file)."]
+    text = (
+        f"Scenario file: `{prov.scenario_file}`"
+        if prov.scenario_file
+        else "Scenario given as a mapping in Python (no file)"
+    )
+    parents = _parents(prov)
+    if parents:
+        text += ", extending " + " → ".join(f"`{p}`" for p in parents)
+    text += "."
     if prov.overrides:
-        lines.append(
-            "Overrides (`--set`, applied in this order): "
-            + ", ".join(f"`{o}`" for o in prov.overrides)
-            + "."
+        text += " Overrides (`--set`, applied in this order): " + ", ".join(
+            f"`{o}`" for o in prov.overrides
         )
     else:
-        lines.append("Overrides (`--set`): none.")
-    return [" ".join(lines)]
+        text += " Overrides (`--set`): none"
+    return [text + "."]
 
 
 def _codes(codes: str | list[str], exempt: list[str], everything: str) -> str:

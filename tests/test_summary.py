@@ -1,0 +1,130 @@
+"""summary.md says what was run and what happened: dates, withdrawn threats, overrides, causes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulator.api import run_scenario
+from simulator.results.summary import tariff_table
+from simulator.scenario import load_scenario
+
+FAST = ["firms.count=0"]  # a continuum of firms: the same tables, no sampling
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return run_scenario("baseline", overrides=FAST)
+
+
+@pytest.fixture(scope="module")
+def us_2025(baseline):
+    result = run_scenario("us_2025", overrides=[*FAST, "parameters.pass_through=0.9"])
+    return result, result.summary(baseline)
+
+
+def _row(text: str, tariff_id: str) -> str:
+    rows = [line for line in text.splitlines() if line.startswith(f"| {tariff_id} |")]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_tariff_table_shows_end_dates_and_withdrawn_threats(us_2025):
+    _, text = us_2025
+    spike = _row(text, "reciprocal_china_spike")
+    assert "115%" in spike and "2025-04-09" in spike and "2025-04-10 to 2025-05-14" in spike
+    threat = _row(text, "pharma_chips_threat")
+    assert "withdrawn 2025-04-02" in threat and "never in force" in threat
+    assert "from 2025-04-02" not in threat
+    assert "from 2025-02-04" in _row(text, "china_fentanyl_1")  # no end: in force to the end
+    assert "*Withdrawn*" in text  # the note explaining it
+
+
+def test_headline_rate_and_its_sector_wide_application_are_both_shown(us_2025):
+    _, text = us_2025
+    assert "25% on 52% of the sector = 13.0%" in _row(text, "autos_vehicles")
+    assert "25% on 48% of the sector = 12.0%" in _row(text, "autos_parts")
+    assert "headline rate times" in text  # the explanation under the table
+    assert "15% all-in" in _row(text, "eu_deal")
+    assert "all goods except computers_semis" in _row(text, "reciprocal_china")
+    assert "CHN (retaliation)" in _row(text, "china_reciprocal_spike")
+
+
+def test_coverage_applies_the_headline_rate_to_a_share_of_the_sector():
+    """rate 25 with coverage 0.52 is the same schedule as rate 13 on the whole sector."""
+    base = {
+        "name": "cov",
+        "extends": "baseline",
+        "end": "2025-12",
+        "firms": {"count": 0},
+    }
+    entry = {"imposer": "USA", "sectors": ["autos"], "effective": "2025-04-03"}
+    a = run_scenario({**base, "tariffs": [{**entry, "rate": 25, "coverage": 0.52}]})
+    b = run_scenario({**base, "tariffs": [{**entry, "rate": 13}]})
+    assert a.annual().loc[2025, "tariff_revenue"] == pytest.approx(
+        b.annual().loc[2025, "tariff_revenue"], rel=1e-12
+    )
+    assert a.annual().loc[2025, "tariff_revenue"] > 1.5 * a.annual().loc[2024, "tariff_revenue"]
+
+
+def test_summary_names_the_file_its_parents_and_the_overrides(us_2025):
+    result, text = us_2025
+    prov = result.provenance
+    assert prov.scenario_file.endswith("scenarios/us_2025.yaml")
+    assert prov.overrides == ["firms.count=0", "parameters.pass_through=0.9"]
+    assert [p.rsplit("/", 1)[-1] for p in prov.scenario_chain] == [
+        "us_2025.yaml",
+        "ai_capex_boom.yaml",
+        "baseline.yaml",
+    ]
+    assert f"Scenario file: `{prov.scenario_file}`" in text
+    assert "`, extending `" in text and "ai_capex_boom.yaml` → `" in text
+    assert "`firms.count=0`, `parameters.pass_through=0.9`" in text
+
+
+def test_overrides_are_recorded_in_provenance_json(tmp_path):
+    loaded = load_scenario("autos_25", ["firms.count=0", "end=2025-12"])
+    result = run_scenario(loaded)
+    result.save(tmp_path / "run", plots=False)
+    prov = json.loads((tmp_path / "run" / "provenance.json").read_text())
+    assert prov["overrides"] == ["firms.count=0", "end=2025-12"]
+    assert prov["scenario_file"].endswith("autos_25.yaml")
+    assert (
+        "Overrides (`--set`, applied in this order): `firms.count=0`, `end=2025-12`."
+        in (tmp_path / "run" / "summary.md").read_text()
+    )
+
+
+def test_a_scenario_without_a_description_says_what_it_extends():
+    result = run_scenario(
+        {"name": "mine", "extends": "baseline", "description": "", "end": "2024-12"},
+        overrides=FAST,
+    )
+    text = result.summary()
+    assert "No description of its own; it extends `baseline`" in text
+    assert "Scenario given as a mapping in Python (no file), extending `" in text
+
+
+def test_a_departure_from_baseline_before_the_first_tariff_is_explained(us_2025):
+    """us_2025's 2024 differs from baseline's: the dollar path and AI capex start in 2024."""
+    _, text = us_2025
+    assert "| 2024 | -" in text  # the 2024 difference exists ...
+    assert "departs from `baseline` in 2024-01, before its first tariff takes effect" in text
+    assert "(2025-02-04)" in text  # ... and is explained by what starts before
+    assert "- 2024-06: the path of the dollar (`shocks.exchange_rates`) starts" in text
+    assert "- 2024-01: the AI-capex path (`shocks.ai_capex`) starts" in text
+    assert "- 2024-11: importers learn of `china_fentanyl_1`, `day_one_threat_canmex`" in text
+
+
+def test_no_departure_note_when_the_run_moves_with_its_first_tariff(baseline):
+    result = run_scenario("autos_25", overrides=FAST)
+    text = result.summary(baseline)
+    assert "| 2024 | +0.0 | +0.0 | +0.0 | +0.0 |" in text
+    assert "departs from" not in text
+
+
+def test_tariff_table_without_notes_when_none_apply():
+    scenario = load_scenario("steel_50").scenario
+    lines = tariff_table(scenario.tariffs)
+    assert not any("*Withdrawn*" in line or "headline rate" in line for line in lines)
