@@ -128,3 +128,21 @@ def test_tariff_table_without_notes_when_none_apply():
     scenario = load_scenario("steel_50").scenario
     lines = tariff_table(scenario.tariffs)
     assert not any("*Withdrawn*" in line or "headline rate" in line for line in lines)
+
+
+def test_exercise_1_pass_through_lowers_2025_revenue_and_raises_2027_revenue():
+    """docs/exercises.md §1 states these signs (and the April front-loading gap)."""
+    runs = {
+        pt: run_scenario("autos_25", overrides=[f"parameters.pass_through={pt}"])
+        for pt in (1.0, 0.67)
+    }
+    revenue = {pt: r.annual().tariff_revenue / 1e9 for pt, r in runs.items()}
+    assert revenue[0.67][2025] < revenue[1.0][2025] - 1.0
+    assert revenue[0.67][2027] > revenue[1.0][2027] + 1.0
+
+    def april_autos(result) -> float:
+        t = result.trade
+        rows = t[(t.reporter == "USA") & (t.flow == "import") & (t.sector == "autos")]
+        return rows[rows.month == "2025-04-01"].value_usd.sum() / 1e9
+
+    assert april_autos(runs[0.67]) < april_autos(runs[1.0]) - 2.0
