@@ -146,3 +146,9 @@ def test_exercise_1_pass_through_lowers_2025_revenue_and_raises_2027_revenue():
         return rows[rows.month == "2025-04-01"].value_usd.sum() / 1e9
 
     assert april_autos(runs[0.67]) < april_autos(runs[1.0]) - 2.0
+
+
+def test_partner_sentences_spell_out_names(us_2025):
+    _, text = us_2025
+    line = next(x for x in text.splitlines() if x.startswith("- In the US goods balance"))
+    assert "China (CHN, +" in line

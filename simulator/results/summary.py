@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.calibration.dataset import region_names
+
 if TYPE_CHECKING:
     from simulator.results.result import Provenance, SimulationResult
     from simulator.scenario.schema import Scenario, Tariff
@@ -127,7 +129,8 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
         return "\n".join(lines) + "\n"
     lines += ["## What happened", ""]
     if "change" in table.columns:
-        lines += _sentences(table, table.columns[0], table.columns[1])
+        names = region_names(s.data)
+        lines += _sentences(table, table.columns[0], table.columns[1], names)
     else:
         lines.append(
             f"The horizon holds one complete calendar year ({table.columns[0]}): the table "
@@ -251,7 +254,7 @@ def tariff_table(tariffs: list[Tariff]) -> list[str]:
     return lines
 
 
-def _sentences(table: pd.DataFrame, first: str, last: str) -> list[str]:
+def _sentences(table: pd.DataFrame, first: str, last: str, names: dict[str, str]) -> list[str]:
     def row(label: str) -> tuple[float, float, float]:
         r = table.loc[label]
         return r[first], r[last], r["change"]
@@ -279,22 +282,20 @@ def _sentences(table: pd.DataFrame, first: str, last: str) -> list[str]:
     if partners:
         changes = table.loc[partners, "change"].sort_values()
         changes.index = [label.split()[-2].rstrip(",") for label in changes.index]
-        low, high = changes.iloc[0], changes.iloc[-1]
-        if low < 0 < high:
+
+        def move(code: str) -> str:
+            return f"{names.get(code, code)} ({code}, {changes[code]:+,.1f}bn)"
+
+        low, high = changes.index[0], changes.index[-1]
+        if changes[low] < 0 < changes[high]:
             text = (
-                f"the largest move toward deficit was with {changes.index[0]} ({low:+,.1f}bn), "
-                f"the largest move toward surplus with {changes.index[-1]} ({high:+,.1f}bn)"
+                f"the largest move toward deficit was with {move(low)}, "
+                f"the largest move toward surplus with {move(high)}"
             )
-        elif high <= 0:
-            text = (
-                "every partner shown moved toward deficit, most of all "
-                f"{changes.index[0]} ({low:+,.1f}bn)"
-            )
+        elif changes[high] <= 0:
+            text = f"every partner shown moved toward deficit, most of all {move(low)}"
         else:
-            text = (
-                "every partner shown moved toward surplus, most of all "
-                f"{changes.index[-1]} ({high:+,.1f}bn)"
-            )
+            text = f"every partner shown moved toward surplus, most of all {move(high)}"
         out.append(f"- In the US goods balance by partner, {text}.")
     return out
 
@@ -305,7 +306,7 @@ def _against_baseline(result: SimulationResult, baseline: SimulationResult) -> l
     years = [y for y in ours.index if y in theirs.index]
     lines = [
         f"Against `{baseline.scenario.name}` (the same world without this scenario's "
-        "policies), in $bn:",
+        "policies and shocks), in $bn:",
         "",
         "| year | balance | imports | exports | tariff revenue |",
         "|---|---:|---:|---:|---:|",
@@ -373,8 +374,12 @@ def _events(s: Scenario) -> list[tuple[str, str]]:
                 (
                     month,
                     f"the path of {currency} (`shocks.exchange_rates`) starts, at {value:g} "
-                    f"times its 2024 value ({100 * (value - 1):+.1f}%: "
-                    f"{'stronger' if value > 1 else 'weaker'})",
+                    f"times its 2024 value ({100 * (value - 1):+.1f}%; "
+                    + (
+                        "a stronger currency makes its exports dearer abroad)"
+                        if value > 1
+                        else "a weaker currency makes its exports cheaper abroad)"
+                    ),
                 )
             )
         for flow in s.shocks.capital_inflows:
