@@ -152,3 +152,10 @@ def test_partner_sentences_spell_out_names(us_2025):
     _, text = us_2025
     line = next(x for x in text.splitlines() if x.startswith("- In the US goods balance"))
     assert "China (CHN, +" in line
+
+
+def test_comparison_names_each_runs_file_and_overrides(us_2025, baseline):
+    from simulator.results.compare import Comparison
+
+    text = Comparison([baseline, us_2025[0]]).markdown()
+    assert "`us_2025` from `" in text and "us_2025.yaml` with `--set` `firms.count=0`" in text

@@ -62,6 +62,18 @@ class Comparison:
             "",
             markdown_table(self.table()),
             "",
+            "Runs: "
+            + "; ".join(
+                f"`{name}` from `{r.provenance.scenario_file or 'a Python mapping'}`"
+                + (
+                    " with `--set` " + ", ".join(f"`{o}`" for o in r.provenance.overrides)
+                    if r.provenance.overrides
+                    else ""
+                )
+                for name, r in self.results.items()
+            )
+            + ".",
+            "",
         ]
         return "\n".join(lines)
 
