@@ -159,3 +159,15 @@ def test_comparison_names_each_runs_file_and_overrides(us_2025, baseline):
 
     text = Comparison([baseline, us_2025[0]]).markdown()
     assert "`us_2025` from `" in text and "us_2025.yaml` with `--set` `firms.count=0`" in text
+
+
+def test_retaliation_rules_show_what_they_did_and_when_they_were_lifted():
+    truce = run_scenario("truce", overrides=FAST).summary()
+    row = _row(truce, "china_mirror")
+    assert "| CHN | USA | all goods | match the rate, up to 4 round(s), cap 125% |" in row
+    assert row.rstrip(" |").endswith("lifted 2025-05-14")
+    assert "from 2025-06" not in row  # decisions after the truce never applied
+    escalation = run_scenario("escalation", overrides=FAST).summary()
+    assert "125% from 2025-" in _row(escalation, "china_mirror")  # it reached its cap
+    off = run_scenario("escalation", overrides=[*FAST, "mechanisms.retaliation=false"])
+    assert _row(off.summary(), "us_counter").endswith("| switched off |")

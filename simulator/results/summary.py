@@ -122,6 +122,8 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     lines.append("")
     if s.tariffs:
         lines += ["## Tariffs in the scenario", "", *tariff_table(s.tariffs), ""]
+    if s.retaliation:
+        lines += ["## Retaliation rules", "", *_retaliation_table(result), ""]
 
     table = key_outcomes(result)
     if table.empty:
@@ -250,6 +252,48 @@ def tariff_table(tariffs: list[Tariff]) -> list[str]:
         lines.append(
             "*Withdrawn*: announced and then dropped before its date; it was never levied, but "
             "importers who believed it bought ahead while it stood."
+        )
+    return lines
+
+
+def _retaliation_table(result: SimulationResult) -> list[str]:
+    """The scenario's retaliation rules and what each did in this run (rate and month)."""
+    model = result.model
+    rules = {id(g_rule.spec): g_rule for g in model.governments for g_rule in g.rules}
+    lines = [
+        "| id | imposed by | answers | on its sectors | response | lag | in this run |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for spec in result.scenario.retaliation:
+        response = (
+            f"+{spec.rate:g}% a round, up to {spec.rounds} round(s)"
+            if spec.match is None
+            else f"match the {spec.match}, up to {spec.rounds} round(s)"
+        ) + (f", cap {spec.cap:g}%" if spec.cap < 1000 else "")
+        fired = rules[id(spec)].fired if id(spec) in rules else []
+        truce = spec.truce.strftime("%Y-%m") if spec.truce else None
+        steps = [
+            (model.month_label(t + spec.lag_months), rate)
+            for t, rate in fired
+            if t + spec.lag_months < model.n_months
+        ]
+        steps = [(month, rate) for month, rate in steps if truce is None or month <= truce]
+        if not result.scenario.mechanisms.retaliation:
+            did = "switched off"
+        elif not steps:
+            did = "never in force"
+        else:
+            did = "; ".join(f"{100 * rate:.0f}% from {month}" for month, rate in steps)
+            did += f"; lifted {spec.truce}" if spec.truce else ""
+        sectors = (
+            "all goods"
+            if sorted(spec.sectors) == sorted(result.goods_sectors)
+            else ", ".join(spec.sectors)
+        )
+        lag = f"{spec.lag_months} month" + ("" if spec.lag_months == 1 else "s")
+        lines.append(
+            f"| {spec.id or ''} | {spec.imposer} | {spec.target} | {sectors} | {response} | "
+            f"{lag} | {did} |"
         )
     return lines
 
