@@ -35,7 +35,7 @@ def figures(monkeypatch):
     def collect() -> dict[str, plt.Figure]:
         for number in plt.get_fignums():
             fig = plt.figure(number)
-            found[fig._suptitle.get_text() if fig._suptitle else str(number)] = fig
+            found[fig.get_suptitle() or str(number)] = fig
         return found
 
     yield collect
