@@ -25,27 +25,29 @@ def us_2025():
     return run_scenario("us_2025", overrides=FAST)
 
 
-@pytest.fixture
-def figures(monkeypatch):
-    """Keep the figures a plotting call makes open, by title, for inspection."""
+def _figures(make) -> dict[str, plt.Figure]:
+    """The figures ``make()`` draws, kept open and keyed by their titles."""
     plt.close("all")
-    monkeypatch.setattr(plt, "close", lambda *args: None)
-    found: dict[str, plt.Figure] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plt, "close", lambda *args: None)
+        make()
+    return {plt.figure(n).get_suptitle() or str(n): plt.figure(n) for n in plt.get_fignums()}
 
-    def collect() -> dict[str, plt.Figure]:
-        for number in plt.get_fignums():
-            fig = plt.figure(number)
-            found[fig.get_suptitle() or str(number)] = fig
-        return found
 
-    yield collect
-    monkeypatch.undo()
+@pytest.fixture(scope="module")
+def with_baseline(us_2025, baseline, tmp_path_factory):
+    yield _figures(lambda: plots.save_run_plots(us_2025, tmp_path_factory.mktemp("a"), baseline))
     plt.close("all")
 
 
-def test_tariff_plot_has_two_zero_based_panels_with_units(us_2025, baseline, tmp_path, figures):
-    plots.save_run_plots(us_2025, tmp_path, baseline)
-    fig = figures()["US tariff revenue and effective tariff rate"]
+@pytest.fixture(scope="module")
+def alone(us_2025, tmp_path_factory):
+    yield _figures(lambda: plots.save_run_plots(us_2025, tmp_path_factory.mktemp("b")))
+    plt.close("all")
+
+
+def test_tariff_plot_has_two_zero_based_panels_with_units(us_2025, with_baseline):
+    fig = with_baseline["US tariff revenue and effective tariff rate"]
     revenue, rate = fig.axes
     assert revenue.get_ylim()[0] == 0.0 and rate.get_ylim()[0] == 0.0
     assert "US$ bn a month" in revenue.get_ylabel() and "%" in rate.get_ylabel()
@@ -55,9 +57,8 @@ def test_tariff_plot_has_two_zero_based_panels_with_units(us_2025, baseline, tmp
         assert labels == ["us_2025", "baseline (no new policies)"]
 
 
-def test_bilateral_plot_spells_out_partner_names(us_2025, tmp_path, figures):
-    plots.save_run_plots(us_2025, tmp_path)
-    fig = figures()["US goods balance by partner"]
+def test_bilateral_plot_spells_out_partner_names(alone):
+    fig = alone["US goods balance by partner"]
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "China (CHN)" in labels and "Mexico (MEX)" in labels
     assert "European Union (EU-27) (EU)" in labels
@@ -65,10 +66,9 @@ def test_bilateral_plot_spells_out_partner_names(us_2025, tmp_path, figures):
 
 
 def test_sector_plot_against_baseline_shows_the_scenario_minus_baseline(
-    us_2025, baseline, tmp_path, figures
+    us_2025, baseline, with_baseline
 ):
-    plots.save_run_plots(us_2025, tmp_path, baseline)
-    fig = figures()["Effect on the US balance by sector"]
+    fig = with_baseline["Effect on the US balance by sector"]
     ax = fig.axes[0]
     assert "us_2025 − baseline" in ax.get_xlabel() and "US$ bn a year" in ax.get_xlabel()
     expected = (plots.sector_balances(us_2025) - plots.sector_balances(baseline)) / 1e9
@@ -80,16 +80,16 @@ def test_sector_plot_against_baseline_shows_the_scenario_minus_baseline(
     assert widths == sorted(widths)  # largest at the top
 
 
-def test_sector_plot_without_baseline_is_titled_as_a_change_over_time(us_2025, tmp_path, figures):
-    plots.save_run_plots(us_2025, tmp_path)
-    titles = list(figures())
+def test_sector_plot_without_baseline_is_titled_as_a_change_over_time(alone):
+    titles = list(alone)
     assert "Change in the US balance by sector, 2024 to 2027" in titles
     assert not any("Contributions" in t or "Effect" in t for t in titles)
 
 
-def test_compare_difference_plot_labels_units(us_2025, baseline, tmp_path, figures):
-    Comparison([baseline, us_2025]).plot(tmp_path)
-    fig = figures()["Differences from baseline"]
+def test_compare_difference_plot_labels_units(us_2025, baseline, tmp_path):
+    fig = _figures(lambda: Comparison([baseline, us_2025]).plot(tmp_path))[
+        "Differences from baseline"
+    ]
     assert [ax.get_ylabel() for ax in fig.axes] == [
         "US balance − baseline,\n$bn/month",
         "US tariff revenue − baseline,\n$bn/month",
