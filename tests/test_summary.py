@@ -171,3 +171,9 @@ def test_retaliation_rules_show_what_they_did_and_when_they_were_lifted():
     assert "125% from 2025-" in _row(escalation, "china_mirror")  # it reached its cap
     off = run_scenario("escalation", overrides=[*FAST, "mechanisms.retaliation=false"])
     assert _row(off.summary(), "us_counter").endswith("| switched off |")
+
+
+def test_a_scenario_without_tariffs_names_the_shocks_that_move_it(baseline):
+    text = run_scenario("ai_capex_boom", overrides=FAST).summary(baseline)
+    assert "The scenario levies no tariff; it departs from `baseline` in 2024-01 through:" in text
+    assert "- 2024-01: the AI-capex path (`shocks.ai_capex`) starts" in text

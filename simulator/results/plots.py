@@ -115,7 +115,8 @@ def _sector_plot(result: SimulationResult, baseline: SimulationResult | None, pa
     """The policy's effect by sector against the baseline run, or, without one, the change.
 
     With a baseline: the scenario's US balance by sector minus the baseline's, in the year
-    its first tariff takes effect and in the last complete year. Without: the last complete
+    its first tariff takes effect (without tariffs, the first year the difference reaches a
+    tenth of the last year's) and in the last complete year. Without: the last complete
     year minus the first, growth and policy together, and titled so.
     """
     name = result.scenario.name
@@ -128,14 +129,15 @@ def _sector_plot(result: SimulationResult, baseline: SimulationResult | None, pa
         theirs = sector_balances(baseline) / BN
         diff = (ours - theirs).dropna(how="all")
         starts = [t.effective.year for t in result.scenario.tariffs if t.cancelled is None]
-        first = min([y for y in starts if y in diff.index], default=diff.index[0])
+        size = diff.abs().sum(axis=1)  # without tariffs: the first year the shocks matter
+        first = min(
+            [y for y in starts if y in diff.index],
+            default=size.index[size >= 0.1 * size.iloc[-1]][0],
+        )
         years = sorted({first, int(diff.index[-1])})
         bars = diff.loc[years].T
         title = "Effect on the US balance by sector"
-        subtitle = (
-            f"{name} minus {baseline.scenario.name}: what the scenario's tariffs, retaliation "
-            "and shocks change"
-        )
+        subtitle = f"{name} minus {baseline.scenario.name}: what the scenario changes"
         xlabel = f"US balance, {name} − {baseline.scenario.name}, US$ bn a year"
     else:
         first, last = int(ours.index[0]), int(ours.index[-1])

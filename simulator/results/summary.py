@@ -385,13 +385,15 @@ def _early_departure(result: SimulationResult, baseline: SimulationResult) -> li
     if first is not None and departs >= first.strftime("%Y-%m"):
         return []
     events = [e for e in _events(s) if first is None or e[0] < first.strftime("%Y-%m")]
-    when = f"before its first tariff takes effect ({first})" if first else "without any tariff"
-    out = [
-        "",
-        f"The run departs from `{baseline.scenario.name}` in {departs}, {when}, so the "
-        "differences until then are not tariffs. What moves it earlier:",
-        "",
-    ]
+    name = baseline.scenario.name
+    if first is None:
+        head = f"The scenario levies no tariff; it departs from `{name}` in {departs} through:"
+    else:
+        head = (
+            f"The run departs from `{name}` in {departs}, before its first tariff takes effect "
+            f"({first}), so the differences until then are not tariffs. What moves it earlier:"
+        )
+    out = ["", head, ""]
     out += [f"- {month}: {text}" for month, text in events]
     return out
 
