@@ -9,7 +9,6 @@ targets (the early-2025 surge, the drop after April, the autumn low, the Novembe
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -28,6 +27,8 @@ from simulator.results.plots import partner_label
 from simulator.results.summary import markdown_table
 
 BN = 1e9
+PAGE_MARKER = "Regenerate this page with `tradesim validate-history"
+"""The line by which an existing validation page is recognised as tradesim's to replace."""
 SERIES = ["balance", "exports", "imports"]
 PARTNERS = ["CHN", "EU", "MEX", "VNM", "TWN", "CAN"]
 
@@ -236,14 +237,6 @@ class Validation:
         )
 
     # ------------------------------------------------------------------ the report
-    def write_plots(self, folder: Path) -> list[Path]:
-        """The plots and the run's ``provenance.json`` (the folder is tradesim's output)."""
-        paths = self.plot(folder)
-        (folder / "provenance.json").write_text(
-            json.dumps(self.result.provenance.__dict__, indent=2) + "\n", encoding="utf-8"
-        )
-        return paths
-
     def plot(self, folder: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         months = pd.to_datetime(self.published.index)
@@ -301,7 +294,7 @@ class Validation:
         lines = [
             "# Validation: us_2025 against the published 2024–2025 data",
             "",
-            "Regenerate this page with `tradesim validate-history --out docs` from the "
+            f"{PAGE_MARKER} --out docs` from the "
             f"repository root (it rewrites this file and the plots in `{image_folder}/` beside "
             "it; without `--out` it writes `out/validation.md`). Published data: "
             "`simulator/data/history/` (sources and vintages in "

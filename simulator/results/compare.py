@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -81,7 +80,7 @@ class Comparison:
         base = key_outcomes(self.results[self.baseline])
         return last_year(base) if not base.empty else "n/a"
 
-    def save(self, out_dir: str | os.PathLike) -> Path:
+    def save(self, out_dir: str | os.PathLike, force: bool = False) -> Path:
         """Data, overlay plots, ``summary.md`` and provenance, written atomically."""
 
         def write(tmp: Path) -> None:
@@ -91,10 +90,10 @@ class Comparison:
             self.table().to_csv(tmp / "key_outcomes.csv")
             self.plot(tmp)
             (tmp / "summary.md").write_text(self.markdown(), encoding="utf-8")
-            provenance = {name: r.provenance.__dict__ for name, r in self.results.items()}
-            (tmp / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
 
-        return write_atomically(Path(out_dir), write)
+        runs = {name: r.provenance.__dict__ for name, r in self.results.items()}
+        inputs = [Path(p) for r in self.results.values() for p in r.provenance.scenario_chain]
+        return write_atomically(Path(out_dir), write, {"runs": runs}, force=force, protect=inputs)
 
     def plot(self, out: Path) -> list[Path]:
         """Overlay plots of the US paths and their differences from the baseline."""

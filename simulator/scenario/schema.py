@@ -13,7 +13,15 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 MAX_RATE_PCT = 1000.0
 
@@ -80,6 +88,23 @@ Date = Annotated[dt.date, BeforeValidator(_parse_date)]
 RatePct = Annotated[float, BeforeValidator(_parse_rate)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 CodeList = Literal["all"] | list[str]
+
+
+SAFE_NAME_RE = r"^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"
+
+
+def _safe_name(value: Any) -> Any:
+    """A scenario name is a safe slug: it names the default output folder."""
+    if isinstance(value, str) and not re.fullmatch(SAFE_NAME_RE, value):
+        raise ValueError(
+            f"{value!r} is not a safe name: it names the output folder, so use at most 80 "
+            "letters, digits, '_', '-' and '.', starting with a letter, digit or '_' "
+            "(no spaces, no '/', no '..')"
+        )
+    return value
+
+
+SafeName = Annotated[str, AfterValidator(_safe_name)]
 
 
 def month_index(month: str) -> int:
@@ -390,7 +415,11 @@ class Scenario(Strict):
     """A whole scenario: the world, its policies and shocks, and what to write out."""
 
     extends: str | None = Field(None, description="A bundled scenario name or a relative path.")
-    name: str = Field(min_length=1)
+    name: SafeName = Field(
+        min_length=1,
+        description="Short name; the default output folder is out/<name>.",
+        json_schema_extra={"pattern": SAFE_NAME_RE},
+    )
     description: str = ""
     start: Month = "2024-01"
     end: Month = "2027-12"
