@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulator.data import manifest_sha256
 from simulator.model import TradeModel
 from simulator.results.output import write_atomically
 from simulator.version import __version__
@@ -40,6 +41,8 @@ class Provenance:
     """The ``--set`` strings applied, in order."""
     scenario_chain: list[str] = field(default_factory=list)
     """The files read: the scenario's, then the ones it extends."""
+    data_manifest_sha256: str = field(default_factory=manifest_sha256)
+    """The sha256 of the bundled data's MANIFEST.sha256 (which lists each file's sha256)."""
 
     @classmethod
     def collect(
@@ -61,7 +64,14 @@ class Provenance:
             "pandas": pd.__version__,
         }
         return cls(
-            scenario, path, sha256, seed, __version__, data, versions, [*overrides], [*chain]
+            scenario=scenario,
+            scenario_file=path,
+            scenario_sha256=sha256,
+            seed=seed,
+            data=data,
+            versions=versions,
+            overrides=[*overrides],
+            scenario_chain=[*chain],
         )
 
 

@@ -29,16 +29,30 @@ class PositionLoader(_BaseLoader):  # type: ignore[misc,valid-type]
 
     def __init__(self, stream: str, filename: str) -> None:
         super().__init__(stream)
+        self.text = stream
         self.filename = filename
         self.positions: dict[KeyPath, Position] = {}
 
     def load(self) -> Any:
         """Parse the single document and return its data (None for an empty file)."""
+        self._check_size()
         node = self.get_single_node()
         if node is None:
             return None
         self._record(node, (), node.start_mark, set())
         return self.construct_document(node)
+
+    def _check_size(self) -> None:
+        """Count parser events first (cheap), so a huge file fails before it is composed."""
+        events = _BaseLoader(self.text)
+        try:
+            for _ in range(2 * MAX_NODES + 10):  # a key and its value are two events
+                if not events.check_event():
+                    return
+                event = events.get_event()
+            raise self._error(event.start_mark, (), f"more than {MAX_NODES} values")
+        finally:
+            events.dispose()
 
     def _record(self, node: yaml.Node, path: KeyPath, mark: yaml.Mark, active: set[int]) -> None:
         """Record the position of ``path`` and of everything below it."""
