@@ -243,12 +243,13 @@ def cmd_decompose(args: argparse.Namespace) -> int:
 
 def cmd_validate_history(args: argparse.Namespace) -> int:
     from simulator.analysis.validation import PAGE_MARKER, validate_history
-    from simulator.results.output import write_text_atomically
+    from simulator.results.output import check_output_file, write_text_atomically
     from simulator.results.result import write_atomically
 
     out = Path(args.out)
     plots, page = out / "validation", out / "validation.md"
     check_output_dir(plots, force=args.force)
+    check_output_file(page, PAGE_MARKER, force=args.force)
     validation = validate_history(seed=args.seed)
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomically(page, validation.markdown(), PAGE_MARKER, force=args.force)

@@ -115,3 +115,12 @@ def test_validate_history_writes_one_page_and_one_plot_folder(tmp_path, monkeypa
     assert main(["validate-history", "--quiet", "--out", "report"]) == 0
     assert (tmp_path / "report" / "validation.md").is_file()
     assert not (tmp_path / "report" / "validation" / "validation").exists()
+
+
+def test_validate_history_leaves_a_foreign_page_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "validation.md").write_text("my notes\n")
+    assert main(["validate-history", "--quiet", "--out", "docs"]) == 3
+    assert (tmp_path / "docs" / "validation.md").read_text() == "my notes\n"
+    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["validation.md"]
