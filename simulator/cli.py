@@ -53,8 +53,8 @@ EXAMPLES = {
   tradesim decompose us_2025 --period 2025-11 --out out/decompose
   tradesim decompose my.yaml --baseline baseline --json""",
     "validate-history": """examples:
-  tradesim validate-history                      # rewrites docs/validation.md and its plots
-  tradesim validate-history --out /tmp/report --json""",
+  tradesim validate-history                      # writes out/validation.md and out/validation/
+  tradesim validate-history --out docs           # in a checkout: regenerates docs/validation.md""",
     "list": """examples:
   tradesim list""",
     "schema": """examples:
@@ -242,23 +242,26 @@ def cmd_decompose(args: argparse.Namespace) -> int:
 
 
 def cmd_validate_history(args: argparse.Namespace) -> int:
-    from simulator.analysis.validation import validate_history
+    from simulator.analysis.validation import PAGE_MARKER, validate_history
+    from simulator.results.output import check_output_file, write_text_atomically
     from simulator.results.result import write_atomically
 
-    validation = validate_history(seed=args.seed)
     out = Path(args.out)
+    plots, page = out / "validation", out / "validation.md"
+    check_output_dir(plots, force=args.force)
+    check_output_file(page, PAGE_MARKER, force=args.force)
+    validation = validate_history(seed=args.seed)
     out.mkdir(parents=True, exist_ok=True)
-    write_atomically(out / "validation", validation.plot)
-    page = out / "validation.md"
-    tmp = page.with_name(f".{page.name}.tmp")
-    tmp.write_text(validation.markdown(), encoding="utf-8")
-    tmp.replace(page)
+    write_text_atomically(page, validation.markdown(), PAGE_MARKER, force=args.force)
+    write_atomically(
+        plots, validation.plot, validation.result.provenance.__dict__, force=args.force
+    )
     if args.json:
         stats = {**validation.stats, **validation.targets()["met"].to_dict()}
         print(json.dumps(stats, indent=2, default=bool))
     elif not args.quiet:
         print(validation.markdown())
-        print(f"Wrote {page} and {out / 'validation'}/")
+        print(f"Wrote {page} and {plots}/")
     return 0
 
 
@@ -359,7 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_validate_history,
         "Run us_2025 against the published 2024–2025 data and write the validation report.",
     )
-    p.add_argument("--out", default="docs", help="folder for validation.md (default docs)")
+    p.add_argument(
+        "--out",
+        default="out",
+        help="folder that gets validation.md and its plots in validation/ (default out)",
+    )
+    force(p)
     p.add_argument("--seed", type=int, help="replace the scenario's seed")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the fit statistics as JSON")

@@ -16,6 +16,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -23,9 +24,12 @@ import pandas as pd
 from simulator.api import run_scenario
 from simulator.results import SimulationResult
 from simulator.results.effective_rates import effective_rates
+from simulator.results.plots import partner_label
 from simulator.results.summary import markdown_table
 
 BN = 1e9
+PAGE_MARKER = "Regenerate this page with `tradesim validate-history"
+"""The line by which an existing validation page is recognised as tradesim's to replace."""
 SERIES = ["balance", "exports", "imports"]
 PARTNERS = ["CHN", "EU", "MEX", "VNM", "TWN", "CAN"]
 
@@ -38,13 +42,66 @@ LEFT_OUT = {
 }
 
 
-def history_table(name: str) -> pd.DataFrame:
+def history_table(name: str, preferred_only: bool = True) -> pd.DataFrame:
     """A published-data table shipped in ``simulator/data/history`` (preferred rows only)."""
     path = resources.files("simulator.data") / "history" / f"{name}.csv"
     frame = pd.read_csv(str(path))
-    if "preferred" in frame:
+    if preferred_only and "preferred" in frame:
         frame = frame[frame.preferred.astype(bool)]
     return frame
+
+
+def published_2025_totals() -> dict[str, float | str | int]:
+    """Why the sum of the 2025 months differs from the published annual 2025 balance.
+
+    The months are each the latest release found for that month (one exception: November at
+    its 29 Jan 2026 value, a validation anchor); the annual total is from one later release
+    that includes every revision to date. Returns both totals, the annual vintage, the range
+    of the months' vintages, and the part of the gap due to the months not preferred at their
+    latest vintage.
+    """
+    monthly = history_table("us_monthly", preferred_only=False)
+    rows = monthly[(monthly.series == "balance") & monthly.month.str.startswith("2025")]
+    preferred = rows[rows.preferred.astype(bool)].set_index("month")
+    latest = rows.sort_values("vintage").groupby("month").last()
+    annual = history_table("us_annual")
+    annual = annual[(annual.year == 2025) & (annual.partner == "WLD")]
+    annual = annual[annual.series == "balance"].iloc[0]
+    held_back = preferred.index[preferred.vintage < latest.vintage.reindex(preferred.index)]
+    return {
+        "sum_of_months": float(preferred.value_usd_bn.sum()),
+        "annual": float(annual.value_usd_bn),
+        "annual_vintage": str(annual.vintage),
+        "first_vintage": str(preferred.vintage.min()),
+        "last_vintage": str(preferred.vintage.max()),
+        "older_months": int((preferred.vintage < annual.vintage).sum()),
+        "held_back": ", ".join(held_back),
+        "held_back_gap": float((latest.value_usd_bn - preferred.value_usd_bn)[held_back].sum()),
+    }
+
+
+def two_totals_note() -> str:
+    """The paragraph explaining the two published 2025 balances on the validation page."""
+    t = published_2025_totals()
+    gap = t["annual"] - t["sum_of_months"]
+    held = (
+        f" The month {t['held_back']} is kept at an earlier release, because the targets "
+        f"refer to it; its later revision accounts for {t['held_back_gap']:+.1f} of the gap, "
+        f"the other months' revisions for {gap - t['held_back_gap']:+.1f}."
+        if t["held_back"]
+        else ""
+    )
+    return (
+        f"**Two published 2025 balances.** {t['sum_of_months']:,.1f} is the sum of the twelve "
+        f"monthly balances the monthly statistics use; {t['annual']:,.1f} is the annual total "
+        f"of the release of {t['annual_vintage']}. They differ by {gap:+.1f} because they are "
+        "different vintages: each monthly release revises the month before it (and the annual "
+        "revision of 5 June 2025 revised 2024 and early 2025), and the monthly rows are each the "
+        f"latest release found for that month, dated {t['first_vintage']} to "
+        f"{t['last_vintage']} ({t['older_months']} of the 12 are older than the annual total)."
+        f"{held} The annual table compares with {t['annual']:,.1f}; the monthly statistics and "
+        "the month-by-month table with the months (see history-data.md, 'Caveat on totals')."
+    )
 
 
 def published_monthly() -> pd.DataFrame:
@@ -203,8 +260,10 @@ class Validation:
             if partner in self.partners_pub:
                 pub = self.partners_pub[partner].dropna()
                 ax.plot(pd.to_datetime(pub.index), pub, "o", color="k", ms=3, label="published")
-            ax.set_title(partner, fontsize=9)
+            ax.set_title(partner_label(partner, self.result.scenario.data), fontsize=9)
             ax.tick_params(labelsize=7)
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7]))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
         axes[0, 0].legend(fontsize=7)
         fig.suptitle("US goods balance by partner, $bn/month", fontweight="bold")
         paths.append(folder / "partners.png")
@@ -237,9 +296,11 @@ class Validation:
         lines = [
             "# Validation: us_2025 against the published 2024–2025 data",
             "",
-            "Regenerate this page with `tradesim validate-history` (it rewrites this file and "
-            f"the plots in `{image_folder}/` beside it). Published data: `simulator/data/history/` "
-            "(sources and vintages in [history-data.md](history-data.md)).",
+            f"{PAGE_MARKER} --out docs` from the "
+            f"repository root (it rewrites this file and the plots in `{image_folder}/` beside "
+            "it; without `--out` it writes `out/validation.md`). Published data: "
+            "`simulator/data/history/` (sources and vintages in "
+            "[history-data.md](history-data.md)).",
             "",
             f"Run: scenario `us_2025` (hash `{prov.scenario_sha256[:12]}`), seed {prov.seed}, "
             f"tradesim {prov.tradesim_version}.",
@@ -255,6 +316,8 @@ class Validation:
             "## Fit statistics (monthly goods-and-services balance)",
             "",
             markdown_table(stats, fmt=",.2f"),
+            "",
+            two_totals_note(),
             "",
             "## The episode's features",
             "",

@@ -143,14 +143,12 @@ def write_atomically(
     return out
 
 
-def write_text_atomically(path: Path, text: str, marker: str, *, force: bool = False) -> Path:
-    """Write one text file (a report, a page) via a temporary file beside it.
+def check_output_file(path: Path, marker: str, *, force: bool = False) -> Path:
+    """Raise :class:`OutputError` unless the text file at ``path`` may be (re)written.
 
-    An existing file is replaced only if its first 4 kB contain ``marker`` (the generator
-    line tradesim writes into such files, which ``text`` must contain too), or with ``force``.
+    An existing file may be replaced only if its first 4 kB contain ``marker``, or with
+    ``force``; call this before any work so that a refusal costs nothing.
     """
-    if marker not in text:
-        raise ValueError(f"the text to write does not carry its marker {marker!r}")
     path = Path(os.path.abspath(path))
     if path.is_symlink() or path.is_dir():
         raise OutputError(f"{path}: is a folder or a link; tradesim writes a file there")
@@ -162,6 +160,18 @@ def write_text_atomically(path: Path, text: str, marker: str, *, force: bool = F
                 f"{path}: the file was not written by tradesim; it is left untouched\n"
                 "    hint: choose another file name, or add --force to replace it"
             )
+    return path
+
+
+def write_text_atomically(path: Path, text: str, marker: str, *, force: bool = False) -> Path:
+    """Write one text file (a report, a page) via a temporary file beside it.
+
+    An existing file is replaced only if its first 4 kB contain ``marker`` (the generator
+    line tradesim writes into such files, which ``text`` must contain too), or with ``force``.
+    """
+    if marker not in text:
+        raise ValueError(f"the text to write does not carry its marker {marker!r}")
+    path = check_output_file(path, marker, force=force)
     if not path.parent.is_dir():
         raise OutputError(f"{path}: the folder {path.parent} does not exist")
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -23,7 +23,12 @@ US = "USA"
 
 @dataclass
 class Provenance:
-    """What made a result: scenario, its hash, seed and software versions."""
+    """What made a result: scenario, its hash, seed and software versions.
+
+    ``scenario_file`` is the file that ran (absolute; for a bundled scenario the bundled file),
+    ``overrides`` the ``--set`` strings in order and ``scenario_chain`` the files read through
+    ``extends`` (the scenario's own file first).
+    """
 
     scenario: str
     scenario_file: str | None
@@ -228,7 +233,7 @@ class SimulationResult:
                 if "csv" in outputs.formats:
                     frame.to_csv(tmp / f"{name}.csv", index=False)
             if want_plots:
-                plotting.save_run_plots(self, tmp)
+                plotting.save_run_plots(self, tmp, baseline)
             summary = summary_markdown(self, baseline)
             (tmp / "summary.md").write_text(summary, encoding="utf-8")
 
@@ -240,13 +245,18 @@ class SimulationResult:
             protect=[Path(p) for p in self.provenance.scenario_chain],
         )
 
-    def plot(self, out_dir: str | os.PathLike) -> list[Path]:
-        """Write the run's PNG plots into ``out_dir``; return their paths."""
+    def plot(
+        self, out_dir: str | os.PathLike, baseline: SimulationResult | None = None
+    ) -> list[Path]:
+        """Write the run's PNG plots into ``out_dir``; return their paths.
+
+        With a ``baseline`` run, the sector plot shows the scenario's effect against it.
+        """
         from simulator.results import plots as plotting
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        return plotting.save_run_plots(self, out)
+        return plotting.save_run_plots(self, out, baseline)
 
     def summary(self, baseline: SimulationResult | None = None) -> str:
         from simulator.results.summary import summary_markdown
