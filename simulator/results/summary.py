@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.results.incidence import who_pays_markdown
+
 if TYPE_CHECKING:
     from simulator.results.result import SimulationResult
 
@@ -128,6 +130,9 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     if baseline is not None:
         lines += ["", *_against_baseline(result, baseline)]
     lines += ["", "## Why", "", *_why(result)]
+    who = who_pays_markdown(result)
+    if who:
+        lines += ["", "## Who pays", "", *who]
     lines += ["", "## Key outcomes (US, calendar years)", "", markdown_table(table)]
     lines += [
         "",
