@@ -51,6 +51,13 @@ EXAMPLES = {
     "validate-history": """examples:
   tradesim validate-history                      # rewrites docs/validation.md and its plots
   tradesim validate-history --out /tmp/report --json""",
+    "report": """examples:
+  tradesim report us_2025 --out report.html      # one self-contained HTML page
+  tradesim report baseline autos_25 steel_50 --out out/compare.html
+  tradesim report my.yaml --set parameters.pass_through=0.8 --out my.html --force""",
+    "dashboard": """examples:
+  tradesim dashboard                             # http://127.0.0.1:8765 in a browser
+  tradesim dashboard --host 0.0.0.0 --port 8080  # a classroom on the local network""",
     "list": """examples:
   tradesim list""",
     "schema": """examples:
@@ -198,6 +205,39 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from simulator.api import run_scenario
+    from simulator.results.incidence import no_tariff_counterfactual
+    from simulator.results.report import ReportRun, build_report, write_report
+
+    if len(args.files) > 4:
+        raise ScenarioError.simple("a report shows at most four scenarios side by side")
+    loaded = [load_scenario(f, args.set) for f in args.files]
+    runs = []
+    for item in loaded:
+        progress = Progress(item.scenario.name, not args.quiet)
+        result = run_scenario(item, seed=args.seed, progress=progress)
+        counterfactual = run_scenario(no_tariff_counterfactual(item), seed=args.seed)
+        runs.append(ReportRun(result, counterfactual))
+    out = write_report(build_report(runs), args.out, force=args.force)
+    if args.json:
+        print(json.dumps({"out": str(out), "scenarios": [r.result.scenario.name for r in runs]}))
+    elif not args.quiet:
+        print(f"Wrote {out}")
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    try:
+        from simulator.dashboard.server import serve
+    except ImportError as exc:
+        raise ScenarioError.simple(
+            f"the dashboard needs the optional extra ({exc.name} is missing): "
+            'pip install "tradesim[dashboard]"'
+        ) from None
+    return serve(args.host, args.port, game_dir=args.game_dir)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     ok = []
     for f in args.files:
@@ -289,6 +329,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="replace the scenario's seed")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the fit statistics as JSON")
+
+    p = add("report", cmd_report, "Run scenarios and write one self-contained HTML report.")
+    p.add_argument("files", nargs="+", help="scenario files or bundled names (up to four)")
+    p.add_argument("--out", required=True, help="the HTML file to write, e.g. report.html")
+    p.add_argument(
+        "--force", action="store_true", help="replace --out even if tradesim did not write it"
+    )
+    common(p)
+
+    p = add("dashboard", cmd_dashboard, "Serve the classroom dashboard and game in a browser.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (8765)")
+    p.add_argument(
+        "--game-dir",
+        default="out/games",
+        help="folder where tariff-war games are saved and resumed from (out/games)",
+    )
 
     add("list", cmd_list, "List the bundled scenarios.")
     add("schema", cmd_schema, "Print the JSON Schema of scenario files (for editors).")

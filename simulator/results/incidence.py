@@ -167,3 +167,39 @@ def who_pays_markdown(
             "tariffs (retaliation) in lower prices."
         )
     return lines
+
+
+def who_pays_figure(table: pd.DataFrame, title: str):
+    """Bars by year: buyers' cost, exporters' absorption, deadweight loss, and what the region's
+    exporters absorb of others' tariffs (a table from :func:`annual_incidence`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    parts = {
+        "buyers_cost": ("paid by US buyers", "tab:red"),
+        "exporters_absorbed": ("absorbed by foreign exporters", "tab:blue"),
+        "deadweight_loss": ("deadweight loss", "0.5"),
+        "exporters_burden_abroad": ("absorbed by US exporters (retaliation)", "tab:green"),
+    }
+    shown = {k: v for k, v in parts.items() if table[k].notna().any()}
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    years = np.arange(len(table))
+    width = 0.8 / max(len(shown), 1)
+    for i, (column, (label, color)) in enumerate(shown.items()):
+        ax.bar(
+            years + (i - (len(shown) - 1) / 2) * width,
+            table[column] / BN,
+            width,
+            label=label,
+            color=color,
+        )
+    ax.set_xticks(years, [str(y) for y in table.index])
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set_ylabel("US$ bn a year")
+    ax.set_xlabel("calendar year (tariffs above their 2024 rates)")
+    ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=12, fontweight="bold")
+    fig.tight_layout()
+    return fig
