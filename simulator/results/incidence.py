@@ -172,10 +172,7 @@ def who_pays_markdown(
 def who_pays_figure(table: pd.DataFrame, title: str):
     """Bars by year: buyers' cost, exporters' absorption, deadweight loss, and what the region's
     exporters absorb of others' tariffs (a table from :func:`annual_incidence`)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     parts = {
         "buyers_cost": ("paid by US buyers", "tab:red"),
@@ -184,7 +181,8 @@ def who_pays_figure(table: pd.DataFrame, title: str):
         "exporters_burden_abroad": ("absorbed by US exporters (retaliation)", "tab:green"),
     }
     shown = {k: v for k, v in parts.items() if table[k].notna().any()}
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig = Figure(figsize=(9, 4.5))
+    ax = fig.subplots()
     years = np.arange(len(table))
     width = 0.8 / max(len(shown), 1)
     for i, (column, (label, color)) in enumerate(shown.items()):

@@ -97,12 +97,9 @@ def write_report(text: str, out: str | os.PathLike, force: bool = False) -> Path
 
 
 def _png(fig, alt: str) -> str:
-    """A matplotlib figure as an ``<img>`` with a base64 data URI (the figure is closed)."""
-    import matplotlib.pyplot as plt
-
+    """A matplotlib figure as an ``<img>`` with a base64 data URI."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
