@@ -117,7 +117,8 @@ def _headlines(page: Page, count: int) -> list[str]:
 
 
 def _balance(headline: str) -> float:
-    return float(re.search(r"balance is \$(-?[\d,.]+)bn", headline).group(1).replace(",", ""))
+    word, value = re.search(r"US trade (deficit|surplus) is \$([\d,.]+)bn", headline).groups()
+    return float(value.replace(",", "")) * (-1 if word == "deficit" else 1)
 
 
 def test_dashboard_runs_and_a_lever_changes_the_numbers(server, browser, tmp_path):

@@ -113,3 +113,13 @@ def test_base_info_reads_the_scenario_and_data_defaults():
     assert info.has_ai_capex and info.months[0] == "2024-02"
     assert info.pass_through == pytest.approx(0.95)  # the data set's sourced default
     assert not base_info("baseline").has_ai_capex
+
+
+def test_dashboard_without_the_extra_says_how_to_install_it(monkeypatch, capsys):
+    import sys
+
+    from simulator.cli import main
+
+    monkeypatch.setitem(sys.modules, "simulator.dashboard.server", None)  # import fails
+    assert main(["dashboard", "--port", "1"]) == 2
+    assert 'pip install "tradesim[dashboard]"' in capsys.readouterr().err

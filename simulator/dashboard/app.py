@@ -317,8 +317,10 @@ def _headline(run: Run) -> str:
         return f"{run.label}: no complete calendar year in the horizon"
     year = int(annual.index[-1])
     row = annual.loc[year]
+    balance = row.balance / 1e9
+    word = "deficit" if balance < 0 else "surplus"
     return (
-        f"{run.label}: in {year} the US trade balance is ${row.balance / 1e9:,.1f}bn, "
+        f"{run.label}: in {year} the US trade {word} is ${abs(balance):,.1f}bn, "
         f"tariff revenue ${row.tariff_revenue / 1e9:,.1f}bn, effective rate "
         f"{100 * row.effective_tariff_rate:.1f}%"
     )

@@ -8,6 +8,7 @@ here before the import: no telemetry, and the JavaScript and styles come from th
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 APP = "simulator.dashboard.app"
@@ -28,6 +29,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, game_dir: str = "out/games"
     """Run the server until interrupted (Ctrl+C); returns the exit code."""
     configure(host, port, game_dir)
     import uvicorn
+
+    # Solara warns that cookies fall back to SameSite=Lax over plain http: right for a LAN
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     print(f"tradesim dashboard: http://{host}:{port}  (Ctrl+C stops it)", flush=True)
     uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")

@@ -197,7 +197,7 @@ def who_pays_figure(table: pd.DataFrame, title: str):
     ax.axhline(0.0, color="0.4", lw=0.8)
     ax.set_ylabel("US$ bn a year")
     ax.set_xlabel("calendar year (tariffs above their 2024 rates)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     fig.suptitle(title, fontsize=12, fontweight="bold")
     fig.tight_layout()
     return fig
