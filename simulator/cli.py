@@ -54,6 +54,7 @@ EXAMPLES = {
     "report": """examples:
   tradesim report us_2025 --out report.html      # one self-contained HTML page
   tradesim report baseline autos_25 steel_50 --out out/compare.html
+  tradesim report out/us_2025 --out us_2025.html   # a run folder: its scenario and seed
   tradesim report my.yaml --set parameters.pass_through=0.8 --out my.html --force""",
     "dashboard": """examples:
   tradesim dashboard                             # http://127.0.0.1:8765 in a browser
@@ -208,16 +209,21 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
     from simulator.results.incidence import no_tariff_counterfactual
-    from simulator.results.report import ReportRun, build_report, write_report
+    from simulator.results.report import ReportRun, build_report, scenario_of_run, write_report
 
     if len(args.files) > 4:
         raise ScenarioError.simple("a report shows at most four scenarios side by side")
-    loaded = [load_scenario(f, args.set) for f in args.files]
+    items = [
+        scenario_of_run(Path(f))
+        if (Path(f) / "provenance.json").is_file()
+        else (load_scenario(f, args.set), args.seed)
+        for f in args.files
+    ]
     runs = []
-    for item in loaded:
+    for item, seed in items:
         progress = Progress(item.scenario.name, not args.quiet)
-        result = run_scenario(item, seed=args.seed, progress=progress)
-        counterfactual = run_scenario(no_tariff_counterfactual(item), seed=args.seed)
+        result = run_scenario(item, seed=seed, progress=progress)
+        counterfactual = run_scenario(no_tariff_counterfactual(item), seed=seed)
         runs.append(ReportRun(result, counterfactual))
     out = write_report(build_report(runs), args.out, force=args.force)
     if args.json:
@@ -228,13 +234,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    try:
-        from simulator.dashboard.server import serve
-    except ImportError as exc:
+    from simulator.dashboard.server import missing_extra, serve
+
+    if (missing := missing_extra()) is not None:
         raise ScenarioError.simple(
-            f"the dashboard needs the optional extra ({exc.name} is missing): "
+            f"the dashboard needs the optional extra ({missing} is missing): "
             'pip install "tradesim[dashboard]"'
-        ) from None
+        )
     return serve(args.host, args.port, game_dir=args.game_dir)
 
 
@@ -331,7 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the fit statistics as JSON")
 
     p = add("report", cmd_report, "Run scenarios and write one self-contained HTML report.")
-    p.add_argument("files", nargs="+", help="scenario files or bundled names (up to four)")
+    p.add_argument(
+        "files",
+        nargs="+",
+        help="scenario files, bundled names or folders written by tradesim run (up to four)",
+    )
     p.add_argument("--out", required=True, help="the HTML file to write, e.g. report.html")
     p.add_argument(
         "--force", action="store_true", help="replace --out even if tradesim did not write it"

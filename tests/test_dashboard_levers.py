@@ -116,10 +116,23 @@ def test_base_info_reads_the_scenario_and_data_defaults():
 
 
 def test_dashboard_without_the_extra_says_how_to_install_it(monkeypatch, capsys):
-    import sys
-
+    import simulator.dashboard.server as server
     from simulator.cli import main
 
-    monkeypatch.setitem(sys.modules, "simulator.dashboard.server", None)  # import fails
+    monkeypatch.setattr(server, "missing_extra", lambda: "solara")
     assert main(["dashboard", "--port", "1"]) == 2
     assert 'pip install "tradesim[dashboard]"' in capsys.readouterr().err
+
+
+def test_dashboard_on_a_busy_port_says_so(capsys):
+    import socket
+
+    pytest.importorskip("solara")
+    from simulator.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["dashboard", "--port", str(port)]) == 2
+    assert "choose another --port" in capsys.readouterr().err

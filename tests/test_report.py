@@ -63,3 +63,18 @@ def test_summary_markdown_becomes_html():
     assert "<h2>T</h2>" in page and "<code>code</code>" in page
     assert "<ul><li>a</li><li>b</li></ul>" in page
     assert "<td class=num>1.5</td>" in page
+
+
+def test_a_run_folder_is_reported_from_its_scenario_and_seed(tmp_path, capsys):
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text("extends: autos_25\nname: short\nend: 2025-12\nfirms:\n  count: 0\n")
+    run = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(run), "--seed", "7", "-q"]) == 0
+    out = tmp_path / "r.html"
+    assert main(["report", str(run), "--out", str(out), "-q"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "<th>seed</th><td>7</td>" in text and "<h3>short</h3>" in text
+    # a folder whose scenario changed since (or that was run with --set) is refused
+    scenario.write_text("extends: autos_25\nname: short\nend: 2025-11\nfirms:\n  count: 0\n")
+    assert main(["report", str(run), "--out", str(out), "-q"]) == 2
+    assert "different version" in capsys.readouterr().err

@@ -7,11 +7,21 @@ here before the import: no telemetry, and the JavaScript and styles come from th
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import socket
 import warnings
 from pathlib import Path
 
+from simulator.scenario import ScenarioError
+
 APP = "simulator.dashboard.app"
+EXTRA = ("solara", "solara_assets", "ipyvuetify", "uvicorn")
+
+
+def missing_extra() -> str | None:
+    """The first package of the ``dashboard`` extra that is not installed, if any."""
+    return next((name for name in EXTRA if importlib.util.find_spec(name) is None), None)
 
 
 def configure(host: str, port: int, game_dir: str | os.PathLike) -> None:
@@ -27,6 +37,13 @@ def configure(host: str, port: int, game_dir: str | os.PathLike) -> None:
 
 def serve(host: str = "127.0.0.1", port: int = 8765, game_dir: str = "out/games") -> int:
     """Run the server until interrupted (Ctrl+C); returns the exit code."""
+    with socket.socket() as probe:  # a clear message for a busy port, before Solara loads
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ScenarioError.simple(
+                f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
+            ) from None
     configure(host, port, game_dir)
     import uvicorn
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import os
 import re
 import tempfile
@@ -22,7 +23,7 @@ import pandas as pd
 
 from simulator.results.incidence import annual_incidence, who_pays_figure
 from simulator.results.result import SimulationResult
-from simulator.scenario import ScenarioError
+from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
 from simulator.version import __version__
 
 BN = 1e9
@@ -91,6 +92,42 @@ def write_report(text: str, out: str | os.PathLike, force: bool = False) -> Path
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def scenario_of_run(folder: Path) -> tuple[LoadedScenario, int]:
+    """The scenario and seed that made a ``tradesim run`` output folder (its provenance).
+
+    The scenario file must still hash to what the run recorded, so the report shows the run
+    that is in the folder; a file edited since (or a run made with ``--set``) is refused.
+    """
+    path = folder / "provenance.json"
+    try:
+        if path.stat().st_size > 1_000_000:
+            raise ValueError("too large")
+        provenance = json.loads(path.read_text(encoding="utf-8"))
+        file, sha, seed = (
+            provenance["scenario_file"],
+            provenance["scenario_sha256"],
+            int(provenance["seed"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ScenarioError.simple(
+            "not a provenance file written by tradesim run", file=str(path)
+        ) from None
+    if not file:
+        raise ScenarioError.simple(
+            "the run was made from a scenario built in Python, not a file; report the scenario "
+            "instead",
+            file=str(path),
+        )
+    loaded = load_scenario(file)
+    if loaded.sha256 != sha:
+        raise ScenarioError.simple(
+            f"the run in {folder} was made from a different version of {file} (edited since, or "
+            "run with --set); name the scenario instead, with the same --set options",
+            file=str(path),
+        )
+    return loaded, seed
 
 
 # -- building the page ---------------------------------------------------------------------
