@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from simulator.dashboard.levers import Run
-from simulator.results.incidence import annual_incidence, who_pays_figure
+from simulator.results.incidence import by_year, who_pays_figure
 from simulator.results.plots import PARTNERS, sector_balance_change
 
 BN = 1e9
@@ -94,5 +94,4 @@ def tariffs(runs: list[Run]) -> Figure:
 
 def who_pays(run: Run) -> Figure:
     """Who pays for the US tariffs in one run, by year."""
-    table = annual_incidence(run.result, run.counterfactual)
-    return who_pays_figure(table, f"Who pays for US tariffs — {run.label}")
+    return who_pays_figure(by_year(run.who_pays), f"Who pays for US tariffs — {run.label}")

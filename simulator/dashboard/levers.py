@@ -8,7 +8,6 @@ student downloads, so what ran in the page runs again with ``tradesim run``.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import io
 import re
@@ -26,16 +25,14 @@ import yaml
 from simulator.api import run_scenario
 from simulator.calibration.dataset import load_dataset
 from simulator.calibration.parameters import resolve_parameters
-from simulator.results.incidence import no_tariff_counterfactual
+from simulator.game.game import RETALIATION_SECTORS
+from simulator.results.incidence import incidence, no_tariff_counterfactual
 from simulator.results.result import SimulationResult
 from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
 from simulator.scenario.schema import Mechanisms
 
 MAX_UPLOAD_BYTES = 256 * 1024
 """Largest scenario file the page accepts (bundled ones are under 20 KB)."""
-
-RETALIATION_SECTORS = ("agriculture", "beverages", "motorcycles")
-"""What partners hit when they retaliate: farm goods, whiskey, motorcycles (as in 2018–19)."""
 
 MECHANISMS = tuple(Mechanisms.model_fields)
 
@@ -160,9 +157,6 @@ class Levers:
         words += [f"{k} off" for k in off] + [f"{k} on" for k in on]
         return ", ".join(words) or "none changed"
 
-    def replace(self, **changes: Any) -> Levers:
-        return dataclasses.replace(self, **changes)
-
 
 def _month_before(month: str) -> str:
     year, mon = map(int, month.split("-"))
@@ -285,12 +279,13 @@ def extends_name(source: Source) -> str:
 
 @dataclass
 class Run:
-    """One run in the page: its settings, result, and the same world without tariffs."""
+    """One run in the page: its settings, result, and who pays (against the same world
+    without tariffs; only that table is kept of the second run, to spare memory)."""
 
     label: str
     child: dict[str, Any]
     result: SimulationResult
-    counterfactual: SimulationResult
+    who_pays: pd.DataFrame
 
 
 def run_levers(
@@ -315,7 +310,7 @@ def run_levers(
 
     result = run_scenario(loaded, progress=first)
     counterfactual = run_scenario(no_tariff_counterfactual(loaded), progress=second)
-    return Run(label, child, result, counterfactual)
+    return Run(label, child, result, incidence(result, counterfactual))
 
 
 def scenario_yaml(child: dict[str, Any]) -> str:
@@ -329,13 +324,7 @@ def scenario_yaml(child: dict[str, Any]) -> str:
 
 def results_zip(run: Run, fmt: str) -> bytes:
     """The run's trade and macro tables (and who pays) as CSV or Parquet files in a zip."""
-    from simulator.results.incidence import incidence
-
-    tables = {
-        "trade": run.result.trade,
-        "macro": run.result.macro,
-        "who_pays": incidence(run.result, run.counterfactual),
-    }
+    tables = {"trade": run.result.trade, "macro": run.result.macro, "who_pays": run.who_pays}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, frame in tables.items():

@@ -35,6 +35,9 @@ from simulator.version import __version__
 
 GOVERNMENTS = ("USA", "CHN", "EU", "MEX", "CAN", "JPN")
 RETALIATION_SECTORS = ("agriculture", "beverages", "motorcycles")
+"""What a retaliation hits: farm goods, drinks (whiskey) and motorcycles, the core of the EU's
+2018/2020 rebalancing list (bourbon, Harley motorcycles) that it moved to reinstate in March
+2025, and of China's duties on US farm goods (facts file, retaliation timeline)."""
 MAX_RATE = 200.0
 BN = 1e9
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I

@@ -118,7 +118,11 @@ def annual_incidence(
 ) -> pd.DataFrame:
     """Calendar-year sums of :func:`incidence` for one region (complete years only), with the
     buyers' share of the extra duty."""
-    frame = incidence(result, counterfactual)
+    return by_year(incidence(result, counterfactual), region)
+
+
+def by_year(frame: pd.DataFrame, region: str = "USA") -> pd.DataFrame:
+    """Calendar-year sums of an :func:`incidence` table for one region (complete years)."""
     frame = frame[frame.region == region].assign(year=lambda f: f.month.dt.year)
     counts = frame.groupby("year").size()
     sums = frame.groupby("year")[COLUMNS].sum(min_count=1)[counts == 12]
