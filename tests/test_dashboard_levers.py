@@ -136,3 +136,10 @@ def test_dashboard_on_a_busy_port_says_so(capsys):
         port = busy.getsockname()[1]
         assert main(["dashboard", "--port", str(port)]) == 2
     assert "choose another --port" in capsys.readouterr().err
+
+
+def test_a_lever_for_a_region_the_scenario_merges_away_is_refused():
+    small = Upload.receive("two.yaml", b"name: two\nregions: [USA, CHN]\nfirms:\n  count: 0\n")
+    with pytest.raises(ScenarioError, match="does not model EU"):
+        run_levers(small, Levers(eu_rate=10), "x")
+    assert run_levers(small, Levers(china_rate=10), "y").result.regions == ("USA", "CHN", "ROW")

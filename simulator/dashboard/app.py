@@ -20,6 +20,7 @@ import solara
 import solara.lab
 from ipyvuetify.extra import FileInput
 
+from simulator.calibration.dataset import DataError
 from simulator.dashboard import figures
 from simulator.dashboard.levers import (
     MAX_UPLOAD_BYTES,
@@ -131,7 +132,7 @@ def run_task() -> None:
                 run_task.progress = percent
 
         run = run_levers(src, levers, label, progress)
-    except ScenarioError as exc:
+    except (ScenarioError, DataError) as exc:
         run_error.value = str(exc)
         return
     kept = [*runs.value, run]

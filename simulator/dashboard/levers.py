@@ -93,6 +93,14 @@ class Levers:
     def child(self, base: LoadedScenario, extends: str, name: str) -> dict[str, Any]:
         """The child scenario of ``base`` (named by ``extends``) with these levers."""
         s = base.scenario
+        needed = {"CHN"} if self.china_rate > 0 else set()
+        needed |= {"EU"} if self.eu_rate > 0 else set()
+        needed |= {"CHN", "EU"} if self.retaliation_rate > 0 else set()
+        if s.regions is not None and (absent := sorted(needed - {"USA", *s.regions})):
+            raise ScenarioError.simple(
+                f"{s.name} does not model {' and '.join(absent)} as a region of its own "
+                f"(its regions: {', '.join(s.regions)}); set that lever to 0"
+            )
         child: dict[str, Any] = {
             "extends": extends,
             "name": name,
