@@ -142,3 +142,11 @@ def test_retaliation_burden_falls_on_us_exporters_and_is_reported():
     )
     text = "\n".join(who_pays_markdown(result))
     assert "US buyers" in text and "retaliation" in text
+
+
+def test_macro_table_carries_who_pays():
+    result = run_scenario(scenario(rho=0.5))
+    frame = incidence(result)
+    for column in ("buyers_cost", "exporters_absorbed", "extra_duty", "exporters_burden_abroad"):
+        np.testing.assert_array_equal(result.macro[column].to_numpy(), frame[column].to_numpy())
+    assert result.annual().loc[2026, "buyers_cost"] > 0

@@ -55,6 +55,10 @@ COLUMNS = [
 (retaliation against it)."""
 
 
+MACRO_COLUMNS = ["buyers_cost", "exporters_absorbed", "extra_duty", "exporters_burden_abroad"]
+"""The columns :attr:`SimulationResult.macro` carries (the deadweight loss needs a second run)."""
+
+
 def cell_incidence(
     customs: np.ndarray, tau: np.ndarray, tau0: np.ndarray, rho: float
 ) -> tuple[np.ndarray, np.ndarray]:
