@@ -432,6 +432,9 @@ def Scoreboard(game_id: str, version: int) -> None:
             "(mean over the quarters played). Money is US$ bn in the quarter; balances are "
             "goods exports minus imports with each rival."
         )
+        solara.FigureMatplotlib(
+            figures.game_scores(board), format="png", dpi=90, dependencies=[game.round]
+        )
         solara.DataFrame(_board_frame(board), items_per_page=40)
         solara.Markdown("#### Moves")
         solara.DataFrame(game.moves_table(), items_per_page=40)
@@ -459,12 +462,13 @@ def TeamView(game_id: str, team: str) -> None:
             )
         for rival in game.rivals(team):
             with solara.Card(f"On {rival}", margin=0):
-                for kind, label in (("t", "tariff on all goods, %"), ("r", "retaliation, %")):
+                for kind, label in (
+                    ("t", "tariff on all goods"),
+                    ("r", "retaliation on farm goods, drinks, motorcycles"),
+                ):
                     name = f"{kind}_{rival}"
                     solara.SliderFloat(
-                        f"{label}"
-                        if kind == "t"
-                        else "retaliation on farm goods, drinks, motorcycles, %",
+                        f"{label}: {rates[name]:g}%",
                         value=rates[name],
                         min=0,
                         max=150 if kind == "t" else 100,

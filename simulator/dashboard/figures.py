@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from simulator.dashboard.levers import Run
@@ -95,3 +96,21 @@ def tariffs(runs: list[Run]) -> Figure:
 def who_pays(run: Run) -> Figure:
     """Who pays for the US tariffs in one run, by year."""
     return who_pays_figure(by_year(run.who_pays), f"Who pays for US tariffs — {run.label}")
+
+
+def game_scores(board: pd.DataFrame) -> Figure:
+    """The tariff war by quarter: each team's GDP against peace and its consumers' cost."""
+    fig = Figure(figsize=(8, 3.6))
+    left, right = fig.subplots(1, 2)
+    for team, rows in board.groupby("team", sort=False):
+        left.plot(rows["quarter"], rows["gdp_vs_peace_pct"], marker="o", label=team)
+        right.plot(rows["quarter"], rows["consumer_cost"], marker="o", label=team)
+    left.axhline(0.0, color="0.6", lw=0.8)
+    left.set_ylabel("GDP against peace, %")
+    right.set_ylabel("consumer cost, US$ bn in the quarter")
+    left.legend(fontsize=8)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.suptitle("The tariff war, quarter by quarter", fontweight="bold")
+    fig.tight_layout()
+    return fig

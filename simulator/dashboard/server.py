@@ -38,6 +38,7 @@ def configure(host: str, port: int, game_dir: str | os.PathLike) -> None:
 def serve(host: str = "127.0.0.1", port: int = 8765, game_dir: str = "out/games") -> int:
     """Run the server until interrupted (Ctrl+C); returns the exit code."""
     with socket.socket() as probe:  # a clear message for a busy port, before Solara loads
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         try:
             probe.bind((host, port))
         except OSError as exc:
