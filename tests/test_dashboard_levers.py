@@ -99,7 +99,8 @@ def test_results_download_holds_tables_and_settings(short_base):
         archive = zipfile.ZipFile(io.BytesIO(results_zip(run, fmt)))
         names = sorted(archive.namelist())
         assert names == sorted(
-            [f"{t}{suffix}" for t in ("macro", "trade", "who_pays")] + ["steel.yaml"]
+            [f"{t}{suffix}" for t in ("macro", "trade", "who_pays")]
+            + ["steel.yaml", "provenance.json"]
         )
         data = archive.read(f"who_pays{suffix}")
         frame = pd.read_csv(io.BytesIO(data)) if fmt == "csv" else pd.read_parquet(io.BytesIO(data))

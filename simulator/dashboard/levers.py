@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import re
 import tempfile
 import zipfile
@@ -331,18 +332,23 @@ def scenario_yaml(child: dict[str, Any]) -> str:
 
 
 def results_zip(run: Run, fmt: str) -> bytes:
-    """The run's trade and macro tables (and who pays) as CSV or Parquet files in a zip."""
+    """The run's trade, macro and who-pays tables as CSV or Parquet files in a zip, with the
+    settings file and the provenance (scenario hash, seed, versions)."""
     tables = {"trade": run.result.trade, "macro": run.result.macro, "who_pays": run.who_pays}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, frame in tables.items():
             if fmt == "parquet":
                 data = io.BytesIO()
+                frame = frame.copy(deep=False)  # the provenance travels with the data
+                frame.attrs["provenance"] = run.result.provenance.__dict__
                 frame.to_parquet(data, index=False)
                 archive.writestr(f"{name}.parquet", data.getvalue())
             else:
                 archive.writestr(f"{name}.csv", frame.to_csv(index=False))
         archive.writestr(f"{run.label}.yaml", scenario_yaml(run.child))
+        provenance = json.dumps(run.result.provenance.__dict__, indent=2)
+        archive.writestr("provenance.json", provenance + "\n")
     return buffer.getvalue()
 
 
