@@ -235,8 +235,7 @@ def test_report_opens_offline_with_no_requests(browser, tmp_path):
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(Path(out).as_uri())
-    images = page.locator("img")
-    assert images.count() == 4
+    assert page.locator("img").count() >= 4  # the standard plots of a run
     widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
     assert min(widths) > 100  # every embedded plot decodes
     assert [r for r in requests if not r.startswith(("file:", "data:"))] == []

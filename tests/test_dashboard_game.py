@@ -7,6 +7,7 @@ import pytest
 
 from simulator.api import run_scenario
 from simulator.game import Game, GameStore, Move
+from simulator.results.output import OutputError
 from simulator.scenario import ScenarioError
 
 
@@ -73,7 +74,7 @@ def test_a_restarted_server_resumes_and_never_overwrites_foreign_files(played):
     assert "ABCDE" not in GameStore(store.folder).games  # not a game tradesim wrote
     intruder = Game.open(["USA", "EU"])
     intruder.id = "ABCDE"
-    with pytest.raises(ScenarioError, match="did not write"):
+    with pytest.raises(OutputError, match="not written by tradesim"):
         store.save(intruder)
     assert foreign.read_text() == '{"id": "ABCDE"}'
     assert not list(store.folder.glob(".*.tmp"))

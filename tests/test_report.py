@@ -7,7 +7,7 @@ import re
 import pytest
 
 from simulator.cli import main
-from simulator.results.report import is_tradesim_report, markdown_to_html
+from simulator.results.report import MARKER, markdown_to_html
 
 SHORT = ["--set", "end=2025-12", "--set", "firms.count=0"]
 
@@ -19,18 +19,25 @@ def report(tmp_path_factory):
     return out
 
 
-def test_report_is_self_contained_and_embeds_every_plot(report):
+def test_report_is_self_contained_and_embeds_every_plot(report, tmp_path):
     text = report.read_text(encoding="utf-8")
     assert "http://" not in text and "https://" not in text
     # no resource is loaded from anywhere: every src is a data URI, no link or script tags
     assert set(re.findall(r'src="([a-z]+):', text)) == {"data"}
     assert "<script" not in text and "<link" not in text
-    # 2 comparison plots + per run 4 standard plots and (autos_25 only) the who-pays plot
-    assert text.count('src="data:image/png;base64,') == 2 + 4 + 4 + 1
+    # every standard plot of each run, the two comparison plots, and who pays for autos_25
+    from simulator.api import run_scenario
+    from simulator.results.plots import save_run_plots
+
+    baseline = run_scenario("baseline", overrides=SHORT[1::2])
+    stems = [p.stem for p in save_run_plots(baseline, tmp_path)]
+    for stem in stems:
+        assert text.count(f'<img alt="{stem}" src="data:image/png;base64,') == 2
+    assert text.count('src="data:image/png;base64,') == 2 * len(stems) + 2 + 1
     assert 'alt="Who pays for US tariffs — autos_25"' in text
     assert "nobody pays extra" in text  # the baseline has no tariffs
     assert "<h2>Comparison with baseline</h2>" in text
-    assert is_tradesim_report(report)
+    assert MARKER in text[:4096]
 
 
 def test_report_replaces_its_own_file_but_never_a_foreign_one(report, tmp_path, capsys):
@@ -39,11 +46,11 @@ def test_report_replaces_its_own_file_but_never_a_foreign_one(report, tmp_path, 
     assert report.stat().st_mtime_ns != before
     foreign = tmp_path / "notes.html"
     foreign.write_text("<html>my notes</html>")
-    assert main(["report", "baseline", "--out", str(foreign), "-q", *SHORT]) == 2
-    assert "tradesim did not write it" in capsys.readouterr().err
+    assert main(["report", "baseline", "--out", str(foreign), "-q", *SHORT]) == 3
+    assert "not written by tradesim" in capsys.readouterr().err
     assert foreign.read_text() == "<html>my notes</html>"
     assert main(["report", "baseline", "--out", str(foreign), "-q", "--force", *SHORT]) == 0
-    assert is_tradesim_report(foreign)
+    assert MARKER in foreign.read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["notes.html"]  # no temporary left
 
 
@@ -54,7 +61,7 @@ def test_bad_scenario_writes_nothing(tmp_path, capsys):
     assert main(["report", str(bad), "--out", str(out)]) == 2
     assert "bad.yaml:4" in capsys.readouterr().err
     assert not out.exists()
-    assert main(["report", "baseline", "--out", str(tmp_path / "r.txt")]) == 2
+    assert main(["report", "baseline", "--out", str(tmp_path / "r.txt")]) == 3
 
 
 def test_summary_markdown_becomes_html():

@@ -19,7 +19,6 @@ import json
 import os
 import secrets
 import threading
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ import pandas as pd
 import yaml
 
 from simulator.results.incidence import incidence
+from simulator.results.output import write_text_atomically
 from simulator.results.result import SimulationResult
 from simulator.scenario import ScenarioError, load_scenario
 from simulator.version import __version__
@@ -40,6 +40,8 @@ RETALIATION_SECTORS = ("agriculture", "beverages", "motorcycles")
 2025, and of China's duties on US farm goods (facts file, retaliation timeline)."""
 MAX_RATE = 200.0
 BN = 1e9
+MARKER = '"generator": "tradesim'
+"""What marks a game file as tradesim's (see :meth:`Game.to_json`)."""
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -273,8 +275,8 @@ class Game:
 
     # -- saving ------------------------------------------------------------------------------
     def to_json(self) -> str:
-        data = asdict(self)
-        data["generator"] = f"tradesim {__version__}"
+        # the generator first: a file is recognised as tradesim's by its first 4 kB
+        data = {"generator": f"tradesim {__version__}", **asdict(self)}
         return json.dumps(data, indent=2)
 
     @classmethod
@@ -311,7 +313,7 @@ class GameStore:
         """A saved game, or None for a file that tradesim did not write or cannot read."""
         try:
             text = path.read_text(encoding="utf-8")
-            if '"generator": "tradesim' not in text:
+            if MARKER not in text:
                 return None
             return Game.from_json(text)
         except (OSError, ValueError, TypeError, KeyError):
@@ -324,17 +326,7 @@ class GameStore:
         """Write the game's file atomically; never replace a file tradesim did not write."""
         with self.lock:
             self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.path(game)
-            if path.exists() and self._read(path) is None:
-                raise ScenarioError.simple(f"{path} exists and tradesim did not write it")
-            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-            try:
-                with tmp.open("x", encoding="utf-8") as handle:
-                    handle.write(game.to_json())
-                os.replace(tmp, path)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
+            write_text_atomically(self.path(game), game.to_json(), MARKER)
             self.games[game.id] = game
 
     def open(self, governments: list[str], rounds: int = 4, start: str = "2025-01") -> Game:

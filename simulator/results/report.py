@@ -2,8 +2,9 @@
 
 Plots are embedded as base64 PNGs and the styles are inline: the page loads nothing from
 anywhere, so it opens offline. For several runs they stand side by side, after a comparison
-table. The file carries a ``<meta name="generator" content="tradesim ...">`` tag, so a later
-report may replace it; any other existing file is left alone unless ``force`` is given.
+table. The file carries a ``<meta name="generator" content="tradesim ...">`` tag (:data:`MARKER`):
+``tradesim report`` writes it with :func:`simulator.results.output.write_text_atomically`, which
+replaces an existing file only if it carries that tag (or with ``--force``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ import base64
 import html
 import io
 import json
-import os
 import re
 import tempfile
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,8 @@ from simulator.version import __version__
 
 BN = 1e9
 GENERATOR = f"tradesim {__version__}"
-_MARKER = b'<meta name="generator" content="tradesim'
+MARKER = '<meta name="generator" content="tradesim'
+"""What marks a page as tradesim's report, so that a later report may replace it."""
 
 STYLE = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto;
@@ -57,41 +57,6 @@ class ReportRun:
 
     result: SimulationResult
     counterfactual: SimulationResult | None = None
-
-
-def is_tradesim_report(path: Path) -> bool:
-    """Whether ``path`` is an HTML file that tradesim wrote (its generator tag)."""
-    try:
-        with path.open("rb") as handle:
-            return _MARKER in handle.read(4096)
-    except OSError:
-        return False
-
-
-def write_report(text: str, out: str | os.PathLike, force: bool = False) -> Path:
-    """Write ``text`` to ``out`` atomically (a temporary file beside it, then a rename).
-
-    An existing file is replaced only if tradesim wrote it or ``force`` is given.
-    """
-    path = Path(out)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise ScenarioError.simple(f"--out {path}: a report is an .html file")
-    if path.is_dir():
-        raise ScenarioError.simple(f"--out {path} is a folder; give a file name ending in .html")
-    if path.exists() and not force and not is_tradesim_report(path):
-        raise ScenarioError.simple(
-            f"{path} exists and tradesim did not write it; choose another name or pass --force"
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with tmp.open("x", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def scenario_of_run(folder: Path) -> tuple[LoadedScenario, int]:
