@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from simulator.dashboard.levers import Run
 from simulator.results.incidence import by_year, who_pays_figure
-from simulator.results.plots import PARTNERS, sector_balance_change
+from simulator.results.plots import PARTNERS, sector_balances
 
 BN = 1e9
 COLORS = ["black", "tab:red", "tab:blue", "tab:green"]
@@ -57,11 +57,16 @@ def partners(run: Run) -> Figure:
 
 
 def sectors(runs: list[Run]) -> Figure:
-    """Change in the US balance by sector (last 12 months against the first 12)."""
-    changes = [sector_balance_change(run.result) / BN for run in runs]
-    order = changes[-1].sort_values().index
+    """Change in the US balance by sector, last complete year against the first, per run."""
     fig = Figure(figsize=(8, 5.5))
     ax = fig.subplots()
+    tables = [sector_balances(run.result) / BN for run in runs]
+    if any(len(t) < 2 for t in tables):
+        ax.text(0.5, 0.5, "needs two complete calendar years", ha="center", va="center")
+        return fig
+    changes = [t.iloc[-1] - t.iloc[0] for t in tables]
+    first, last = int(tables[-1].index[0]), int(tables[-1].index[-1])
+    order = changes[-1].sort_values().index
     y = np.arange(len(order))
     height = 0.8 / len(runs)
     for i, (run, change, color) in enumerate(zip(runs, changes, COLORS, strict=False)):
@@ -69,7 +74,7 @@ def sectors(runs: list[Run]) -> Figure:
         ax.barh(y + offset, change.reindex(order), height, color=color, label=run.label)
     ax.set_yticks(y, list(order))
     ax.axvline(0.0, color="0.4", lw=0.8)
-    ax.set_xlabel("change in the US balance, US$ bn a month (last 12 months vs first 12)")
+    ax.set_xlabel(f"US balance in {last} minus {first}, US$ bn a year (growth and policy)")
     ax.legend(fontsize=8)
     fig.suptitle("Which sectors moved the US balance", fontweight="bold")
     fig.tight_layout()
