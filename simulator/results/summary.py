@@ -9,6 +9,7 @@ import pandas as pd
 
 from simulator.calibration.dataset import region_names
 from simulator.results import effective_rates
+from simulator.results.incidence import who_pays_markdown
 
 if TYPE_CHECKING:
     from simulator.results.result import Provenance, SimulationResult
@@ -142,6 +143,9 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     if baseline is not None:
         lines += ["", *_against_baseline(result, baseline)]
     lines += ["", "## Why", "", *_why(result)]
+    who = who_pays_markdown(result)
+    if who:
+        lines += ["", "## Who pays", "", *who]
     lines += ["", "## Key outcomes (US, calendar years)", "", markdown_table(table)]
     lines += [
         "",
