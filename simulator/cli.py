@@ -27,6 +27,7 @@ from simulator.version import __version__
 
 if TYPE_CHECKING:
     from simulator.results import SimulationResult
+    from simulator.runs import RunSet
 
 DEFAULT_SCENARIO = "us_2025"
 BASELINE = "baseline"
@@ -37,7 +38,11 @@ EXAMPLES = {
   tradesim run                                   # the bundled us_2025 scenario
   tradesim run scenarios/autos_25.yaml --out out/autos
   tradesim run my.yaml --seed 7 --set parameters.pass_through=0.8 --set tariffs.autos.rate=35
-  tradesim run my.yaml --quiet --json            # machine-readable key outcomes""",
+  tradesim run my.yaml --quiet --json            # machine-readable key outcomes
+  tradesim run us_2025 --ensemble 200 --jobs 2   # parameter uncertainty: fan charts""",
+    "sweep": """examples:
+  tradesim sweep autos_sweep.yaml --jobs 2 --out out/autos_sweep
+  tradesim sweep big.yaml --executor dask --scheduler tcp://10.0.0.5:8786""",
     "compare": """examples:
   tradesim compare baseline autos_25 steel_50 --out out/compare
   tradesim compare scenarios/baseline.yaml my.yaml --baseline scenarios/baseline.yaml""",
@@ -74,7 +79,9 @@ class Progress:
         width = 30
         filled = int(width * done / total)
         bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(f"\r{self.label} [{bar}] {done}/{total}")
+        elapsed = time.monotonic() - self.started
+        eta = f" ETA {elapsed / done * (total - done):.0f}s" if 0 < done < total else ""
+        sys.stderr.write(f"\r{self.label} [{bar}] {done}/{total}{eta}   ")
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -94,6 +101,8 @@ def _baseline_for(item: LoadedScenario) -> SimulationResult | None:
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
 
+    if args.ensemble is not None:
+        return _run_ensemble(args)
     files = args.files or [DEFAULT_SCENARIO]
     loaded = [load_scenario(f, args.set) for f in files]
     reports = []
@@ -120,6 +129,49 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(reports, indent=2))
     return 0
+
+
+def _run_ensemble(args: argparse.Namespace) -> int:
+    """``tradesim run FILE --ensemble N``: N runs drawing the uncertain parameters."""
+    from simulator.runs import run_ensemble
+
+    if len(args.files) > 1:
+        raise ScenarioError.simple("--ensemble runs one scenario at a time")
+    loaded = load_scenario(args.files[0] if args.files else DEFAULT_SCENARIO, args.set)
+    out = Path(args.out or f"out/{loaded.scenario.name}_ensemble")
+    progress = Progress(f"{args.ensemble} runs", not args.quiet)
+    runs = run_ensemble(
+        loaded, args.ensemble, out=out, seed=args.seed, jobs=args.jobs, progress=progress
+    )
+    runs.save_results()
+    return _report_runs(runs, args)
+
+
+def _report_runs(runs: RunSet, args: argparse.Namespace) -> int:
+    if args.json:
+        print(runs.intervals().to_json(orient="records", indent=2))
+    elif not args.quiet:
+        print(runs.summary_markdown())
+        print(f"Wrote {runs.folder}/ (runs/ and results/)")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.runs import load_sweep, run_sweep
+
+    sweep = load_sweep(args.file)
+    out = Path(args.out or f"out/sweep_{Path(args.file).stem}")
+    progress = Progress(f"{len(sweep.runs)} runs", not args.quiet)
+    runs = run_sweep(
+        sweep,
+        out=out,
+        jobs=args.jobs,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        progress=progress,
+    )
+    runs.save_results()
+    return _report_runs(runs, args)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -153,14 +205,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_decompose(args: argparse.Namespace) -> int:
-    from simulator.analysis.decomposition import active_channels, decompose
+    from simulator.analysis.decomposition import decompose
     from simulator.results.result import write_atomically
 
     loaded = load_scenario(args.file, args.set)
     baseline = load_scenario(args.baseline)
-    runs = 2 ** len(active_channels(loaded)) + 1
-    progress = Progress(f"{runs} runs", not args.quiet)
-    result = decompose(loaded, baseline, period=args.period, progress=progress)
+    progress = Progress(f"decompose {loaded.scenario.name}", not args.quiet)
+    result = decompose(
+        loaded,
+        baseline,
+        period=args.period,
+        progress=progress,
+        jobs=args.jobs,
+        method=args.method,
+        permutations=args.permutations,
+    )
     out = Path(args.out or f"out/decompose_{loaded.scenario.name}")
 
     def write(tmp: Path) -> None:
@@ -199,8 +258,16 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from simulator.runs.spec import is_sweep_file, load_sweep
+
     ok = []
     for f in args.files:
+        if is_sweep_file(f):
+            sweep = load_sweep(f)
+            ok.append({"file": str(f), "sweep": sweep.spec.method, "runs": len(sweep.runs)})
+            if not args.quiet and not args.json:
+                print(f"{f}: ok (sweep of {sweep.loaded.scenario.name}, {len(sweep.runs)} runs)")
+            continue
         item = load_scenario(f, args.set)
         ok.append({"file": str(f), "scenario": item.scenario.name, "sha256": item.sha256})
         if not args.quiet and not args.json:
@@ -245,6 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    def jobs(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--jobs", type=int, default=1, metavar="J", help="runs at once (default 1: serial)"
+        )
+
     def common(p: argparse.ArgumentParser, seed: bool = True) -> None:
         if seed:
             p.add_argument("--seed", type=int, help="replace the scenario's seed")
@@ -261,6 +333,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("run", cmd_run, "Run scenarios and write data, plots and a summary.")
     p.add_argument("files", nargs="*", help=f"scenario files or bundled names ({DEFAULT_SCENARIO})")
     p.add_argument("--out", help="output folder (default out/<scenario name>)")
+    p.add_argument(
+        "--ensemble",
+        type=int,
+        metavar="N",
+        help="N runs drawing the uncertain parameters (and seeds): fan charts and intervals",
+    )
+    jobs(p)
     common(p)
 
     p = add("compare", cmd_compare, "Run scenarios and compare them side by side.")
@@ -274,10 +353,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", default="baseline", help="scenario to compare with (baseline)")
     p.add_argument("--period", help="YYYY or YYYY-MM (default: the year tariffs start)")
     p.add_argument("--out", help="output folder (default out/decompose_<scenario>)")
+    p.add_argument(
+        "--method",
+        choices=["auto", "exact", "sampled"],
+        default="auto",
+        help="Shapley over every subset, or over random orders (auto: exact up to 12 channels)",
+    )
+    p.add_argument(
+        "--permutations", type=int, default=200, help="random orders for --method sampled"
+    )
+    jobs(p)
     common(p, seed=False)
 
-    p = add("validate", cmd_validate, "Check scenario files without running them.")
-    p.add_argument("files", nargs="+", help="scenario files or bundled names")
+    p = add("sweep", cmd_sweep, "Run a sweep file: many runs varying scenario keys.")
+    p.add_argument("file", help="sweep file (YAML; see docs/ensembles.md)")
+    p.add_argument("--out", help="store folder, resumed when re-run (default out/sweep_<file>)")
+    jobs(p)
+    p.add_argument("--executor", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (with --executor dask)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--json", action="store_true", help="print the intervals as JSON")
+
+    p = add("validate", cmd_validate, "Check scenario and sweep files without running them.")
+    p.add_argument("files", nargs="+", help="scenario or sweep files, or bundled names")
     common(p, seed=False)
 
     p = add(
