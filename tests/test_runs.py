@@ -16,6 +16,7 @@ import pytest
 
 from simulator.calibration.parameters import DATA_DEFAULTS
 from simulator.calibration.uncertainty import Distribution, uncertain_parameters
+from simulator.api import run_scenario
 from simulator.cli import main
 from simulator.runs import RunSpec, load_sweep, run_ensemble, run_one, run_sweep
 from simulator.runs.spec import _sample
@@ -104,6 +105,19 @@ def test_run_function_is_pure_and_applies_the_values():
         return rows.value.sum()
 
     assert revenue(first) > revenue(low)
+
+
+def test_run_function_tables_match_the_single_run_result():
+    loaded = load_scenario("us_2025", SHORT)
+    frame = run_one(RunSpec(0, loaded.raw, 3))
+    result = run_scenario(loaded, seed=3)
+    partners = frame[frame.variable == "bilateral_goods_balance"].pivot(
+        index="month", columns="partner", values="value"
+    )
+    expected = result.bilateral()
+    assert np.allclose(partners[list(expected.columns.astype(str))], expected, rtol=1e-12)
+    balance = frame[(frame.variable == "balance") & (frame.region == "USA")].value.to_numpy()
+    assert np.array_equal(balance, result.us().balance.to_numpy())
 
 
 # ------------------------------------------------------------------ ensembles

@@ -20,7 +20,7 @@ from simulator.runs.executors import Executor, execute
 from simulator.runs.run import RunSpec
 from simulator.runs.spec import Sweep, load_sweep, plan_ensemble
 from simulator.runs.store import Store
-from simulator.scenario import LoadedScenario, load_scenario
+from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
 
 BN = 1e9
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -143,6 +143,7 @@ class RunSet:
         self.store = store
         self.manifest = store.manifest()
         self.runs = store.runs()
+        self._values: tuple[pd.DataFrame, np.ndarray] | None = None
 
     @property
     def folder(self) -> Path:
@@ -154,38 +155,58 @@ class RunSet:
     def series(self) -> pd.DataFrame:
         return self.store.series()
 
+    def _matrix(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The rows of the first run (without run and value) and every run's values, one row
+        per run (in :meth:`finished` order). All runs must share one horizon."""
+        if self._values is None:
+            import pyarrow.parquet as pq
+
+            runs = self.finished()
+            keys = self.store.read(runs[0]).drop(columns=["run", "value"])
+            values = np.empty((len(runs), len(keys)))
+            for i, run in enumerate(runs):
+                column = pq.read_table(self.store.path(run), columns=["value"]).column(0)
+                if len(column) != len(keys):
+                    raise ScenarioError.simple(
+                        f"runs in {self.folder} differ in horizon, so they have no common "
+                        "summary; read runs/ with pandas instead"
+                    )
+                values[i] = column.to_numpy()
+            self._values = (keys, values)
+        return self._values
+
     def annual(self) -> pd.DataFrame:
         """Per run and complete year: US balance, exports, imports, revenue, partner balances.
 
         Columns: run, year, variable, partner, value (US$), then the run's seed and values.
         """
-        frames = []
-        for run in self.finished():
-            frame = self.store.read(run)
-            us = frame[frame.region == "USA"]
-            keep = us.variable.isin(list(HEADLINES)) & (us.partner == "")
-            keep |= (us.variable == "bilateral_goods_balance") & us.partner.isin(PARTNERS)
-            us = us[keep].assign(year=us.month.dt.year)
-            months = us.groupby("year").month.nunique()
-            us = us[us.year.isin(months.index[months == 12])]
-            frames.append(us.groupby(["run", "year", "variable", "partner"]).value.sum())
-        table = pd.concat(frames).reset_index()
+        keys, values = self._matrix()
+        us = keys.region == "USA"
+        keep = us & keys.variable.isin(list(HEADLINES)) & (keys.partner == "")
+        keep |= us & (keys.variable == "bilateral_goods_balance") & keys.partner.isin(PARTNERS)
+        rows = keys[keep].assign(year=keys.month.dt.year)
+        months = rows.groupby("year").month.nunique()
+        complete = rows.year.isin(months.index[months == 12]).to_numpy()
+        rows = rows[complete]
+        selected = values[:, np.flatnonzero(keep)[complete]]
+        by = rows.groupby(["year", "variable", "partner"], sort=True)
+        groups = by.ngroup().to_numpy()
+        labels = by.size().index.to_frame(index=False)  # in ngroup order
+        sums = np.stack([selected[:, groups == g].sum(axis=1) for g in range(len(labels))], 1)
+        runs = self.finished()
+        table = pd.concat(
+            [labels.assign(run=run, value=sums[i]) for i, run in enumerate(runs)],
+            ignore_index=True,
+        )[["run", "year", "variable", "partner", "value"]]
         return table.join(self.runs, on="run")
 
     def quantiles(self, quantiles: Sequence[float] = QUANTILES) -> pd.DataFrame:
         """Quantiles across runs of every series (month, region, partner, variable, quantile,
         value). All runs must share one horizon (true of an ensemble)."""
-        runs = self.finished()
-        first = self.store.read(runs[0]).drop(columns=["run", "value"])
-        values = np.empty((len(runs), len(first)))
-        for i, run in enumerate(runs):
-            column = self.store.read(run, columns=["value"])["value"].to_numpy()
-            if len(column) != len(first):
-                raise ValueError("runs of different horizons have no common quantiles")
-            values[i] = column
+        keys, values = self._matrix()
         q = np.quantile(values, quantiles, axis=0)
         return pd.concat(
-            [first.assign(quantile=level, value=q[k]) for k, level in enumerate(quantiles)],
+            [keys.assign(quantile=level, value=q[k]) for k, level in enumerate(quantiles)],
             ignore_index=True,
         )
 

@@ -90,9 +90,19 @@ def _series(run: int, result: Any) -> pd.DataFrame:
     macro = macro.assign(region=macro.region.astype(str))
     long = macro.melt(id_vars=["month", "region"], var_name="variable", value_name="value")
     long["partner"] = ""
-    bilateral = result.bilateral(US).stack().rename("value").reset_index()
-    bilateral = bilateral.assign(
-        region=US, partner=bilateral.partner.astype(str), variable="bilateral_goods_balance"
+    model = result.model
+    us = model.data.region_index(US)
+    goods = model.flows[..., model.data.goods_mask].sum(axis=3)  # [month, origin, destination]
+    balance = goods[:, us, :] - goods[:, :, us]  # [month, partner]
+    partners = [i for i in range(len(result.regions)) if i != us]
+    bilateral = pd.DataFrame(
+        {
+            "month": np.repeat(result.months, len(partners)),
+            "region": US,
+            "partner": np.tile(np.asarray(result.regions)[partners], len(result.months)),
+            "variable": "bilateral_goods_balance",
+            "value": balance[:, partners].ravel() * BN,
+        }
     )
     frame = pd.concat([long, bilateral], ignore_index=True)
     frame.insert(0, "run", np.int64(run))
