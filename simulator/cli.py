@@ -26,6 +26,7 @@ from simulator.scenario.schema import Shocks
 from simulator.version import __version__
 
 if TYPE_CHECKING:
+    from simulator.analysis.coverage import Coverage
     from simulator.results import SimulationResult
     from simulator.runs import RunSet
 
@@ -55,7 +56,8 @@ EXAMPLES = {
   tradesim decompose my.yaml --baseline baseline --json""",
     "validate-history": """examples:
   tradesim validate-history                      # rewrites docs/validation.md and its plots
-  tradesim validate-history --out /tmp/report --json""",
+  tradesim validate-history --out /tmp/report --json
+  tradesim validate-history --ensemble 200 --jobs 2   # coverage of the 90 % band""",
     "list": """examples:
   tradesim list""",
     "schema": """examples:
@@ -241,20 +243,50 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
     from simulator.results.result import write_atomically
 
     validation = validate_history(seed=args.seed)
+    bands = _history_bands(args) if args.ensemble else None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    write_atomically(out / "validation", validation.plot)
+
+    def plots(folder: Path) -> None:
+        validation.plot(folder)
+        if bands is not None:
+            bands.plot(folder / "ensemble.png")
+
+    write_atomically(out / "validation", plots)
     page = out / "validation.md"
     tmp = page.with_name(f".{page.name}.tmp")
-    tmp.write_text(validation.markdown(), encoding="utf-8")
+    extra = "\n" + bands.markdown("validation/ensemble.png") if bands is not None else ""
+    tmp.write_text(validation.markdown() + extra, encoding="utf-8")
     tmp.replace(page)
     if args.json:
         stats = {**validation.stats, **validation.targets()["met"].to_dict()}
+        if bands is not None:
+            stats.update({f"ensemble coverage {k}, %": v for k, v in bands.rates().items()})
         print(json.dumps(stats, indent=2, default=bool))
     elif not args.quiet:
         print(validation.markdown())
         print(f"Wrote {page} and {out / 'validation'}/")
     return 0
+
+
+def _history_bands(args: argparse.Namespace) -> Coverage:
+    """The us_2025 ensemble's 90 % bands against the published 2025 months."""
+    import tempfile
+
+    from simulator.analysis.coverage import coverage
+    from simulator.runs import run_ensemble
+
+    progress = Progress(f"{args.ensemble} runs", not args.quiet)
+    with tempfile.TemporaryDirectory(prefix="tradesim-bands-") as folder:
+        runs = run_ensemble(
+            DEFAULT_SCENARIO,
+            args.ensemble,
+            out=Path(folder) / "runs",
+            seed=args.seed,
+            jobs=args.jobs,
+            progress=progress,
+        )
+        return coverage(runs)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -385,6 +417,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="docs", help="folder for validation.md (default docs)")
     p.add_argument("--seed", type=int, help="replace the scenario's seed")
+    p.add_argument(
+        "--ensemble",
+        type=int,
+        metavar="N",
+        help="also run N draws of the uncertain parameters and report the 90 %% band's coverage",
+    )
+    jobs(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the fit statistics as JSON")
 

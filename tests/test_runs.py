@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulator.analysis.coverage import coverage
+from simulator.api import run_scenario
 from simulator.calibration.parameters import DATA_DEFAULTS
 from simulator.calibration.uncertainty import Distribution, uncertain_parameters
-from simulator.api import run_scenario
 from simulator.cli import main
 from simulator.runs import RunSpec, load_sweep, run_ensemble, run_one, run_sweep
 from simulator.runs.spec import _sample
@@ -147,6 +148,14 @@ def test_ensemble_is_identical_with_one_or_two_jobs_and_writes_fans_and_interval
     assert (us[0.95] - us[0.05]).iloc[-1] > 0  # the bands have width after the tariffs
     summary = (results / "summary.md").read_text()
     assert "90 % interval" in summary and "US goods balance with CHN" in summary
+
+    bands = coverage(one)
+    assert len(bands.table) == 3 * 12  # balance, exports, imports for each month of 2025
+    inside = (bands.table.low_5 <= bands.table.published) & (
+        bands.table.published <= bands.table.high_95
+    )
+    assert (bands.table.inside == inside).all()
+    assert bands.rates().between(0, 100).all()
 
 
 def test_cli_ensemble_run(tmp_path, capsys):
