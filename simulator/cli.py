@@ -140,7 +140,7 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     if len(args.files) > 1:
         raise ScenarioError.simple("--ensemble runs one scenario at a time")
     loaded = load_scenario(args.files[0] if args.files else DEFAULT_SCENARIO, args.set)
-    out = Path(args.out or f"out/{loaded.scenario.name}_ensemble")
+    out = Path(args.out or f"out/{loaded.scenario.name}_ensemble{args.ensemble}")
     progress = Progress(f"{args.ensemble} runs", not args.quiet)
     runs = run_ensemble(
         loaded, args.ensemble, out=out, seed=args.seed, jobs=args.jobs, progress=progress
@@ -401,7 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="sweep file (YAML; see docs/ensembles.md)")
     p.add_argument("--out", help="store folder, resumed when re-run (default out/sweep_<file>)")
     jobs(p)
-    p.add_argument("--executor", choices=["local", "dask"], default="local")
+    p.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help='local processes (default), or Dask (pip install "tradesim[dask]")',
+    )
     p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (with --executor dask)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the intervals as JSON")
