@@ -273,3 +273,11 @@ def test_dask_executor_gives_the_local_numbers(sweep_file, tmp_path):
     local = run_sweep(sweep_file, out=tmp_path / "local", jobs=1)
     dask = run_sweep(sweep_file, out=tmp_path / "dask", jobs=2, executor="dask")
     pd.testing.assert_frame_equal(_by_run(local.series()), _by_run(dask.series()))
+
+
+def test_impossible_executor_settings_write_nothing(sweep_file, tmp_path):
+    out = tmp_path / "never"
+    assert main(["sweep", str(sweep_file), "--out", str(out), "--jobs", "0", "-q"]) == 2
+    assert main(["sweep", str(sweep_file), "--out", str(out), "--scheduler", "tcp://x:1"]) == 2
+    assert main(["run", "baseline", "--ensemble", "0", "--out", str(out), "-q"]) == 2
+    assert not out.exists()

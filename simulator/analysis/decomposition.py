@@ -207,6 +207,8 @@ def decompose(
     channels = active_channels(loaded)
     n = len(channels)
     sampled = method == "sampled" or (method == "auto" and n > MAX_EXACT)
+    if sampled and permutations < 2:
+        raise ScenarioError.simple(f"--permutations is {permutations}: give at least 2")
     orders: list[list[str]] = []
     if sampled:
         rng = np.random.default_rng(seed)

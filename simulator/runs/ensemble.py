@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulator.runs.executors import Executor, execute
+from simulator.runs.executors import Executor, check_executor, execute
 from simulator.runs.run import RunSpec
 from simulator.runs.spec import Sweep, load_sweep, plan_ensemble
 from simulator.runs.store import Store
@@ -98,6 +98,7 @@ def run_ensemble(
     store folder ``out`` (a new temporary folder when None); calling again with the same
     arguments resumes an interrupted ensemble.
     """
+    check_executor(jobs, executor, scheduler)
     loaded = source if isinstance(source, LoadedScenario) else load_scenario(source, overrides)
     specs = plan_ensemble(loaded, n, seed)
     what = f"ensemble of {n} runs of {loaded.scenario.name}"
@@ -117,6 +118,7 @@ def run_sweep(
     progress: Progress | None = None,
 ) -> RunSet:
     """Run a sweep file into the store folder ``out`` (resuming when it holds the same plan)."""
+    check_executor(jobs, executor, scheduler)
     sweep = source if isinstance(source, Sweep) else load_sweep(source)
     spec = sweep.spec
     what = f"{spec.method} sweep of {sweep.loaded.scenario.name}: {len(sweep.runs)} runs"

@@ -25,6 +25,21 @@ IN_FLIGHT_PER_WORKER = 2
 RETRIES = 2
 
 
+def check_executor(jobs: int, executor: Executor = "local", scheduler: str | None = None) -> None:
+    """Refuse impossible settings before anything runs or is written."""
+    if jobs < 1:
+        raise ScenarioError.simple(f"--jobs is {jobs}: give at least 1")
+    if executor == "local" and scheduler is not None:
+        raise ScenarioError.simple("--scheduler needs --executor dask")
+    if executor == "dask":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise ScenarioError.simple(
+                '--executor dask needs Dask: pip install "tradesim[dask]"'
+            ) from None
+
+
 def execute(
     specs: Iterable[RunSpec],
     jobs: int = 1,
@@ -32,12 +47,9 @@ def execute(
     scheduler: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Run every spec; yield each run's table as it finishes (in any order)."""
-    if jobs < 1:
-        raise ScenarioError.simple(f"--jobs is {jobs}: give at least 1")
+    check_executor(jobs, executor, scheduler)
     if executor == "dask":
         yield from _dask(specs, jobs, scheduler)
-    elif scheduler is not None:
-        raise ScenarioError.simple("--scheduler needs --executor dask")
     elif jobs == 1:
         for spec in specs:
             yield run_one(spec)
@@ -69,12 +81,8 @@ def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
 
 
 def _dask(specs: Iterable[RunSpec], jobs: int, scheduler: str | None) -> Iterator[pd.DataFrame]:
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise ScenarioError.simple(
-            '--executor dask needs Dask: pip install "tradesim[dask]"'
-        ) from None
+    from dask.distributed import Client, LocalCluster, as_completed
+
     if scheduler is None:
         cluster = LocalCluster(
             n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
