@@ -7,6 +7,7 @@ import os
 
 import mesa
 
+from simulator.runs.executors import execute
 from simulator.runs.run import RunSpec, run_one
 from simulator.scenario import load_scenario
 
@@ -31,8 +32,8 @@ def test_200_runs_in_one_process_keep_memory_flat():
     before = _rss_mb()
     registry = getattr(mesa.Agent, "_ids", {})
     models_before = len(registry)
-    for run in range(RUNS):
-        assert len(run_one(spec(run))) == 2
+    for frame in execute((spec(run) for run in range(RUNS)), jobs=1):
+        assert len(frame) == 2
     gc.collect()
     assert _rss_mb() - before < 50.0
     # under Mesa 3.3 this registry kept every model alive; it must not grow

@@ -9,6 +9,7 @@ numbers do not depend on the executor, the number of jobs or the order of comple
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 from collections.abc import Iterable, Iterator
@@ -51,10 +52,22 @@ def execute(
     if executor == "dask":
         yield from _dask(specs, jobs, scheduler)
     elif jobs == 1:
-        for spec in specs:
-            yield run_one(spec)
+        gc.freeze()  # the caller's objects: not traversed by each run's collection
+        try:
+            for spec in specs:
+                yield run_one(spec)
+        finally:
+            gc.unfreeze()
     else:
         yield from _pool(specs, jobs)
+
+
+def _worker_init() -> None:
+    """Import the model once and freeze what outlives runs (see :func:`run_one`)."""
+    import simulator.api
+    import simulator.results.result  # noqa: F401
+
+    gc.freeze()
 
 
 def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
@@ -62,7 +75,9 @@ def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
     method = "forkserver" if sys.platform != "win32" else "spawn"
     context = multiprocessing.get_context(method)
     todo = iter(specs)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_worker_init
+    ) as pool:
         pending: set[Future[pd.DataFrame]] = set()
 
         def fill() -> None:
