@@ -2,7 +2,8 @@
 
 Each case runs the ``tradesim`` command in a fresh process and samples the resident memory of
 its whole process tree (the command and its pool workers) every 0.1 s, so the peak counts
-every process at once. Usage:
+every process at once; CPU is the user + system time of the whole tree (less sensitive than
+wall time to other work on a shared machine). Usage:
 
     python benchmarks/ensemble.py                      # 1,000-run us_2025 ensemble, --jobs 1 and 2
     python benchmarks/ensemble.py ensemble 200 2       # N runs with J jobs
@@ -15,6 +16,7 @@ The machine may be shared: the load average is printed beside each figure.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -50,6 +52,7 @@ def _tree_rss(root: int) -> int:
 def measure(args: list[str]) -> dict[str, float]:
     """Run ``tradesim ARGS``; wall seconds and peak tree memory in MB."""
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", *args, "-q"])
     peak = 0
@@ -59,12 +62,15 @@ def measure(args: list[str]) -> dict[str, float]:
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"tradesim {' '.join(args)} failed ({proc.returncode})")
-    return {"wall_s": wall, "peak_mb": peak / 1e6, "load_before": load}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu, "peak_mb": peak / 1e6, "load_before": load}
 
 
 def show(label: str, figures: dict[str, float]) -> None:
     print(
-        f"{label:42s} wall {figures['wall_s']:7.1f} s   peak {figures['peak_mb']:7.0f} MB   "
+        f"{label:42s} wall {figures['wall_s']:7.1f} s   CPU {figures['cpu_s']:7.1f} s   "
+        f"peak {figures['peak_mb']:6.0f} MB   "
         f"(load average before: {figures['load_before']:.1f} on {os.cpu_count()} cores)",
         flush=True,
     )

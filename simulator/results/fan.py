@@ -59,7 +59,9 @@ def save_fan_charts(quantiles: pd.DataFrame, out: Path, name: str, members: int)
     for ax in axes.ravel()[len(partners) :]:
         ax.set_visible(False)
     for ax, partner in zip(axes.ravel(), partners, strict=False):
-        _fan(ax, band("bilateral_goods_balance", partner), f"US goods balance with {partner}")
+        _fan(
+            ax, band("bilateral_goods_balance", partner), f"US goods balance with {partner}", False
+        )
     title = "US bilateral goods balances: ensemble fan charts"
     paths.append(_save(fig, out / "fan_partners.png", title, subtitle))
     return paths
