@@ -2,8 +2,8 @@
 
 Each case runs the ``tradesim`` command in a fresh process and samples the resident memory of
 its whole process tree (the command and its pool workers) every 0.1 s, so the peak counts
-every process at once; CPU is the user + system time of the whole tree (less sensitive than
-wall time to other work on a shared machine). Usage:
+every process at once; CPU is the user + system time of the whole tree, sampled alike (less
+sensitive than wall time to other work on a shared machine). Usage:
 
     python benchmarks/ensemble.py                      # 1,000-run us_2025 ensemble, --jobs 1 and 2
     python benchmarks/ensemble.py ensemble 200 2       # N runs with J jobs
@@ -16,7 +16,6 @@ The machine may be shared: the load average is printed beside each figure.
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,10 +25,11 @@ from pathlib import Path
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants."""
+def _tree(root: int) -> tuple[int, dict[int, int]]:
+    """Resident bytes of a process and all its descendants, and each one's CPU ticks."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    ticks: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -41,30 +41,34 @@ def _tree_rss(root: int) -> int:
         pid = int(entry.name)
         children.setdefault(int(stat[1]), []).append(pid)
         rss[pid] = int(statm[1]) * PAGE
-    total, todo = 0, [root]
+        ticks[pid] = int(stat[11]) + int(stat[12])  # utime + stime
+    total, todo, tree_ticks = 0, [root], {}
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        tree_ticks[pid] = ticks.get(pid, 0)
         todo.extend(children.get(pid, []))
-    return total
+    return total, tree_ticks
 
 
 def measure(args: list[str]) -> dict[str, float]:
-    """Run ``tradesim ARGS``; wall seconds and peak tree memory in MB."""
+    """Run ``tradesim ARGS``; wall seconds, CPU seconds and peak tree memory in MB."""
     load = os.getloadavg()[0]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", *args, "-q"])
     peak = 0
+    cpu: dict[int, int] = {}
     while proc.poll() is None:
-        peak = max(peak, _tree_rss(proc.pid))
+        rss, ticks = _tree(proc.pid)
+        peak = max(peak, rss)
+        for pid, t in ticks.items():
+            cpu[pid] = max(cpu.get(pid, 0), t)
         time.sleep(0.1)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"tradesim {' '.join(args)} failed ({proc.returncode})")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "peak_mb": peak / 1e6, "load_before": load}
+    cpu_s = sum(cpu.values()) / os.sysconf("SC_CLK_TCK")
+    return {"wall_s": wall, "cpu_s": cpu_s, "peak_mb": peak / 1e6, "load_before": load}
 
 
 def show(label: str, figures: dict[str, float]) -> None:
