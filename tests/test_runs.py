@@ -206,6 +206,11 @@ def test_grid_sweep_plans_every_combination_and_seed(sweep_file):
             "not allowed",
         ),
         (
+            "scenario: autos_25\nseeds: []\nvary:\n  parameters.pass_through: [0.8]\n",
+            2,
+            "'seeds'",
+        ),
+        (
             "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pass_through: [0.8, 1.5]\n",
             4,
             "less than or equal to 1",

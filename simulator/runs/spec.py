@@ -98,6 +98,10 @@ class SweepSpec(_Strict):
             raise ValueError("'uncertain' draws parameters: use monte_carlo or latin_hypercube")
         if isinstance(self.seeds, int) and not 1 <= self.seeds <= 10_000:
             raise ValueError("'seeds' must be a count from 1 to 10000 or a list of seeds")
+        if isinstance(self.seeds, list) and not (
+            1 <= len(self.seeds) <= 10_000 and min(self.seeds) >= 0
+        ):
+            raise ValueError("'seeds' as a list needs 1 to 10000 seeds, none negative")
         if not self.vary and not self.uncertain:
             raise ValueError("'vary' names nothing to vary (and 'uncertain' is not true)")
         return self
