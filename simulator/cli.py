@@ -208,7 +208,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_decompose(args: argparse.Namespace) -> int:
     from simulator.analysis.decomposition import decompose
-    from simulator.results.result import write_atomically
+    from simulator.results.result import Provenance, write_atomically
 
     loaded = load_scenario(args.file, args.set)
     baseline = load_scenario(args.baseline)
@@ -228,6 +228,18 @@ def cmd_decompose(args: argparse.Namespace) -> int:
         result.table.to_csv(tmp / "decomposition.csv", index_label="channel")
         (tmp / "decomposition.md").write_text(result.markdown(), encoding="utf-8")
         result.waterfall(tmp / "waterfall.png")
+        # marks the folder as tradesim's, so that a later run may replace it
+        provenance = Provenance.collect(
+            loaded.scenario.name,
+            str(loaded.path) if loaded.path else None,
+            loaded.sha256,
+            loaded.scenario.seed,
+            loaded.scenario.data,
+        ).__dict__
+        provenance.update(baseline=baseline.scenario.name, period=result.period)
+        provenance.update(method=result.method)
+        text = json.dumps(provenance, indent=2) + "\n"
+        (tmp / "provenance.json").write_text(text, encoding="utf-8")
 
     write_atomically(out, write)
     if args.json:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -46,3 +48,18 @@ def test_sampled_shapley_adds_up_and_agrees_with_the_exact_values():
     gap = (sampled.table["shapley"] - exact.table["shapley"]).drop(index=["core", "total"])
     # within four standard errors (plus a little for channels that never matter)
     assert (gap.abs() <= 4 * se + 0.5).all()
+
+
+def test_cli_decompose_sampled_writes_table_plot_and_provenance(tmp_path, capsys):
+    from simulator.cli import main
+
+    out = tmp_path / "dec"
+    args = ["decompose", "retaliation", "--set", "end=2025-12", "--period", "2025"]
+    args += ["--method", "sampled", "--permutations", "3", "--jobs", "1", "--out", str(out)]
+    assert main([*args, "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert "standard_error" in table["retaliation"]
+    names = {p.name for p in out.iterdir()}
+    assert names == {"decomposition.csv", "decomposition.md", "waterfall.png", "provenance.json"}
+    assert json.loads((out / "provenance.json").read_text())["method"] == "sampled (3 permutations)"
+    assert main([*args, "-q"]) == 0  # a folder tradesim wrote may be replaced
