@@ -4,7 +4,7 @@ from typing import Any
 
 from simulator.version import __version__
 
-__all__ = ["__version__", "decompose_scenario", "run_scenario"]
+__all__ = ["__version__", "decompose_scenario", "run_ensemble", "run_scenario", "run_sweep"]
 
 
 def __getattr__(name: str) -> Any:
@@ -13,4 +13,8 @@ def __getattr__(name: str) -> Any:
         from simulator import api
 
         return getattr(api, name)
+    if name in ("run_ensemble", "run_sweep"):
+        from simulator import runs
+
+        return getattr(runs, name)
     raise AttributeError(f"module 'simulator' has no attribute {name!r}")

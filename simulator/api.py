@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from simulator.calibration.dataset import load_dataset
 from simulator.model import TradeModel
@@ -49,6 +49,7 @@ def run_scenario(
         model.step()
         if progress is not None:
             progress(model.t, model.n_months)
+    model.release()  # the result keeps the model; nothing else should
     provenance = Provenance.collect(
         scenario=loaded.scenario.name,
         path=str(loaded.path) if loaded.path else None,
@@ -65,15 +66,27 @@ def decompose_scenario(
     source: ScenarioSource,
     baseline: ScenarioSource = "baseline",
     period: str | None = None,
+    jobs: int = 1,
+    method: Literal["auto", "exact", "sampled"] = "auto",
+    permutations: int = 200,
 ) -> Decomposition:
     """Contributions of each channel to the change in the US deficit against a baseline.
 
     ``baseline`` is a bundled scenario's name, a path, a dict or a loaded scenario; ``period``
     is ``YYYY`` or ``YYYY-MM`` (default: the year the scenario's first tariff takes effect).
+    Runs go ``jobs`` at a time through a process pool; ``method`` chooses exact or sampled
+    Shapley values (see :func:`simulator.analysis.decomposition.decompose`).
     """
     from simulator.analysis.decomposition import decompose
 
     def load(item: ScenarioSource) -> LoadedScenario:
         return item if isinstance(item, LoadedScenario) else load_scenario(item)
 
-    return decompose(load(source), load(baseline), period=period)
+    return decompose(
+        load(source),
+        load(baseline),
+        period=period,
+        jobs=jobs,
+        method=method,
+        permutations=permutations,
+    )

@@ -29,7 +29,9 @@ from simulator.scenario.schema import Shocks
 from simulator.version import __version__
 
 if TYPE_CHECKING:
+    from simulator.analysis.coverage import Coverage
     from simulator.results import SimulationResult
+    from simulator.runs import RunSet
 
 DEFAULT_SCENARIO = "us_2025"
 BASELINE = "baseline"
@@ -41,7 +43,11 @@ EXAMPLES = {
   tradesim run                                   # the bundled us_2025 scenario
   tradesim run scenarios/autos_25.yaml --out out/autos
   tradesim run my.yaml --seed 7 --set parameters.pass_through=0.8 --set tariffs.autos.rate=35
-  tradesim run my.yaml --quiet --json            # machine-readable key outcomes""",
+  tradesim run my.yaml --quiet --json            # machine-readable key outcomes
+  tradesim run us_2025 --ensemble 200 --jobs 2   # parameter uncertainty: fan charts""",
+    "sweep": """examples:
+  tradesim sweep autos_sweep.yaml --jobs 2 --out out/autos_sweep
+  tradesim sweep big.yaml --executor dask --scheduler tcp://10.0.0.5:8786""",
     "compare": """examples:
   tradesim compare baseline autos_25 steel_50 --out out/compare
   tradesim compare scenarios/baseline.yaml my.yaml --baseline scenarios/baseline.yaml""",
@@ -54,7 +60,8 @@ EXAMPLES = {
   tradesim decompose my.yaml --baseline baseline --json""",
     "validate-history": """examples:
   tradesim validate-history                      # writes out/validation.md and out/validation/
-  tradesim validate-history --out docs           # in a checkout: regenerates docs/validation.md""",
+  tradesim validate-history --out docs           # in a checkout: regenerates docs/validation.md
+  tradesim validate-history --ensemble 200 --jobs 2   # coverage of the 90 % band""",
     "report": """examples:
   tradesim report us_2025 --out report.html      # one self-contained HTML page
   tradesim report baseline autos_25 steel_50 --out out/compare.html
@@ -86,7 +93,9 @@ class Progress:
         width = 30
         filled = int(width * done / total)
         bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(f"\r{self.label} [{bar}] {done}/{total}")
+        elapsed = time.monotonic() - self.started
+        eta = f" ETA {elapsed / done * (total - done):.0f}s" if 0 < done < total else ""
+        sys.stderr.write(f"\r{self.label} [{bar}] {done}/{total}{eta}   ")
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -137,6 +146,8 @@ def _inputs(item: LoadedScenario) -> list[Path]:
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
 
+    if args.ensemble is not None:
+        return _run_ensemble(args)
     files = args.files or [DEFAULT_SCENARIO]
     loaded = [_load(f, args.set, args.quiet or args.json) for f in files]
     # --out is the folder of a single run, or the parent of several runs' folders
@@ -182,6 +193,49 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_ensemble(args: argparse.Namespace) -> int:
+    """``tradesim run FILE --ensemble N``: N runs drawing the uncertain parameters."""
+    from simulator.runs import run_ensemble
+
+    if len(args.files) > 1:
+        raise ScenarioError.simple("--ensemble runs one scenario at a time")
+    loaded = load_scenario(args.files[0] if args.files else DEFAULT_SCENARIO, args.set)
+    out = Path(args.out or f"out/{loaded.scenario.name}_ensemble{args.ensemble}")
+    progress = Progress(f"{args.ensemble} runs", not args.quiet)
+    runs = run_ensemble(
+        loaded, args.ensemble, out=out, seed=args.seed, jobs=args.jobs, progress=progress
+    )
+    runs.save_results()
+    return _report_runs(runs, args)
+
+
+def _report_runs(runs: RunSet, args: argparse.Namespace) -> int:
+    if args.json:
+        print(runs.intervals().to_json(orient="records", indent=2))
+    elif not args.quiet:
+        print(runs.summary_markdown())
+        print(f"Wrote {runs.folder}/ (runs/ and results/)")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.runs import load_sweep, run_sweep
+
+    sweep = load_sweep(args.file)
+    out = Path(args.out or f"out/sweep_{Path(args.file).stem}")
+    progress = Progress(f"{len(sweep.runs)} runs", not args.quiet)
+    runs = run_sweep(
+        sweep,
+        out=out,
+        jobs=args.jobs,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        progress=progress,
+    )
+    runs.save_results()
+    return _report_runs(runs, args)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
     from simulator.results.compare import Comparison
@@ -214,7 +268,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_decompose(args: argparse.Namespace) -> int:
-    from simulator.analysis.decomposition import active_channels, decompose
+    from simulator.analysis.decomposition import decompose
     from simulator.results.output import write_atomically
 
     loaded = _load(args.file, args.set, args.quiet or args.json)
@@ -222,9 +276,16 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     out = Path(args.out or f"out/decompose_{default_out(loaded).name}")
     inputs = _inputs(loaded) + _inputs(baseline)
     check_output_dir(out, force=args.force, protect=inputs)
-    runs = 2 ** len(active_channels(loaded)) + 1
-    progress = Progress(f"{runs} runs", not args.quiet)
-    result = decompose(loaded, baseline, period=args.period, progress=progress)
+    progress = Progress(f"decompose {loaded.scenario.name}", not args.quiet)
+    result = decompose(
+        loaded,
+        baseline,
+        period=args.period,
+        progress=progress,
+        jobs=args.jobs,
+        method=args.method,
+        permutations=args.permutations,
+    )
 
     def write(tmp: Path) -> None:
         result.table.to_csv(tmp / "decomposition.csv", index_label="channel")
@@ -236,9 +297,12 @@ def cmd_decompose(args: argparse.Namespace) -> int:
         "scenario": loaded.scenario.name,
         "scenario_file": str(loaded.path) if loaded.path else None,
         "scenario_sha256": loaded.sha256,
+        "scenario_chain": loaded.chain,
         "overrides": loaded.overrides,
+        "seed": loaded.scenario.seed,
         "baseline": baseline.scenario.name,
-        "period": args.period,
+        "period": result.period,
+        "method": result.method,
     }
     write_atomically(out, write, provenance, force=args.force, protect=inputs)
     if args.json:
@@ -259,13 +323,21 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
     check_output_dir(plots, force=args.force)
     check_output_file(page, PAGE_MARKER, force=args.force)
     validation = validate_history(seed=args.seed)
+    bands = _history_bands(args) if args.ensemble else None
+
+    def write_plots(folder: Path) -> None:
+        validation.plot(folder)
+        if bands is not None:
+            bands.plot(folder / "ensemble.png")
+
     out.mkdir(parents=True, exist_ok=True)
-    write_text_atomically(page, validation.markdown(), PAGE_MARKER, force=args.force)
-    write_atomically(
-        plots, validation.plot, validation.result.provenance.__dict__, force=args.force
-    )
+    extra = "\n" + bands.markdown("validation/ensemble.png") if bands is not None else ""
+    write_text_atomically(page, validation.markdown() + extra, PAGE_MARKER, force=args.force)
+    write_atomically(plots, write_plots, validation.result.provenance.__dict__, force=args.force)
     if args.json:
         stats = {**validation.stats, **validation.targets()["met"].to_dict()}
+        if bands is not None:
+            stats.update({f"ensemble coverage {k}, %": v for k, v in bands.rates().items()})
         print(json.dumps(stats, indent=2, default=bool))
     elif not args.quiet:
         print(validation.markdown())
@@ -317,9 +389,37 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, game_dir=args.game_dir)
 
 
+def _history_bands(args: argparse.Namespace) -> Coverage:
+    """The us_2025 ensemble's 90 % bands against the published 2025 months."""
+    import tempfile
+
+    from simulator.analysis.coverage import coverage
+    from simulator.runs import run_ensemble
+
+    progress = Progress(f"{args.ensemble} runs", not args.quiet)
+    with tempfile.TemporaryDirectory(prefix="tradesim-bands-") as folder:
+        runs = run_ensemble(
+            DEFAULT_SCENARIO,
+            args.ensemble,
+            out=Path(folder) / "runs",
+            seed=args.seed,
+            jobs=args.jobs,
+            progress=progress,
+        )
+        return coverage(runs)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
+    from simulator.runs.spec import is_sweep_file, load_sweep
+
     ok = []
     for f in args.files:
+        if is_sweep_file(f):
+            sweep = load_sweep(f)
+            ok.append({"file": str(f), "sweep": sweep.spec.method, "runs": len(sweep.runs)})
+            if not args.quiet and not args.json:
+                print(f"{f}: ok (sweep of {sweep.loaded.scenario.name}, {len(sweep.runs)} runs)")
+            continue
         item = _load(f, args.set, args.quiet or args.json)
         ok.append({"file": str(f), "scenario": item.scenario.name, "sha256": item.sha256})
         if not args.quiet and not args.json:
@@ -364,6 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    def jobs(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--jobs", type=int, default=1, metavar="J", help="runs at once (default 1: serial)"
+        )
+
     def common(p: argparse.ArgumentParser, seed: bool = True) -> None:
         if seed:
             p.add_argument("--seed", type=int, help="replace the scenario's seed")
@@ -388,6 +493,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help=f"scenario files or bundled names ({DEFAULT_SCENARIO})")
     p.add_argument("--out", help="output folder (default out/<scenario name>)")
     force(p)
+    p.add_argument(
+        "--ensemble",
+        type=int,
+        metavar="N",
+        help="N runs drawing the uncertain parameters (and seeds): fan charts and intervals",
+    )
+    jobs(p)
     common(p)
 
     p = add("compare", cmd_compare, "Run scenarios and compare them side by side.")
@@ -403,10 +515,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", help="YYYY or YYYY-MM (default: the year tariffs start)")
     p.add_argument("--out", help="output folder (default out/decompose_<scenario>)")
     force(p)
+    p.add_argument(
+        "--method",
+        choices=["auto", "exact", "sampled"],
+        default="auto",
+        help="Shapley over every subset, or over random orders (auto: exact up to 12 channels)",
+    )
+    p.add_argument(
+        "--permutations", type=int, default=200, help="random orders for --method sampled"
+    )
+    jobs(p)
     common(p, seed=False)
 
-    p = add("validate", cmd_validate, "Check scenario files without running them.")
-    p.add_argument("files", nargs="+", help="scenario files or bundled names")
+    p = add("sweep", cmd_sweep, "Run a sweep file: many runs varying scenario keys.")
+    p.add_argument("file", help="sweep file (YAML; see docs/ensembles.md)")
+    p.add_argument("--out", help="store folder, resumed when re-run (default out/sweep_<file>)")
+    jobs(p)
+    p.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help='local processes (default), or Dask (pip install "tradesim[dask]")',
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (with --executor dask)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--json", action="store_true", help="print the intervals as JSON")
+
+    p = add("validate", cmd_validate, "Check scenario and sweep files without running them.")
+    p.add_argument("files", nargs="+", help="scenario or sweep files, or bundled names")
     common(p, seed=False)
 
     p = add(
@@ -421,6 +557,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     force(p)
     p.add_argument("--seed", type=int, help="replace the scenario's seed")
+    p.add_argument(
+        "--ensemble",
+        type=int,
+        metavar="N",
+        help="also run N draws of the uncertain parameters and report the 90 %% band's coverage",
+    )
+    jobs(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the fit statistics as JSON")
 

@@ -432,3 +432,13 @@ class TradeModel(mesa.Model):
         """Run every month of the scenario."""
         while self.t < self.n_months:
             self.step()
+
+    def release(self) -> None:
+        """Drop Mesa's class-level reference to this model, so that it can be freed.
+
+        Mesa 3.3 counts agent ids in ``mesa.Agent._ids``, a class-level dict keyed by model,
+        which keeps every model alive for the life of the process; Mesa 3.5 counts them on
+        the model (nothing to drop). Agents created afterwards (firm views) are numbered
+        from 1 again under Mesa 3.3; nothing in tradesim reads agent ids.
+        """
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)

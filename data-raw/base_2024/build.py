@@ -353,6 +353,11 @@ def main() -> int:
     assert not missing, f"parameters_raw.csv lacks rows the model reads: {missing}"
     assert par.source.fillna("").str.strip().ne("").all(), "every parameter row needs a source"
     par.to_csv(os.path.join(OUT, "parameters.csv"), index=False)
+    # the ranges that `tradesim run --ensemble` draws the behaviour parameters from
+    unc = raw("uncertainty_raw.csv")
+    assert set(unc.central_row) <= set(par.parameter), "uncertainty rows name a parameters.csv row"
+    assert unc.source.fillna("").str.strip().ne("").all(), "every uncertainty row needs a source"
+    unc.to_csv(os.path.join(OUT, "uncertainty.csv"), index=False)
 
     write_manifest(DATA)
     return check(trade, tar)

@@ -9,7 +9,11 @@ is then measured two ways:
 * **one at a time**: the effect of switching that channel off, all others on;
 * **Shapley**: the average, over every order in which channels can be switched on, of the
   change the channel makes when it is added — contributions plus the core add up exactly to
-  the total effect.
+  the total effect. Exact (every subset) up to :data:`MAX_EXACT` channels, sampled over random
+  orders beyond that or on request, with a standard error.
+
+Every run is one :class:`~simulator.runs.run.RunSpec` mapped by the executor (serial or a
+process pool), and only its US balance comes back, so memory stays flat however many runs.
 
 Runs use a continuum of firms (``firms.count: 0``), so the numbers carry no sampling noise.
 """
@@ -21,16 +25,20 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
-from simulator.api import build_model
-from simulator.scenario import LoadedScenario
-from simulator.scenario.schema import Mechanisms
+from simulator.runs.executors import execute
+from simulator.runs.run import RunSpec
+from simulator.scenario import LoadedScenario, ScenarioError
+
+MAX_EXACT = 12
 
 CHANNELS = [
     "pass_through",
@@ -68,7 +76,8 @@ class Decomposition:
     period: str
     baseline_deficit: float
     scenario_deficit: float
-    table: pd.DataFrame  # index: channel; columns: shapley, one_at_a_time
+    table: pd.DataFrame  # index: channel; columns: shapley, one_at_a_time (standard_error)
+    method: str = "exact"
 
     @property
     def total(self) -> float:
@@ -87,7 +96,13 @@ class Decomposition:
             "",
             markdown_table(shown),
             "",
-            "Shapley contributions (with the core) add up to the total change; one-at-a-time "
+            f"Shapley method: {self.method}"
+            + (
+                "; standard_error is the Monte Carlo standard error of each sampled value. "
+                if "sampled" in self.method
+                else " (every subset of channels). "
+            )
+            + "Shapley contributions (with the core) add up to the total change; one-at-a-time "
             "effects (switching one channel off, the others on) need not. Every run here uses "
             "a continuum of firms (no sampling noise), so totals can differ slightly from a "
             "run with individual firms.",
@@ -95,26 +110,39 @@ class Decomposition:
         ]
         return "\n".join(lines)
 
-    def waterfall(self, path: Path) -> Path:
-        """A waterfall from the baseline deficit to the scenario's, channel by channel."""
-        steps = self.table["shapley"]
+    def waterfall_bars(self) -> list[tuple[str, float, float]]:
+        """The waterfall's bars as (label, bottom, height): the baseline, one step per
+        channel (the core included, the ``total`` row not), and the scenario's value."""
+        steps = self.table["shapley"].drop("total")
         steps = steps[steps.abs() > 1e-9]
-        fig, ax = plt.subplots(figsize=(9, 5))
+        bars = [(self.baseline, 0.0, self.baseline_deficit)]
         level = self.baseline_deficit
-        ax.bar(0, level, color="0.6")
-        labels = [self.baseline]
-        for i, (name, value) in enumerate(steps.items(), start=1):
-            ax.bar(i, value, bottom=level, color="tab:red" if value > 0 else "tab:green")
+        for name, value in steps.items():
+            bars.append((LABELS.get(name, name), level, value))
             level += value
-            labels.append(LABELS.get(name, name))
-        ax.bar(len(labels), level, color="0.3")
-        labels.append(self.scenario)
-        ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8)
-        ax.set_ylabel(f"US deficit in {self.period}, $bn")
-        ax.set_title("Contributions to the change in the US deficit (Shapley)", fontweight="bold")
+        bars.append((self.scenario, 0.0, self.scenario_deficit))
+        return bars
+
+    def waterfall(self, path: Path) -> Path:
+        """Save :meth:`waterfall_figure` as a PNG."""
+        fig = self.waterfall_figure()
         fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
         return path
+
+    def waterfall_figure(self) -> plt.Figure:
+        """A waterfall from the baseline deficit to the scenario's, channel by channel."""
+        bars = self.waterfall_bars()
+        fig, ax = plt.subplots(figsize=(9, 5))
+        for i, (_, bottom, height) in enumerate(bars):
+            ends = i in (0, len(bars) - 1)
+            color = "0.6" if i == 0 else "0.3" if ends else "tab:red" if height > 0 else "tab:green"
+            ax.bar(i, height, bottom=bottom, color=color)
+        labels = [label for label, _, _ in bars]
+        ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8)
+        ax.set_ylabel(f"US deficit in {self.period}, $bn")
+        ax.set_title("Contributions to the change in the US deficit (Shapley)", fontweight="bold")
+        return fig
 
 
 def active_channels(loaded: LoadedScenario) -> list[str]:
@@ -136,27 +164,19 @@ def active_channels(loaded: LoadedScenario) -> list[str]:
     return [c for c in channels if not inert.get(c, False)]
 
 
-def us_deficit(loaded: LoadedScenario, switched_on: set[str], period: str) -> float:
-    """US deficit (positive = deficit, $bn) over ``period`` with only these channels on."""
-    s = loaded.scenario
-    mechanisms = {c: (c in switched_on) for c in CHANNELS}
-    scenario = s.model_copy(
-        update={
-            "mechanisms": Mechanisms(**{**s.mechanisms.model_dump(), **mechanisms}),
-            "firms": s.firms.model_copy(update={"count": 0}),
-        }
-    )
-    model = build_model(LoadedScenario(scenario, loaded.path, loaded.raw, loaded.sha256, []))
-    model.run()
-    months = [model.month_label(t) for t in range(model.n_months)]
-    chosen = [t for t, m in enumerate(months) if m.startswith(period)]
-    if not chosen:
-        raise ValueError(f"period {period} is outside the scenario's horizon")
-    us = model.data.region_index("USA")
-    flows = model.flows[chosen].sum(axis=(0, 3))
-    imports = flows[:, us].sum() - flows[us, us]
-    exports = flows[us, :].sum() - flows[us, us]
-    return float(imports - exports)
+def _spec(run: int, loaded: LoadedScenario, switched_on: frozenset[str]) -> RunSpec:
+    """A run of ``loaded`` with only these channels on, with a continuum of firms."""
+    values: dict[str, object] = {f"mechanisms.{c}": c in switched_on for c in CHANNELS}
+    values["firms.count"] = 0
+    return RunSpec(run, loaded.raw, loaded.scenario.seed, values, detail="us_balance")
+
+
+def _deficit(frame: pd.DataFrame, period: str) -> float:
+    """US deficit (positive = deficit, $bn) over ``period`` from a run's US balance."""
+    chosen = frame[frame.month.dt.strftime("%Y-%m").str.startswith(period)]
+    if chosen.empty:
+        raise ScenarioError.simple(f"period {period} is outside the scenario's horizon")
+    return float(-chosen.value.sum() / 1e9)
 
 
 def default_period(loaded: LoadedScenario) -> str:
@@ -171,37 +191,69 @@ def decompose(
     baseline: LoadedScenario,
     period: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    jobs: int = 1,
+    method: Literal["auto", "exact", "sampled"] = "auto",
+    permutations: int = 200,
+    seed: int = 0,
 ) -> Decomposition:
-    """Shapley and one-at-a-time contributions of each active channel."""
+    """Shapley and one-at-a-time contributions of each active channel.
+
+    ``exact`` evaluates every subset of channels (2^n runs); ``sampled`` averages the
+    marginal contributions along ``permutations`` random orders (Castro, Gómez & Tejada 2009)
+    and reports their standard error. ``auto`` is exact up to :data:`MAX_EXACT` channels.
+    Runs go through the executor ``jobs`` at a time; only their US balances are kept.
+    """
     period = period or default_period(loaded)
     channels = active_channels(loaded)
     n = len(channels)
-    subsets = [frozenset(c) for r in range(n + 1) for c in itertools.combinations(channels, r)]
-    values: dict[frozenset[str], float] = {}
-    total_runs = len(subsets) + 1
-    for i, subset in enumerate(subsets, start=1):
-        values[subset] = us_deficit(loaded, set(subset), period)
-        if progress:
-            progress(i, total_runs)
+    sampled = method == "sampled" or (method == "auto" and n > MAX_EXACT)
+    if sampled and permutations < 2:
+        raise ScenarioError.simple(f"--permutations is {permutations}: give at least 2")
+    orders: list[list[str]] = []
+    if sampled:
+        rng = np.random.default_rng(seed)
+        orders = [list(rng.permutation(channels)) for _ in range(permutations)]
+        subsets = {frozenset(o[:k]) for o in orders for k in range(n + 1)}
+    else:
+        subsets = {frozenset(c) for r in range(n + 1) for c in itertools.combinations(channels, r)}
     all_on = frozenset(channels)
-    base_value = us_deficit(baseline, set(CHANNELS), period)
-    if progress:
-        progress(total_runs, total_runs)
+    subsets |= {all_on, *(all_on - {c} for c in channels)}
+    ordered = sorted(subsets, key=lambda x: (len(x), sorted(x)))
+    specs = [_spec(i, loaded, subset) for i, subset in enumerate(ordered)]
+    specs.append(
+        RunSpec(
+            len(specs),
+            baseline.raw,
+            baseline.scenario.seed,
+            {"firms.count": 0},
+            detail="us_balance",
+        )
+    )
+    values: dict[frozenset[str], float] = {}
+    base_value = float("nan")
+    for done, frame in enumerate(execute(specs, jobs), start=1):
+        run = int(frame.run.iloc[0])
+        if run < len(ordered):
+            values[ordered[run]] = _deficit(frame, period)
+        else:
+            base_value = _deficit(frame, period)
+        if progress:
+            progress(done, len(specs))
 
-    rows = {"core": {"shapley": values[frozenset()] - base_value, "one_at_a_time": float("nan")}}
+    rows = {"core": {"shapley": values[frozenset()] - base_value}}
     for c in channels:
-        shapley = 0.0
-        for subset, value in values.items():
-            if c in subset:
-                continue
-            weight = math.factorial(len(subset)) * math.factorial(n - len(subset) - 1)
-            shapley += weight / math.factorial(n) * (values[subset | {c}] - value)
-        rows[c] = {
-            "shapley": shapley,
-            "one_at_a_time": values[all_on] - values[all_on - {c}],
-        }
+        if sampled:
+            gains = [_gain(values, order, c) for order in orders]
+            rows[c] = {
+                "shapley": float(np.mean(gains)),
+                "standard_error": float(np.std(gains, ddof=1) / np.sqrt(len(gains))),
+            }
+        else:
+            rows[c] = {"shapley": _shapley(values, channels, c)}
+        rows[c]["one_at_a_time"] = values[all_on] - values[all_on - {c}]
     table = pd.DataFrame(rows).T
-    table.loc["total"] = [values[all_on] - base_value, float("nan")]
+    table.loc["total"] = np.nan
+    table.loc["total", "shapley"] = values[all_on] - base_value
     return Decomposition(
         scenario=loaded.scenario.name,
         baseline=baseline.scenario.name,
@@ -209,4 +261,23 @@ def decompose(
         baseline_deficit=base_value,
         scenario_deficit=values[all_on],
         table=table,
+        method=f"sampled ({permutations} permutations)" if sampled else "exact",
     )
+
+
+def _shapley(values: dict[frozenset[str], float], channels: list[str], c: str) -> float:
+    """Exact Shapley value: the weighted average gain from adding ``c`` to every subset."""
+    n = len(channels)
+    total = 0.0
+    for subset, value in values.items():
+        if c in subset or len(subset | {c}) > n or (subset | {c}) not in values:
+            continue
+        weight = math.factorial(len(subset)) * math.factorial(n - len(subset) - 1)
+        total += weight / math.factorial(n) * (values[subset | {c}] - value)
+    return total
+
+
+def _gain(values: dict[frozenset[str], float], order: list[str], c: str) -> float:
+    """The change ``c`` makes when added after the channels before it in ``order``."""
+    before = frozenset(order[: order.index(c)])
+    return values[before | {c}] - values[before]

@@ -275,16 +275,19 @@ def _nx_contribution(macro: pd.DataFrame) -> np.ndarray:
 
     ``((NX_q - NX_{q-1}) / GDP_{q-1}) * 400`` with quarterly sums (nominal, as a nowcast
     approximation); reported in the last month of each complete quarter, NaN elsewhere.
+    ``macro`` holds every region for each month, month by month (as :attr:`macro` builds it).
     """
-    out = np.full(len(macro), np.nan)
-    frame = macro.assign(quarter=macro.month.dt.to_period("Q"))
-    for _, rows in frame.groupby("region", observed=True):
-        q = rows.groupby("quarter").agg(
-            nx=("balance", "sum"), gdp=("gdp", "sum"), n=("balance", "size"), last=("month", "max")
-        )
-        q = q[q.n == 3]
-        growth = (q.nx.diff() / q.gdp.shift()) * 400.0
-        for quarter_last, value in zip(q["last"], growth, strict=True):
-            idx = rows.index[rows.month == quarter_last]
-            out[idx] = value
-    return out
+    n_r = macro.region.nunique()
+    shape = (len(macro) // n_r, n_r)
+    balance = macro["balance"].to_numpy().reshape(shape)
+    gdp = macro["gdp"].to_numpy().reshape(shape)
+    months = pd.DatetimeIndex(macro.month.to_numpy()[::n_r])
+    quarter = (months.year * 4 + (months.month - 1) // 3).to_numpy()
+    starts = np.flatnonzero(np.r_[True, quarter[1:] != quarter[:-1]])
+    ends = np.r_[starts[1:], len(quarter)]
+    starts = starts[ends - starts == 3]  # complete quarters only
+    nx = balance[starts] + balance[starts + 1] + balance[starts + 2]
+    output = gdp[starts] + gdp[starts + 1] + gdp[starts + 2]
+    out = np.full(shape, np.nan)
+    out[starts[1:] + 2] = (nx[1:] - nx[:-1]) / output[:-1] * 400.0
+    return out.ravel()

@@ -1,0 +1,76 @@
+"""Fan charts of an ensemble: the median with its 50 % and 90 % bands, month by month."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+BN = 1e9
+US_PANELS = {
+    "balance": "US goods-and-services balance",
+    "imports": "US imports",
+    "exports": "US exports",
+    "tariff_revenue": "US tariff revenue",
+}
+PARTNERS = ["CHN", "EU", "MEX", "VNM", "CAN", "JPN"]
+
+
+def _fan(ax: plt.Axes, band: pd.DataFrame, title: str, zero: bool = True) -> None:
+    """One panel; ``band`` is indexed by month with columns 0.05, 0.25, 0.5, 0.75, 0.95."""
+    x = band.index
+    ax.fill_between(x, band[0.05] / BN, band[0.95] / BN, color="tab:blue", alpha=0.18, lw=0)
+    ax.fill_between(x, band[0.25] / BN, band[0.75] / BN, color="tab:blue", alpha=0.35, lw=0)
+    ax.plot(x, band[0.5] / BN, color="tab:blue", lw=1.6)
+    ax.set_title(title, fontsize=9)
+    if zero:
+        ax.axhline(0.0, color="0.6", lw=0.6)
+    ax.tick_params(labelsize=7)
+
+
+def save_fan_charts(quantiles: pd.DataFrame, out: Path, name: str, members: int) -> list[Path]:
+    """``fan_us.png`` (balance, imports, exports, revenue) and ``fan_partners.png``.
+
+    ``quantiles`` is the ensemble's tidy quantile table (month, region, partner, variable,
+    quantile, value).
+    """
+    us = quantiles[quantiles.region == "USA"]
+
+    def band(variable: str, partner: str = "") -> pd.DataFrame:
+        rows = us[(us.variable == variable) & (us.partner == partner)]
+        return rows.pivot(index="month", columns="quantile", values="value")
+
+    subtitle = (
+        f"{name}: median, 50 % and 90 % bands of {members} runs drawing the uncertain "
+        "parameters (US$ bn a month)"
+    )
+    paths = []
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+    for ax, (variable, title) in zip(axes.ravel(), US_PANELS.items(), strict=True):
+        _fan(ax, band(variable), title, zero=variable == "balance")
+    paths.append(_save(fig, out / "fan_us.png", "United States: ensemble fan charts", subtitle))
+
+    partners = [p for p in PARTNERS if p in set(us.partner)]
+    fig, axes = plt.subplots(2, 3, figsize=(11, 6.5), sharex=True)
+    for ax in axes.ravel()[len(partners) :]:
+        ax.set_visible(False)
+    for ax, partner in zip(axes.ravel(), partners, strict=False):
+        _fan(
+            ax, band("bilateral_goods_balance", partner), f"US goods balance with {partner}", False
+        )
+    title = "US bilateral goods balances: ensemble fan charts"
+    paths.append(_save(fig, out / "fan_partners.png", title, subtitle))
+    return paths
+
+
+def _save(fig: plt.Figure, path: Path, title: str, subtitle: str) -> Path:
+    fig.suptitle(title, fontsize=12, fontweight="bold")
+    fig.text(0.5, 0.93, subtitle, ha="center", fontsize=8, color="0.35")
+    fig.autofmt_xdate()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path

@@ -1,0 +1,119 @@
+"""A resumable store of runs: one Parquet file per finished run plus a manifest.
+
+Layout of a store folder::
+
+    manifest.json        what is planned: scenario and its hash, every run's values and seed,
+                         versions, and the hash of the plan
+    runs/run-000042.parquet   one file per finished run (the long table of :func:`run_one`)
+    results/             summaries, quantiles and plots, written atomically at the end
+
+A run's file is written under a hidden name and renamed into place, so a crash (even SIGKILL)
+leaves only complete files. Re-running the same plan on the same folder keeps every finished
+run and runs only the missing ones. ``pandas.read_parquet(folder / "runs")`` reads them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulator.runs.run import RunSpec
+from simulator.scenario import ScenarioError
+from simulator.version import __version__
+
+MARKER = "tradesim run store"
+
+
+def plan_hash(scenario_sha256: str, specs: list[RunSpec]) -> str:
+    """A hash of everything that determines the runs' numbers."""
+    text = json.dumps(
+        [__version__, scenario_sha256, [(s.run, s.seed, s.values, s.detail) for s in specs]],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Store:
+    """The folder of a sweep or ensemble (see the module docstring)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+
+    @classmethod
+    def open(cls, root: Path, manifest: dict[str, Any], specs: list[RunSpec]) -> Store:
+        """Create the store, or reopen it to resume when it holds the same plan.
+
+        A folder that exists but is not a store of this plan is left untouched (an error).
+        """
+        store = cls(root)
+        manifest = {
+            "kind": MARKER,
+            **manifest,
+            "plan_sha256": plan_hash(manifest["scenario_sha256"], specs),
+            "runs": [{"run": s.run, "seed": s.seed, **s.values} for s in specs],
+        }
+        file = store.root / "manifest.json"
+        if file.exists():
+            old = store.manifest()
+            if old.get("plan_sha256") != manifest["plan_sha256"]:
+                raise ScenarioError.simple(
+                    f"{store.root} holds other runs ({old.get('description', 'another plan')}); "
+                    "give another --out, or remove that folder to start again"
+                )
+            return store
+        if store.root.exists() and any(store.root.iterdir()):
+            raise ScenarioError.simple(
+                f"{store.root} exists and is not a tradesim run store; give another --out"
+            )
+        store.runs_dir.mkdir(parents=True, exist_ok=True)
+        _write_text(file, json.dumps(manifest, indent=1, default=str) + "\n")
+        return store
+
+    def manifest(self) -> dict[str, Any]:
+        file = self.root / "manifest.json"
+        try:
+            manifest = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ScenarioError.simple(f"cannot read {file}: {exc}") from None
+        if not isinstance(manifest, dict) or manifest.get("kind") != MARKER:
+            raise ScenarioError.simple(f"{file} is not the manifest of a tradesim run store")
+        return manifest
+
+    def path(self, run: int) -> Path:
+        return self.runs_dir / f"run-{run:06d}.parquet"
+
+    def done(self) -> set[int]:
+        """The runs whose files are complete."""
+        return {int(p.stem[4:]) for p in self.runs_dir.glob("run-*.parquet")}
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Store one run's table (its ``run`` column names it) atomically."""
+        run = int(frame["run"].iloc[0])
+        target = self.path(run)
+        tmp = target.with_name(f".{target.name}.tmp")
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+
+    def read(self, run: int, columns: list[str] | None = None) -> pd.DataFrame:
+        return pd.read_parquet(self.path(run), columns=columns)
+
+    def runs(self) -> pd.DataFrame:
+        """One row per planned run: its id, seed and the values that vary."""
+        return pd.DataFrame(self.manifest()["runs"]).set_index("run")
+
+    def series(self) -> pd.DataFrame:
+        """Every finished run's long table (all runs at once: mind the size)."""
+        return pd.read_parquet(self.runs_dir)
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,288 @@
+"""Ensembles, sweeps, executors and the resumable store."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.analysis.coverage import coverage
+from simulator.api import run_scenario
+from simulator.calibration.parameters import DATA_DEFAULTS
+from simulator.calibration.uncertainty import Distribution, uncertain_parameters
+from simulator.cli import main
+from simulator.runs import RunSpec, load_sweep, run_ensemble, run_one, run_sweep
+from simulator.runs.spec import _sample
+from simulator.scenario import ScenarioError, load_scenario
+
+SHORT = ["end=2025-12", "firms.count=0"]
+
+SWEEP = """\
+scenario: {scenario}
+method: grid
+seeds: [3, 4]
+vary:
+  tariffs.autos.rate: [10, 25, 50]
+  parameters.pass_through: {{range: [0.8, 1.0], steps: 2}}
+"""
+
+SHORT_AUTOS = """\
+extends: autos_25
+name: autos_short
+end: 2025-12
+firms:
+  count: 0
+"""
+
+
+@pytest.fixture
+def sweep_file(tmp_path: Path) -> Path:
+    (tmp_path / "autos_short.yaml").write_text(SHORT_AUTOS)
+    path = tmp_path / "sweep.yaml"
+    path.write_text(SWEEP.format(scenario="autos_short.yaml"))
+    return path
+
+
+def _by_run(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["run", "variable", "region", "partner", "month"]).reset_index(
+        drop=True
+    )
+
+
+# ------------------------------------------------------------------ uncertainty table
+
+
+def test_every_behaviour_parameter_has_a_sourced_range_around_its_value():
+    from simulator.calibration.dataset import load_dataset
+
+    table = {p.path: p for p in uncertain_parameters("base_2024")}
+    params = load_dataset("base_2024").parameters
+    for path, row in DATA_DEFAULTS.items():
+        p = table[f"parameters.{path}"]
+        assert p.central_row == row
+        assert p.source.strip()
+        assert p.distribution.low <= params[row] <= p.distribution.high, path
+
+
+def test_latin_hypercube_puts_one_draw_in_each_stratum_and_draws_stay_in_range():
+    dist = Distribution("triangular", 0.8, 1.0, 0.95)
+    n = 50
+    points = _sample({"x": dist, "y": Distribution("uniform", 0.0, 1.0)}, n, "latin_hypercube", 7)
+    y = np.array([p["y"] for p in points])
+    assert sorted(np.floor(y * n).astype(int)) == list(range(n))
+    x = np.array([p["x"] for p in points])
+    assert x.min() >= 0.8 and x.max() <= 1.0
+    # the triangular median: 1 - sqrt(0.5 * 0.2 * 0.05) = 0.9293
+    assert np.median(x) == pytest.approx(1 - np.sqrt(0.5 * 0.2 * 0.05), abs=0.02)
+
+
+def test_truncated_normal_draws_respect_the_bounds():
+    dist = Distribution("normal", low=0.0, high=1.0, mean=0.9, sd=0.5)
+    values = dist.ppf(np.linspace(0.0, 0.999, 200))
+    assert values.min() >= 0.0 and values.max() <= 1.0
+
+
+# ------------------------------------------------------------------ the run function
+
+
+def test_run_function_is_pure_and_applies_the_values():
+    loaded = load_scenario("autos_25", SHORT)
+    spec = RunSpec(5, loaded.raw, 1, {"tariffs.autos.rate": 50})
+    first, second = run_one(spec), run_one(spec)
+    pd.testing.assert_frame_equal(first, second)
+    assert (first.run == 5).all()
+    low = run_one(RunSpec(5, loaded.raw, 1, {"tariffs.autos.rate": 10}))
+
+    def revenue(frame: pd.DataFrame) -> float:
+        rows = frame[(frame.region == "USA") & (frame.variable == "tariff_revenue")]
+        return rows.value.sum()
+
+    assert revenue(first) > revenue(low)
+
+
+def test_run_function_tables_match_the_single_run_result():
+    loaded = load_scenario("us_2025", SHORT)
+    frame = run_one(RunSpec(0, loaded.raw, 3))
+    result = run_scenario(loaded, seed=3)
+    partners = frame[frame.variable == "bilateral_goods_balance"].pivot(
+        index="month", columns="partner", values="value"
+    )
+    expected = result.bilateral()
+    assert np.allclose(partners[list(expected.columns.astype(str))], expected, rtol=1e-12)
+    balance = frame[(frame.variable == "balance") & (frame.region == "USA")].value.to_numpy()
+    assert np.array_equal(balance, result.us().balance.to_numpy())
+
+
+# ------------------------------------------------------------------ ensembles
+
+
+def test_ensemble_is_identical_with_one_or_two_jobs_and_writes_fans_and_intervals(tmp_path):
+    loaded = load_scenario("us_2025", SHORT)
+    one = run_ensemble(loaded, 4, out=tmp_path / "one", jobs=1)
+    two = run_ensemble(loaded, 4, out=tmp_path / "two", jobs=2)
+    pd.testing.assert_frame_equal(_by_run(one.series()), _by_run(two.series()))
+    assert one.runs.equals(two.runs)
+    assert one.runs.seed.tolist() == [2025, 2026, 2027, 2028]
+    assert one.runs["parameters.pass_through"].nunique() == 4
+    # different draws give different paths
+    balance = one.series().query("region == 'USA' and variable == 'balance'")
+    assert balance.groupby("run").value.sum().nunique() == 4
+
+    results = one.save_results()
+    names = {p.name for p in results.iterdir()}
+    assert {"fan_us.png", "fan_partners.png", "quantiles.parquet", "summary.md"} <= names
+    assert "provenance.json" in names
+    q = pd.read_parquet(results / "quantiles.parquet")
+    us = q[(q.region == "USA") & (q.variable == "balance")].pivot(
+        index="month", columns="quantile", values="value"
+    )
+    assert (us[0.05] <= us[0.5]).all() and (us[0.5] <= us[0.95]).all()
+    assert (us[0.95] - us[0.05]).iloc[-1] > 0  # the bands have width after the tariffs
+    summary = (results / "summary.md").read_text()
+    assert "90 % interval" in summary and "US goods balance with CHN" in summary
+
+    bands = coverage(one)
+    assert len(bands.table) == 3 * 12  # balance, exports, imports for each month of 2025
+    inside = (bands.table.low_5 <= bands.table.published) & (
+        bands.table.published <= bands.table.high_95
+    )
+    assert (bands.table.inside == inside).all()
+    assert bands.rates().between(0, 100).all()
+
+
+def test_cli_ensemble_run(tmp_path, capsys):
+    out = tmp_path / "ens"
+    args = ["run", "us_2025", "--ensemble", "3", "--out", str(out), "--json"]
+    assert main([*args, "--set", "end=2025-12", "--set", "firms.count=0"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    balance = [r for r in records if r["variable"] == "balance" and r["year"] == 2024]
+    assert balance and balance[0]["low_5"] <= balance[0]["median"] <= balance[0]["high_95"]
+    assert (out / "results" / "fan_us.png").exists()
+
+
+# ------------------------------------------------------------------ sweeps
+
+
+def test_grid_sweep_plans_every_combination_and_seed(sweep_file):
+    sweep = load_sweep(sweep_file)
+    assert len(sweep.runs) == 3 * 2 * 2
+    combos = {
+        (r.values["tariffs.autos.rate"], r.values["parameters.pass_through"], r.seed)
+        for r in sweep.runs
+    }
+    assert len(combos) == 12
+    assert {r.seed for r in sweep.runs} == {3, 4}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n  tariffs.autos.rate: {range: [1, 2]}\n",
+            4,
+            "needs 'steps'",
+        ),
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pas_through: [0.8]\n",
+            4,
+            "unknown key 'pas_through'",
+        ),
+        (
+            "scenario: autos_25\nmethod: monte_carlo\nvary:\n  parameters.pass_through: [0.8]\n",
+            2,
+            "needs 'samples'",
+        ),
+        (
+            "scenario: autos_25\nmethod: grids\nvary:\n  parameters.pass_through: [0.8]\n",
+            2,
+            "not allowed",
+        ),
+        (
+            "scenario: autos_25\nseeds: []\nvary:\n  parameters.pass_through: [0.8]\n",
+            2,
+            "'seeds'",
+        ),
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pass_through: [0.8, 1.5]\n",
+            4,
+            "less than or equal to 1",
+        ),
+        (
+            "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"
+            "  parameters.pass_through: {distribution: triangular, low: 0.9, mode: 0.5, high: 1}\n",
+            5,
+            "'mode' between",
+        ),
+    ],
+)
+def test_bad_sweep_files_are_reported_with_file_line_and_key(tmp_path, capsys, text, line, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_sweep(path)
+    assert f"{path}:{line}:" in str(err.value) and message in str(err.value)
+    assert main(["validate", str(path)]) == 2
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_accepts_sweep_files(sweep_file, capsys):
+    assert main(["validate", str(sweep_file)]) == 0
+    assert "ok (sweep of autos_short, 12 runs)" in capsys.readouterr().out
+
+
+def test_store_refuses_a_folder_it_did_not_write(sweep_file, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert main(["sweep", str(sweep_file), "--out", str(out), "-q"]) == 2
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_sweep_killed_with_sigkill_resumes_with_exactly_the_planned_runs(sweep_file, tmp_path):
+    out = tmp_path / "store"
+    cmd = [sys.executable, "-m", "simulator.cli", "sweep", str(sweep_file), "--out", str(out), "-q"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((out / "runs").glob("run-*.parquet"))) < 3:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("run-*.parquet")}
+    assert 3 <= len(kept) < 12, "the sweep must be killed halfway"
+
+    sweep = load_sweep(sweep_file)
+    assert main(["sweep", str(sweep_file), "--out", str(out), "-q"]) == 0
+    files = sorted(p.name for p in (out / "runs").glob("run-*.parquet"))
+    assert files == [f"run-{r.run:06d}.parquet" for r in sweep.runs]
+    for name, mtime in kept.items():  # finished runs were kept, not run again
+        assert (out / "runs" / name).stat().st_mtime_ns == mtime
+    assert not [p for p in (out / "runs").iterdir() if p.name.startswith(".")]
+    series = pd.read_parquet(out / "runs")
+    assert sorted(series.run.unique()) == list(range(12))
+    fresh = run_one(sweep.runs[0])
+    stored = series[series.run == 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(_by_run(stored), _by_run(fresh))
+
+
+def test_dask_executor_gives_the_local_numbers(sweep_file, tmp_path):
+    pytest.importorskip("dask.distributed")
+    local = run_sweep(sweep_file, out=tmp_path / "local", jobs=1)
+    dask = run_sweep(sweep_file, out=tmp_path / "dask", jobs=2, executor="dask")
+    pd.testing.assert_frame_equal(_by_run(local.series()), _by_run(dask.series()))
+
+
+def test_impossible_executor_settings_write_nothing(sweep_file, tmp_path):
+    out = tmp_path / "never"
+    assert main(["sweep", str(sweep_file), "--out", str(out), "--jobs", "0", "-q"]) == 2
+    assert main(["sweep", str(sweep_file), "--out", str(out), "--scheduler", "tcp://x:1"]) == 2
+    assert main(["run", "baseline", "--ensemble", "0", "--out", str(out), "-q"]) == 2
+    assert not out.exists()

@@ -1,0 +1,65 @@
+"""The decomposition on the run machinery: exact and sampled Shapley, and its waterfall."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from simulator.analysis.decomposition import Decomposition, decompose
+from simulator.scenario import load_scenario
+
+
+def _table(rows: dict[str, float], total: float) -> pd.DataFrame:
+    table = pd.DataFrame({"shapley": rows, "one_at_a_time": dict.fromkeys(rows, 0.0)})
+    table.loc["total"] = [total, float("nan")]
+    return table
+
+
+def test_waterfall_ends_at_the_scenario_value_and_does_not_draw_the_total_as_a_step():
+    steps = {"core": -600.0, "switching_frictions": 380.0, "dollar": -120.0, "ai_capex": 224.3}
+    result = Decomposition("us_2025", "baseline", "2025", 931.1, 815.4, _table(steps, -115.7))
+    fig = result.waterfall_figure()
+    bars = fig.axes[0].patches
+    plt.close(fig)
+    assert len(bars) == len(steps) + 2  # baseline, one per channel, scenario: no "total"
+    assert bars[0].get_height() == pytest.approx(931.1)
+    last_step = bars[-2]
+    assert last_step.get_y() + last_step.get_height() == pytest.approx(815.4)
+    assert bars[-1].get_y() == 0 and bars[-1].get_height() == pytest.approx(815.4)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert "total" not in labels and labels[-1] == "us_2025"
+
+
+def test_sampled_shapley_adds_up_and_agrees_with_the_exact_values():
+    loaded = load_scenario("retaliation", ["end=2025-12"])
+    baseline = load_scenario("baseline", ["end=2025-12"])
+    exact = decompose(loaded, baseline, period="2025", jobs=2)
+    sampled = decompose(loaded, baseline, period="2025", method="sampled", permutations=30)
+    assert exact.method == "exact" and "sampled" in sampled.method
+    for result in (exact, sampled):
+        parts = result.table.drop(index="total")["shapley"].sum()
+        assert parts == pytest.approx(result.total, abs=1e-6)
+    assert sampled.total == pytest.approx(exact.total)
+    se = sampled.table["standard_error"].drop(index=["core", "total"])
+    assert (se >= 0).all()
+    gap = (sampled.table["shapley"] - exact.table["shapley"]).drop(index=["core", "total"])
+    # within four standard errors (plus a little for channels that never matter)
+    assert (gap.abs() <= 4 * se + 0.5).all()
+
+
+def test_cli_decompose_sampled_writes_table_plot_and_provenance(tmp_path, capsys):
+    from simulator.cli import main
+
+    out = tmp_path / "dec"
+    args = ["decompose", "retaliation", "--set", "end=2025-12", "--period", "2025"]
+    args += ["--method", "sampled", "--permutations", "3", "--jobs", "1", "--out", str(out)]
+    assert main([*args, "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert "standard_error" in table["retaliation"]
+    names = {p.name for p in out.iterdir()}
+    assert names == {"decomposition.csv", "decomposition.md", "waterfall.png", "provenance.json"}
+    assert json.loads((out / "provenance.json").read_text())["method"] == "sampled (3 permutations)"
+    assert main([*args, "-q"]) == 0  # a folder tradesim wrote may be replaced
