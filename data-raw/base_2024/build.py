@@ -338,6 +338,8 @@ def main() -> int:
         for col in ("imposer", "partner"):
             rows_p = tar[tar[col] == parent]
             for m in members:
+                if col == "imposer" and (tar.imposer == m).any():
+                    continue  # the region's own rates are in base_tariffs_raw.csv
                 copy = rows_p.assign(**{col: m})
                 copy["source"] = f"as {parent} (region carved out of {parent}; estimate): " + copy["source"]
                 tar = pd.concat([tar, copy], ignore_index=True)
