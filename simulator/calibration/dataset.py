@@ -73,14 +73,6 @@ class BaseData:
         """Indices of the regions a region or group code stands for."""
         return [self.regions.index(r) for r in self.members(code)]
 
-    def union(self, index: int) -> list[int]:
-        """The region and the other members of its customs union (its group, if any)."""
-        code = self.regions[index]
-        for members in self.groups.values():
-            if code in members:
-                return [self.regions.index(r) for r in members]
-        return [index]
-
     @property
     def codes(self) -> list[str]:
         """Every code a scenario may name: the regions, then the groups."""
