@@ -96,6 +96,7 @@ class TradeModel(mesa.Model):
             self.n_months,
             include_retaliation=mech.retaliation,
             transit_days=params.inventory.lead_months * DAYS_PER_MONTH,
+            groups=data.groups,
         )
         self.retaliation_path = np.zeros_like(self.schedule.path)
         self.shocks = ShockPaths(scenario, data, self.n_months)
@@ -107,7 +108,7 @@ class TradeModel(mesa.Model):
                 self,
                 i,
                 code,
-                [tr for tr in scenario.tariffs if tr.imposer == code],
+                [tr for tr in scenario.tariffs if data.members(tr.imposer)[0] == code],
                 [
                     RetaliationRule(
                         rule,
@@ -117,9 +118,10 @@ class TradeModel(mesa.Model):
                         data.flows,
                         scenario.start,
                         self.n_months,
+                        groups=data.groups,
                     )
                     for rule in scenario.retaliation
-                    if rule.imposer == code
+                    if data.members(rule.imposer)[0] == code  # a group acts through its first
                 ],
             )
             for i, code in enumerate(data.regions)

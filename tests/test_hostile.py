@@ -233,7 +233,8 @@ def test_a_rate_below_one_percent_is_run_with_a_warning(workdir, capsys):
     [
         ("partners", "Germany", "part of the EU region here: use 'EU'"),
         ("partners", "china", "did you mean 'CHN'?"),
-        ("partners", "Switzerland", "part of ROW"),
+        ("partners", "Switzerland", "did you mean 'CHE'?"),
+        ("partners", "Brazil", "part of ROW"),
         ("sectors", "cars", "'cars' is in sector 'autos'"),
         ("sectors", "chips", "in sector 'computers_semis'"),
     ],

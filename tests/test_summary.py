@@ -134,17 +134,18 @@ def test_tariff_table_without_notes_when_none_apply():
     assert not any("*Withdrawn*" in line or "headline rate" in line for line in lines)
 
 
-def test_exercise_1_pass_through_lowers_revenue_in_2025_and_2027():
-    """docs/exercises.md §1 states these signs (and the April front-loading gap)."""
+def test_exercise_1_pass_through_barely_moves_revenue():
+    """docs/exercises.md §1 states these results (and the April front-loading gap)."""
     runs = {
-        pt: run_scenario("autos_25", overrides=[f"parameters.pass_through={pt}"])
+        pt: run_scenario("autos_25", overrides=[f"parameters.pass_through={pt}", "firms.count=0"])
         for pt in (1.0, 0.67)
     }
     revenue = {pt: r.annual().tariff_revenue / 1e9 for pt, r in runs.items()}
-    # since exporters leave markets when absorbing a tariff squeezes their margin (issue 8),
-    # lower pass-through lowers revenue in 2027 too (it raised it before)
-    assert revenue[0.67][2025] < revenue[1.0][2025] - 0.5
-    assert revenue[0.67][2027] < revenue[1.0][2027]
+    # the tax base falls at once, so 2025 revenue is lower; later the larger volume (buyers
+    # see a smaller price rise) and exporters' exits (thinner margins) nearly cancel
+    assert revenue[0.67][2025] < revenue[1.0][2025]
+    for year in (2025, 2026, 2027):
+        assert abs(revenue[0.67][year] / revenue[1.0][year] - 1) < 0.03
 
     def april_autos(result) -> float:
         t = result.trade

@@ -30,6 +30,9 @@ MANIFEST = "MANIFEST.sha256"
 
 REGIONS = ["USA", "CHN", "EU", "MEX", "CAN", "VNM", "JPN", "KOR", "TWN", "IND", "ROW"]
 NAMED = REGIONS[:-1]
+# regions carved out of a built region afterwards (region_split.csv); the parent keeps the rest
+SPLITS = {"ROW": ["CHE", "GBR"]}
+OUT_REGIONS = [r for p in REGIONS for r in SPLITS.get(p, []) + [p]]
 PARTNERS = REGIONS[1:]  # US partners
 GOODS = ["agriculture", "beverages", "energy", "steel", "aluminium", "autos", "motorcycles",
          "aircraft", "machinery", "computers_semis", "pharma", "consumer_goods", "other_goods"]
@@ -271,11 +274,6 @@ def main() -> int:
                                         "method", "source"])
     trade["value_usd_bn"] = trade["value_usd_bn"].clip(lower=0.001).round(4)
     assert len(trade) == 1650, len(trade)
-    trade["_o"] = trade.sector.map({s: k for k, s in enumerate(SECTORS)})
-    trade = trade.sort_values(["exporter", "importer", "_o"],
-                              key=lambda c: c.map({r: k for k, r in enumerate(REGIONS)}) if c.name != "_o" else c)
-    trade = trade.drop(columns="_o").reset_index(drop=True)
-    trade.to_csv(os.path.join(OUT, "trade.csv"), index=False)
 
     # ------------------------------------------------------------------ regions
     reg = raw("regions_raw.csv").set_index("region")
@@ -284,8 +282,11 @@ def main() -> int:
     for r in NAMED:
         regions_out.append((r, reg.loc[r, "name"], reg.loc[r, "currency"], gdp[r], reg.loc[r, "source"]))
     row_gdp = gdp["WORLD"] - gdp[NAMED].sum()
-    regions_out.append(("ROW", "Rest of world (residual)", "USD", round(row_gdp, 1),
-                        "NOT VERIFIED (estimate): world GDP 2024 110900 as recalled from the IMF WEO April 2025 database (regions_raw.csv WORLD; the World Bank WDI world total is 111326) less the ten named regions (of which EU, KOR, TWN and IND are not verified either)"))
+    carved = SPLITS["ROW"]
+    for r in carved:
+        regions_out.append((r, reg.loc[r, "name"], reg.loc[r, "currency"], gdp[r], reg.loc[r, "source"]))
+    regions_out.append(("ROW", "Rest of world (residual)", "USD", round(row_gdp - gdp[carved].sum(), 1),
+                        "NOT VERIFIED (estimate): world GDP 2024 110900 as recalled from the IMF WEO April 2025 database (regions_raw.csv WORLD; the World Bank WDI world total is 111326) less the ten named regions (of which EU, KOR, TWN and IND are not verified either) and less CHE and GBR (carved out of ROW, not verified)"))
     pd.DataFrame(regions_out, columns=["region", "name", "currency", "gdp_usd_bn", "source"]).to_csv(
         os.path.join(OUT, "regions.csv"), index=False)
 
@@ -324,14 +325,32 @@ def main() -> int:
                         f"GDP x services value-added share {share:.3f} (estimate) x gross-output/VA ratio 1.6 "
                         "(estimate) less exports",
                         f"GDP: regions.csv; shares: openness.csv (estimates)"))
-    pd.DataFrame(dom, columns=["region", "sector", "value_usd_bn", "estimate", "method", "source"]).to_csv(
-        os.path.join(OUT, "domestic.csv"), index=False)
+    dom = pd.DataFrame(dom, columns=["region", "sector", "value_usd_bn", "estimate", "method", "source"])
+    trade, dom = split_regions(trade, dom, {r: gdp[r] for r in carved} | {"ROW": row_gdp})
+    order = {r: k for k, r in enumerate(OUT_REGIONS)}
+    trade["_o"] = trade.sector.map({s: k for k, s in enumerate(SECTORS)})
+    trade = trade.sort_values(["exporter", "importer", "_o"],
+                              key=lambda c: c.map(order) if c.name != "_o" else c)
+    trade = trade.drop(columns="_o").reset_index(drop=True)
+    assert len(trade) == len(OUT_REGIONS) * (len(OUT_REGIONS) - 1) * len(SECTORS), len(trade)
+    trade.to_csv(os.path.join(OUT, "trade.csv"), index=False)
+    dom = dom.sort_values(["region"], key=lambda c: c.map(order), kind="stable")
+    dom.to_csv(os.path.join(OUT, "domestic.csv"), index=False)
 
     # ------------------------------------------------------------------ tariffs
     tar = raw("base_tariffs_raw.csv")
+    for parent, members in SPLITS.items():  # carved-out regions inherit the parent's rows (estimate)
+        for col in ("imposer", "partner"):
+            rows_p = tar[tar[col] == parent]
+            for m in members:
+                if col == "imposer" and (tar.imposer == m).any():
+                    continue  # the region's own rates are in base_tariffs_raw.csv
+                copy = rows_p.assign(**{col: m})
+                copy["source"] = f"as {parent} (region carved out of {parent}; estimate): " + copy["source"]
+                tar = pd.concat([tar, copy], ignore_index=True)
     for c in ("imposer",):
-        assert set(tar[c]) <= set(REGIONS), set(tar[c]) - set(REGIONS)
-    assert set(tar.partner) <= set(REGIONS) | {"*"}
+        assert set(tar[c]) <= set(OUT_REGIONS), set(tar[c]) - set(OUT_REGIONS)
+    assert set(tar.partner) <= set(OUT_REGIONS) | {"*"}
     assert set(tar.sector) <= set(SECTORS) | {"*"}
     assert not tar.duplicated(["imposer", "partner", "sector"]).any()
     tar.to_csv(os.path.join(OUT, "base_tariffs.csv"), index=False)
@@ -342,6 +361,17 @@ def main() -> int:
                                 * 100).round(2)
     gr["source"] = ("nominal = (1+real)(1+inflation)-1 with real " + gr.real_growth_2025_pct.astype(str) +
                     "% and inflation " + gr.inflation_2025_pct.astype(str) + "%: " + gr.source)
+    # the parent's rest grows so that the GDP-weighted growth of parent + carved-out regions is unchanged
+    gr = gr.set_index("region")
+    for parent, members in SPLITS.items():
+        g_all = gdp["WORLD"] - gdp[NAMED].sum() if parent == "ROW" else gdp[parent]
+        g_rest = g_all - gdp[members].sum()
+        total = gr.loc[parent, "nominal_growth_pct"] * g_all
+        rest = (total - (gr.loc[members, "nominal_growth_pct"] * gdp[members]).sum()) / g_rest
+        gr.loc[parent, "source"] = (f"{parent} less {', '.join(members)}: {rest:.2f} keeps the GDP-weighted growth "
+                                    f"of {parent} before the split; " + gr.loc[parent, "source"])
+        gr.loc[parent, "nominal_growth_pct"] = round(rest, 2)
+    gr = gr.reindex(OUT_REGIONS).reset_index()
     gr[["region", "nominal_growth_pct", "source"]].to_csv(os.path.join(OUT, "growth.csv"), index=False)
 
     # ------------------------------------------------------------------ parameters
@@ -361,6 +391,135 @@ def main() -> int:
 
     write_manifest(DATA)
     return check(trade, tar)
+
+
+def split_regions(trade: pd.DataFrame, dom: pd.DataFrame, gdp: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Carve regions out of a parent (SPLITS), keeping every merged cell equal to the parent's.
+
+    region_split.csv gives, per carved-out region, kind (goods/services), direction (exports = region ->
+    partner) and partner: a sourced total (`value_usd_bn`, split over sectors by RAS to the parent's
+    sector cells with the prior member_sector_prior.csv) or a `share` of the parent's cell (partner `*`
+    = every partner not listed). The parent's domestic block is split by GDP share, and the `internal`
+    share of a region's part becomes its trade with the parent's rest (half each way, a tenth of it
+    with the other carved-out regions).
+    """
+    spec = raw("region_split.csv")
+    prior = raw("member_sector_prior.csv")
+    kind_of = {s: ("goods" if s in GOODS else "services") for s in SECTORS}
+    out_t, out_d = [trade], [dom]
+    for parent, members in SPLITS.items():
+        sp = spec[spec.parent == parent]
+        # shares[(member, direction, partner)] -> per-sector share of the parent's cell
+        shares: dict[tuple[str, str, str, str], pd.Series] = {}
+        note: dict[tuple[str, str, str, str], str] = {}
+        for partner in [r for r in REGIONS if r != parent]:
+            for direction in ("exports", "imports"):
+                cells = (trade[(trade.exporter == parent) & (trade.importer == partner)] if direction == "exports"
+                         else trade[(trade.exporter == partner) & (trade.importer == parent)])
+                cells = cells.set_index("sector").value_usd_bn.reindex(SECTORS)
+                for kind in ("goods", "services"):
+                    secs = [s for s in SECTORS if kind_of[s] == kind]
+                    col = cells[secs]
+                    rows = {}
+                    for m in members:
+                        hit = sp[(sp.region == m) & (sp.partner == partner) & (sp.kind == kind)
+                                 & (sp.direction == direction)]
+                        if not len(hit):
+                            hit = sp[(sp.region == m) & (sp.partner == "*") & (sp.kind == kind)
+                                     & (sp.direction == direction)]
+                        rows[m] = hit.iloc[0]
+                    sourced = [m for m in members if not pd.isna(rows[m].value_usd_bn)]
+                    if sourced and kind == "goods":
+                        def weights(m: str) -> np.ndarray:
+                            hit = prior[(prior.region == m) & (prior.direction == direction)
+                                        & (prior.partner == partner)]
+                            return hit[secs].astype(float).values[0] if len(hit) else col.values
+                        pr = np.array([weights(m) for m in members] + [col.values])
+                        pr = pr / pr.sum(axis=1, keepdims=True)
+                        targets = [float(rows[m].value_usd_bn) if m in sourced
+                                   else float(rows[m].share) * col.sum() for m in members]
+                        rest = col.sum() - sum(targets)
+                        assert rest > 0, (parent, partner, direction, rest)
+                        x = ras(pr, np.array(targets + [rest]), col.values)
+                        for k, m in enumerate(members):
+                            shares[(m, direction, partner, kind)] = pd.Series(x[k] / col.values, index=secs)
+                            how = ("sourced total" if m in sourced else "estimated share")
+                            note[(m, direction, partner, kind)] = (
+                                f"{how} {targets[k]:.1f} of the {parent} cell, sectors by RAS to {parent}'s sector "
+                                f"cells (prior member_sector_prior.csv)")
+                    else:
+                        for m in members:
+                            r = rows[m]
+                            share = (float(r.value_usd_bn) / col.sum() if not pd.isna(r.value_usd_bn)
+                                     else float(r.share))
+                            shares[(m, direction, partner, kind)] = pd.Series(share, index=secs)
+                            note[(m, direction, partner, kind)] = (
+                                f"{share:.3f} of the {parent} cell ({'total ' + str(r.value_usd_bn) if not pd.isna(r.value_usd_bn) else 'share'}"
+                                f"; region_split.csv)")
+        src_of = {}
+        for _, r in sp.iterrows():
+            src_of[(r.region, r.direction, r.partner, r.kind)] = r.source
+        new = []
+        keep = trade[(trade.exporter != parent) & (trade.importer != parent)]
+        for _, row in trade[(trade.exporter == parent) | (trade.importer == parent)].iterrows():
+            direction = "exports" if row.exporter == parent else "imports"
+            partner = row.importer if direction == "exports" else row.exporter
+            kind = kind_of[row.sector]
+            left = row.value_usd_bn
+            for m in members:
+                sh = float(shares[(m, direction, partner, kind)][row.sector])
+                v = row.value_usd_bn * sh
+                left -= v
+                src = src_of.get((m, direction, partner, kind_of[row.sector]),
+                                 src_of.get((m, direction, "*", kind_of[row.sector]), ""))
+                new.append(row.to_dict() | {
+                    "exporter": m if direction == "exports" else row.exporter,
+                    "importer": row.importer if direction == "exports" else m,
+                    "value_usd_bn": v,
+                    "estimate": True,
+                    "method": f"{m} part of the {parent} cell: {note[(m, direction, partner, kind)]}. {parent} cell: {row.method}",
+                    "source": f"{m}: {src}; {parent} cell: {row.source}",
+                })
+            new.append(row.to_dict() | {"value_usd_bn": left,
+                                        "method": f"{parent} cell less {', '.join(members)}. {row.method}"})
+        # the parent's domestic block
+        g_all = gdp[parent]
+        dom_rows = dom[dom.region != parent]
+        d_new = []
+        for _, row in dom[dom.region == parent].iterrows():
+            kind = kind_of[row.sector]
+            block = row.value_usd_bn
+            rest_dom = block
+            for m in members:
+                part = block * gdp[m] / g_all
+                c = float(sp[(sp.region == m) & (sp.partner == "internal") & (sp.kind == kind)].share.iloc[0])
+                cross = part * c
+                each = cross / 2
+                others = [o for o in members if o != m]
+                flows = {(m, parent): each * 0.9, (parent, m): each * 0.9}
+                for o in others:
+                    flows[(m, o)] = each * 0.1 / len(others)
+                meth = (f"part of {parent}'s domestic block ({block:.1f}) by GDP share {gdp[m] / g_all:.4f}; "
+                        f"internal trade share {c} (region_split.csv, estimate)")
+                for (e, i), v in flows.items():
+                    new.append({"exporter": e, "importer": i, "sector": row.sector, "value_usd_bn": v,
+                                "basis": "estimate", "estimate": True, "method": meth,
+                                "source": "region_split.csv (estimates); regions_raw.csv (GDP)"})
+                    if e == m and i == parent:
+                        rest_dom -= 2 * v  # both directions come out of the block
+                    elif e == m:
+                        rest_dom -= v
+                d_new.append({"region": m, "sector": row.sector, "value_usd_bn": part - cross, "estimate": True,
+                              "method": meth, "source": "region_split.csv (estimates); regions_raw.csv (GDP)"})
+                rest_dom -= part - cross
+            assert rest_dom > 0, (parent, row.sector, rest_dom)
+            d_new.append(row.to_dict() | {"value_usd_bn": rest_dom,
+                                          "method": f"{parent} block less {', '.join(members)}. {row.method}"})
+        trade = pd.concat([keep, pd.DataFrame(new)], ignore_index=True)
+        dom = pd.concat([dom_rows, pd.DataFrame(d_new)], ignore_index=True)
+    trade["value_usd_bn"] = trade["value_usd_bn"].clip(lower=0.001).round(4)
+    dom["value_usd_bn"] = dom["value_usd_bn"].round(3)
+    return trade, dom
 
 
 def write_manifest(data_dir: str) -> None:
@@ -414,7 +573,7 @@ def check(trade: pd.DataFrame, tar: pd.DataFrame) -> int:
         m = g[(g.exporter == p) & (g.importer == "USA")].value_usd_bn.sum()
         allok &= row(f"US goods balance with {p} (Census)", t, x - m, 0.02)
     for p, tx, tm in [("CHN", 143.5, 438.9), ("EU", 370.2, 605.8), ("MEX", 334.0, 505.9), ("CAN", 349.4, 412.7),
-                      ("VNM", 13.1, 136.6)]:
+                      ("VNM", 13.1, 136.6), ("CHE", 24.962, 63.4253), ("GBR", 79.9413, 68.0845)]:
         x = g[(g.exporter == "USA") & (g.importer == p)].value_usd_bn.sum()
         m = g[(g.exporter == p) & (g.importer == "USA")].value_usd_bn.sum()
         allok &= row(f"US exports to {p}", tx, x, 0.005)

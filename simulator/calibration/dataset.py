@@ -30,6 +30,9 @@ class BaseData:
     ``flows[o, d, s]`` is the annual value (US$ bn, customs value) of sector ``s`` goods made in
     ``o`` and bought in ``d``; the diagonal ``o == d`` holds domestic sales.
     ``base_tariff[o, d, s]`` is the ad valorem rate (a fraction) ``d`` levies on ``o``.
+    ``groups`` maps a group code (``EU``) to its member regions; the last member is the
+    group's rest (``EU_OTHER``), which absorbs the members a region list leaves out. A group
+    is a customs union: its members levy no tariffs on each other and one external tariff.
     """
 
     name: str
@@ -42,6 +45,7 @@ class BaseData:
     growth: np.ndarray
     gdp: np.ndarray
     parameters: dict[str, float] = field(default_factory=dict)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def n_regions(self) -> int:
@@ -57,6 +61,23 @@ class BaseData:
     def sector_index(self, code: str) -> int:
         return self.sectors.index(code)
 
+    def members(self, code: str) -> tuple[str, ...]:
+        """The regions a code stands for: itself, or a group's members."""
+        if code in self.regions:
+            return (code,)
+        if code in self.groups:
+            return self.groups[code]
+        raise KeyError(f"{code!r} is neither a region nor a group of data set {self.name}")
+
+    def region_indices(self, code: str) -> list[int]:
+        """Indices of the regions a region or group code stands for."""
+        return [self.regions.index(r) for r in self.members(code)]
+
+    @property
+    def codes(self) -> list[str]:
+        """Every code a scenario may name: the regions, then the groups."""
+        return [*self.regions, *self.groups]
+
     @property
     def goods_mask(self) -> np.ndarray:
         return np.array([k == "goods" for k in self.sector_kind])
@@ -64,11 +85,15 @@ class BaseData:
     def aggregate(
         self, regions: list[str] | None = None, sectors: list[str] | None = None
     ) -> BaseData:
-        """Keep the given regions and sectors; merge the rest into ROW and the residual sectors."""
+        """Keep the given regions and sectors; merge the rest into ROW and the residual sectors.
+
+        ``regions`` may name groups (``EU``): their members are merged into one region named
+        after the group (see :meth:`_region_target`).
+        """
         data = self
         if regions is not None:
-            keep = [r for r in data.regions if r in regions or r == REST_OF_WORLD]
-            target = [r if r in keep else REST_OF_WORLD for r in data.regions]
+            target = [data._region_target(r, set(regions)) for r in data.regions]
+            keep = list(dict.fromkeys([*target, REST_OF_WORLD]))
             data = data._merge_regions(keep, target)
         if sectors is not None:
             keep = [
@@ -83,6 +108,23 @@ class BaseData:
             data = data._merge_sectors(keep, target)
         return data
 
+    def _region_target(self, region: str, named: set[str]) -> str:
+        """Where a region goes when only ``named`` regions and groups are kept.
+
+        A named region stays; a member of a named group merges into the group; a member left
+        out of a group some of whose members are named merges into the group's rest; anything
+        else merges into ROW.
+        """
+        if region in named:
+            return region
+        for group, members in self.groups.items():
+            if region in members:
+                if group in named:
+                    return group
+                if named & set(members):
+                    return members[-1]
+        return REST_OF_WORLD
+
     def _merge_regions(self, keep: list[str], target: list[str]) -> BaseData:
         idx = np.array([keep.index(t) for t in target])
         n = len(keep)
@@ -95,8 +137,14 @@ class BaseData:
         merged_domestic = np.eye(n, dtype=bool)[:, :, None] & np.ones_like(flows, dtype=bool)
         tariff = np.where(flows > 0, duty / np.where(flows > 0, flows, 1.0), 0.0)
         tariff[merged_domestic] = 0.0  # trade within a merged region becomes domestic
+        groups = {}
+        for group, members in self.groups.items():
+            now = tuple(dict.fromkeys(target[self.regions.index(m)] for m in members))
+            if len(now) > 1:
+                groups[group] = now
         return replace(
             self,
+            groups=groups,
             regions=tuple(keep),
             flows=flows,
             base_tariff=tariff,
@@ -209,6 +257,7 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
     if missing:
         raise DataError(f"{folder / 'growth.csv'}: no growth rate for {missing}")
     growth = np.array([growth_map[r] / 100.0 for r in regions])
+    groups = _read_groups(folder / "groups.csv", regions)
     return BaseData(
         name=name or folder.name,
         regions=regions,
@@ -223,7 +272,32 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
             str(k): float(v)
             for k, v in zip(params_df["parameter"], params_df["value"], strict=True)
         },
+        groups=groups,
     )
+
+
+def _read_groups(path: Path, regions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """``group,member`` rows (optional file); members in file order, the rest member last."""
+    if not path.is_file():
+        return {}
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from exc
+    groups: dict[str, tuple[str, ...]] = {}
+    for group, rows in table.groupby("group", sort=False):
+        members = tuple(rows["member"])
+        unknown = [m for m in members if m not in regions]
+        if unknown or group in regions or len(members) < 2:
+            raise DataError(
+                f"{path}: group {group!r} needs two or more member regions and a code that is "
+                f"not a region (unknown members: {unknown or 'none'})"
+            )
+        groups[str(group)] = members
+    member_of = [m for ms in groups.values() for m in ms]
+    if len(member_of) != len(set(member_of)):
+        raise DataError(f"{path}: a region belongs to two groups")
+    return groups
 
 
 def _expand_tariffs(

@@ -12,13 +12,17 @@ escalates (``m_t`` rises above its level at the last firing), adding ``rate`` pe
 equals the extra duty the target levies (base-year trade, "substantially equivalent"). Every
 change takes effect ``lag_months`` later, is known to importers when decided (so they can
 front-run it) and is lifted from the truce date.
+
+The imposer or the target may be a group of regions (``EU``): a group retaliates as one,
+its trigger measured over all its members' exports to the target, and one rate levied by
+every member; a group target is hit in all its members.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simulator.policy.tariffs import active_fraction
+from simulator.policy.tariffs import Groups, active_fraction, region_indices
 from simulator.scenario.schema import Retaliation, month_index
 
 _TOL = 1e-6
@@ -36,17 +40,21 @@ class RetaliationRule:
         base_flows: np.ndarray,
         start_month: str,
         n_months: int,
+        groups: Groups | None = None,
     ) -> None:
         self.spec = spec
-        self.imposer = regions.index(spec.imposer)
-        self.target = regions.index(spec.target)
+        groups = groups or {}
+        self.imposer = np.array(region_indices(spec.imposer, regions, groups))
+        self.target = np.array(region_indices(spec.target, regions, groups))
         goods_sectors = [s for s, g in zip(sectors, goods, strict=True) if g]
         trig = goods_sectors if spec.trigger.sectors == "all" else spec.trigger.sectors
         self.trigger_sectors = np.array([sectors.index(s) for s in trig])
         self.hit_sectors = np.array([sectors.index(s) for s in spec.sectors])
         i, j = self.imposer, self.target
-        self.trigger_weights = base_flows[i, j, self.trigger_sectors]
-        self.exports_hit = base_flows[j, i, self.hit_sectors].sum()
+        self._trigger = np.ix_(i, j, self.trigger_sectors)
+        self._hit = np.ix_(j, i, self.hit_sectors)
+        self.trigger_weights = base_flows[self._trigger]
+        self.exports_hit = base_flows[self._hit].sum()
         first = month_index(start_month)
         self.in_force = np.ones(n_months)
         if spec.truce is not None:
@@ -58,7 +66,7 @@ class RetaliationRule:
 
     def measure(self, extra: np.ndarray) -> float:
         """Trade-weighted extra tariff the target levies on the retaliator (a fraction)."""
-        rates = extra[self.imposer, self.target, self.trigger_sectors]
+        rates = extra[self._trigger]
         w = self.trigger_weights
         return float((rates * w).sum() / w.sum()) if w.sum() > 0 else float(rates.mean())
 
@@ -78,7 +86,7 @@ class RetaliationRule:
         if spec.match == "rate":
             desired = m
         else:
-            duty = extra[self.imposer, self.target, self.trigger_sectors] * self.trigger_weights
+            duty = extra[self._trigger] * self.trigger_weights
             desired = duty.sum() / self.exports_hit if self.exports_hit > 0 else 0.0
         if desired > self.rate + _TOL:
             if self.rounds_used >= spec.rounds:
@@ -93,7 +101,8 @@ class RetaliationRule:
             return
         start = t + self.spec.lag_months
         if start < path.shape[0]:
-            delta = (new_rate - self.rate) * self.in_force[start:, None]
-            path[start:, self.target, self.imposer, self.hit_sectors] += delta
+            delta = (new_rate - self.rate) * self.in_force[start:]
+            j, i, s = self._hit
+            path[start:, j, i, s] += delta[:, None, None, None]
         self.rate = new_rate
         self.fired.append((t, new_rate))

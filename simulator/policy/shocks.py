@@ -44,17 +44,21 @@ class ShockPaths:
             secs = range(n_s) if shock.sectors == "all" else map(data.sector_index, shock.sectors)
             on = window(shock.start, shock.end, first, n_months)
             for s in secs:
-                self.demand[:, data.region_index(shock.region), s] += shock.change / 100.0 * on
+                for r in data.region_indices(shock.region):
+                    self.demand[:, r, s] += shock.change / 100.0 * on
 
         self.inflows = np.zeros((n_months, n_r))  # US$ bn a month
         for flow in shocks.capital_inflows:
             on = window(flow.start, flow.end, first, n_months)
-            self.inflows[:, data.region_index(flow.region)] += flow.usd_bn_per_month * on
+            members = data.region_indices(flow.region)  # a group's inflow: split by GDP
+            share = data.gdp[members] / data.gdp[members].sum()
+            self.inflows[:, members] += flow.usd_bn_per_month * on[:, None] * share[None, :]
 
         self.fx_paths = np.ones((n_months, n_r))
         for rate in shocks.exchange_rates:
-            i = data.region_index(rate.region)
-            self.fx_paths[:, i] = interpolate(rate.path, first, n_months, before=1.0)
+            path = interpolate(rate.path, first, n_months, before=1.0)
+            # a group's members share one currency path
+            self.fx_paths[:, data.region_indices(rate.region)] = path[:, None]
 
         self.ai = shocks.ai_capex
         self.capex = np.zeros(n_months)

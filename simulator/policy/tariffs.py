@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -101,17 +102,42 @@ def active_fraction(start: dt.date, end: dt.date | None, first_month: int, n: in
     return out
 
 
+Groups = Mapping[str, tuple[str, ...]]
+
+
+def region_indices(code: str, regions: tuple[str, ...], groups: Groups) -> list[int]:
+    """Indices of the regions a code stands for: the region itself, or a group's members."""
+    return [regions.index(r) for r in groups.get(code, (code,))]
+
+
+def customs_union(imposers: list[int], regions: tuple[str, ...], groups: Groups) -> list[int]:
+    """The imposers and every member of a group one of them belongs to."""
+    inside = set(imposers)
+    for members in groups.values():
+        idx = [regions.index(r) for r in members]
+        if inside & set(idx):
+            inside |= set(idx)
+    return sorted(inside)
+
+
 def cell_mask(
-    imposer: int,
+    imposer: int | list[int],
     partners: list[int],
     sectors: list[int],
     n_regions: int,
     n_sectors: int,
+    union: list[int] | None = None,
 ) -> np.ndarray:
-    """Boolean ``[origin, destination, sector]`` mask of the cells a measure covers."""
+    """Boolean ``[origin, destination, sector]`` mask of the cells a measure covers.
+
+    ``imposer`` may be several regions (a group's members, one external tariff); partners in
+    the imposers' ``union`` (the imposers themselves by default) are never covered.
+    """
+    imposers = [imposer] if isinstance(imposer, int) else imposer
+    inside = set(imposers if union is None else union)
     mask = np.zeros((n_regions, n_regions, n_sectors), dtype=bool)
-    origins = [p for p in partners if p != imposer]
-    mask[np.ix_(origins, [imposer], sectors)] = True
+    origins = [p for p in partners if p not in inside]
+    mask[np.ix_(origins, imposers, sectors)] = True
     return mask
 
 
@@ -169,12 +195,16 @@ class TariffSchedule:
         n_months: int,
         include_retaliation: bool = True,
         transit_days: float = 0.0,
+        groups: Groups | None = None,
     ) -> None:
         """``sectors: all`` in a tariff means every goods sector (services pay no tariffs).
 
         Entries marked ``retaliation`` are left out when ``include_retaliation`` is false.
         ``transit_days`` is the shipping time behind the entries' in-transit exemptions.
+        ``groups`` (group code -> member regions) lets an imposer or partner be a group: a
+        group's members levy the entry together, never on each other.
         """
+        groups = groups or {}
         first = month_index(start_month)
         n_r, n_s = len(regions), len(sectors)
         self.base_rates = base_rates
@@ -185,20 +215,24 @@ class TariffSchedule:
         for tariff in tariffs:
             if tariff.retaliation and not include_retaliation:
                 continue
-            imposer = regions.index(tariff.imposer)
+            imposers = region_indices(tariff.imposer, regions, groups)
             partners = regions if tariff.partners == "all" else tariff.partners
             secs = goods_sectors if tariff.sectors == "all" else tariff.sectors
-            p_idx = [regions.index(p) for p in partners if p not in tariff.exempt_partners]
+            exempt = {i for p in tariff.exempt_partners for i in region_indices(p, regions, groups)}
+            p_idx = [i for p in partners for i in region_indices(p, regions, groups)]
+            p_idx = [i for i in p_idx if i not in exempt]
             s_idx = [sectors.index(s) for s in secs if s not in tariff.exempt_sectors]
             announced = tariff.announced or tariff.effective
-            reach = cell_mask(imposer, p_idx, s_idx, n_r, n_s) * tariff.coverage
+            union = customs_union(imposers, regions, groups)
+            mask = cell_mask(imposers, p_idx, s_idx, n_r, n_s, union)
+            reach = mask * tariff.coverage
             if tariff.product_exempt is not None:
                 reach = reach * (1.0 - product_exempt_shares(tariff.product_exempt, sectors))
             qualifying = None
             if tariff.qualifying_exempt is not None:
                 q = qualifying_shares(tariff.qualifying_exempt, regions, sectors, first, n_months)
                 qualifying = np.zeros((n_months, *self.shape))
-                qualifying[:, :, imposer, :] = q
+                qualifying[:, :, imposers, :] = q[:, :, None, :]
             start = application_start(tariff, transit_days)
             self.entries.append(
                 ScheduledTariff(

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 BN = 1e9
 US = "USA"
-PARTNERS = ["CHN", "EU", "MEX", "VNM", "CAN", "JPN", "KOR", "TWN", "IND", "ROW"]
+PARTNERS = ["CHN", "EU", "MEX", "VNM", "CAN", "JPN", "KOR", "TWN", "IND", "CHE", "GBR", "ROW"]
 
 
 def partner_label(code: str, data: str = "base_2024") -> str:
@@ -61,9 +61,12 @@ def save_run_plots(
 
     bilateral = result.bilateral("USA") / BN
     fig, ax = plt.subplots(figsize=(9, 5.5))
-    for partner in [p for p in PARTNERS if p in bilateral.columns]:
+    for k, partner in enumerate(p for p in PARTNERS if p in bilateral.columns):
         ax.plot(
-            bilateral.index, bilateral[partner], label=partner_label(partner, result.scenario.data)
+            bilateral.index,
+            bilateral[partner],
+            label=partner_label(partner, result.scenario.data),
+            ls="-" if k < 10 else "--",  # ten colours in the cycle: the rest dashed
         )
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set_ylabel("US goods balance, US$ bn a month (negative: deficit)")

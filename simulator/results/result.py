@@ -184,8 +184,14 @@ class SimulationResult:
         """The US rows of :attr:`macro`, indexed by month."""
         return self.macro[self.macro.region == US].set_index("month")
 
-    def bilateral(self, reporter: str = US, goods_only: bool = True) -> pd.DataFrame:
-        """Monthly balance of ``reporter`` with each partner (US dollars), months × partners."""
+    def bilateral(
+        self, reporter: str = US, goods_only: bool = True, groups: bool = False
+    ) -> pd.DataFrame:
+        """Monthly balance of ``reporter`` with each partner (US dollars), months × partners.
+
+        With ``groups``, a column per region group (``EU``) is added: the sum of its members'
+        columns (the reporter's own group, if any, is left out).
+        """
         trade = self.trade
         rows = trade[trade.reporter == reporter]
         if goods_only:
@@ -197,7 +203,12 @@ class SimulationResult:
             .sum()
             .unstack("partner")
         )
-        return table.drop(columns=[reporter], errors="ignore")
+        table = table.drop(columns=[reporter], errors="ignore")
+        if groups:
+            for group, members in self.model.data.groups.items():
+                if reporter not in members:
+                    table[group] = table[list(members)].sum(axis=1)
+        return table
 
     def annual(self, region: str = US) -> pd.DataFrame:
         """Calendar-year sums of a region's macro series (complete years only)."""

@@ -57,7 +57,7 @@ def key_outcomes(result: SimulationResult) -> pd.DataFrame:
         signed=lambda f: f.value_usd.where(f.flow == "export", -f.value_usd)
     )
     by_partner = bilateral.groupby(["partner", "year"], observed=True)["signed"].sum().unstack()
-    for partner in ["CHN", "EU", "MEX", "VNM", "CAN", "JPN", "TWN"]:
+    for partner in ["CHN", "EU", "MEX", "VNM", "CAN", "JPN", "TWN", "CHE", "GBR"]:
         if partner in by_partner.index:
             rows[f"Goods balance with {partner}, $bn"] = tuple(
                 by_partner.loc[partner, y] / BN for y in (first, last)

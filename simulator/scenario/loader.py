@@ -450,6 +450,11 @@ def _codes_used(s: Scenario) -> Iterator[tuple[KeyPath, str, str]]:
         yield ("parameters", "elasticities", code), code, "sector"
 
 
+def _names_a_modelled_code(path: KeyPath) -> bool:
+    """Codes the model must find as a region, group or sector (not lists and shares)."""
+    return path[0] not in ("regions", "sectors") and "origin_shares" not in path
+
+
 def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
     """Unknown data set, region or sector codes."""
     available = dataset.available_datasets()
@@ -462,8 +467,10 @@ def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
             did_you_mean(s.data, available),
         )
         return
-    regions, sectors = dataset.dataset_codes(s.data)
-    valid = {"region": regions, "sector": sectors}
+    data = dataset.load_dataset(s.data)
+    valid = {"region": data.codes, "sector": list(data.sectors)}
+    kept = data.aggregate(s.regions, s.sectors)
+    modelled = {"region": kept.codes, "sector": list(kept.sectors)}
     for path, code, kind in _codes_used(s):
         if code not in valid[kind]:
             yield Issue.at(
@@ -472,6 +479,21 @@ def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
                 f"unknown {kind} {code!r}",
                 f"a {kind} of data set {s.data}: " + ", ".join(valid[kind]),
                 code_hint(code, kind, valid[kind]) or did_you_mean(code, valid[kind]),
+            )
+        elif path == ("shocks", "ai_capex", "region") and code in data.groups:
+            yield Issue.at(
+                locate(path),
+                path,
+                f"{code} is a group of regions; AI capex needs one region",
+                "one of " + ", ".join(data.groups[code]),
+            )
+        elif _names_a_modelled_code(path) and code not in modelled[kind]:
+            yield Issue.at(
+                locate(path),
+                path,
+                f"{kind} {code!r} is not modelled separately: the scenario's '{kind}s' list "
+                "merges it into another",
+                f"add {code} to '{kind}s'",
             )
 
 
