@@ -1,0 +1,272 @@
+"""The size of each channel's response, against calculations made outside the model.
+
+Every test runs a scenario dict through :func:`simulator.run_scenario` and reads its output
+frames (or the recorded monthly arrays of the result), then compares them with an answer
+computed here from the scenario's own numbers and the bundled base-year tables: the dollar
+from its formula, the macro closure's steady state as a linear system, the capacity price as
+the root of supply = demand, front-loading from the inventory rule month by month, and the
+frictionless long run from the nested Armington system.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from independent import (
+    FLAT_SUPPLY,
+    armington,
+    cube,
+    macro,
+    off_diagonal,
+    run,
+    scheduled_rates,
+    tables,
+)
+from scipy.optimize import brentq
+
+T = tables()
+US, CHN, EU = T.r("USA"), T.r("CHN"), T.r("EU")
+N_MONTHS = 36  # 2024-01 .. 2026-12, the horizon of independent.run
+JAN_2025 = 12
+CHINA_25 = {"imposer": "USA", "partners": ["CHN"], "rate": 25, "effective": "2025-01-01"}
+
+
+# ------------------------------------------------------------------ the dollar
+@pytest.mark.parametrize("beta", [None, 3.5])
+def test_dollar_appreciation_equals_its_formula(beta):
+    """D = exp(beta/100 * 100 * 12 * F / Y): beta % per 1% of GDP of annualised inflows."""
+    inflow = 40.0  # $bn a month
+    params = {} if beta is None else {"dollar": {"inflow_elasticity": beta}}
+    result = run(
+        {"dollar": True},
+        shocks={"capital_inflows": [{"start": "2025-01", "usd_bn_per_month": inflow}]},
+        parameters=params,
+    )
+    beta = T.parameters["dollar_inflow_elasticity"] if beta is None else beta
+    dollar = np.exp(beta / 100.0 * 100.0 * 12.0 * inflow / T.gdp[US])
+    for region in ["CHN", "EU", "JPN", "ROW"]:
+        fx = macro(result, region, "exchange_rate")
+        assert fx[:JAN_2025] == pytest.approx(1.0, abs=1e-12)
+        assert fx[JAN_2025:] == pytest.approx(1.0 / dollar, rel=1e-12)
+    assert macro(result, "USA", "exchange_rate") == pytest.approx(1.0)
+
+
+def test_dollar_path_inflows_and_own_currency_paths_combine_multiplicatively():
+    inflow, path_usd, path_eur = 25.0, 0.95, 1.08
+    result = run(
+        {"dollar": True},
+        shocks={
+            "capital_inflows": [{"start": "2025-01", "usd_bn_per_month": inflow}],
+            "exchange_rates": [
+                {"region": "USA", "path": {"2025-01": path_usd}},
+                {"region": "EU", "path": {"2025-01": path_eur}},
+            ],
+        },
+    )
+    beta = T.parameters["dollar_inflow_elasticity"]
+    dollar = path_usd * np.exp(beta * 12.0 * inflow / T.gdp[US])
+    assert macro(result, "CHN", "exchange_rate")[-1] == pytest.approx(1 / dollar, rel=1e-12)
+    assert macro(result, "EU", "exchange_rate")[-1] == pytest.approx(path_eur / dollar, rel=1e-12)
+
+
+# ------------------------------------------------------------------ macro closure
+def test_macro_closure_steady_state_equals_the_closed_form():
+    """With flat supply, fixed prices and no frictions, a destination's purchases scale with its
+    absorption factor f, so the steady state of
+
+        (f_r - 1) Y_r = mu * [(f_r - 1) A_r + NX_r(f) - NXbar_r] - tw * (f_r R1_r - R0_r)
+
+    is a linear system in f (A = Y - NXbar; NX and R from a run with the macro channel off).
+    """
+    mu, tw = 0.6, 0.5
+    tariffs = [
+        {"imposer": "USA", "rate": 20, "effective": "2025-01-01"},
+        {"imposer": "CHN", "partners": ["USA"], "rate": 30, "effective": "2025-01-01"},
+    ]
+    common = {
+        "tariffs": tariffs,
+        "parameters": {"supply_elasticity": FLAT_SUPPLY, "macro": {"income_feedback": mu}},
+    }
+    common["parameters"]["macro"]["twin_deficit"] = tw
+    closed = run({"diversion": True, "macro": True}, **common)
+    open_ = run({"diversion": True}, **common)  # f = 1: the flows and revenue at unit factors
+
+    flows1 = cube(open_)[-1]  # customs value, $bn a month, domestic excluded
+    revenue1 = np.array([macro(open_, r, "tariff_revenue")[-1] / 1e9 for r in T.regions])
+    trade0 = off_diagonal(T.flows) / 12.0
+    revenue0 = (trade0 * T.tariff).sum(axis=(0, 2))
+    nx0 = trade0.sum(axis=(1, 2)) - trade0.sum(axis=(0, 2))
+    gdp = T.gdp / 12.0
+    absorption = gdp - nx0
+    # NX_r(f) = sum_d f_d X[r, d] - f_r M_r, with X[r, d] the r->d flows at f = 1
+    exports_to = flows1.sum(axis=2)  # [origin, destination]
+    imports = exports_to.sum(axis=0)
+    n = len(T.regions)
+    lhs = np.diag(gdp - mu * absorption + mu * imports + tw * revenue1) - mu * exports_to
+    rhs = gdp - mu * absorption - mu * nx0 + tw * revenue0
+    f = np.linalg.solve(lhs, rhs)
+    assert f.shape == (n,)
+    absorption_base = (T.flows / 12.0 * (1 + T.tariff)).sum(axis=(0, 2)) * 1e9
+    for r, code in enumerate(T.regions):
+        simulated = macro(closed, code, "absorption")[-1] / absorption_base[r]
+        assert simulated == pytest.approx(f[r], abs=1e-7), code
+    # a real effect: US net exports rise (imports fall) by more than the budget tightens
+    assert f[US] > 1.01 and f[CHN] < 0.995
+
+
+# ------------------------------------------------------------------ capacity
+def _capacity_equilibrium(rate: float, capacity_elasticity: float) -> float:
+    """US autos price where the capacity supply curve meets Armington demand (flat elsewhere).
+
+    Supply: p = max(1, x / (1 + h)) ** (1 / eps_cap), x = output / base output, h = 1/u - 1.
+    """
+    autos = T.s("autos")
+    headroom = 1.0 / T.parameters["capacity_utilisation"] - 1.0
+    tau = T.tariff.copy()
+    tau[:, US, autos] += np.where(np.arange(len(T.regions)) == US, 0.0, rate)
+    base_output = T.flows[US, :, autos].sum() / 12.0
+
+    def gap(log_p: float) -> float:
+        p = np.exp(log_p)
+        rel = (1 + tau) / (1 + T.tariff)
+        rel[US, :, autos] *= p
+        x = armington(rel, tau)[US, :, autos].sum() / p / base_output
+        return log_p - np.log(max(1.0, x / (1 + headroom))) / capacity_elasticity
+
+    return float(np.exp(brentq(gap, 0.0, 0.5, xtol=1e-14)))
+
+
+@pytest.mark.parametrize("capacity_elasticity", [0.25, 0.5])
+def test_capacity_price_equals_the_supply_demand_root(capacity_elasticity):
+    autos = {"imposer": "USA", "sectors": ["autos"], "rate": 100, "effective": "2025-01-01"}
+    result = run(
+        {"capacity": True, "diversion": True},
+        tariffs=[autos],
+        parameters={
+            "supply_elasticity": FLAT_SUPPLY,
+            "capacity_elasticity": capacity_elasticity,
+            "price_adjustment_speed": 0.1,  # converges without overshooting (see below)
+        },
+    )
+    price = result.model.prices[-1, US, T.s("autos")]
+    expected = _capacity_equilibrium(1.0, capacity_elasticity)
+    assert expected > 1.01  # capacity binds
+    assert price == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: at the default price_adjustment_speed (0.5) and capacity_elasticity (0.25) "
+    "the US autos price under a 100% tariff settles into a two-month cycle (1.017/1.050) "
+    "instead of converging; the partial-adjustment step overshoots a steep supply curve",
+)
+def test_capacity_price_converges_at_the_default_adjustment_speed():
+    autos = {"imposer": "USA", "sectors": ["autos"], "rate": 100, "effective": "2025-01-01"}
+    result = run(
+        {"capacity": True, "diversion": True},
+        tariffs=[autos],
+        parameters={"supply_elasticity": FLAT_SUPPLY},
+    )
+    prices = result.model.prices[-6:, US, T.s("autos")]
+    assert np.ptp(prices) < 1e-4
+
+
+# ------------------------------------------------------------------ front-loading
+INVENTORY = {
+    "capacity_months": 0.5,
+    "carrying_cost_pct": 2.0,
+    "horizon_months": 6,
+    "drawdown_months": 3.0,
+    "lead_months": 1,
+    "max_build": 0.25,
+}
+
+
+def front_loaded_by_hand(
+    use: np.ndarray,
+    rates: np.ndarray,
+    announced: int,
+    rho: float = 1.0,
+    inventory: dict = INVENTORY,
+) -> np.ndarray:
+    """Purchases (quantity) of one import cell under the inventory rule, month by month.
+
+    ``use`` is what buyers use each month (the purchases without front-loading), ``rates`` the
+    cell's tariff path, known from month ``announced`` on (before it, the base rate).
+    """
+    n = len(use)
+    lead, horizon = inventory["lead_months"], inventory["horizon_months"]
+    cost = inventory["carrying_cost_pct"] / 100.0
+    stock, arriving = 0.0, np.zeros(n + lead)
+    for t in range(n):
+        known = rates if t >= announced else np.full(n, rates[0])
+        arrival = t + lead
+        h = min(horizon, n - 1 - arrival)
+        share, months_left = 0.0, 1.0
+        if h > 0:
+            best = 0.0
+            for k in range(1, h + 1):
+                gain = ((1 + known[arrival + k]) / (1 + known[arrival])) ** rho - 1
+                pays = 1 - np.exp(-max(gain, 0.0) / (cost * k))
+                if pays > best:
+                    best, months_left = pays, float(k)
+            share = best
+        target = inventory["capacity_months"] * share * use[t]
+        if target > stock:
+            change = min((target - stock) / months_left, inventory["max_build"] * use[t])
+        else:
+            change = max((target - stock) / inventory["drawdown_months"], -stock)
+        stock += change
+        arriving[t + lead] += change
+    return use + arriving[:n]
+
+
+def front_loading_case(rho: float | None):
+    announced = {**CHINA_25, "effective": "2025-04-01", "announced": "2025-01-01"}
+    mech = {"front_loading": True, "diversion": True, "pass_through": rho is not None}
+    params = {"supply_elasticity": FLAT_SUPPLY, "inventory": INVENTORY}
+    if rho is not None:
+        params["pass_through"] = rho
+    with_fl = run(mech, tariffs=[announced], parameters=params)
+    without = run({**mech, "front_loading": False}, tariffs=[announced], parameters=params)
+    rates = scheduled_rates([announced], N_MONTHS)[:, CHN, US]
+    return cube(with_fl)[:, CHN, US], cube(without)[:, CHN, US], rates
+
+
+def test_front_loading_surge_and_dip_follow_the_inventory_rule():
+    fl, no, rates = front_loading_case(None)
+    apr = 15
+    for s in np.flatnonzero(T.goods):
+        # customs value per unit is 1 (flat supply, full pass-through): value = quantity
+        expected = front_loaded_by_hand(no[:, s], rates[:, s], announced=JAN_2025)
+        assert fl[:, s] == pytest.approx(expected, rel=1e-9, abs=1e-12), T.sectors[s]
+    surge = fl[JAN_2025 + 1 : apr].sum() / no[JAN_2025 + 1 : apr].sum() - 1
+    dip = fl[apr : apr + 3].sum() / no[apr : apr + 3].sum() - 1
+    assert surge > 0.05 and dip < -0.02  # both are there, and of a visible size
+
+
+# ------------------------------------------------------------------ frictionless long run
+@pytest.mark.parametrize("rho", [None, 0.6])
+def test_frictionless_long_run_equals_the_armington_answer(rho):
+    """All buyers re-optimise every month: diversion is the closed-form Armington answer."""
+    tariffs = [
+        CHINA_25,
+        {"imposer": "USA", "sectors": ["steel", "aluminium"], "rate": 50, "mode": "set",
+         "effective": "2025-03-12"},
+        {"imposer": "EU", "partners": ["USA"], "sectors": ["autos"], "rate": 10,
+         "effective": "2025-01-01"},
+    ]  # fmt: skip
+    params = {"supply_elasticity": FLAT_SUPPLY}
+    if rho is not None:
+        params["pass_through"] = rho
+    result = run(
+        {"diversion": True, "pass_through": rho is not None}, tariffs=tariffs, parameters=params
+    )
+    tau = scheduled_rates(tariffs, N_MONTHS)[-1]
+    tariff_factor = (1 + tau) / (1 + T.tariff)
+    rel_price = tariff_factor ** (1.0 if rho is None else rho)
+    # customs value: exporters absorb the rest of the tariff (price per unit tf ** (rho - 1))
+    expected = off_diagonal(armington(rel_price, tau))
+    assert cube(result)[-1] == pytest.approx(expected, rel=1e-7, abs=1e-9)
+    china = cube(result)[-1, CHN, US].sum()
+    assert china < 0.9 * T.flows[CHN, US].sum() / 12.0  # and the tariff moved trade
