@@ -218,6 +218,9 @@ def front_loaded_by_hand(
             change = max((target - stock) / inventory["drawdown_months"], -stock)
         stock += change
         arriving[t + lead] += change
+        drawn = max(arriving[t], -use[t])  # no month uses more stock than it uses goods
+        stock += drawn - arriving[t]
+        arriving[t] = drawn
     return use + arriving[:n]
 
 
@@ -270,3 +273,19 @@ def test_frictionless_long_run_equals_the_armington_answer(rho):
     assert cube(result)[-1] == pytest.approx(expected, rel=1e-7, abs=1e-9)
     china = cube(result)[-1, CHN, US].sum()
     assert china < 0.9 * T.flows[CHN, US].sum() / 12.0  # and the tariff moved trade
+
+
+def test_running_down_stock_never_makes_purchases_negative():
+    """A 150% tariff cuts China's sales by more than the stock's monthly run-down: the rest
+    of the stock waits (found by the property tests: purchases of -$0.5bn a month)."""
+    tariff = {**CHINA_25, "rate": 150, "effective": "2025-04-01", "announced": "2025-01-01"}
+    mech = {"front_loading": True, "diversion": True}
+    params = {"supply_elasticity": FLAT_SUPPLY, "inventory": INVENTORY}
+    fl = cube(run(mech, tariffs=[tariff], parameters=params))[:, CHN, US]
+    no = cube(run({"diversion": True}, tariffs=[tariff], parameters=params))[:, CHN, US]
+    rates = scheduled_rates([tariff], N_MONTHS)[:, CHN, US]
+    assert fl.min() >= 0.0
+    machinery = T.s("machinery")
+    expected = front_loaded_by_hand(no[:, machinery], rates[:, machinery], announced=JAN_2025)
+    assert fl[:, machinery] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert fl[15, machinery] == 0.0  # April: the stock covers all of the (small) use
