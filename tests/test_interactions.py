@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from independent import FLAT_SUPPLY, armington, cube, off_diagonal, run, scheduled_rates, tables
+from independent import (
+    FLAT_SUPPLY,
+    armington,
+    assert_close,
+    cube,
+    off_diagonal,
+    run,
+    scheduled_rates,
+    tables,
+)
 from test_sizes import CHINA_25, INVENTORY, JAN_2025, N_MONTHS, front_loaded_by_hand
 
 T = tables()
@@ -59,7 +68,7 @@ def test_retaliation_with_diversion_reaches_the_armington_answer_at_both_sides_r
     revenue = result.macro[result.macro.region == "CHN"].tariff_revenue.to_numpy() / 1e9
     assert revenue == pytest.approx((flows[:, :, CHN] * tau[:, :, CHN]).sum(axis=(1, 2)))
     expected = off_diagonal(armington((1 + tau[-1]) / (1 + T.tariff), tau[-1]))
-    assert flows[-1] == pytest.approx(expected, rel=1e-7, abs=1e-9)
+    assert_close(flows[-1], expected, rel=1e-7, abs=1e-9)
     agri = T.s("agriculture")
     from_us, from_all = flows[:, US, CHN, agri], flows[:, :, CHN, agri].sum(axis=1)
     assert from_us[-1] < 0.9 * from_us[0]  # US farm exports to China fall ...
@@ -92,7 +101,7 @@ def test_dollar_with_invoicing_reaches_the_armington_answer(us_invoicing, other_
     rel = np.repeat(rel[:, :, None], len(T.sectors), axis=2)
     expected = off_diagonal(armington(rel, T.tariff, spend_factor=fx))
     flows = cube(result)
-    assert flows[-1] == pytest.approx(expected, rel=1e-7, abs=1e-9)
+    assert_close(flows[-1], expected, rel=1e-7, abs=1e-9)
     us_imports = flows[:, :, US].sum(axis=(1, 2))
     us_exports = flows[:, US].sum(axis=(1, 2))
     assert us_exports[-1] < 0.97 * us_exports[0]  # dearer abroad in every currency
