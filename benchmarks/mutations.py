@@ -305,23 +305,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"the unmutated suite fails ({first}); fix it first", file=sys.stderr)
             return 2
         print(f"unmutated suite passes in {seconds:.0f} s; {len(chosen)} mutants, "
-              f"{min(args.workers, 2)} at a time")  # fmt: skip
+              f"{min(args.workers, 2)} at a time", flush=True)  # fmt: skip
+        survivors = []
         with ThreadPoolExecutor(max_workers=max(1, min(args.workers, 2))) as pool:
-            results = list(pool.map(try_mutant, chosen))
+            for mu, (name, code, first, seconds) in zip(
+                chosen, pool.map(try_mutant, chosen), strict=True
+            ):
+                tag = " [engine]" if mu.file in ENGINE_REWRITE else ""
+                if code == 0:
+                    verdict = "SURVIVED"
+                    survivors.append(mu)
+                elif code == 1:
+                    verdict = f"killed by {first}"
+                else:
+                    verdict = f"killed (exit {code}: {first or 'no test ran'})"
+                print(f"{name:38} {seconds:5.0f} s  {verdict}{tag}", flush=True)
     except CatalogueError as err:
         print(f"catalogue error: {err}", file=sys.stderr)
         return 2
-    survivors = []
-    for mu, (name, code, first, seconds) in zip(chosen, results, strict=True):
-        tag = " [engine]" if mu.file in ENGINE_REWRITE else ""
-        if code == 0:
-            verdict = "SURVIVED"
-            survivors.append(mu)
-        elif code == 1:
-            verdict = f"killed by {first}"
-        else:
-            verdict = f"killed (exit {code}: {first or 'no test ran'})"
-        print(f"{name:38} {seconds:5.0f} s  {verdict}{tag}")
     print(f"\n{len(chosen) - len(survivors)} of {len(chosen)} mutants killed; "
           f"{len(survivors)} survived")  # fmt: skip
     for mu in survivors:

@@ -189,3 +189,18 @@ def test_gdp_and_saving_investment_follow_their_definitions():
         saving = macro(policy, code, "saving_change") / BN
         assert saving == pytest.approx(d_gdp - consumption, abs=1e-9)
     assert abs(macro(policy, "USA", "net_exports_change")[-1]) > 1e9  # a real change
+
+
+def test_net_exports_contribution_is_the_annualised_quarterly_change_over_gdp():
+    """Nowcast style: ((NX_q - NX_{q-1}) / GDP_{q-1}) × 400, quarterly sums, in the last month of
+    each complete quarter (recomputed here from the balance and GDP columns)."""
+    result = run({"diversion": True, "macro": True}, tariffs=TARIFFS[:1])
+    frame = result.macro[result.macro.region == "USA"]
+    quarters = frame.month.dt.year * 4 + (frame.month.dt.month - 1) // 3
+    nx = frame.groupby(quarters.to_numpy()).balance.sum().to_numpy()
+    gdp = frame.groupby(quarters.to_numpy()).gdp.sum().to_numpy()
+    expected = (nx[1:] - nx[:-1]) / gdp[:-1] * 400.0
+    reported = frame.nx_contribution_pp.to_numpy()
+    assert reported[2::3][1:] == pytest.approx(expected, rel=1e-9)
+    assert np.isnan(reported[2::3][0]) and np.isnan(np.delete(reported, np.s_[2::3])).all()
+    assert expected.max() > 0.5  # the China tariff cuts imports: a visible contribution

@@ -249,6 +249,23 @@ def test_front_loading_surge_and_dip_follow_the_inventory_rule():
     assert surge > 0.05 and dip < -0.02  # both are there, and of a visible size
 
 
+# ------------------------------------------------------------------ retaliation
+@pytest.mark.parametrize(("rate", "fires"), [(9.0, False), (11.0, True)])
+def test_retaliation_fires_only_at_its_threshold(rate, fires):
+    """A 10% threshold (percent, trade-weighted over the trigger sectors): 9% on all of China's
+    goods does not set it off; 11% does, 25 points on US soybeans a month later."""
+    tariff = {**CHINA_25, "rate": rate}
+    rule = {"imposer": "CHN", "target": "USA", "sectors": ["agriculture"], "rate": 25,
+            "lag_months": 1, "trigger": {"threshold": 10}}  # fmt: skip
+    result = run({"retaliation": True}, tariffs=[tariff], retaliation=[rule])
+    agri = T.s("agriculture")
+    expected = scheduled_rates([tariff], N_MONTHS)
+    expected[JAN_2025 + 1 :, US, CHN, agri] += 0.25 if fires else 0.0
+    revenue = result.macro[result.macro.region == "CHN"].tariff_revenue.to_numpy() / 1e9
+    flows = cube(result)
+    assert revenue == pytest.approx((flows[:, :, CHN] * expected[:, :, CHN]).sum(axis=(1, 2)))
+
+
 # ------------------------------------------------------------------ frictionless long run
 @pytest.mark.parametrize("rho", [None, 0.6])
 def test_frictionless_long_run_equals_the_armington_answer(rho):
