@@ -17,6 +17,7 @@ from independent import (
     armington,
     assert_close,
     cube,
+    interpolated,
     macro,
     off_diagonal,
     run,
@@ -264,6 +265,55 @@ def test_retaliation_fires_only_at_its_threshold(rate, fires):
     revenue = result.macro[result.macro.region == "CHN"].tariff_revenue.to_numpy() / 1e9
     flows = cube(result)
     assert revenue == pytest.approx((flows[:, :, CHN] * expected[:, :, CHN]).sum(axis=(1, 2)))
+
+
+def test_retaliation_rounds_and_cap_bound_an_escalation():
+    """Three US escalations (+20 points each); China answers +30 points a round, at most two
+    rounds and 50%: 30% after the first, 50% (capped from 60%) after the second, then no more."""
+    steps = [{**CHINA_25, "id": f"step{i}", "rate": 20, "effective": f"2025-{1 + 3 * i:02d}-01"}
+             for i in range(3)]  # fmt: skip
+    rule = {"imposer": "CHN", "target": "USA", "sectors": ["agriculture"], "rate": 30,
+            "lag_months": 1, "rounds": 2, "cap": 50}  # fmt: skip
+    result = run({"retaliation": True}, tariffs=steps, retaliation=[rule])
+    agri = T.s("agriculture")
+    expected = scheduled_rates(steps, N_MONTHS)
+    expected[JAN_2025 + 1 :, US, CHN, agri] += 0.30
+    expected[JAN_2025 + 4 :, US, CHN, agri] += 0.20
+    revenue = result.macro[result.macro.region == "CHN"].tariff_revenue.to_numpy() / 1e9
+    flows = cube(result)
+    assert revenue == pytest.approx((flows[:, :, CHN] * expected[:, :, CHN]).sum(axis=(1, 2)))
+
+
+# ------------------------------------------------------------------ shocks
+def test_demand_shock_moves_spending_by_its_size_inside_its_window():
+    shock = {"region": "USA", "sectors": ["autos", "machinery"], "start": "2025-03",
+             "end": "2025-08", "change": 10}  # fmt: skip
+    result = run({"diversion": True}, shocks={"demand": [shock]})
+    base = T.flows / 12.0 * (1 + T.tariff)  # landed base-year spending
+    extra = 0.10 * base[:, US, [T.s("autos"), T.s("machinery")]].sum() * 1e9
+    absorption = result.macro[result.macro.region == "USA"].absorption.to_numpy()
+    window = np.zeros(N_MONTHS, dtype=bool)
+    window[14:20] = True  # 2025-03 .. 2025-08
+    assert absorption[window] - base[:, US].sum() * 1e9 == pytest.approx(extra, rel=1e-9)
+    assert absorption[~window] == pytest.approx(base[:, US].sum() * 1e9, rel=1e-12)
+
+
+def test_ai_capex_financed_abroad_appreciates_the_dollar_by_the_formula():
+    capex = {"path": {"2025-01": 10.0, "2025-12": 30.0}, "import_content": 0.5}
+    result = run({"dollar": True, "ai_capex": True}, shocks={"ai_capex": capex},
+                 parameters={"dollar": {"ai_inflow_share": 0.4}})  # fmt: skip
+    inflows = 0.4 * interpolated(capex["path"], N_MONTHS)
+    beta = T.parameters["dollar_inflow_elasticity"]
+    expected = np.exp(-beta * 12.0 * inflows / T.gdp[US])
+    assert macro(result, "EU", "exchange_rate") == pytest.approx(expected, rel=1e-12)
+
+
+def test_exchange_rate_paths_are_linear_between_points_and_one_before():
+    path = {"2024-07": 1.0, "2025-01": 0.88, "2025-07": 0.94}
+    result = run({"dollar": True}, shocks={"exchange_rates": [{"region": "JPN", "path": path}]})
+    expected = interpolated(path, N_MONTHS, before=1.0)
+    assert macro(result, "JPN", "exchange_rate") == pytest.approx(expected, rel=1e-12)
+    assert expected[15] == pytest.approx(0.88 + 0.06 * 3 / 6)  # April 2025, by hand
 
 
 # ------------------------------------------------------------------ frictionless long run
