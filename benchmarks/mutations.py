@@ -249,10 +249,10 @@ CATALOGUE = [
 ]  # fmt: skip
 
 
-def copy_repository(dest: Path) -> None:
+def copy_repository(dest: Path, source: Path = REPO) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
     for name in COPY:
-        src = REPO / name
+        src = source / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=ignore)
         elif src.exists():
@@ -283,12 +283,12 @@ def run_suite(root: Path) -> tuple[int, str]:
     return 0, ""
 
 
-def try_mutant(mutation: Mutation | None) -> tuple[str, int, str, float]:
-    """Copy the repository, plant the bug, run the suite. ``None``: the unmutated copy."""
+def try_mutant(mutation: Mutation | None, snapshot: Path = REPO) -> tuple[str, int, str, float]:
+    """Copy the snapshot, plant the bug, run the suite. ``None``: the unmutated copy."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tradesim-mutant-") as folder:
         root = Path(folder)
-        copy_repository(root)
+        copy_repository(root, snapshot)
         if mutation is not None:
             mutation.apply(root)
         code, first = run_suite(root)
@@ -317,23 +317,30 @@ def main(argv: list[str] | None = None) -> int:
             print(f"unknown mutations: {unknown}", file=sys.stderr)
             return 2
         chosen = [mu for mu in CATALOGUE if mu.name in args.only]
+    with tempfile.TemporaryDirectory(prefix="tradesim-snapshot-") as folder:
+        # one snapshot of the repository: edits made while the catalogue runs do not leak in
+        snapshot = Path(folder)
+        copy_repository(snapshot)
+        return run_catalogue(chosen, snapshot, max(1, min(args.workers, 2)))
+
+
+def run_catalogue(chosen: list[Mutation], snapshot: Path, workers: int) -> int:
     try:
         with tempfile.TemporaryDirectory() as check:  # every edit still finds its text
-            copy_repository(Path(check))
+            copy_repository(Path(check), snapshot)
             for mu in chosen:
                 mu.apply(Path(check))
-                shutil.copy2(REPO / mu.file, Path(check) / mu.file)
-        name, code, first, seconds = try_mutant(None)
+                shutil.copy2(snapshot / mu.file, Path(check) / mu.file)
+        name, code, first, seconds = try_mutant(None, snapshot)
         if code != 0:
             print(f"the unmutated suite fails ({first}); fix it first", file=sys.stderr)
             return 2
         print(f"unmutated suite passes in {seconds:.0f} s; {len(chosen)} mutants, "
-              f"{min(args.workers, 2)} at a time", flush=True)  # fmt: skip
+              f"{workers} at a time", flush=True)  # fmt: skip
         survivors = []
-        with ThreadPoolExecutor(max_workers=max(1, min(args.workers, 2))) as pool:
-            for mu, (name, code, first, seconds) in zip(
-                chosen, pool.map(try_mutant, chosen), strict=True
-            ):
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            runs = pool.map(lambda mu: try_mutant(mu, snapshot), chosen)
+            for mu, (name, code, first, seconds) in zip(chosen, runs, strict=True):
                 tag = " [engine]" if mu.file in ENGINE_REWRITE else ""
                 if code == 0:
                     verdict = "SURVIVED"
