@@ -72,24 +72,26 @@ def test_dollar_path_inflows_and_own_currency_paths_combine_multiplicatively():
 
 
 # ------------------------------------------------------------------ macro closure
-def test_macro_closure_steady_state_equals_the_closed_form():
+@pytest.mark.parametrize("mu", [0.0, 0.6])
+def test_macro_closure_steady_state_equals_the_closed_form(mu):
     """With flat supply, fixed prices and no frictions, a destination's purchases scale with its
     absorption factor f, so the steady state of
 
         (f_r - 1) Y_r = mu * [(f_r - 1) A_r + NX_r(f) - NXbar_r] - tw * (f_r R1_r - R0_r)
 
     is a linear system in f (A = Y - NXbar; NX and R from a run with the macro channel off).
+    With mu = 0 it is the scalar f = (Y + tw R0) / (Y + tw R1) of a constant revenue gap.
     """
-    mu, tw = 0.6, 0.5
+    tw = 0.5
     tariffs = [
         {"imposer": "USA", "rate": 20, "effective": "2025-01-01"},
         {"imposer": "CHN", "partners": ["USA"], "rate": 30, "effective": "2025-01-01"},
     ]
+    macro_params = {"income_feedback": mu, "twin_deficit": tw}
     common = {
         "tariffs": tariffs,
-        "parameters": {"supply_elasticity": FLAT_SUPPLY, "macro": {"income_feedback": mu}},
+        "parameters": {"supply_elasticity": FLAT_SUPPLY, "macro": macro_params},
     }
-    common["parameters"]["macro"]["twin_deficit"] = tw
     closed = run({"diversion": True, "macro": True}, **common)
     open_ = run({"diversion": True}, **common)  # f = 1: the flows and revenue at unit factors
 
@@ -112,8 +114,11 @@ def test_macro_closure_steady_state_equals_the_closed_form():
     for r, code in enumerate(T.regions):
         simulated = macro(closed, code, "absorption")[-1] / absorption_base[r]
         assert simulated == pytest.approx(f[r], abs=1e-7), code
-    # a real effect: US net exports rise (imports fall) by more than the budget tightens
-    assert f[US] > 1.01 and f[CHN] < 0.995
+    if mu == 0.0:  # the constant-revenue-gap scalar formula; the US budget tightens
+        assert f == pytest.approx((gdp + tw * revenue0) / (gdp + tw * revenue1))
+        assert f[US] < 0.995
+    else:  # US net exports rise (imports fall) by more than the budget tightens
+        assert f[US] > 1.01
 
 
 # ------------------------------------------------------------------ capacity
