@@ -55,6 +55,8 @@ def run_scenario(
         sha256=loaded.sha256,
         seed=model.seed,
         data=loaded.scenario.data,
+        overrides=loaded.overrides,
+        chain=loaded.chain,
     )
     return SimulationResult(model, provenance)
 

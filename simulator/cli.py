@@ -1,12 +1,14 @@
 """The ``tradesim`` command line.
 
-Exit codes: 0 success, 2 bad input (scenario, data or arguments; nothing is written),
-1 an unexpected error.
+Exit codes: 0 success; 1 an unexpected error; 2 bad input (scenario, data or arguments);
+3 an output location refused or unwritable. On 2 and 3 nothing is written, and the output
+location is checked before any simulation runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.calibration.dataset import DataError
+from simulator.results.output import OutputError, check_output_dir
 from simulator.scenario import (
     LoadedScenario,
     ScenarioError,
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 DEFAULT_SCENARIO = "us_2025"
 BASELINE = "baseline"
 EXIT_BAD_INPUT = 2
+EXIT_OUTPUT = 3
 
 EXAMPLES = {
     "run": """examples:
@@ -49,8 +53,8 @@ EXAMPLES = {
   tradesim decompose us_2025 --period 2025-11 --out out/decompose
   tradesim decompose my.yaml --baseline baseline --json""",
     "validate-history": """examples:
-  tradesim validate-history                      # rewrites docs/validation.md and its plots
-  tradesim validate-history --out /tmp/report --json""",
+  tradesim validate-history                      # writes out/validation.md and out/validation/
+  tradesim validate-history --out docs           # in a checkout: regenerates docs/validation.md""",
     "list": """examples:
   tradesim list""",
     "schema": """examples:
@@ -91,22 +95,70 @@ def _baseline_for(item: LoadedScenario) -> SimulationResult | None:
     return run_scenario(BASELINE, overrides=overrides)
 
 
+def _load(source: str, overrides: Sequence[str], quiet: bool) -> LoadedScenario:
+    """Load a scenario, printing its warnings (and which file ran, for a bundled name)."""
+    item = load_scenario(source, overrides)
+    if not quiet:
+        for warning in item.warnings:
+            print(f"tradesim: warning: {warning}", file=sys.stderr)
+        local = Path("scenarios") / f"{source}.yaml"
+        shadowed = item.path and not Path(source).exists() and local.is_file()
+        if shadowed and local.read_bytes() != item.path.read_bytes():
+            print(
+                f"tradesim: note: ran the installed bundled scenario {item.path}, not "
+                f"{local}, which differs from it\n    hint: pass the path ({local}) to run "
+                "that file",
+                file=sys.stderr,
+            )
+    return item
+
+
+def default_out(item: LoadedScenario) -> Path:
+    """``out/<name>``; with overrides ``out/<name>-set-<hash of the overrides>``."""
+    name = item.scenario.name
+    if item.overrides:
+        digest = hashlib.sha256("\n".join(item.overrides).encode()).hexdigest()[:8]
+        name = f"{name}-set-{digest}"
+    return Path("out") / name
+
+
+def _inputs(item: LoadedScenario) -> list[Path]:
+    return [Path(p) for p in item.chain]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
 
     files = args.files or [DEFAULT_SCENARIO]
-    loaded = [load_scenario(f, args.set) for f in files]
+    loaded = [_load(f, args.set, args.quiet or args.json) for f in files]
+    # --out is the folder of a single run, or the parent of several runs' folders
+    outs = [
+        default_out(x)
+        if not args.out
+        else Path(args.out)
+        if len(loaded) == 1
+        else Path(args.out) / default_out(x).name
+        for x in loaded
+    ]
+    for item, out in zip(loaded, outs, strict=True):
+        check_output_dir(out, force=args.force, protect=_inputs(item))
+    if len({o.resolve() for o in outs}) < len(outs):
+        raise ScenarioError.simple(
+            "two of the scenarios have the same name, so their outputs would share a folder: "
+            "give them different 'name:' values"
+        )
     reports = []
-    for item in loaded:
+    for item, out in zip(loaded, outs, strict=True):
         name = item.scenario.name
-        out = Path(args.out) if args.out and len(loaded) == 1 else Path(args.out or "out") / name
         result = run_scenario(item, seed=args.seed, progress=Progress(name, not args.quiet))
         baseline = _baseline_for(item)
-        result.save(out, baseline=baseline)
+        result.save(out, baseline=baseline, force=args.force)
         annual = result.annual()
         reports.append(
             {
                 "scenario": name,
+                "file": str(item.path) if item.path else None,
+                "overrides": item.overrides,
                 "out": str(out),
                 "seed": result.provenance.seed,
                 "us_balance_usd_bn_by_year": {
@@ -116,7 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         if not args.quiet and not args.json:
             print(result.summary(baseline))
-            print(f"Wrote {out}/")
+            print(f"Wrote {out}/ (ran {item.path or name})")
     if args.json:
         print(json.dumps(reports, indent=2))
     return 0
@@ -128,22 +180,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.files) < 2:
         raise ScenarioError.simple("compare needs at least two scenarios")
-    loaded = [load_scenario(f, args.set) for f in args.files]
+    loaded = [_load(f, args.set, args.quiet or args.json) for f in args.files]
     baseline = loaded[0]
     if args.baseline:
-        baseline = load_scenario(args.baseline, args.set)
+        baseline = _load(args.baseline, args.set, args.quiet or args.json)
         matches = [x for x in loaded if x.path and x.path == baseline.path]
         if matches:
             baseline = matches[0]
         else:
             loaded.insert(0, baseline)
+    out = Path(args.out or "out/compare")
+    check_output_dir(out, force=args.force, protect=[p for x in loaded for p in _inputs(x)])
     results = [
         run_scenario(x, seed=args.seed, progress=Progress(x.scenario.name, not args.quiet))
         for x in loaded
     ]
     comparison = Comparison(results, baseline=baseline.scenario.name)
-    out = Path(args.out or "out/compare")
-    comparison.save(out)
+    comparison.save(out, force=args.force)
     if args.json:
         print(comparison.table().to_json(orient="split", indent=2))
     elif not args.quiet:
@@ -154,21 +207,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_decompose(args: argparse.Namespace) -> int:
     from simulator.analysis.decomposition import active_channels, decompose
-    from simulator.results.result import write_atomically
+    from simulator.results.output import write_atomically
 
-    loaded = load_scenario(args.file, args.set)
-    baseline = load_scenario(args.baseline)
+    loaded = _load(args.file, args.set, args.quiet or args.json)
+    baseline = _load(args.baseline, [], args.quiet or args.json)
+    out = Path(args.out or f"out/decompose_{default_out(loaded).name}")
+    inputs = _inputs(loaded) + _inputs(baseline)
+    check_output_dir(out, force=args.force, protect=inputs)
     runs = 2 ** len(active_channels(loaded)) + 1
     progress = Progress(f"{runs} runs", not args.quiet)
     result = decompose(loaded, baseline, period=args.period, progress=progress)
-    out = Path(args.out or f"out/decompose_{loaded.scenario.name}")
 
     def write(tmp: Path) -> None:
         result.table.to_csv(tmp / "decomposition.csv", index_label="channel")
         (tmp / "decomposition.md").write_text(result.markdown(), encoding="utf-8")
         result.waterfall(tmp / "waterfall.png")
 
-    write_atomically(out, write)
+    provenance = {
+        "command": "decompose",
+        "scenario": loaded.scenario.name,
+        "scenario_file": str(loaded.path) if loaded.path else None,
+        "scenario_sha256": loaded.sha256,
+        "overrides": loaded.overrides,
+        "baseline": baseline.scenario.name,
+        "period": args.period,
+    }
+    write_atomically(out, write, provenance, force=args.force, protect=inputs)
     if args.json:
         print(result.table.to_json(orient="index", indent=2))
     elif not args.quiet:
@@ -178,30 +242,33 @@ def cmd_decompose(args: argparse.Namespace) -> int:
 
 
 def cmd_validate_history(args: argparse.Namespace) -> int:
-    from simulator.analysis.validation import validate_history
+    from simulator.analysis.validation import PAGE_MARKER, validate_history
+    from simulator.results.output import check_output_file, write_text_atomically
     from simulator.results.result import write_atomically
 
-    validation = validate_history(seed=args.seed)
     out = Path(args.out)
+    plots, page = out / "validation", out / "validation.md"
+    check_output_dir(plots, force=args.force)
+    check_output_file(page, PAGE_MARKER, force=args.force)
+    validation = validate_history(seed=args.seed)
     out.mkdir(parents=True, exist_ok=True)
-    write_atomically(out / "validation", validation.plot)
-    page = out / "validation.md"
-    tmp = page.with_name(f".{page.name}.tmp")
-    tmp.write_text(validation.markdown(), encoding="utf-8")
-    tmp.replace(page)
+    write_text_atomically(page, validation.markdown(), PAGE_MARKER, force=args.force)
+    write_atomically(
+        plots, validation.plot, validation.result.provenance.__dict__, force=args.force
+    )
     if args.json:
         stats = {**validation.stats, **validation.targets()["met"].to_dict()}
         print(json.dumps(stats, indent=2, default=bool))
     elif not args.quiet:
         print(validation.markdown())
-        print(f"Wrote {page} and {out / 'validation'}/")
+        print(f"Wrote {page} and {plots}/")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     ok = []
     for f in args.files:
-        item = load_scenario(f, args.set)
+        item = _load(f, args.set, args.quiet or args.json)
         ok.append({"file": str(f), "scenario": item.scenario.name, "sha256": item.sha256})
         if not args.quiet and not args.json:
             print(f"{f}: ok ({item.scenario.name}, {item.scenario.n_months} months)")
@@ -258,15 +325,24 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
         p.add_argument("--json", action="store_true", help="print results as JSON")
 
+    def force(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--force",
+            action="store_true",
+            help="replace an output folder even if it holds files tradesim did not write",
+        )
+
     p = add("run", cmd_run, "Run scenarios and write data, plots and a summary.")
     p.add_argument("files", nargs="*", help=f"scenario files or bundled names ({DEFAULT_SCENARIO})")
     p.add_argument("--out", help="output folder (default out/<scenario name>)")
+    force(p)
     common(p)
 
     p = add("compare", cmd_compare, "Run scenarios and compare them side by side.")
     p.add_argument("files", nargs="+", help="scenario files or bundled names")
     p.add_argument("--baseline", help="the scenario the others are compared with (default: first)")
     p.add_argument("--out", help="output folder (default out/compare)")
+    force(p)
     common(p)
 
     p = add("decompose", cmd_decompose, "Split the change in the US deficit by channel.")
@@ -274,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", default="baseline", help="scenario to compare with (baseline)")
     p.add_argument("--period", help="YYYY or YYYY-MM (default: the year tariffs start)")
     p.add_argument("--out", help="output folder (default out/decompose_<scenario>)")
+    force(p)
     common(p, seed=False)
 
     p = add("validate", cmd_validate, "Check scenario files without running them.")
@@ -285,7 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_validate_history,
         "Run us_2025 against the published 2024–2025 data and write the validation report.",
     )
-    p.add_argument("--out", default="docs", help="folder for validation.md (default docs)")
+    p.add_argument(
+        "--out",
+        default="out",
+        help="folder that gets validation.md and its plots in validation/ (default out)",
+    )
+    force(p)
     p.add_argument("--seed", type=int, help="replace the scenario's seed")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the fit statistics as JSON")
@@ -303,6 +385,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, DataError) as exc:
         print(f"tradesim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OutputError as exc:
+        print(f"tradesim: error: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT
     except KeyboardInterrupt:
         print("tradesim: interrupted; nothing was written", file=sys.stderr)
         return 130

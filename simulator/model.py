@@ -30,7 +30,7 @@ from simulator.markets import exchange, inventory
 from simulator.markets.armington import nested_shares
 from simulator.policy.retaliation import RetaliationRule
 from simulator.policy.shocks import ShockPaths
-from simulator.policy.tariffs import TariffSchedule
+from simulator.policy.tariffs import DAYS_PER_MONTH, TariffSchedule
 from simulator.scenario.schema import Scenario, month_index
 
 BASE_MONTH = month_index("2024-01")
@@ -85,6 +85,7 @@ class TradeModel(mesa.Model):
             scenario.start,
             self.n_months,
             include_retaliation=mech.retaliation,
+            transit_days=params.inventory.lead_months * DAYS_PER_MONTH,
         )
         self.retaliation_path = np.zeros_like(self.schedule.path)
         self.shocks = ShockPaths(scenario, data, self.n_months)

@@ -45,7 +45,7 @@ MECHANISMS = [
     "growth",
 ]
 FAST = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
 
 dates = st.dates(dt.date(2024, 2, 1), dt.date(2025, 6, 30))

@@ -2,16 +2,21 @@
 """Build the tradesim base-2024 calibration tables.
 
 Reads the hand-entered, sourced inputs in data-raw/base_2024/*.csv and writes the
-final tables to simulator/data/base_2024/. Deterministic: no randomness, no network.
+final tables to simulator/data/base_2024/, then the manifest simulator/data/MANIFEST.sha256
+(sha256 of every bundled data file under simulator/data, history and policy tables included).
+Deterministic: no randomness, no network.
 
-    python data-raw/base_2024/build.py          # build + print target checks
+    python data-raw/base_2024/build.py          # build + manifest + print target checks
+    python data-raw/base_2024/build.py DIR      # the same into DIR/base_2024 and DIR/MANIFEST.sha256
 
 All money: US$ billions, 2024, nominal. See docs/data-sources.md.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +24,9 @@ import pandas as pd
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 # the package's data folder, or another folder given as the first argument (used by the tests)
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "simulator", "data", "base_2024")
+DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "simulator", "data")
+OUT = os.path.join(DATA, "base_2024")
+MANIFEST = "MANIFEST.sha256"
 
 REGIONS = ["USA", "CHN", "EU", "MEX", "CAN", "VNM", "JPN", "KOR", "TWN", "IND", "ROW"]
 NAMED = REGIONS[:-1]
@@ -273,7 +280,7 @@ def main() -> int:
         regions_out.append((r, reg.loc[r, "name"], reg.loc[r, "currency"], gdp[r], reg.loc[r, "source"]))
     row_gdp = gdp["WORLD"] - gdp[NAMED].sum()
     regions_out.append(("ROW", "Rest of world (residual)", "USD", round(row_gdp, 1),
-                        "estimate: no stored source found; IMF WEO April 2025 world GDP 2024 110900 (value as recalled from the WEO database, see regions_raw.csv WORLD) less the ten named regions"))
+                        "NOT VERIFIED (estimate): world GDP 2024 110900 as recalled from the IMF WEO April 2025 database (regions_raw.csv WORLD; the World Bank WDI world total is 111326) less the ten named regions (of which EU, KOR, TWN and IND are not verified either)"))
     pd.DataFrame(regions_out, columns=["region", "name", "currency", "gdp_usd_bn", "source"]).to_csv(
         os.path.join(OUT, "regions.csv"), index=False)
 
@@ -342,7 +349,22 @@ def main() -> int:
     assert par.source.fillna("").str.strip().ne("").all(), "every parameter row needs a source"
     par.to_csv(os.path.join(OUT, "parameters.csv"), index=False)
 
+    write_manifest(DATA)
     return check(trade, tar)
+
+
+def write_manifest(data_dir: str) -> None:
+    """List every data file under `data_dir` (not Python files) with its sha256, as `sha256sum` does."""
+    root = Path(data_dir)
+    files = sorted(
+        (p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST and p.suffix not in (".py", ".pyc")
+         and not any(part.startswith((".", "__")) for part in p.relative_to(root).parts)),
+        key=lambda p: p.relative_to(root).as_posix(),
+    )
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(root).as_posix()}\n" for p in files]
+    tmp = root / (MANIFEST + ".tmp")
+    tmp.write_text("".join(lines), encoding="utf-8", newline="\n")
+    tmp.replace(root / MANIFEST)
 
 
 def tariff_lookup(tar: pd.DataFrame, imposer: str, partner: str, sector: str) -> float:

@@ -16,15 +16,20 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from simulator.api import run_scenario
 from simulator.results import SimulationResult
+from simulator.results.effective_rates import effective_rates
+from simulator.results.plots import partner_label
 from simulator.results.summary import markdown_table
 
 BN = 1e9
+PAGE_MARKER = "Regenerate this page with `tradesim validate-history"
+"""The line by which an existing validation page is recognised as tradesim's to replace."""
 SERIES = ["balance", "exports", "imports"]
 PARTNERS = ["CHN", "EU", "MEX", "VNM", "TWN", "CAN"]
 
@@ -37,13 +42,66 @@ LEFT_OUT = {
 }
 
 
-def history_table(name: str) -> pd.DataFrame:
+def history_table(name: str, preferred_only: bool = True) -> pd.DataFrame:
     """A published-data table shipped in ``simulator/data/history`` (preferred rows only)."""
     path = resources.files("simulator.data") / "history" / f"{name}.csv"
     frame = pd.read_csv(str(path))
-    if "preferred" in frame:
+    if preferred_only and "preferred" in frame:
         frame = frame[frame.preferred.astype(bool)]
     return frame
+
+
+def published_2025_totals() -> dict[str, float | str | int]:
+    """Why the sum of the 2025 months differs from the published annual 2025 balance.
+
+    The months are each the latest release found for that month (one exception: November at
+    its 29 Jan 2026 value, a validation anchor); the annual total is from one later release
+    that includes every revision to date. Returns both totals, the annual vintage, the range
+    of the months' vintages, and the part of the gap due to the months not preferred at their
+    latest vintage.
+    """
+    monthly = history_table("us_monthly", preferred_only=False)
+    rows = monthly[(monthly.series == "balance") & monthly.month.str.startswith("2025")]
+    preferred = rows[rows.preferred.astype(bool)].set_index("month")
+    latest = rows.sort_values("vintage").groupby("month").last()
+    annual = history_table("us_annual")
+    annual = annual[(annual.year == 2025) & (annual.partner == "WLD")]
+    annual = annual[annual.series == "balance"].iloc[0]
+    held_back = preferred.index[preferred.vintage < latest.vintage.reindex(preferred.index)]
+    return {
+        "sum_of_months": float(preferred.value_usd_bn.sum()),
+        "annual": float(annual.value_usd_bn),
+        "annual_vintage": str(annual.vintage),
+        "first_vintage": str(preferred.vintage.min()),
+        "last_vintage": str(preferred.vintage.max()),
+        "older_months": int((preferred.vintage < annual.vintage).sum()),
+        "held_back": ", ".join(held_back),
+        "held_back_gap": float((latest.value_usd_bn - preferred.value_usd_bn)[held_back].sum()),
+    }
+
+
+def two_totals_note() -> str:
+    """The paragraph explaining the two published 2025 balances on the validation page."""
+    t = published_2025_totals()
+    gap = t["annual"] - t["sum_of_months"]
+    held = (
+        f" The month {t['held_back']} is kept at an earlier release, because the targets "
+        f"refer to it; its later revision accounts for {t['held_back_gap']:+.1f} of the gap, "
+        f"the other months' revisions for {gap - t['held_back_gap']:+.1f}."
+        if t["held_back"]
+        else ""
+    )
+    return (
+        f"**Two published 2025 balances.** {t['sum_of_months']:,.1f} is the sum of the twelve "
+        f"monthly balances the monthly statistics use; {t['annual']:,.1f} is the annual total "
+        f"of the release of {t['annual_vintage']}. They differ by {gap:+.1f} because they are "
+        "different vintages: each monthly release revises the month before it (and the annual "
+        "revision of 5 June 2025 revised 2024 and early 2025), and the monthly rows are each the "
+        f"latest release found for that month, dated {t['first_vintage']} to "
+        f"{t['last_vintage']} ({t['older_months']} of the 12 are older than the annual total)."
+        f"{held} The annual table compares with {t['annual']:,.1f}; the monthly statistics and "
+        "the month-by-month table with the months (see history-data.md, 'Caveat on totals')."
+    )
 
 
 def published_monthly() -> pd.DataFrame:
@@ -202,13 +260,16 @@ class Validation:
             if partner in self.partners_pub:
                 pub = self.partners_pub[partner].dropna()
                 ax.plot(pd.to_datetime(pub.index), pub, "o", color="k", ms=3, label="published")
-            ax.set_title(partner, fontsize=9)
+            ax.set_title(partner_label(partner, self.result.scenario.data), fontsize=9)
             ax.tick_params(labelsize=7)
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7]))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
         axes[0, 0].legend(fontsize=7)
         fig.suptitle("US goods balance by partner, $bn/month", fontweight="bold")
         paths.append(folder / "partners.png")
         fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
         plt.close(fig)
+        paths.append(effective_rate_plot(self.result, folder / "effective_rates.png"))
         return paths
 
     def markdown(self, image_folder: str = "validation") -> str:
@@ -235,9 +296,11 @@ class Validation:
         lines = [
             "# Validation: us_2025 against the published 2024–2025 data",
             "",
-            "Regenerate this page with `tradesim validate-history` (it rewrites this file and "
-            f"the plots in `{image_folder}/` beside it). Published data: `simulator/data/history/` "
-            "(sources and vintages in [history-data.md](history-data.md)).",
+            f"{PAGE_MARKER} --out docs` from the "
+            f"repository root (it rewrites this file and the plots in `{image_folder}/` beside "
+            "it; without `--out` it writes `out/validation.md`). Published data: "
+            "`simulator/data/history/` (sources and vintages in "
+            "[history-data.md](history-data.md)).",
             "",
             f"Run: scenario `us_2025` (hash `{prov.scenario_sha256[:12]}`), seed {prov.seed}, "
             f"tradesim {prov.tradesim_version}.",
@@ -253,6 +316,8 @@ class Validation:
             "## Fit statistics (monthly goods-and-services balance)",
             "",
             markdown_table(stats, fmt=",.2f"),
+            "",
+            two_totals_note(),
             "",
             "## The episode's features",
             "",
@@ -288,8 +353,136 @@ class Validation:
             "",
             f"![partners]({image_folder}/partners.png)",
             "",
+            *effective_rate_section(self.result, image_folder),
         ]
         return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- effective tariff rates
+RATE_LABELS = {
+    ("budget_lab_statutory", "pre_substitution"): "Budget Lab, pre-substitution",
+    ("budget_lab_statutory", "post_substitution"): "Budget Lab, post-substitution (long run)",
+    ("treasury_collected", "collected"): "collected: Treasury duties / Census imports",
+    ("budget_lab_ladder", "pre_substitution"): "Budget Lab tracker, Jun 2025: statutory",
+    ("budget_lab_ladder", "collected"): "Budget Lab tracker, Jun 2025: collected",
+}
+
+
+def _simulated_rates(result: SimulationResult) -> pd.DataFrame:
+    """us_2025's monthly US effective rate, months x (pre_substitution, post_substitution)."""
+    rates = effective_rates(result)
+    total = rates[rates.dimension == "total"]
+    wide = total.pivot(index="month", columns="concept", values="rate_pct")
+    wide.index = wide.index.strftime("%Y-%m")
+    return wide
+
+
+def effective_rate_section(result: SimulationResult, image_folder: str) -> list[str]:
+    """The simulated 2025 effective rate beside the Budget Lab's figures, concept by concept."""
+    sim = _simulated_rates(result)
+    pub = history_table("effective_rates_published")
+    pub["month"] = pub.date.str[:7]
+    collected = pub[pub.series == "treasury_collected"].set_index("month").value_pct
+    rows = []
+    for month in [m for m in sim.index if "2024-12" <= m <= "2025-12"]:
+        points = pub[(pub.series == "budget_lab_statutory") & (pub.month == month)]
+        bl = "; ".join(
+            f"{r.value_pct:.1f} {r.concept.split('_')[0]}-sub. ({r.date[5:]})"
+            for r in points.itertuples()
+        )
+        rows.append(
+            f"| {month} | {sim.loc[month, 'pre_substitution']:.1f} | "
+            f"{sim.loc[month, 'post_substitution']:.1f} | {bl} | "
+            f"{collected.get(month, float('nan')):.1f} |"
+        )
+    ladder = pub[pub.series == "budget_lab_ladder"].set_index("concept").value_pct
+    return [
+        "## Effective tariff rate: us_2025 beside the Budget Lab's figures",
+        "",
+        "Four concepts, not to be confused:",
+        "",
+        "- **simulated pre-substitution**: the rates in force in the month (day-weighted, with "
+        "the USMCA, Annex II, in-transit and non-stacking exemptions as shares) at 2024 import "
+        "weights: `tradesim`'s version of the Budget Lab tracker's statutory rate;",
+        "- **simulated post-substitution**: the same rates at the month's simulated imports, "
+        "i.e. the model's revenue over goods imports (the model has no evasion, no "
+        "non-claiming and no collection lags, so this is an accrual rate at entry);",
+        "- **Budget Lab statutory** (State of U.S. Tariffs reports): all tariffs in force *or "
+        "announced* on the report's date at 2024 weights (pre-substitution) and after the "
+        "long-run shift in imports their GTAP model predicts (post-substitution) - a rate "
+        "for a date, not a monthly average, and the 14 Jul figure includes rates announced "
+        "for 1 Aug;",
+        "- **collected**: Treasury customs receipts over Census goods imports in the month "
+        "(the Budget Lab's tariff-impact-tracker series), cash-basis: duties are paid after "
+        "entry, so receipts lag the rates in force; it also includes anti-dumping and "
+        "countervailing duties and reflects exemptions claimed and not claimed.",
+        "",
+        "| month | simulated pre-sub. | simulated post-sub. | Budget Lab statutory (date) "
+        "| collected |",
+        "|---|---:|---:|---|---:|",
+        *rows,
+        "",
+        "The report-date figures run well above both the simulated and the collected rates; "
+        "the Budget Lab's own later tracker put the June 2025 statutory rate at 2024 weights "
+        f"at {ladder['pre_substitution']:.1f}%, the closest published match to the simulated "
+        "pre-substitution rate.",
+        "",
+        "The Budget Lab's own statutory-versus-collected comparison for June 2025 (Tariff-Model, "
+        f"calibration review): statutory at 2024 weights {ladder['pre_substitution']:.1f}%, "
+        f"collected at 2024 weights {ladder['collected_at_2024_weights']:.1f}%, collected at the "
+        f"month's weights {ladder['collected']:.1f}% (us_2025, June 2025: "
+        f"{sim.loc['2025-06', 'pre_substitution']:.1f}% and "
+        f"{sim.loc['2025-06', 'post_substitution']:.1f}%). Sources of every published figure: "
+        "`simulator/data/history/effective_rates_published.csv`.",
+        "",
+        f"![effective rates]({image_folder}/effective_rates.png)",
+        "",
+    ]
+
+
+def effective_rate_plot(result: SimulationResult, path: Path) -> Path:
+    """The simulated monthly effective rate against the published points and series."""
+    sim = _simulated_rates(result).loc["2024-07":"2025-12"]
+    pub = history_table("effective_rates_published")
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    months = pd.to_datetime(sim.index) + pd.Timedelta(days=14)  # mid-month, like the data
+    ax.plot(months, sim.pre_substitution, color="C0", label="us_2025, pre-substitution")
+    ax.plot(months, sim.post_substitution, color="C1", label="us_2025, post-substitution")
+    styles = {
+        "budget_lab_statutory": {"pre_substitution": "C0", "post_substitution": "C1"},
+        "treasury_collected": {"collected": "k"},
+        "budget_lab_ladder": {"pre_substitution": "C0", "collected": "k"},
+    }
+    for (series, concept), label in RATE_LABELS.items():
+        sub = pub[(pub.series == series) & (pub.concept == concept)]
+        marker = {"treasury_collected": "o-", "budget_lab_ladder": "s"}.get(series, "D")
+        ax.plot(
+            pd.to_datetime(sub.date),
+            sub.value_pct,
+            marker,
+            color=styles[series][concept],
+            ms=4,
+            lw=0.8,
+            mfc="white" if concept == "post_substitution" else None,
+            label=label,
+        )
+    ax.set_ylabel("% of US goods imports")
+    ax.set_ylim(bottom=0.0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle("US effective tariff rate, 2025: simulated and published", fontweight="bold")
+    fig.text(
+        0.5,
+        0.91,
+        "lines: monthly; diamonds: Budget Lab report dates (statutory, incl. "
+        "announced rates); squares: their tracker's June 2025 rates; black: collected",
+        ha="center",
+        fontsize=8,
+        color="0.35",
+    )
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
 
 
 def validate_history(seed: int | None = None) -> Validation:

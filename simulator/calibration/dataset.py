@@ -148,6 +148,13 @@ def dataset_codes(name: str) -> tuple[list[str], list[str]]:
 
 
 @functools.lru_cache(maxsize=8)
+def region_names(name: str = "base_2024") -> dict[str, str]:
+    """Region codes and their names (``CHN`` → ``China``) from a data set's regions table."""
+    regions = pd.read_csv(dataset_path(name) / "regions.csv", usecols=["region", "name"])
+    return dict(zip(regions["region"], regions["name"], strict=True))
+
+
+@functools.lru_cache(maxsize=8)
 def load_dataset(name: str = "base_2024") -> BaseData:
     """Read a bundled data set (cached: the arrays are treated as read-only)."""
     return read_dataset(dataset_path(name), name)

@@ -3,6 +3,16 @@
 Rates are arrays indexed ``[origin, destination, sector]`` holding fractions (0.25 = 25%).
 A tariff that takes effect mid-month counts for the share of the month's days it is in force,
 so a monthly rate is the day-weighted average rate of that month.
+
+Each entry reaches a share of each covered cell's imports, its *weight*:
+
+    w[t, cell] = active[t] * coverage * (1 - exempt[t, cell]) * (1 - yielded[t, cell])
+
+``exempt`` combines the qualifying share (USMCA claims) and the product-exempt share (Annex
+II) as independent shares, ``1 - (1 - q)(1 - p)``; ``yielded`` is the share of the cell
+covered by measures of the authorities the entry is not stacked with (at most 1). A cell's
+rate is the average over its imports, so revenue = rate x dutiable value still holds, with
+the exempt share paying no part of the entry.
 """
 
 from __future__ import annotations
@@ -10,10 +20,64 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import numpy as np
+import pandas as pd
 
 from simulator.scenario.schema import Tariff, month_index
+
+DAYS_PER_MONTH = 365.25 / 12.0
+BASE = "base_2024"  # the base-year rates: MFN and the pre-2025 Section 232 and 301 duties
+UNATTRIBUTED = "unattributed"  # entries without an 'authority'
+
+
+@cache
+def _policy_table(name: str) -> pd.DataFrame:
+    with resources.files("simulator.data").joinpath(f"policy/{name}.csv").open() as f:
+        return pd.read_csv(f)
+
+
+@cache
+def qualifying_shares(
+    table: str, regions: tuple[str, ...], sectors: tuple[str, ...], first: int, n: int
+) -> np.ndarray:
+    """Share of each partner x sector's imports that qualifies, ``[month, origin, sector]``.
+
+    ``usmca``: the share of US imports from Canada and Mexico entered under USMCA, averaged
+    over July-December 2025 (import-weighted) and applied to every month, the Budget Lab
+    tracker's baseline method ("h2_average": claims rose mid-2025 as firms learned to claim,
+    and the second half reflects the regime). ``usmca_monthly``: the raw share of each month of
+    2025; months before the table take its first month, months after it its last.
+    """
+    frame = _policy_table("usmca_shares")
+    out = np.zeros((n, len(regions), len(sectors)))
+    if table == "usmca":
+        h2 = frame[frame["month"] >= "2025-07"].assign(
+            claimed=lambda f: f["usmca_share"] * f["imports_usd_m"]
+        )
+        sums = h2.groupby(["partner", "sector"])[["claimed", "imports_usd_m"]].sum()
+        for (partner, sector), row in sums.iterrows():
+            if partner in regions and sector in sectors:
+                share = row.claimed / row.imports_usd_m
+                out[:, regions.index(partner), sectors.index(sector)] = share
+        out.flags.writeable = False  # cached: shared by every entry that uses it
+        return out
+    months = sorted(frame["month"].unique())
+    idx = np.clip(np.arange(first, first + n), month_index(months[0]), month_index(months[-1]))
+    for row in frame.itertuples():
+        if row.partner in regions and row.sector in sectors:
+            hit = idx == month_index(row.month)
+            out[hit, regions.index(row.partner), sectors.index(row.sector)] = row.usmca_share
+    out.flags.writeable = False
+    return out
+
+
+def product_exempt_shares(table: str, sectors: tuple[str, ...]) -> np.ndarray:
+    """Share of each sector's imports on a bundled exempt-product list, ``[sector]``."""
+    frame = _policy_table(table).set_index("sector")["exempt_share"]
+    return np.array([float(frame.get(s, 0.0)) for s in sectors])
 
 
 def month_start(month_idx: int) -> dt.date:
@@ -51,16 +115,44 @@ def cell_mask(
     return mask
 
 
+def application_start(tariff: Tariff, transit_days: float) -> dt.date:
+    """First day the tariff applies to goods entering: later for goods in transit.
+
+    Goods take ``transit_days`` to arrive, so those entered before ``loaded_before`` plus the
+    shipping time were shipped in time, and are exempt if entered before the deadline.
+    """
+    rule = tariff.in_transit
+    if rule is None:
+        return tariff.effective
+    loaded = rule.loaded_before or tariff.effective
+    shipped_in_time = loaded + dt.timedelta(days=round(transit_days))
+    return max(tariff.effective, min(shipped_in_time, rule.entered_before))
+
+
 @dataclass(frozen=True)
 class ScheduledTariff:
     """One scenario tariff in array form."""
 
-    mask: np.ndarray
+    mask: np.ndarray  # covered cells, times coverage and (1 - product-exempt share)
     rate: float
     mode: str
     active: np.ndarray  # share of each model month in force
     announced: int  # model month in which importers learn of it (may be negative)
     withdrawn: int | None  # model month from which it is no longer expected (cancelled)
+    authority: str = UNATTRIBUTED
+    qualifying: np.ndarray | None = None  # [month, origin, destination, sector] exempt share
+    not_stacked_with: tuple[str, ...] = ()
+
+    @property
+    def months(self) -> slice:
+        """The months in which the entry is in force for at least a day."""
+        live = np.flatnonzero(self.active)
+        return slice(0, 0) if live.size == 0 else slice(int(live[0]), int(live[-1]) + 1)
+
+    def weight(self, months: slice) -> np.ndarray:
+        """Share of each cell's imports the entry reaches in ``months`` (before non-stacking)."""
+        w = self.active[months, None, None, None] * self.mask[None]
+        return w if self.qualifying is None else w * (1.0 - self.qualifying[months])
 
 
 class TariffSchedule:
@@ -76,10 +168,12 @@ class TariffSchedule:
         start_month: str,
         n_months: int,
         include_retaliation: bool = True,
+        transit_days: float = 0.0,
     ) -> None:
         """``sectors: all`` in a tariff means every goods sector (services pay no tariffs).
 
         Entries marked ``retaliation`` are left out when ``include_retaliation`` is false.
+        ``transit_days`` is the shipping time behind the entries' in-transit exemptions.
         """
         first = month_index(start_month)
         n_r, n_s = len(regions), len(sectors)
@@ -97,19 +191,33 @@ class TariffSchedule:
             p_idx = [regions.index(p) for p in partners if p not in tariff.exempt_partners]
             s_idx = [sectors.index(s) for s in secs if s not in tariff.exempt_sectors]
             announced = tariff.announced or tariff.effective
+            reach = cell_mask(imposer, p_idx, s_idx, n_r, n_s) * tariff.coverage
+            if tariff.product_exempt is not None:
+                reach = reach * (1.0 - product_exempt_shares(tariff.product_exempt, sectors))
+            qualifying = None
+            if tariff.qualifying_exempt is not None:
+                q = qualifying_shares(tariff.qualifying_exempt, regions, sectors, first, n_months)
+                qualifying = np.zeros((n_months, *self.shape))
+                qualifying[:, :, imposer, :] = q
+            start = application_start(tariff, transit_days)
             self.entries.append(
                 ScheduledTariff(
-                    mask=cell_mask(imposer, p_idx, s_idx, n_r, n_s),
+                    mask=reach,
                     rate=tariff.rate / 100.0,
                     mode=tariff.mode,
-                    active=active_fraction(tariff.effective, tariff.end, first, n_months),
+                    active=active_fraction(start, tariff.end, first, n_months),
                     announced=month_of(announced) - first,
                     withdrawn=None
                     if tariff.cancelled is None
                     else month_of(tariff.cancelled) - first,
+                    authority=tariff.authority or UNATTRIBUTED,
+                    qualifying=qualifying,
+                    not_stacked_with=tuple(tariff.not_stacked_with),
                 )
             )
-        self.path = self._path([e for e in self.entries if e.withdrawn is None])
+        in_force = [e for e in self.entries if e.withdrawn is None]
+        self.by_authority: dict[str, np.ndarray] = {}
+        self.path = self._path(in_force, self.by_authority)
         events = {e.announced for e in self.entries}
         events |= {e.withdrawn for e in self.entries if e.withdrawn is not None}
         cutoffs = sorted(events)
@@ -122,21 +230,46 @@ class TariffSchedule:
             e for e in self.entries if e.announced <= t and (e.withdrawn is None or e.withdrawn > t)
         ]
 
-    def _path(self, entries: list[ScheduledTariff]) -> np.ndarray:
+    def _path(
+        self, entries: list[ScheduledTariff], by_authority: dict[str, np.ndarray] | None = None
+    ) -> np.ndarray:
         """Rates above the base year for every month, ``[month, origin, destination, sector]``.
 
-        An 'add' entry adds its rate; a 'set' entry makes the whole rate equal its rate, so its
-        extra is the rate less the base-year rate (negative if a deal cuts below the base).
+        An 'add' entry adds its rate on the share it reaches; a 'set' entry makes the whole rate
+        on that share equal its rate, so its extra is the rate less the base-year rate (negative
+        if a deal cuts below the base). ``by_authority``, if given, receives each authority's
+        part of the path (the parts sum to the path).
         """
         path = np.zeros((self.n_months, *self.shape))
+        parts = {} if by_authority is None else by_authority
+        covered = self._covered(entries)
         for e in entries:
-            f = e.active[:, None, None, None]
+            t = e.months
+            w = e.weight(t)
+            for auth in e.not_stacked_with:
+                if auth in covered:
+                    w = w * (1.0 - covered[auth][t])
             if e.mode == "add":
-                path += np.where(e.mask, e.rate * f, 0.0)
+                add = e.rate * w
             else:
-                extra = e.rate - self.base_rates
-                path = np.where(e.mask, path * (1.0 - f) + extra * f, path)
+                for part in parts.values():
+                    part[t] *= 1.0 - w
+                add = (e.rate - self.base_rates) * w
+                path[t] *= 1.0 - w
+            path[t] += add
+            parts.setdefault(e.authority, np.zeros_like(path))[t] += add
         return path
+
+    def _covered(self, entries: list[ScheduledTariff]) -> dict[str, np.ndarray]:
+        """Share of each cell covered by each authority's measures in force (at most 1)."""
+        wanted = {a for e in entries for a in e.not_stacked_with}
+        covered: dict[str, np.ndarray] = {}
+        for e in entries:
+            if e.authority in wanted:
+                t = e.months
+                reach = e.active[t, None, None, None] * e.mask[None]
+                covered.setdefault(e.authority, np.zeros((self.n_months, *self.shape)))[t] += reach
+        return {a: np.minimum(c, 1.0) for a, c in covered.items()}
 
     def extra(self, t: int) -> np.ndarray:
         """The scheduled extra rates in force in month ``t``."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from simulator.results.result import SimulationResult, write_atomically
-from simulator.results.summary import key_outcomes, markdown_table
+from simulator.results.summary import key_outcomes, last_year, markdown_table
 
 BN = 1e9
 
@@ -38,7 +37,7 @@ class Comparison:
         for name, result in self.results.items():
             outcomes = key_outcomes(result)
             if not outcomes.empty:
-                columns[name] = outcomes.iloc[:, 1]
+                columns[name] = outcomes[last_year(outcomes)]
         table = pd.DataFrame(columns)
         if self.baseline in table:
             for name in table.columns:
@@ -62,14 +61,26 @@ class Comparison:
             "",
             markdown_table(self.table()),
             "",
+            "Runs: "
+            + "; ".join(
+                f"`{name}` from `{r.provenance.scenario_file or 'a Python mapping'}`"
+                + (
+                    " with `--set` " + ", ".join(f"`{o}`" for o in r.provenance.overrides)
+                    if r.provenance.overrides
+                    else ""
+                )
+                for name, r in self.results.items()
+            )
+            + ".",
+            "",
         ]
         return "\n".join(lines)
 
     def _last_year(self) -> str:
         base = key_outcomes(self.results[self.baseline])
-        return base.columns[1] if not base.empty else "n/a"
+        return last_year(base) if not base.empty else "n/a"
 
-    def save(self, out_dir: str | os.PathLike) -> Path:
+    def save(self, out_dir: str | os.PathLike, force: bool = False) -> Path:
         """Data, overlay plots, ``summary.md`` and provenance, written atomically."""
 
         def write(tmp: Path) -> None:
@@ -79,10 +90,10 @@ class Comparison:
             self.table().to_csv(tmp / "key_outcomes.csv")
             self.plot(tmp)
             (tmp / "summary.md").write_text(self.markdown(), encoding="utf-8")
-            provenance = {name: r.provenance.__dict__ for name, r in self.results.items()}
-            (tmp / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
 
-        return write_atomically(Path(out_dir), write)
+        runs = {name: r.provenance.__dict__ for name, r in self.results.items()}
+        inputs = [Path(p) for r in self.results.values() for p in r.provenance.scenario_chain]
+        return write_atomically(Path(out_dir), write, {"runs": runs}, force=force, protect=inputs)
 
     def plot(self, out: Path) -> list[Path]:
         """Overlay plots of the US paths and their differences from the baseline."""
@@ -107,8 +118,8 @@ class Comparison:
                 continue
             axes[0].plot(frame.index, (frame.balance - base.balance) / BN, label=name)
             axes[1].plot(frame.index, (frame.tariff_revenue - base.tariff_revenue) / BN)
-        axes[0].set_ylabel("balance − baseline, $bn/month")
-        axes[1].set_ylabel("tariff revenue − baseline")
+        axes[0].set_ylabel(f"US balance − {self.baseline},\n$bn/month")
+        axes[1].set_ylabel(f"US tariff revenue − {self.baseline},\n$bn/month")
         for ax in axes:
             ax.axhline(0.0, color="0.6", lw=0.8)
         axes[0].legend(fontsize=8)

@@ -9,12 +9,24 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from simulator.calibration.dataset import region_names
+from simulator.results import effective_rates
 
 if TYPE_CHECKING:
     from simulator.results.result import SimulationResult
 
 BN = 1e9
+US = "USA"
 PARTNERS = ["CHN", "EU", "MEX", "VNM", "CAN", "JPN", "KOR", "TWN", "IND", "ROW"]
+
+
+def partner_label(code: str, data: str = "base_2024") -> str:
+    """A region's name with its code, ``China (CHN)``, from the data set's regions table."""
+    name = region_names(data).get(code)
+    return f"{name} ({code})" if name and name != code else code
 
 
 def _finish(fig: plt.Figure, path: Path, title: str, subtitle: str) -> Path:
@@ -25,8 +37,10 @@ def _finish(fig: plt.Figure, path: Path, title: str, subtitle: str) -> Path:
     return path
 
 
-def save_run_plots(result: SimulationResult, out: Path) -> list[Path]:
-    """The standard plots of one run."""
+def save_run_plots(
+    result: SimulationResult, out: Path, baseline: SimulationResult | None = None
+) -> list[Path]:
+    """The standard plots of one run; with a ``baseline`` run, its paths and differences too."""
     name = result.scenario.name
     us = result.us()
     paths = []
@@ -46,37 +60,104 @@ def save_run_plots(result: SimulationResult, out: Path) -> list[Path]:
     paths.append(_finish(fig, out / "us_trade.png", "US imports, exports and balance", name))
 
     bilateral = result.bilateral("USA") / BN
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
     for partner in [p for p in PARTNERS if p in bilateral.columns]:
-        ax.plot(bilateral.index, bilateral[partner], label=partner)
+        ax.plot(
+            bilateral.index, bilateral[partner], label=partner_label(partner, result.scenario.data)
+        )
     ax.axhline(0.0, color="0.6", lw=0.8)
-    ax.set_ylabel("US goods balance, US$ bn a month")
-    ax.legend(ncol=5, fontsize=8)
+    ax.set_ylabel("US goods balance, US$ bn a month (negative: deficit)")
+    ax.legend(ncol=4, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08))
     paths.append(_finish(fig, out / "bilateral_balances.png", "US goods balance by partner", name))
 
-    contrib = sector_balance_change(result) / BN
-    fig, ax = plt.subplots(figsize=(9, 5))
-    contrib.plot.barh(ax=ax, color=["tab:red" if v < 0 else "tab:green" for v in contrib])
-    ax.axvline(0.0, color="0.4", lw=0.8)
-    ax.set_xlabel("change in US balance, US$ bn a month (last 12 months vs first 12)")
-    paths.append(_finish(fig, out / "sector_contributions.png", "Contributions by sector", name))
-
-    fig, left = plt.subplots(figsize=(9, 4.5))
-    left.plot(us.index, us.tariff_revenue / BN, color="tab:purple", label="tariff revenue")
-    left.set_ylabel("US tariff revenue, US$ bn a month")
-    right = left.twinx()
-    right.plot(us.index, 100 * us.effective_tariff_rate, color="tab:orange", label="rate")
-    right.set_ylabel("effective tariff rate, % (revenue / goods imports)")
-    fig.legend(loc="upper left", fontsize=8)
-    paths.append(_finish(fig, out / "tariffs.png", "US tariff revenue and rate", name))
+    paths.append(_sector_plot(result, baseline, out / "sector_contributions.png"))
+    paths.append(_tariff_plot(result, baseline, out / "tariffs.png"))
+    if US in result.regions:
+        paths.append(effective_rates.plot(result, out / "effective_rates.png"))
     return paths
 
 
-def sector_balance_change(result: SimulationResult, region: str = "USA"):
-    """Change in a region's balance by sector: mean of the last 12 months minus the first 12."""
+def _tariff_plot(result: SimulationResult, baseline: SimulationResult | None, path: Path) -> Path:
+    """Revenue and effective rate in two panels, each from zero (and the baseline's, dashed)."""
+    us = result.us()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+    top.plot(us.index, us.tariff_revenue / BN, color="tab:purple", label=result.scenario.name)
+    bottom.plot(
+        us.index, 100 * us.effective_tariff_rate, color="tab:orange", label=result.scenario.name
+    )
+    if baseline is not None:
+        base = baseline.us()
+        label = f"{baseline.scenario.name} (no new policies)"
+        top.plot(base.index, base.tariff_revenue / BN, "--", color="0.4", label=label)
+        bottom.plot(base.index, 100 * base.effective_tariff_rate, "--", color="0.4", label=label)
+    top.set_ylabel("tariff revenue, US$ bn a month")
+    top.set_title("US customs duties collected", fontsize=9, loc="left")
+    bottom.set_ylabel("effective tariff rate, %")
+    bottom.set_title(
+        "Effective rate: duties collected / goods imports (at customs value)",
+        fontsize=9,
+        loc="left",
+    )
+    for ax in (top, bottom):
+        ax.set_ylim(0.0, 1.15 * max(ax.get_ylim()[1], 1e-9))
+        ax.legend(fontsize=8, loc="upper left")
+    return _finish(fig, path, "US tariff revenue and effective tariff rate", result.scenario.name)
+
+
+def sector_balances(result: SimulationResult, region: str = "USA") -> pd.DataFrame:
+    """A region's trade balance by sector in each complete calendar year (US dollars)."""
     trade = result.trade
     rows = trade[trade.reporter == region]
     signed = rows.value_usd.where(rows.flow == "export", -rows.value_usd)
-    table = rows.assign(b=signed).groupby(["month", "sector"], observed=True)["b"].sum().unstack()
-    n = min(12, len(table) // 2) or 1
-    return (table.iloc[-n:].mean() - table.iloc[:n].mean()).sort_values()
+    frame = rows.assign(b=signed, year=rows.month.dt.year)
+    table = frame.groupby(["year", "sector"], observed=True)["b"].sum().unstack()
+    months = frame.groupby("year")["month"].nunique()
+    return table[months.reindex(table.index) == 12]
+
+
+def _sector_plot(result: SimulationResult, baseline: SimulationResult | None, path: Path) -> Path:
+    """The policy's effect by sector against the baseline run, or, without one, the change.
+
+    With a baseline: the scenario's US balance by sector minus the baseline's, in the year
+    its first tariff takes effect (without tariffs, the first year the difference reaches a
+    tenth of the last year's) and in the last complete year. Without: the last complete
+    year minus the first, growth and policy together, and titled so.
+    """
+    name = result.scenario.name
+    ours = sector_balances(result) / BN
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    if ours.empty:
+        ax.text(0.5, 0.5, "no complete calendar year in the run", ha="center", va="center")
+        return _finish(fig, path, "US balance by sector", name)
+    if baseline is not None:
+        theirs = sector_balances(baseline) / BN
+        diff = (ours - theirs).dropna(how="all")
+        starts = [t.effective.year for t in result.scenario.tariffs if t.cancelled is None]
+        size = diff.abs().sum(axis=1)  # without tariffs: the first year the shocks matter
+        first = min(
+            [y for y in starts if y in diff.index],
+            default=size.index[size >= 0.1 * size.iloc[-1]][0],
+        )
+        years = sorted({first, int(diff.index[-1])})
+        bars = diff.loc[years].T
+        title = "Effect on the US balance by sector"
+        subtitle = f"{name} minus {baseline.scenario.name}: what the scenario changes"
+        xlabel = f"US balance, {name} − {baseline.scenario.name}, US$ bn a year"
+    else:
+        first, last = int(ours.index[0]), int(ours.index[-1])
+        bars = (ours.loc[last] - ours.loc[first]).to_frame(f"{last} − {first}")
+        title = f"Change in the US balance by sector, {first} to {last}"
+        subtitle = f"{name}: growth and policy together (no baseline run to separate them)"
+        xlabel = f"US balance in {last} minus {first}, US$ bn a year"
+    bars = bars.sort_values(bars.columns[-1])  # largest at the top
+    height = 0.8 / len(bars.columns)
+    y = np.arange(len(bars))
+    for i, column in enumerate(bars.columns):
+        ax.barh(
+            y + (i - (len(bars.columns) - 1) / 2) * height, bars[column], height, label=str(column)
+        )
+    ax.set_yticks(y, bars.index)
+    ax.axvline(0.0, color="0.4", lw=0.8)
+    ax.set_xlabel(xlabel + " (positive: larger surplus or smaller deficit)")
+    ax.legend(fontsize=8, loc="best")
+    return _finish(fig, path, title, subtitle)

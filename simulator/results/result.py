@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
-import shutil
-import tempfile
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulator.data import manifest_sha256
 from simulator.model import TradeModel
+from simulator.results.output import write_atomically
 from simulator.version import __version__
 
 BN = 1e9
@@ -24,7 +23,12 @@ US = "USA"
 
 @dataclass
 class Provenance:
-    """What made a result: scenario, its hash, seed and software versions."""
+    """What made a result: scenario, its hash, seed and software versions.
+
+    ``scenario_file`` is the file that ran (absolute; for a bundled scenario the bundled file),
+    ``overrides`` the ``--set`` strings in order and ``scenario_chain`` the files read through
+    ``extends`` (the scenario's own file first).
+    """
 
     scenario: str
     scenario_file: str | None
@@ -33,10 +37,23 @@ class Provenance:
     tradesim_version: str = __version__
     data: str = "base_2024"
     versions: dict[str, str] = field(default_factory=dict)
+    overrides: list[str] = field(default_factory=list)
+    """The ``--set`` strings applied, in order."""
+    scenario_chain: list[str] = field(default_factory=list)
+    """The files read: the scenario's, then the ones it extends."""
+    data_manifest_sha256: str = field(default_factory=manifest_sha256)
+    """The sha256 of the bundled data's MANIFEST.sha256 (which lists each file's sha256)."""
 
     @classmethod
     def collect(
-        cls, scenario: str, path: str | None, sha256: str, seed: int, data: str
+        cls,
+        scenario: str,
+        path: str | None,
+        sha256: str,
+        seed: int,
+        data: str,
+        overrides: Sequence[str] = (),
+        chain: Sequence[str] = (),
     ) -> Provenance:
         import mesa
 
@@ -46,7 +63,16 @@ class Provenance:
             "numpy": np.__version__,
             "pandas": pd.__version__,
         }
-        return cls(scenario, path, sha256, seed, __version__, data, versions)
+        return cls(
+            scenario=scenario,
+            scenario_file=path,
+            scenario_sha256=sha256,
+            seed=seed,
+            data=data,
+            versions=versions,
+            overrides=[*overrides],
+            scenario_chain=[*chain],
+        )
 
 
 class SimulationResult:
@@ -182,11 +208,14 @@ class SimulationResult:
         out_dir: str | os.PathLike,
         plots: bool | None = None,
         baseline: SimulationResult | None = None,
+        force: bool = False,
     ) -> Path:
         """Write data, plots, ``summary.md`` and ``provenance.json`` into ``out_dir`` atomically.
 
         Everything is written into a temporary folder beside ``out_dir`` and moved into place
-        only when complete, so a failed run leaves no half-written output.
+        only when complete, so a failed run leaves no half-written output. An existing
+        ``out_dir`` is replaced only if tradesim wrote it (or with ``force``); never if it
+        holds the scenario's own files (see :func:`~simulator.results.output.write_atomically`).
         """
         from simulator.results import plots as plotting
         from simulator.results.summary import summary_markdown
@@ -204,55 +233,35 @@ class SimulationResult:
                 if "csv" in outputs.formats:
                     frame.to_csv(tmp / f"{name}.csv", index=False)
             if want_plots:
-                plotting.save_run_plots(self, tmp)
+                plotting.save_run_plots(self, tmp, baseline)
             summary = summary_markdown(self, baseline)
             (tmp / "summary.md").write_text(summary, encoding="utf-8")
-            (tmp / "provenance.json").write_text(
-                json.dumps(self.provenance.__dict__, indent=2) + "\n", encoding="utf-8"
-            )
 
-        return write_atomically(Path(out_dir), write)
+        return write_atomically(
+            Path(out_dir),
+            write,
+            self.provenance.__dict__,
+            force=force,
+            protect=[Path(p) for p in self.provenance.scenario_chain],
+        )
 
-    def plot(self, out_dir: str | os.PathLike) -> list[Path]:
-        """Write the run's PNG plots into ``out_dir``; return their paths."""
+    def plot(
+        self, out_dir: str | os.PathLike, baseline: SimulationResult | None = None
+    ) -> list[Path]:
+        """Write the run's PNG plots into ``out_dir``; return their paths.
+
+        With a ``baseline`` run, the sector plot shows the scenario's effect against it.
+        """
         from simulator.results import plots as plotting
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        return plotting.save_run_plots(self, out)
+        return plotting.save_run_plots(self, out, baseline)
 
     def summary(self, baseline: SimulationResult | None = None) -> str:
         from simulator.results.summary import summary_markdown
 
         return summary_markdown(self, baseline)
-
-
-def write_atomically(out: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a fresh folder beside ``out``, then move it into place.
-
-    A failure (or an interrupt) removes the temporary folder and leaves ``out`` untouched.
-    """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        write(tmp)
-        _replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move a finished folder into place, replacing an earlier output folder if any."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-        new.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        new.rename(target)
 
 
 def _nx_contribution(macro: pd.DataFrame) -> np.ndarray:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.calibration.dataset import region_names
+from simulator.results import effective_rates
+
 if TYPE_CHECKING:
-    from simulator.results.result import SimulationResult
+    from simulator.results.result import Provenance, SimulationResult
+    from simulator.scenario.schema import Scenario, Tariff
 
 BN = 1e9
 KEY_SECTORS = ["autos", "steel", "aluminium", "computers_semis", "agriculture", "pharma"]
@@ -71,8 +76,15 @@ def key_outcomes(result: SimulationResult) -> pd.DataFrame:
             by_year.get(last, float("nan")),
         )
     table = pd.DataFrame(rows, index=[str(first), str(last)]).T
+    if first == last:  # one complete year: nothing to compare it with
+        return table.iloc[:, :1]
     table["change"] = table[str(last)] - table[str(first)]
     return table
+
+
+def last_year(table: pd.DataFrame) -> str:
+    """The column of the last complete year in a :func:`key_outcomes` table."""
+    return str(table.columns[1] if "change" in table.columns else table.columns[0])
 
 
 def markdown_table(table: pd.DataFrame, fmt: str = ",.1f") -> str:
@@ -97,34 +109,36 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     lines = [
         f"# {s.name}",
         "",
-        s.description.strip() or "(no description)",
+        _description(s, prov),
         "",
         f"Simulated {s.start} to {s.end}, monthly; seed {prov.seed}; "
         f"{s.firms.count:,} firms; data set `{prov.data}`; tradesim {prov.tradesim_version}; "
         f"scenario hash `{prov.scenario_sha256[:12]}`.",
+        "",
+        *_provenance_lines(prov),
         "",
     ]
     off = [k for k, v in s.mechanisms.model_dump().items() if not v]
     lines.append("Mechanisms switched off: " + (", ".join(off) if off else "none") + ".")
     lines.append("")
     if s.tariffs:
-        lines += ["## Tariffs in the scenario", "", "| id | imposer | on | sectors | rate | from |"]
-        lines.append("|---|---|---|---|---|---|")
-        for tr in s.tariffs:
-            on = "all" if tr.partners == "all" else ", ".join(tr.partners)
-            secs = "all" if tr.sectors == "all" else ", ".join(tr.sectors)
-            lines.append(
-                f"| {tr.id or ''} | {tr.imposer} | {on} | {secs} | {tr.rate:g}% | {tr.effective} |"
-            )
-        lines.append("")
+        lines += ["## Tariffs in the scenario", "", *tariff_table(s.tariffs), ""]
+    if s.retaliation:
+        lines += ["## Retaliation rules", "", *_retaliation_table(result), ""]
 
     table = key_outcomes(result)
     if table.empty:
         lines.append("The horizon holds no complete calendar year, so no annual table is shown.")
         return "\n".join(lines) + "\n"
-    first, last = table.columns[0], table.columns[1]
     lines += ["## What happened", ""]
-    lines += _sentences(table, first, last)
+    if "change" in table.columns:
+        names = region_names(s.data)
+        lines += _sentences(table, table.columns[0], table.columns[1], names)
+    else:
+        lines.append(
+            f"The horizon holds one complete calendar year ({table.columns[0]}): the table "
+            "below shows it; changes from year to year need two."
+        )
     if baseline is not None:
         lines += ["", *_against_baseline(result, baseline)]
     lines += ["", "## Why", "", *_why(result)]
@@ -135,10 +149,180 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
         "value in current dollars; the effective tariff rate is revenue over goods imports.",
         "",
     ]
+    lines += effective_rates.summary_section(result)
     return "\n".join(lines)
 
 
-def _sentences(table: pd.DataFrame, first: str, last: str) -> list[str]:
+def _parents(prov: Provenance) -> list[str]:
+    """The files a scenario extends, parent first (the chain holds its own file first)."""
+    return prov.scenario_chain[1:] if prov.scenario_file else prov.scenario_chain
+
+
+def _description(s: Scenario, prov: Provenance) -> str:
+    """The scenario's own description, or a plain note of what it builds on."""
+    text = s.description.strip()
+    if text:
+        return text
+    parents = _parents(prov)
+    if parents:
+        return (
+            f"(No description of its own; it extends `{Path(parents[0]).stem}`: the tables "
+            "below show what it runs.)"
+        )
+    return "(no description)"
+
+
+def _provenance_lines(prov: Provenance) -> list[str]:
+    """Which file ran, what it extends and the ``--set`` overrides applied."""
+    text = (
+        f"Scenario file: `{prov.scenario_file}`"
+        if prov.scenario_file
+        else "Scenario given as a mapping in Python (no file)"
+    )
+    parents = _parents(prov)
+    if parents:
+        text += ", extending " + " → ".join(f"`{p}`" for p in parents)
+    text += "."
+    if prov.overrides:
+        text += " Overrides (`--set`, applied in this order): " + ", ".join(
+            f"`{o}`" for o in prov.overrides
+        )
+    else:
+        text += " Overrides (`--set`): none"
+    return [text + "."]
+
+
+def _codes(codes: str | list[str], exempt: list[str], everything: str) -> str:
+    text = everything if codes == "all" else ", ".join(codes)
+    return text + (" except " + ", ".join(exempt) if exempt else "")
+
+
+def _exemptions(t: Tariff) -> str:
+    """The exemption rules of a tariff entry, in words."""
+    rules = []
+    if t.product_exempt == "annex_ii":
+        rules.append("Annex II products")
+    elif t.product_exempt is not None:
+        rules.append(f"{t.product_exempt} products")
+    if t.qualifying_exempt is not None:
+        rules.append("USMCA-qualifying goods")  # the only qualifying tables: usmca*
+    if t.in_transit is not None:
+        shipped = t.in_transit.loaded_before or t.effective
+        rules.append(f"goods shipped before {shipped} and entered by {t.in_transit.entered_before}")
+    if t.not_stacked_with:
+        covered = ", ".join(a.replace("_", " ") for a in t.not_stacked_with)
+        rules.append(f"goods under {covered} (not stacked)")
+    return "; ".join(rules)
+
+
+def tariff_table(tariffs: list[Tariff]) -> list[str]:
+    """The scenario's tariffs as a Markdown table with dates, status and notes on the rates.
+
+    A rate that covers only part of a sector shows the headline rate, the share it covers
+    and the resulting sector-wide rate; withdrawn threats are marked as never in force.
+    """
+    lines = [
+        "| id | imposed by | on goods from | sectors | rate | authority | exemptions | "
+        "announced | in force |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    notes = set()
+    for t in tariffs:
+        rate = f"{t.rate:g}%"
+        if t.coverage < 1.0:
+            rate = (
+                f"{t.rate:g}% on {100 * t.coverage:.0f}% of the sector = {t.rate * t.coverage:.1f}%"
+            )
+            notes.add("coverage")
+        if t.mode == "set":
+            rate += " all-in"
+            notes.add("set")
+        if t.cancelled is not None:
+            in_force = f"**withdrawn {t.cancelled}**: never in force (a threat)"
+            notes.add("withdrawn")
+        elif t.end is not None:
+            in_force = f"{t.effective} to {t.end}"
+        else:
+            in_force = f"from {t.effective}"
+        imposer = t.imposer + (" (retaliation)" if t.retaliation else "")
+        lines.append(
+            f"| {t.id or ''} | {imposer} | {_codes(t.partners, t.exempt_partners, 'all')} | "
+            f"{_codes(t.sectors, t.exempt_sectors, 'all goods')} | {rate} | "
+            f"{(t.authority or '').replace('_', ' ')} | {_exemptions(t)} | "
+            f"{t.announced or t.effective} | {in_force} |"
+        )
+    lines += [
+        "",
+        "Rates are ad valorem and add to the 2024 rate and to earlier entries on the same goods"
+        + (
+            "; an *all-in* rate replaces both while in force (a deal's ceiling)"
+            if "set" in notes
+            else ""
+        )
+        + ". A tariff is in force from its first date up to (not including) its end date.",
+    ]
+    if "coverage" in notes:
+        lines.append("")
+        lines.append(
+            "*x% on y% of the sector*: the policy's headline rate hits only part of a model "
+            "sector (vehicles but not parts, say); the rest of the sector does not pay it, so "
+            "on the sector as a whole it is the headline rate times that share. Entries on the "
+            "same goods add up (25% on vehicles, 52% of autos, and 25% on parts, 48%, make 25% "
+            "on all of autos). Exempt shares (Annex II products, USMCA-qualifying goods) pay "
+            "nothing, so the rate on a whole sector is lower than the headline."
+        )
+    if "withdrawn" in notes:
+        lines.append("")
+        lines.append(
+            "*Withdrawn*: announced and then dropped before its date; it was never levied, but "
+            "importers who believed it bought ahead while it stood."
+        )
+    return lines
+
+
+def _retaliation_table(result: SimulationResult) -> list[str]:
+    """The scenario's retaliation rules and what each did in this run (rate and month)."""
+    model = result.model
+    rules = {id(g_rule.spec): g_rule for g in model.governments for g_rule in g.rules}
+    lines = [
+        "| id | imposed by | answers | on its sectors | response | lag | in this run |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for spec in result.scenario.retaliation:
+        response = (
+            f"+{spec.rate:g}% a round, up to {spec.rounds} round(s)"
+            if spec.match is None
+            else f"match the {spec.match}, up to {spec.rounds} round(s)"
+        ) + (f", cap {spec.cap:g}%" if spec.cap < 1000 else "")
+        fired = rules[id(spec)].fired if id(spec) in rules else []
+        truce = spec.truce.strftime("%Y-%m") if spec.truce else None
+        steps = [
+            (model.month_label(t + spec.lag_months), rate)
+            for t, rate in fired
+            if t + spec.lag_months < model.n_months
+        ]
+        steps = [(month, rate) for month, rate in steps if truce is None or month <= truce]
+        if not result.scenario.mechanisms.retaliation:
+            did = "switched off"
+        elif not steps:
+            did = "never in force"
+        else:
+            did = "; ".join(f"{100 * rate:.0f}% from {month}" for month, rate in steps)
+            did += f"; lifted {spec.truce}" if spec.truce else ""
+        sectors = (
+            "all goods"
+            if sorted(spec.sectors) == sorted(result.goods_sectors)
+            else ", ".join(spec.sectors)
+        )
+        lag = f"{spec.lag_months} month" + ("" if spec.lag_months == 1 else "s")
+        lines.append(
+            f"| {spec.id or ''} | {spec.imposer} | {spec.target} | {sectors} | {response} | "
+            f"{lag} | {did} |"
+        )
+    return lines
+
+
+def _sentences(table: pd.DataFrame, first: str, last: str, names: dict[str, str]) -> list[str]:
     def row(label: str) -> tuple[float, float, float]:
         r = table.loc[label]
         return r[first], r[last], r["change"]
@@ -166,22 +350,20 @@ def _sentences(table: pd.DataFrame, first: str, last: str) -> list[str]:
     if partners:
         changes = table.loc[partners, "change"].sort_values()
         changes.index = [label.split()[-2].rstrip(",") for label in changes.index]
-        low, high = changes.iloc[0], changes.iloc[-1]
-        if low < 0 < high:
+
+        def move(code: str) -> str:
+            return f"{names.get(code, code)} ({code}, {changes[code]:+,.1f}bn)"
+
+        low, high = changes.index[0], changes.index[-1]
+        if changes[low] < 0 < changes[high]:
             text = (
-                f"the largest move toward deficit was with {changes.index[0]} ({low:+,.1f}bn), "
-                f"the largest move toward surplus with {changes.index[-1]} ({high:+,.1f}bn)"
+                f"the largest move toward deficit was with {move(low)}, "
+                f"the largest move toward surplus with {move(high)}"
             )
-        elif high <= 0:
-            text = (
-                "every partner shown moved toward deficit, most of all "
-                f"{changes.index[0]} ({low:+,.1f}bn)"
-            )
+        elif changes[high] <= 0:
+            text = f"every partner shown moved toward deficit, most of all {move(low)}"
         else:
-            text = (
-                "every partner shown moved toward surplus, most of all "
-                f"{changes.index[-1]} ({high:+,.1f}bn)"
-            )
+            text = f"every partner shown moved toward surplus, most of all {move(high)}"
         out.append(f"- In the US goods balance by partner, {text}.")
     return out
 
@@ -192,7 +374,7 @@ def _against_baseline(result: SimulationResult, baseline: SimulationResult) -> l
     years = [y for y in ours.index if y in theirs.index]
     lines = [
         f"Against `{baseline.scenario.name}` (the same world without this scenario's "
-        "policies), in $bn:",
+        "policies and shocks), in $bn:",
         "",
         "| year | balance | imports | exports | tariff revenue |",
         "|---|---:|---:|---:|---:|",
@@ -204,7 +386,96 @@ def _against_baseline(result: SimulationResult, baseline: SimulationResult) -> l
             f"{d.tariff_revenue:+,.1f} |"
         )
     lines += ["", "A positive balance difference means a smaller deficit than in the baseline."]
-    return lines
+    return lines + _early_departure(result, baseline)
+
+
+def _early_departure(result: SimulationResult, baseline: SimulationResult) -> list[str]:
+    """Why the run differs from the baseline before its first tariff, if it does.
+
+    The first month in which US imports or exports differ from the baseline's by more than
+    a ten-thousandth is compared with the first tariff's date; the scenario's shocks and
+    tariff announcements dated before that tariff are named as the causes.
+    """
+    ours, theirs = result.us(), baseline.us()
+    months = ours.index.intersection(theirs.index)
+    gap = ours.loc[months, ["imports", "exports"]] - theirs.loc[months, ["imports", "exports"]]
+    moved = (gap.abs() > 1e-4 * theirs.loc[months, ["imports", "exports"]].abs()).any(axis=1)
+    if not moved.any():
+        return []
+    departs = moved.idxmax().strftime("%Y-%m")
+    s = result.scenario
+    in_force = [t for t in s.tariffs if t.cancelled is None]
+    first = min((t.effective for t in in_force), default=None)
+    if first is not None and departs >= first.strftime("%Y-%m"):
+        return []
+    events = [e for e in _events(s) if first is None or e[0] < first.strftime("%Y-%m")]
+    name = baseline.scenario.name
+    if first is None:
+        head = f"The scenario levies no tariff; it departs from `{name}` in {departs} through:"
+    else:
+        head = (
+            f"The run departs from `{name}` in {departs}, before its first tariff takes effect "
+            f"({first}), so the differences until then are not tariffs. What moves it earlier:"
+        )
+    out = ["", head, ""]
+    out += [f"- {month}: {text}" for month, text in events]
+    return out
+
+
+def _events(s: Scenario) -> list[tuple[str, str]]:
+    """The scenario's shocks and tariff announcements with the month each starts, in order."""
+    mech = s.mechanisms
+    out: list[tuple[str, str]] = []
+    ai = s.shocks.ai_capex
+    if ai is not None and mech.ai_capex:
+        month, value = min(ai.path.items())
+        out.append(
+            (
+                month,
+                f"the AI-capex path (`shocks.ai_capex`) starts, at {value:+g} $bn a month "
+                "against 2024",
+            )
+        )
+    if mech.dollar:
+        for fx in s.shocks.exchange_rates:
+            month, value = min(fx.path.items())
+            currency = "the dollar" if fx.region == "USA" else f"{fx.region}'s currency"
+            out.append(
+                (
+                    month,
+                    f"the path of {currency} (`shocks.exchange_rates`) starts, at {value:g} "
+                    f"times its 2024 value ({100 * (value - 1):+.1f}%; "
+                    + (
+                        "a stronger currency makes its exports dearer abroad)"
+                        if value > 1
+                        else "a weaker currency makes its exports cheaper abroad)"
+                    ),
+                )
+            )
+        for flow in s.shocks.capital_inflows:
+            out.append(
+                (
+                    flow.start,
+                    f"capital inflows into {flow.region} (`shocks.capital_inflows`), "
+                    f"{flow.usd_bn_per_month:g} $bn a month",
+                )
+            )
+    for shock in s.shocks.demand:
+        out.append(
+            (shock.start, f"a {shock.change:+g}% demand shock in {shock.region} (`shocks.demand`)")
+        )
+    if mech.front_loading:
+        announced: dict[str, list[str]] = {}
+        for t in s.tariffs:
+            if t.announced is not None and t.announced < t.effective:
+                announced.setdefault(t.announced.strftime("%Y-%m"), []).append(
+                    f"`{t.id or t.imposer}`"
+                )
+        for month, ids in announced.items():
+            out.append(
+                (month, f"importers learn of {', '.join(ids)} and buy ahead (front-loading)")
+            )
+    return sorted(out)
 
 
 def _why(result: SimulationResult) -> list[str]:

@@ -86,8 +86,12 @@ def format_path(path: KeyPath) -> str:
 def did_you_mean(word: object, choices: Iterable[str]) -> str | None:
     """A hint naming the closest choice (ignoring case), or None."""
     by_lower = {c.lower(): c for c in choices}
-    match = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
-    return f"did you mean {by_lower[match[0]]!r}?" if match else None
+    text = str(word).lower()
+    match = difflib.get_close_matches(text, list(by_lower), n=1, cutoff=0.6)
+    if match:
+        return f"did you mean {by_lower[match[0]]!r}?"
+    starting = [c for lower, c in by_lower.items() if text and lower.startswith(text)]
+    return "did you mean " + " or ".join(map(repr, starting)) + "?" if starting else None
 
 
 def show(value: Any) -> str:

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -30,8 +31,9 @@ from simulator.scenario.errors import (
     format_path,
     issues_from_validation,
 )
+from simulator.scenario.hints import code_hint
 from simulator.scenario.schema import CodeList, Scenario, month_index
-from simulator.scenario.yaml_io import load_yaml
+from simulator.scenario.yaml_io import load_yaml, read_yaml_text
 
 ID_LISTS = {("tariffs",), ("retaliation",)}
 """Lists merged entry by entry on ``id`` under ``extends``; every other list is replaced."""
@@ -45,8 +47,10 @@ class LoadedScenario:
     """A valid scenario with its origin.
 
     ``raw`` is the merged mapping after ``extends`` and overrides (loading it again gives the
-    same scenario), ``sha256`` the hash of its canonical JSON and ``chain`` the files read,
-    the loaded file first, then its parent, grandparent, ...
+    same scenario), ``sha256`` the hash of its canonical JSON, ``chain`` the files read (as
+    absolute paths), the loaded file first, then its parent, grandparent, ..., ``overrides``
+    the ``key.path=value`` strings applied and ``warnings`` what looks like a mistake but is
+    valid (a rate of 0.25 %, meant as 25 %?).
     """
 
     scenario: Scenario
@@ -54,6 +58,8 @@ class LoadedScenario:
     raw: dict[str, Any]
     sha256: str
     chain: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
 
 
 @dataclass
@@ -64,25 +70,33 @@ class _Node:
     loc: Location
 
 
-def load_scenario(source: Source, overrides: Sequence[str] = ()) -> LoadedScenario:
+def load_scenario(
+    source: Source, overrides: Sequence[str] = (), *, local_extends: bool = True
+) -> LoadedScenario:
     """Read, merge, override, validate and check a scenario.
 
     ``source`` is a YAML file path, a bundled scenario's name (``"us_2025"``) or a mapping;
     ``overrides`` are ``key.path=value`` strings
     (``tariffs.autos_232.rate=35`` addresses a list entry by its id). Anything wrong raises a
     :class:`ScenarioError` listing every problem with its file, line and key path.
+    ``local_extends=False`` lets ``extends:`` name bundled scenarios only (for files that
+    come from someone else, such as uploads to a shared server).
     """
     chain: list[Path] = []
     if isinstance(source, Mapping):
         path = None
-        tree = _resolve(_to_node(source, {}, None), None, chain)
+        own = _to_node(source, {}, None)
     else:
         path = _bundled_or_path(source)
         own = _read(path, None)
         if "name" not in own.value:
-            own.value["name"] = _Node(path.stem, own.loc)
+            own.value["name"] = _Node(_slug(path.stem), own.loc)
         chain.append(path)
-        tree = _resolve(own, path, chain)
+    extends = own.value.get("extends")
+    if extends is not None and extends.value is not None and "description" not in own.value:
+        # a description says what its own file shows: it is not inherited
+        own.value["description"] = _Node(f"Extends {extends.value}.", extends.loc)
+    tree = _resolve(own, path, chain, local_extends)
     for text in overrides:
         _override(tree, text)
 
@@ -105,7 +119,21 @@ def load_scenario(source: Source, overrides: Sequence[str] = ()) -> LoadedScenar
     ]
     if issues:
         raise ScenarioError(issues)
-    return LoadedScenario(scenario, path, raw, _sha256(raw), [_display(p) for p in chain])
+    return LoadedScenario(
+        scenario,
+        path,
+        raw,
+        _sha256(raw),
+        [str(p) for p in chain],
+        list(overrides),
+        list(_rate_warnings(scenario, locate)),
+    )
+
+
+def _slug(text: str) -> str:
+    """A safe scenario name made from a file name: unsafe characters become ``_``."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip(".") or "scenario"
+    return slug if slug[0].isalnum() or slug[0] == "_" else f"_{slug}"
 
 
 def _bundled_or_path(source: str | os.PathLike) -> Path:
@@ -143,21 +171,38 @@ def _display(path: Path) -> str:
 
 
 def _read(path: Path, extends: _Node | None) -> _Node:
-    """Parse a scenario file (named by ``extends``, if given) into nodes."""
+    """Parse a scenario file (named by ``extends``, if given) into nodes.
+
+    Errors about a file that is not a scenario never quote its content: its name and a line
+    number are all they show.
+    """
     name = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        data, positions = load_yaml(read_yaml_text(path, name), name)
+    except ScenarioError as exc:
         if extends is None:
-            message = f"cannot read the file: {reason}"
-            raise ScenarioError([Issue(name, None, None, "", message)]) from None
-        raise _error(extends.loc, ("extends",), f"cannot read {name}: {reason}") from None
-    data, positions = load_yaml(text, name)
+            raise
+        first = exc.issues[0]
+        where = f"{name}:{first.line}" if first.line else name
+        reason = "not valid YAML" if first.line else first.message
+        raise _error(
+            extends.loc,
+            ("extends",),
+            f"cannot read {where}: {reason.removeprefix('cannot read the file: ')}",
+            hint=f"run 'tradesim validate {name}' for details" if first.line else None,
+        ) from None
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         message = f"a scenario file must be a block of keys (name:, tariffs:, ...), not {found}"
         raise ScenarioError([Issue(name, 1, 1, "", message)])
+    foreign = [k for k in data if k not in Scenario.model_fields]
+    if len(foreign) > 1 and len(foreign) * 2 > len(data):
+        message = (
+            f"this is not a tradesim scenario: {len(foreign)} of its {len(data)} top-level "
+            "keys are not scenario keys"
+        )
+        expected = "top-level keys among " + ", ".join(Scenario.model_fields)
+        raise ScenarioError([Issue(name, None, None, "", message, expected)])
     return _to_node(data, positions, name)
 
 
@@ -189,21 +234,24 @@ def _error(loc: Location, path: KeyPath, message: str, **extra: str | None) -> S
     return ScenarioError([Issue.at(loc, path, message, **extra)])
 
 
-def _resolve(node: _Node, path: Path | None, chain: list[Path]) -> _Node:
+def _resolve(node: _Node, path: Path | None, chain: list[Path], local: bool) -> _Node:
     """The scenario ``node`` merged on top of the scenario it extends, if any."""
     extends = node.value.pop("extends", None)
     if extends is None or extends.value is None:
         return _merge(_Node({}, node.loc), node, ())
-    parent = _parent_path(extends, path)
+    parent = _parent_path(extends, path, local)
     if parent in chain:
         cycle = " -> ".join(_display(p) for p in [*chain[chain.index(parent) :], parent])
         raise _error(extends.loc, ("extends",), f"files extend each other in a cycle: {cycle}")
     chain.append(parent)
-    return _merge(_resolve(_read(parent, extends), parent, chain), node, ())
+    return _merge(_resolve(_read(parent, extends), parent, chain, local), node, ())
 
 
-def _parent_path(extends: _Node, child: Path | None) -> Path:
-    """The file named by ``extends``: a bundled scenario name, or a path relative to the child."""
+def _parent_path(extends: _Node, child: Path | None, local: bool) -> Path:
+    """The file named by ``extends``: a bundled scenario name, or a path relative to the child.
+
+    A path must name a ``.yaml`` or ``.yml`` file, and only when ``local`` files are allowed.
+    """
     ref = extends.value
     if not isinstance(ref, str) or not ref.strip():
         raise _error(
@@ -212,7 +260,28 @@ def _parent_path(extends: _Node, child: Path | None) -> Path:
             f"invalid value {ref!r}",
             expected="a bundled scenario name such as us_2025, or a path such as ../base.yaml",
         )
-    if "/" in ref or "\\" in ref or ref.endswith((".yaml", ".yml")):
+    if "/" in ref or "\\" in ref or "." in ref:
+        if not local:
+            raise _error(
+                extends.loc,
+                ("extends",),
+                "here 'extends' can name only a bundled scenario",
+                expected="one of " + ", ".join(bundled_scenarios()),
+            )
+        if "://" in ref:
+            raise _error(
+                extends.loc,
+                ("extends",),
+                "'extends' reads local files only, not web addresses",
+                hint="download the file and name its path, e.g. extends: ../base.yaml",
+            )
+        if not ref.endswith((".yaml", ".yml")):
+            raise _error(
+                extends.loc,
+                ("extends",),
+                "'extends' names a scenario file, which ends in .yaml or .yml",
+                expected="a bundled scenario name such as us_2025, or a path such as ../base.yaml",
+            )
         return ((child.parent if child else Path.cwd()) / ref).resolve()
     bundled = bundled_scenarios()
     if ref not in bundled:
@@ -402,7 +471,7 @@ def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
                 path,
                 f"unknown {kind} {code!r}",
                 f"a {kind} of data set {s.data}: " + ", ".join(valid[kind]),
-                did_you_mean(code, valid[kind]),
+                code_hint(code, kind, valid[kind]) or did_you_mean(code, valid[kind]),
             )
 
 
@@ -455,6 +524,20 @@ def _self_target_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
         if r.imposer == r.target:
             path = ("retaliation", i, "target")
             yield Issue.at(locate(path), path, "a region cannot retaliate against itself")
+
+
+def _rate_warnings(s: Scenario, locate: Locate) -> Iterator[Issue]:
+    """Rates between 0 and 1 percent: probably a share (0.25) meant as a percent (25)."""
+    rates = [(("tariffs", i, "rate"), t.rate) for i, t in enumerate(s.tariffs)]
+    rates += [(("retaliation", i, "rate"), r.rate) for i, r in enumerate(s.retaliation)]
+    for path, rate in rates:
+        if rate is not None and 0 < rate < 1:
+            yield Issue.at(
+                locate(path),
+                path,
+                f"a rate of {rate:g} % is tiny: rates are in percent",
+                hint=f"did you mean {rate * 100:g} (percent)?",
+            )
 
 
 def _canonical(value: Any) -> Any:

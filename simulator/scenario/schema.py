@@ -13,7 +13,15 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 MAX_RATE_PCT = 1000.0
 
@@ -82,6 +90,23 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 CodeList = Literal["all"] | list[str]
 
 
+SAFE_NAME_RE = r"^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"
+
+
+def _safe_name(value: Any) -> Any:
+    """A scenario name is a safe slug: it names the default output folder."""
+    if isinstance(value, str) and not re.fullmatch(SAFE_NAME_RE, value):
+        raise ValueError(
+            f"{value!r} is not a safe name: it names the output folder, so use at most 80 "
+            "letters, digits, '_', '-' and '.', starting with a letter, digit or '_' "
+            "(no spaces, no '/', no '..')"
+        )
+    return value
+
+
+SafeName = Annotated[str, AfterValidator(_safe_name)]
+
+
 def month_index(month: str) -> int:
     """Months since year 0: a total order on ``YYYY-MM``."""
     year, mon = month.split("-")
@@ -92,6 +117,31 @@ class Strict(BaseModel):
     """Base for every schema block: unknown keys are errors, never silently ignored."""
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+AUTHORITIES = (
+    "mfn",
+    "section_201",
+    "section_232",
+    "section_301",
+    "section_122",
+    "ieepa_fentanyl",
+    "ieepa_reciprocal",
+    "retaliation",
+    "other",
+)
+Authority = Literal[AUTHORITIES]  # type: ignore[valid-type]
+QUALIFYING_TABLES = ("usmca", "usmca_monthly")
+PRODUCT_LISTS = ("annex_ii",)
+
+
+class InTransit(Strict):
+    """Goods already shipped when a tariff takes effect, exempt if entered before a deadline."""
+
+    loaded_before: Date | None = Field(
+        None, description="Goods loaded (shipped) before this date are exempt; default: effective."
+    )
+    entered_before: Date = Field(description="... if entered for consumption before this date.")
 
 
 class Tariff(Strict):
@@ -115,6 +165,39 @@ class Tariff(Strict):
     end: Date | None = Field(None, description="Date it lapses, if any.")
     exempt_partners: list[str] = Field(default_factory=list)
     exempt_sectors: list[str] = Field(default_factory=list)
+    authority: Authority | None = Field(
+        None,
+        description="Legal authority, for effective rates by authority: mfn, section_201, "
+        "section_232, section_301, section_122, ieepa_fentanyl, ieepa_reciprocal, retaliation "
+        "(a partner's counter-tariff) or other.",
+    )
+    coverage: Share = Field(
+        1.0,
+        description="Share of each covered partner x sector's imports the measure reaches "
+        "(e.g. 0.52: vehicles within autos); the rest does not pay it.",
+    )
+    qualifying_exempt: Literal[QUALIFYING_TABLES] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="Imports that qualify for a preference are exempt: 'usmca' exempts the "
+        "share of US imports from Canada and Mexico, by sector, entered under USMCA in "
+        "July-December 2025 (the Budget Lab tracker's baseline), 'usmca_monthly' the share of "
+        "each month of 2025.",
+    )
+    product_exempt: Literal[PRODUCT_LISTS] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="A bundled list of exempt products, as a share of each sector: 'annex_ii' "
+        "(Annex II of EO 14257 with the 11 Apr 2025 electronics exemptions).",
+    )
+    in_transit: InTransit | None = Field(
+        None,
+        description="Goods in transit on the effective date pay the earlier rate (shipping "
+        "time: parameters.inventory.lead_months).",
+    )
+    not_stacked_with: list[Authority] = Field(
+        default_factory=list,
+        description="Authorities that take precedence: on the share of a partner x sector "
+        "their measures cover, this one does not apply (e.g. IEEPA yields to Section 232).",
+    )
     retaliation: bool = Field(
         False,
         description="This entry is a partner's retaliation, enacted as a fixed schedule: it is "
@@ -137,6 +220,8 @@ class Tariff(Strict):
             (self.announced or self.effective) <= self.cancelled <= self.effective
         ):
             raise ValueError("'cancelled' must fall between 'announced' and 'effective'")
+        if self.in_transit is not None and self.in_transit.entered_before <= self.effective:
+            raise ValueError("'in_transit' must end ('entered_before') after 'effective'")
         return self
 
 
@@ -382,7 +467,11 @@ class Scenario(Strict):
     """A whole scenario: the world, its policies and shocks, and what to write out."""
 
     extends: str | None = Field(None, description="A bundled scenario name or a relative path.")
-    name: str = Field(min_length=1)
+    name: SafeName = Field(
+        min_length=1,
+        description="Short name; the default output folder is out/<name>.",
+        json_schema_extra={"pattern": SAFE_NAME_RE},
+    )
     description: str = ""
     start: Month = "2024-01"
     end: Month = "2027-12"

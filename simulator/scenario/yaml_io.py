@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -10,12 +11,17 @@ from simulator.scenario.errors import Issue, KeyPath, ScenarioError, format_path
 
 Position = tuple[int, int]
 
-MAX_NODES = 100_000
+MAX_NODES = 20_000
+"""Most values in one YAML file (the largest bundled scenario has about 500)."""
+MAX_FILE_BYTES = 1_000_000
+"""Largest YAML file read, in bytes (the largest bundled scenario has about 15,000)."""
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class PositionLoader(yaml.SafeLoader):
-    """A ``SafeLoader`` (plain data only) that records the 1-based (line, column) of every key.
+class PositionLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """A safe loader (plain data only) that records the 1-based (line, column) of every key.
 
     ``positions`` maps a key path such as ``("tariffs", 0, "rate")`` to where its key (or, for
     a list item, the item) starts. A key given twice in one mapping is an error.
@@ -23,16 +29,30 @@ class PositionLoader(yaml.SafeLoader):
 
     def __init__(self, stream: str, filename: str) -> None:
         super().__init__(stream)
+        self.text = stream
         self.filename = filename
         self.positions: dict[KeyPath, Position] = {}
 
     def load(self) -> Any:
         """Parse the single document and return its data (None for an empty file)."""
+        self._check_size()
         node = self.get_single_node()
         if node is None:
             return None
         self._record(node, (), node.start_mark, set())
         return self.construct_document(node)
+
+    def _check_size(self) -> None:
+        """Count parser events first (cheap), so a huge file fails before it is composed."""
+        events = _BaseLoader(self.text)
+        try:
+            for _ in range(2 * MAX_NODES + 10):  # a key and its value are two events
+                if not events.check_event():
+                    return
+                event = events.get_event()
+            raise self._error(event.start_mark, (), f"more than {MAX_NODES} values")
+        finally:
+            events.dispose()
 
     def _record(self, node: yaml.Node, path: KeyPath, mark: yaml.Mark, active: set[int]) -> None:
         """Record the position of ``path`` and of everything below it."""
@@ -93,6 +113,39 @@ def _position(mark: yaml.Mark) -> Position:
     return mark.line + 1, mark.column + 1
 
 
+def read_yaml_text(path: Path, name: str) -> str:
+    """The text of a YAML file, refused before reading if it is not a bounded, regular file.
+
+    Raises :class:`ScenarioError` (naming ``name``, never quoting the content) for a missing,
+    unreadable, special, oversized or non-UTF-8 file.
+    """
+
+    def refuse(message: str, hint: str | None = None) -> ScenarioError:
+        return ScenarioError([Issue(name, None, None, "", message, hint=hint)])
+
+    try:
+        if not path.is_file():
+            what = "a folder" if path.is_dir() else "not a regular file"
+            raise refuse(f"cannot read the file: {what if path.exists() else 'no such file'}")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise refuse(
+                f"the file is {size:,} bytes; tradesim reads YAML files of at most "
+                f"{MAX_FILE_BYTES:,} bytes",
+                "a scenario says only what differs from the scenario it extends",
+            )
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise refuse(f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise refuse(f"the file is larger than {MAX_FILE_BYTES:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise refuse("cannot read the file: not UTF-8 text") from None
+
+
 def load_yaml(text: str, filename: str) -> tuple[Any, dict[KeyPath, Position]]:
     """Parse YAML text; return the data and the position of every key path.
 
@@ -111,6 +164,8 @@ def load_yaml(text: str, filename: str) -> tuple[Any, dict[KeyPath, Position]]:
         if exc.context and exc.problem:  # "expected ..., but found ..." or "... (while ...)"
             but = exc.problem.startswith("but")
             problem = f"{exc.context}, {problem}" if but else f"{problem} ({exc.context})"
+        if "nesting depth" in problem:  # libyaml's word for it
+            problem = "nested too deeply"
         line, column = _position(mark) if mark else (None, None)
         raise ScenarioError(
             [Issue(filename, line, column, "", f"invalid YAML: {problem}")]
@@ -121,4 +176,5 @@ def load_yaml(text: str, filename: str) -> tuple[Any, dict[KeyPath, Position]]:
         message = f"invalid YAML: character #x{exc.character:04x}: {exc.reason}"
         raise ScenarioError([Issue(filename, line, column, "", message)]) from None
     except RecursionError:
-        raise ScenarioError([Issue(filename, None, None, "", "YAML nested too deeply")]) from None
+        message = "invalid YAML: nested too deeply"
+        raise ScenarioError([Issue(filename, None, None, "", message)]) from None

@@ -13,7 +13,8 @@ def test_three_line_child_of_a_bundled_scenario() -> None:
     loaded = load_scenario(DATA / "children" / "three_lines.yaml")
     s = loaded.scenario
     assert s.name == "three_lines"  # the file's stem, not the parent's name
-    assert s.description == "Parent for extends tests."
+    # a description is not inherited: the parent's would describe another scenario
+    assert s.description == "Extends base."
     assert s.extends is None and "extends" not in loaded.raw
     assert [t.id for t in s.tariffs] == ["autos_232", "china_fentanyl"]
     autos = s.tariffs[0]
@@ -42,7 +43,7 @@ def test_mapping_source_inherits_name_and_is_not_changed() -> None:
     source = {"extends": "base", "seed": 9, "tariffs": [{"id": "autos_232", "rate": 5}]}
     loaded = load_scenario(source)
     assert loaded.path is None
-    assert loaded.scenario.name == "test base" and loaded.scenario.seed == 9
+    assert loaded.scenario.name == "test_base" and loaded.scenario.seed == 9
     assert loaded.scenario.tariffs[0].rate == 5
     assert source == {"extends": "base", "seed": 9, "tariffs": [{"id": "autos_232", "rate": 5}]}
 
@@ -62,7 +63,7 @@ def test_hash_follows_content() -> None:
 
 
 def test_missing_file_names_the_file_and_reason(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match=r"nowhere\.yaml: cannot read the file: No such file"):
+    with pytest.raises(ScenarioError, match=r"nowhere\.yaml: cannot read the file: no such file"):
         load_scenario(tmp_path / "nowhere.yaml")
 
 
@@ -72,7 +73,7 @@ def test_missing_parent_points_at_the_extends_line(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario(child)
     assert "child.yaml:2:1: extends: cannot read" in str(caught.value)
-    assert "parent.yaml: No such file or directory" in str(caught.value)
+    assert "parent.yaml: no such file" in str(caught.value)
 
 
 def test_duplicate_id_in_one_file(tmp_path: Path) -> None:

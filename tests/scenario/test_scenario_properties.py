@@ -54,7 +54,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     for i, entry in enumerate(entries):
         entry["id"] = f"t{i}"
     return {
-        "name": draw(st.text(min_size=1, max_size=20)),
+        "name": draw(st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,19}", fullmatch=True)),
         "seed": draw(st.integers(0, 2**31)),
         "tariffs": entries,
         "parameters": {"pass_through": draw(st.floats(0, 1))},

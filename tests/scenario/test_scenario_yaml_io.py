@@ -56,7 +56,7 @@ def test_impossible_dates_stay_text() -> None:
         ),
         ("a: 1\nb: '\x01'\n", "f.yaml:2:5: invalid YAML: character #x0001"),
         ("? [a, b]\n: 1\n", "f.yaml:1:3: a key must be a plain name"),
-        ("a: " + "[" * 2000, "YAML nested too deeply"),
+        ("a: " + "[" * 2000, "invalid YAML: nested too deeply"),
     ],
 )
 def test_unsafe_or_broken_yaml(text: str, message: str) -> None:

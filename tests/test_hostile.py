@@ -1,0 +1,267 @@
+"""Hostile and careless inputs: each is refused quickly, with a clear message, and nothing
+on disk is written, replaced or deleted (checked by snapshotting the folders around it)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import EXIT_BAD_INPUT, EXIT_OUTPUT, main
+from simulator.scenario import ScenarioError, load_scenario
+from simulator.scenario.yaml_io import MAX_FILE_BYTES, MAX_NODES
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+SECRET = "hunter2-SECRET"
+
+TINY = """\
+name: tiny
+start: 2024-01
+end: 2024-03
+firms: {count: 0}
+outputs: {plots: false, formats: [csv]}
+"""
+
+# file -> a fragment of the error message it must produce
+FILES = {
+    "name_traversal.yaml": "'../../keep' is not a safe name",
+    "name_absolute.yaml": "is not a safe name",
+    "name_dotdot.yaml": "'..' is not a safe name",
+    "name_dot.yaml": "'.' is not a safe name",
+    "name_backslash.yaml": "is not a safe name",
+    "name_space.yaml": "'my run' is not a safe name",
+    "name_too_long.yaml": "is not a safe name",
+    "extends_passwd.yaml": "ends in .yaml or .yml",
+    "extends_traversal.yaml": "ends in .yaml or .yml",
+    "extends_dotdot_name.yaml": "no such file",
+    "extends_url.yaml": "local files only",
+    "extends_not_scenario.yaml": "not a tradesim scenario",
+    "extends_binary.yaml": "not UTF-8",
+    "extends_folder.yaml": "a folder",
+    "extends_broken_yaml.yaml": "not valid YAML",
+    "extends_symlink.yaml": "must be a block of keys",
+    "extends_self.yaml": "cycle",
+    "nul_byte.yaml": "invalid YAML: character #x0000",
+    "python_name_tag.yaml": "could not determine a constructor",
+    "alias_bomb.yaml": f"more than {MAX_NODES} values",
+    "recursive_alias.yaml": "an alias refers to a block containing it",
+}
+
+
+def snapshot(*folders: Path) -> dict[str, str]:
+    """Every file and folder under ``folders``, with a hash of each file's bytes."""
+    state = {}
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            key = str(path)
+            if path.is_symlink():
+                state[key] = "link:" + os.readlink(path)
+            elif path.is_file():
+                state[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                state[key] = "dir"
+    return state
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder (default outputs go to ./out) with a user's file in it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("my notes")
+    return tmp_path
+
+
+def refused(argv: list[str], code: int, capsys: pytest.CaptureFixture[str], *folders: Path) -> str:
+    """Run the CLI, assert its exit code, speed and that nothing changed; return stderr.
+
+    Speed is CPU time, so that a busy machine does not make the check flaky.
+    """
+    before = snapshot(*folders)
+    started = time.process_time()
+    assert main(argv) == code
+    assert time.process_time() - started < 1.0
+    assert snapshot(*folders) == before
+    return capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_hostile_file_is_refused_and_nothing_is_written(name, workdir, capsys):
+    err = refused(["run", str(HOSTILE / name)], EXIT_BAD_INPUT, capsys, workdir, HOSTILE)
+    assert err.startswith("tradesim: error: ")
+    assert FILES[name] in err
+    assert SECRET not in err and "root:" not in err  # nothing quoted from a foreign file
+    assert "Traceback" not in err
+
+
+def test_oversized_file_is_refused_before_parsing(workdir, capsys):
+    big = workdir / "big.yaml"
+    big.write_text("name: big\n" + "# padding\n" * (MAX_FILE_BYTES // 10 + 1))
+    err = refused(["validate", str(big)], EXIT_BAD_INPUT, capsys, workdir)
+    assert f"at most {MAX_FILE_BYTES:,} bytes" in err
+
+
+def test_too_many_keys_are_refused(workdir, capsys):
+    many = workdir / "many.yaml"
+    many.write_text("name: many\nx:\n" + "".join(f"  k{i}: 1\n" for i in range(MAX_NODES + 10)))
+    assert many.stat().st_size < MAX_FILE_BYTES
+    err = refused(["validate", str(many)], EXIT_BAD_INPUT, capsys, workdir)
+    assert f"more than {MAX_NODES} values" in err
+
+
+def test_deep_nesting_is_refused(workdir, capsys):
+    deep = workdir / "deep.yaml"
+    deep.write_text("name: deep\nx: " + "[" * 5000 + "]" * 5000 + "\n")
+    err = refused(["validate", str(deep)], EXIT_BAD_INPUT, capsys, workdir)
+    assert "nested too deeply" in err
+
+
+def test_fifo_is_not_read(workdir, capsys):
+    os.mkfifo(workdir / "pipe.yaml")
+    (workdir / "child.yaml").write_text("name: c\nextends: pipe.yaml\n")
+    err = refused(["validate", "child.yaml"], EXIT_BAD_INPUT, capsys, workdir)
+    assert "not a regular file" in err
+
+
+def test_name_set_on_the_command_line_is_checked_too(workdir, capsys):
+    (workdir / "tiny.yaml").write_text(TINY)
+    argv = ["run", "tiny.yaml", "--set", "name=../../keep"]
+    err = refused(argv, EXIT_BAD_INPUT, capsys, workdir)
+    assert "not a safe name" in err
+
+
+def test_uploads_may_extend_bundled_scenarios_only(tmp_path):
+    (tmp_path / "local.yaml").write_text("name: local\n")
+    with pytest.raises(ScenarioError, match="only a bundled scenario"):
+        load_scenario({"name": "up", "extends": str(tmp_path / "local.yaml")}, local_extends=False)
+    assert load_scenario({"name": "up", "extends": "baseline"}, local_extends=False)
+
+
+# -- output folders ------------------------------------------------------------------------
+
+
+def test_out_onto_a_folder_of_user_files_is_refused(workdir, capsys):
+    (workdir / "tiny.yaml").write_text(TINY)
+    homework = workdir / "homework"
+    homework.mkdir()
+    (homework / "essay.md").write_text("due Friday")
+    err = refused(["run", "tiny.yaml", "--out", "homework"], EXIT_OUTPUT, capsys, workdir)
+    assert "holds files tradesim did not write" in err and "--force" in err
+
+
+def test_out_onto_the_scenarios_own_folder_is_refused_even_with_force(workdir, capsys):
+    homework = workdir / "homework"
+    homework.mkdir()
+    (homework / "my.yaml").write_text(TINY)
+    argv = ["run", "homework/my.yaml", "--out", "homework", "--force"]
+    err = refused(argv, EXIT_OUTPUT, capsys, workdir)
+    assert "an input of this run" in err
+
+
+def test_out_onto_a_file_is_refused(workdir, capsys):
+    (workdir / "tiny.yaml").write_text(TINY)
+    (workdir / "victim.yaml").write_text("precious")
+    err = refused(["run", "tiny.yaml", "--out", "victim.yaml"], EXIT_OUTPUT, capsys, workdir)
+    assert "is a file" in err
+
+
+@pytest.mark.parametrize("out", [".", "..", "~", "/"])
+def test_out_onto_the_working_folder_its_parents_or_home_is_refused(out, workdir, capsys):
+    (workdir / "tiny.yaml").write_text(TINY)
+    argv = ["run", "tiny.yaml", "--out", os.path.expanduser(out), "--force"]
+    err = refused(argv, EXIT_OUTPUT, capsys, workdir)
+    assert "refusing to write an output folder over" in err
+
+
+def test_out_below_a_file_is_refused_before_simulating(workdir, capsys):
+    (workdir / "tiny.yaml").write_text(TINY)
+    argv = ["run", "tiny.yaml", "--out", "notes.txt/run"]
+    err = refused(argv, EXIT_OUTPUT, capsys, workdir)
+    assert "notes.txt is a file" in err
+
+
+def test_compare_and_decompose_check_their_output_first(workdir, capsys):
+    (workdir / "tiny.yaml").write_text(TINY)
+    argv = ["compare", "tiny.yaml", "tiny.yaml", "--out", "notes.txt"]
+    assert "is a file" in refused(argv, EXIT_OUTPUT, capsys, workdir)
+    argv = ["decompose", "tiny.yaml", "--out", "notes.txt"]
+    assert "is a file" in refused(argv, EXIT_OUTPUT, capsys, workdir)
+
+
+def test_a_previous_output_is_replaced_but_not_one_a_user_added_to(workdir, capsys):
+    (workdir / "tiny.yaml").write_text(TINY)
+    assert main(["run", "tiny.yaml", "-q"]) == 0
+    out = workdir / "out" / "tiny"
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["generator"] == "tradesim"
+    assert set(provenance["files"]) == {"macro.csv", "trade.csv", "summary.md"}
+    assert main(["run", "tiny.yaml", "-q", "--seed", "3"]) == 0  # replaced: ours
+    assert json.loads((out / "provenance.json").read_text())["seed"] == 3
+    (out / "my_analysis.ipynb").write_text("{}")
+    err = refused(["run", "tiny.yaml"], EXIT_OUTPUT, capsys, workdir)
+    assert "holds files tradesim did not write" in err
+    assert main(["run", "tiny.yaml", "-q", "--force"]) == 0
+    assert not (out / "my_analysis.ipynb").exists()
+    assert sorted(p.name for p in (workdir / "out").iterdir()) == ["tiny"]  # no temp leftovers
+
+
+def test_overrides_get_their_own_folder_and_are_recorded(workdir):
+    (workdir / "tiny.yaml").write_text(TINY)
+    assert main(["run", "tiny.yaml", "-q", "--set", "parameters.pass_through=0.5"]) == 0
+    folders = [p.name for p in (workdir / "out").iterdir()]
+    assert len(folders) == 1 and folders[0].startswith("tiny-set-")
+    provenance = json.loads((workdir / "out" / folders[0] / "provenance.json").read_text())
+    assert provenance["overrides"] == ["parameters.pass_through=0.5"]
+    assert provenance["scenario_chain"] == [str(workdir / "tiny.yaml")]
+
+
+def test_a_rate_below_one_percent_is_run_with_a_warning(workdir, capsys):
+    (workdir / "tiny.yaml").write_text(
+        TINY + "tariffs: [{id: t, imposer: USA, sectors: [autos], rate: 0.25, "
+        "effective: 2024-02-01}]\n"
+    )
+    assert main(["validate", "tiny.yaml"]) == 0
+    err = capsys.readouterr().err
+    assert "tiny.yaml:6:" in err and "0.25 % is tiny" in err and "did you mean 25" in err
+
+
+@pytest.mark.parametrize(
+    ("field", "word", "hint"),
+    [
+        ("partners", "Germany", "part of the EU region here: use 'EU'"),
+        ("partners", "china", "did you mean 'CHN'?"),
+        ("partners", "Switzerland", "part of ROW"),
+        ("sectors", "cars", "'cars' is in sector 'autos'"),
+        ("sectors", "chips", "in sector 'computers_semis'"),
+    ],
+)
+def test_everyday_words_get_a_hint_toward_codes(field, word, hint):
+    entry = {"imposer": "USA", "rate": 10, "effective": "2024-06-01", field: [word]}
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario({"name": "w", "tariffs": [entry]})
+    assert hint in str(caught.value)
+
+
+def test_a_single_file_output_replaces_only_its_own_kind(tmp_path):
+    from simulator.results.output import OutputError, write_text_atomically
+
+    page = tmp_path / "report.html"
+    marker = '<meta name="generator" content="tradesim">'
+    write_text_atomically(page, f"<html>{marker}one</html>", marker)
+    write_text_atomically(page, f"<html>{marker}two</html>", marker)
+    assert "two" in page.read_text()
+    mine = tmp_path / "mine.html"
+    mine.write_text("<html>my page</html>")
+    with pytest.raises(OutputError, match="not written by tradesim"):
+        write_text_atomically(mine, f"<html>{marker}</html>", marker)
+    assert mine.read_text() == "<html>my page</html>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.html", "report.html"]
+
+
+def test_a_prefix_of_an_allowed_value_is_suggested():
+    entry = {"imposer": "USA", "rate": 10, "effective": "2024-06-01", "authority": "ieepa"}
+    with pytest.raises(ScenarioError, match="did you mean 'ieepa_fentanyl' or 'ieepa_reciprocal'"):
+        load_scenario({"name": "a", "tariffs": [entry]})

@@ -1,0 +1,127 @@
+"""The plots say what they show: axes from zero, units, legends, partner names, honest titles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from simulator.api import run_scenario
+from simulator.cli import main
+from simulator.results import plots
+from simulator.results.compare import Comparison
+
+FAST = ["firms.count=0"]
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return run_scenario("baseline", overrides=FAST)
+
+
+@pytest.fixture(scope="module")
+def us_2025():
+    return run_scenario("us_2025", overrides=FAST)
+
+
+def _figures(make) -> dict[str, plt.Figure]:
+    """The figures ``make()`` draws, kept open and keyed by their titles."""
+    plt.close("all")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plt, "close", lambda *args: None)
+        make()
+    return {plt.figure(n).get_suptitle() or str(n): plt.figure(n) for n in plt.get_fignums()}
+
+
+@pytest.fixture(scope="module")
+def with_baseline(us_2025, baseline, tmp_path_factory):
+    yield _figures(lambda: plots.save_run_plots(us_2025, tmp_path_factory.mktemp("a"), baseline))
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def alone(us_2025, tmp_path_factory):
+    yield _figures(lambda: plots.save_run_plots(us_2025, tmp_path_factory.mktemp("b")))
+    plt.close("all")
+
+
+def test_tariff_plot_has_two_zero_based_panels_with_units(us_2025, with_baseline):
+    fig = with_baseline["US tariff revenue and effective tariff rate"]
+    revenue, rate = fig.axes
+    assert revenue.get_ylim()[0] == 0.0 and rate.get_ylim()[0] == 0.0
+    assert "US$ bn a month" in revenue.get_ylabel() and "%" in rate.get_ylabel()
+    assert revenue.get_ylim()[1] > us_2025.us().tariff_revenue.max() / 1e9
+    for ax in (revenue, rate):
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == ["us_2025", "baseline (no new policies)"]
+
+
+def test_bilateral_plot_spells_out_partner_names(alone):
+    fig = alone["US goods balance by partner"]
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "China (CHN)" in labels and "Mexico (MEX)" in labels
+    assert "European Union (EU-27) (EU)" in labels
+    assert plots.partner_label("XYZ") == "XYZ"
+
+
+def test_sector_plot_against_baseline_shows_the_scenario_minus_baseline(
+    us_2025, baseline, with_baseline
+):
+    fig = with_baseline["Effect on the US balance by sector"]
+    ax = fig.axes[0]
+    assert "us_2025 − baseline" in ax.get_xlabel() and "US$ bn a year" in ax.get_xlabel()
+    expected = (plots.sector_balances(us_2025) - plots.sector_balances(baseline)) / 1e9
+    sectors = [t.get_text() for t in ax.get_yticklabels()]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["2025", "2027"]  # the first tariff year and the last complete year
+    widths = [bar.get_width() for bar in ax.containers[1]]  # the 2027 bars
+    assert widths == pytest.approx([expected.loc[2027, s] for s in sectors])
+    assert widths == sorted(widths)  # largest at the top
+
+
+def test_sector_plot_without_baseline_is_titled_as_a_change_over_time(alone):
+    titles = list(alone)
+    assert "Change in the US balance by sector, 2024 to 2027" in titles
+    assert not any("Contributions" in t or "Effect" in t for t in titles)
+
+
+def test_compare_difference_plot_labels_units(us_2025, baseline, tmp_path):
+    fig = _figures(lambda: Comparison([baseline, us_2025]).plot(tmp_path))[
+        "Differences from baseline"
+    ]
+    assert [ax.get_ylabel() for ax in fig.axes] == [
+        "US balance − baseline,\n$bn/month",
+        "US tariff revenue − baseline,\n$bn/month",
+    ]
+
+
+def test_validate_history_writes_one_page_and_one_plot_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate-history", "--quiet"]) == 0
+    out = tmp_path / "out"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no docs/ in the user's folder
+    assert sorted(p.name for p in out.iterdir()) == ["validation", "validation.md"]
+    assert sorted(p.name for p in (out / "validation").iterdir()) == [
+        "effective_rates.png",
+        "monthly.png",
+        "partners.png",
+        "provenance.json",
+    ]
+    page = (out / "validation.md").read_text()
+    assert "](validation/monthly.png)" in page
+    note = "-922.6 is the sum of the twelve monthly balances"
+    assert note in page and "-901.5 is the annual total of the release of 2026-02-19" in page
+    assert note in (Path(__file__).parents[1] / "docs" / "validation.md").read_text()
+    assert main(["validate-history", "--quiet", "--out", "report"]) == 0
+    assert (tmp_path / "report" / "validation.md").is_file()
+    assert not (tmp_path / "report" / "validation" / "validation").exists()
+
+
+def test_validate_history_leaves_a_foreign_page_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "validation.md").write_text("my notes\n")
+    assert main(["validate-history", "--quiet", "--out", "docs"]) == 3
+    assert (tmp_path / "docs" / "validation.md").read_text() == "my notes\n"
+    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["validation.md"]

@@ -1,0 +1,183 @@
+"""summary.md says what was run and what happened: dates, withdrawn threats, overrides, causes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulator.api import run_scenario
+from simulator.results.summary import tariff_table
+from simulator.scenario import load_scenario
+
+FAST = ["firms.count=0"]  # a continuum of firms: the same tables, no sampling
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return run_scenario("baseline", overrides=FAST)
+
+
+@pytest.fixture(scope="module")
+def us_2025(baseline):
+    result = run_scenario("us_2025", overrides=[*FAST, "parameters.pass_through=0.9"])
+    return result, result.summary(baseline)
+
+
+def _row(text: str, tariff_id: str) -> str:
+    rows = [line for line in text.splitlines() if line.startswith(f"| {tariff_id} |")]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_tariff_table_shows_end_dates_and_withdrawn_threats(us_2025):
+    _, text = us_2025
+    spike = _row(text, "reciprocal_china_spike")
+    assert "115%" in spike and "2025-04-09" in spike and "2025-04-10 to 2025-05-14" in spike
+    threat = _row(text, "pharma_chips_threat")
+    assert "withdrawn 2025-04-02" in threat and "never in force" in threat
+    assert "from 2025-04-02" not in threat
+    assert "from 2025-02-04" in _row(text, "china_fentanyl_1")  # no end: in force to the end
+    assert "*Withdrawn*" in text  # the note explaining it
+
+
+def test_headline_rate_and_its_sector_wide_application_are_both_shown(us_2025):
+    _, text = us_2025
+    assert "25% on 52% of the sector = 13.0%" in _row(text, "autos_vehicles")
+    assert "25% on 48% of the sector = 12.0%" in _row(text, "autos_parts")
+    assert "headline rate times" in text  # the explanation under the table
+    assert "15% all-in" in _row(text, "eu_deal")
+    row = _row(text, "reciprocal_china")
+    assert "ieepa reciprocal" in row and "Annex II products" in row
+    assert "goods shipped before 2025-04-05 and entered by 2025-05-27" in row
+    assert "goods under section 232 (not stacked)" in row
+    assert "USMCA-qualifying goods" in _row(text, "mexico_ieepa")
+    assert "CHN (retaliation)" in _row(text, "china_reciprocal_spike")
+
+
+def test_coverage_applies_the_headline_rate_to_a_share_of_the_sector():
+    """rate 25 with coverage 0.52 is the same schedule as rate 13 on the whole sector."""
+    base = {
+        "name": "cov",
+        "extends": "baseline",
+        "end": "2025-12",
+        "firms": {"count": 0},
+    }
+    entry = {"imposer": "USA", "sectors": ["autos"], "effective": "2025-04-03"}
+    a = run_scenario({**base, "tariffs": [{**entry, "rate": 25, "coverage": 0.52}]})
+    b = run_scenario({**base, "tariffs": [{**entry, "rate": 13}]})
+    assert a.annual().loc[2025, "tariff_revenue"] == pytest.approx(
+        b.annual().loc[2025, "tariff_revenue"], rel=1e-12
+    )
+    assert a.annual().loc[2025, "tariff_revenue"] > 1.5 * a.annual().loc[2024, "tariff_revenue"]
+
+
+def test_summary_names_the_file_its_parents_and_the_overrides(us_2025):
+    result, text = us_2025
+    prov = result.provenance
+    assert prov.scenario_file.endswith("scenarios/us_2025.yaml")
+    assert prov.overrides == ["firms.count=0", "parameters.pass_through=0.9"]
+    assert [p.rsplit("/", 1)[-1] for p in prov.scenario_chain] == [
+        "us_2025.yaml",
+        "ai_capex_boom.yaml",
+        "baseline.yaml",
+    ]
+    assert f"Scenario file: `{prov.scenario_file}`" in text
+    assert "`, extending `" in text and "ai_capex_boom.yaml` → `" in text
+    assert "`firms.count=0`, `parameters.pass_through=0.9`" in text
+
+
+def test_overrides_are_recorded_in_provenance_json(tmp_path):
+    loaded = load_scenario("autos_25", ["firms.count=0", "end=2025-12"])
+    result = run_scenario(loaded)
+    result.save(tmp_path / "run", plots=False)
+    prov = json.loads((tmp_path / "run" / "provenance.json").read_text())
+    assert prov["overrides"] == ["firms.count=0", "end=2025-12"]
+    assert prov["scenario_file"].endswith("autos_25.yaml")
+    assert (
+        "Overrides (`--set`, applied in this order): `firms.count=0`, `end=2025-12`."
+        in (tmp_path / "run" / "summary.md").read_text()
+    )
+
+
+def test_a_scenario_without_a_description_says_what_it_extends():
+    result = run_scenario(
+        {"name": "mine", "extends": "baseline", "description": "", "end": "2024-12"},
+        overrides=FAST,
+    )
+    text = result.summary()
+    assert "No description of its own; it extends `baseline`" in text
+    assert "Scenario given as a mapping in Python (no file), extending `" in text
+
+
+def test_a_departure_from_baseline_before_the_first_tariff_is_explained(us_2025):
+    """us_2025's 2024 differs from baseline's: the dollar path and AI capex start in 2024."""
+    _, text = us_2025
+    assert "| 2024 | -" in text  # the 2024 difference exists ...
+    assert "departs from `baseline` in 2024-01, before its first tariff takes effect" in text
+    assert "(2025-02-04)" in text  # ... and is explained by what starts before
+    assert "- 2024-06: the path of the dollar (`shocks.exchange_rates`) starts" in text
+    assert "- 2024-01: the AI-capex path (`shocks.ai_capex`) starts" in text
+    assert "- 2024-11: importers learn of `china_fentanyl_1`, `day_one_threat_canmex`" in text
+
+
+def test_no_departure_note_when_the_run_moves_with_its_first_tariff(baseline):
+    result = run_scenario("autos_25", overrides=FAST)
+    text = result.summary(baseline)
+    assert "| 2024 | +0.0 | +0.0 | +0.0 | +0.0 |" in text
+    assert "departs from" not in text
+
+
+def test_tariff_table_without_notes_when_none_apply():
+    scenario = load_scenario("steel_50").scenario
+    lines = tariff_table(scenario.tariffs)
+    assert not any("*Withdrawn*" in line or "headline rate" in line for line in lines)
+
+
+def test_exercise_1_pass_through_lowers_2025_revenue_and_raises_2027_revenue():
+    """docs/exercises.md §1 states these signs (and the April front-loading gap)."""
+    runs = {
+        pt: run_scenario("autos_25", overrides=[f"parameters.pass_through={pt}"])
+        for pt in (1.0, 0.67)
+    }
+    revenue = {pt: r.annual().tariff_revenue / 1e9 for pt, r in runs.items()}
+    assert revenue[0.67][2025] < revenue[1.0][2025] - 1.0
+    assert revenue[0.67][2027] > revenue[1.0][2027] + 1.0
+
+    def april_autos(result) -> float:
+        t = result.trade
+        rows = t[(t.reporter == "USA") & (t.flow == "import") & (t.sector == "autos")]
+        return rows[rows.month == "2025-04-01"].value_usd.sum() / 1e9
+
+    assert april_autos(runs[0.67]) < april_autos(runs[1.0]) - 2.0
+
+
+def test_partner_sentences_spell_out_names(us_2025):
+    _, text = us_2025
+    line = next(x for x in text.splitlines() if x.startswith("- In the US goods balance"))
+    assert "China (CHN, +" in line
+
+
+def test_comparison_names_each_runs_file_and_overrides(us_2025, baseline):
+    from simulator.results.compare import Comparison
+
+    text = Comparison([baseline, us_2025[0]]).markdown()
+    assert "`us_2025` from `" in text and "us_2025.yaml` with `--set` `firms.count=0`" in text
+
+
+def test_retaliation_rules_show_what_they_did_and_when_they_were_lifted():
+    truce = run_scenario("truce", overrides=FAST).summary()
+    row = _row(truce, "china_mirror")
+    assert "| CHN | USA | all goods | match the rate, up to 4 round(s), cap 125% |" in row
+    assert row.rstrip(" |").endswith("lifted 2025-05-14")
+    assert "from 2025-06" not in row  # decisions after the truce never applied
+    escalation = run_scenario("escalation", overrides=FAST).summary()
+    assert "125% from 2025-" in _row(escalation, "china_mirror")  # it reached its cap
+    off = run_scenario("escalation", overrides=[*FAST, "mechanisms.retaliation=false"])
+    assert _row(off.summary(), "us_counter").endswith("| switched off |")
+
+
+def test_a_scenario_without_tariffs_names_the_shocks_that_move_it(baseline):
+    text = run_scenario("ai_capex_boom", overrides=FAST).summary(baseline)
+    assert "The scenario levies no tariff; it departs from `baseline` in 2024-01 through:" in text
+    assert "- 2024-01: the AI-capex path (`shocks.ai_capex`) starts" in text
