@@ -55,6 +55,14 @@ EXAMPLES = {
     "validate-history": """examples:
   tradesim validate-history                      # writes out/validation.md and out/validation/
   tradesim validate-history --out docs           # in a checkout: regenerates docs/validation.md""",
+    "report": """examples:
+  tradesim report us_2025 --out report.html      # one self-contained HTML page
+  tradesim report baseline autos_25 steel_50 --out out/compare.html
+  tradesim report out/us_2025 --out us_2025.html   # a run folder: its scenario and seed
+  tradesim report my.yaml --set parameters.pass_through=0.8 --out my.html --force""",
+    "dashboard": """examples:
+  tradesim dashboard                             # http://127.0.0.1:8765 in a browser
+  tradesim dashboard --host 0.0.0.0 --port 8080  # a classroom on the local network""",
     "list": """examples:
   tradesim list""",
     "schema": """examples:
@@ -265,6 +273,50 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from simulator.api import run_scenario
+    from simulator.results.incidence import no_tariff_counterfactual
+    from simulator.results.output import check_output_file, write_text_atomically
+    from simulator.results.report import MARKER, ReportRun, build_report, scenario_of_run
+
+    if len(args.files) > 4:
+        raise ScenarioError.simple("a report shows at most four scenarios side by side")
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise OutputError(f"{out}: a report is an HTML file\n    hint: --out report.html")
+    check_output_file(out, MARKER, force=args.force)  # before any run
+    items = [
+        scenario_of_run(Path(f))
+        if (Path(f) / "provenance.json").is_file()
+        else (load_scenario(f, args.set), args.seed)
+        for f in args.files
+    ]
+    runs = []
+    for item, seed in items:
+        progress = Progress(item.scenario.name, not args.quiet)
+        result = run_scenario(item, seed=seed, progress=progress)
+        counterfactual = run_scenario(no_tariff_counterfactual(item), seed=seed)
+        runs.append(ReportRun(result, counterfactual))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out = write_text_atomically(out, build_report(runs), MARKER, force=args.force)
+    if args.json:
+        print(json.dumps({"out": str(out), "scenarios": [r.result.scenario.name for r in runs]}))
+    elif not args.quiet:
+        print(f"Wrote {out}")
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from simulator.dashboard.server import missing_extra, serve
+
+    if (missing := missing_extra()) is not None:
+        raise ScenarioError.simple(
+            f"the dashboard needs the optional extra ({missing} is missing): "
+            'pip install "tradesim[dashboard]"'
+        )
+    return serve(args.host, args.port, game_dir=args.game_dir)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     ok = []
     for f in args.files:
@@ -371,6 +423,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="replace the scenario's seed")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the fit statistics as JSON")
+
+    p = add("report", cmd_report, "Run scenarios and write one self-contained HTML report.")
+    p.add_argument(
+        "files",
+        nargs="+",
+        help="scenario files, bundled names or folders written by tradesim run (up to four)",
+    )
+    p.add_argument("--out", required=True, help="the HTML file to write, e.g. report.html")
+    p.add_argument(
+        "--force", action="store_true", help="replace --out even if tradesim did not write it"
+    )
+    common(p)
+
+    p = add("dashboard", cmd_dashboard, "Serve the classroom dashboard and game in a browser.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (8765)")
+    p.add_argument(
+        "--game-dir",
+        default="out/games",
+        help="folder where tariff-war games are saved and resumed from (out/games)",
+    )
 
     add("list", cmd_list, "List the bundled scenarios.")
     add("schema", cmd_schema, "Print the JSON Schema of scenario files (for editors).")

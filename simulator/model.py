@@ -25,9 +25,15 @@ import numpy as np
 
 from simulator.agents import Country, Firm, FirmPopulation, Government
 from simulator.calibration.dataset import BaseData
-from simulator.calibration.parameters import data_parameter, resolve_parameters
+from simulator.calibration.parameters import (
+    data_parameter,
+    resolve_parameters,
+    switching_cost_medians,
+)
 from simulator.markets import exchange, inventory
 from simulator.markets.armington import nested_shares
+from simulator.markets.expectations import Expectations
+from simulator.markets.production import entry_threshold
 from simulator.policy.retaliation import RetaliationRule
 from simulator.policy.shocks import ShockPaths
 from simulator.policy.tariffs import DAYS_PER_MONTH, TariffSchedule
@@ -61,6 +67,10 @@ class TradeModel(mesa.Model):
         for code, value in params.elasticities.items():
             self.sigma_import[data.sector_index(code)] = value
         self.sigma_domestic = self.sigma_import * params.domestic_elasticity_ratio
+        # intensive-margin elasticity: (sigma_firm - 1) * a = sigma - 1 (Chaney 2008)
+        self.sigma_firm = 1.0 + (self.sigma_import - 1.0) / params.exporters.profit_tail
+        # lowest export profit ratio: a share z_min ** a of producers exports in the base year
+        self.z_min = params.exporters.participation ** (1.0 / params.exporters.profit_tail)
         self.rho = params.pass_through if mech.pass_through else 1.0
         self.invoicing = np.full(n_r, params.dollar.invoicing_share)  # by destination
         if "USA" in data.regions:
@@ -115,6 +125,13 @@ class TradeModel(mesa.Model):
             for i, code in enumerate(data.regions)
         ]
         utilisation = data_parameter(data, "capacity_utilisation")
+        self.expectations = Expectations(
+            hazard=params.adjustment_speed,
+            discount=(1.0 + params.sourcing.discount_rate_pct / 100.0) ** (1.0 / 12.0) - 1.0,
+            fx_half_life=params.expectations.fx_half_life_months,
+            threat_probability=params.expectations.threat_probability,
+        )
+        cost_median = switching_cost_medians(params, data)
         self.firms = FirmPopulation.create(
             count=scenario.firms.count,
             output=self.flows0.sum(axis=1),
@@ -125,6 +142,11 @@ class TradeModel(mesa.Model):
             initial_shares=self._by_group(self.weights),
             n_months=self.n_months,
             rng=self.rng,
+            switching_cost=np.tile(cost_median, n_r),
+            cost_dispersion=params.sourcing.switching_cost_dispersion,
+            hazard=params.adjustment_speed,
+            profit_tail=params.exporters.profit_tail,
+            z_min=self.z_min,
         )
 
         self._firm_views: dict[int, Firm] = {}
@@ -134,8 +156,14 @@ class TradeModel(mesa.Model):
         self.fx = np.ones(n_r)  # value of each currency in dollars, base = 1
         self.absorption_factor = np.ones(n_r)
         self.stock = np.zeros((n_r, n_r, n_s))  # front-loaded stock, base-price quantity
+        self.stock_change = np.zeros_like(self.stock)  # ordered this month
         self.orders = [np.zeros_like(self.stock) for _ in range(params.inventory.lead_months)]
         self.tariff_now = self.tau0.copy()
+        # share of each origin's base-year sales to each market made by firms still serving it
+        self.serving = np.ones((n_r, n_r, n_s))
+        self.entry_threshold = np.ones((n_r * n_s, n_r))  # lowest z serving, [origin*sector, d]
+        self.export_profit = np.ones((n_r, n_r, n_s))  # expected profit per exporter / base
+        self.expected_price = np.ones((n_r, n_r, n_s))  # contract-average landed price
         self.utilisation = np.ones((n_r, n_s))
         self.output_value = self.flows0.sum(axis=1)
 
@@ -149,6 +177,8 @@ class TradeModel(mesa.Model):
         self.exempt_flows = np.zeros(shape)
         self.exempt_rates = np.zeros(shape)
         self.prices = np.zeros((self.n_months, n_r, n_s))
+        self.serving_path = np.zeros(shape)
+        self.switched = np.zeros((self.n_months, n_r, n_s))  # share of buyers re-sourcing
         self.fx_path = np.zeros((self.n_months, n_r))
         self.spending = np.zeros((self.n_months, n_r, n_s))
         self.extra_revenue = np.zeros((self.n_months, n_r))
@@ -196,22 +226,49 @@ class TradeModel(mesa.Model):
         self.fx = exchange.exchange_rates(self.shocks, t, mech.dollar, params.dollar, self.data)
 
         # landed price relative to base, in the buyer's currency (a dollar-invoiced share of
-        # import prices is sticky in dollars, the rest in the exporter's currency; domestic
-        # sales are priced in the home currency)
+        # prices is sticky in dollars, the rest in the exporter's currency)
         fx_ratio = self.fx[:, None] ** (1.0 - self.invoicing[None, :]) / self.fx[None, :]
-        fx_ratio[diag, diag] = 1.0
         tariff_factor = ((1.0 + tau) / (1.0 + self.tau0)) ** self.rho
         producer = self.price[:, None, :] * fx_ratio[:, :, None]
         rel_price = producer * tariff_factor
-        # without diversion, import value shares across foreign origins stay fixed
+        # without diversion, import value shares across foreign origins stay fixed; with
+        # exporters' entry and exit, buyers substitute among the firms still serving with the
+        # firm-level elasticity, and entry and exit make up the rest of the long-run one
         sigma_import = self.sigma_import if mech.diversion else np.ones_like(self.sigma_import)
-        optimal, price_index = nested_shares(
-            self.weights, rel_price, self.sigma_domestic, sigma_import
-        )
-        lam = params.adjustment_speed if mech.switching_frictions else 1.0
+        expected = self._expected_price(t, extra, fx_ratio)
+        if mech.exporter_exit and mech.diversion:
+            sigma_import = self.sigma_firm
+            self._exporters(t, expected, sigma_import)
+        weights = self.weights * self.serving
+        optimal, price_index = nested_shares(weights, rel_price, self.sigma_domestic, sigma_import)
+        if mech.switching_frictions:
+            optimal_bar, index_bar = nested_shares(
+                weights, expected, self.sigma_domestic, sigma_import
+            )
+            bar = self._by_group(expected)
+            index_bar = index_bar.ravel()
+            reference = index_bar  # least cost with every base-year supplier
+            if mech.exporter_exit and mech.diversion:
+                reference = nested_shares(
+                    self.weights, expected, self.sigma_domestic, sigma_import
+                )[1].ravel()
+        else:  # every buyer re-sources every month at today's prices
+            optimal_bar, bar, index_bar = optimal, self._by_group(rel_price), price_index.ravel()
+            reference = index_bar
         shares = self._from_group(
-            self.firms.buyers.update(t, self._by_group(optimal), self._by_group(rel_price), lam)
+            self.firms.buyers.update(
+                t,
+                self._by_group(optimal_bar),
+                bar,
+                index_bar,
+                self.expectations.annuity,
+                self._by_group(rel_price),
+                everyone=not mech.switching_frictions,
+                reference_index=reference,
+            )
         )
+        self.switched[t] = self.firms.buyers.last.share_switched.reshape(n_r, -1)
+        self.serving_path[t] = self.serving
 
         eta = params.composite_demand_elasticity
         spend_local = (
@@ -256,6 +313,55 @@ class TradeModel(mesa.Model):
         self._macro(t, customs, revenue, diag)
         self.t += 1
 
+    def _expected_price(self, t: int, extra: np.ndarray, fx_ratio: np.ndarray) -> np.ndarray:
+        """Contract-average landed price firms expect (see :mod:`simulator.markets.expectations`).
+
+        Producer prices are expected to stay, exchange-rate deviations to fade, tariffs to follow
+        the schedule as announced (threatened increases with a probability).
+        """
+        exp_ = self.expectations
+        announced = (self.schedule.known_path(t) + self.retaliation_path)[t:]
+        self.log_tariff_bar = exp_.tariff_log_factor(extra, announced, self.tau0)
+        fx_bar = fx_ratio**exp_.fx_weight
+        tariff_bar = np.exp(self.rho * self.log_tariff_bar)
+        self.expected_price = self.price[:, None, :] * fx_bar[:, :, None] * tariff_bar
+        return self.expected_price
+
+    def _exporters(self, t: int, expected: np.ndarray, sigma_import: np.ndarray) -> None:
+        """Exporters decide which markets to serve from the profit they expect there.
+
+        Expected profit per firm relative to the base year, in the exporter's currency:
+        ``Pi = q * p * (r / p - (1 - m)) / m`` with ``q`` the quantity it expects to sell
+        (Armington demand per variety at the expected prices, with the market's spending),
+        ``p`` its producer price (its unit cost moves with it), ``r`` the price it expects to
+        receive net of duty, ``r / p = T ** (rho - 1)`` (it absorbs a share ``1 - rho`` of the
+        tariff) and ``m = 1 / sigma`` its base-year margin (the CES markup). A currency's move
+        reaches the exporter through demand only: prices invoiced in dollars are sticky for
+        months, not for the life of a market (Gopinath 2015), so an exporter deciding whether
+        to stay expects to reset its price.
+        """
+        n_r, n_s = self.data.n_regions, self.data.n_sectors
+        params = self.params.exporters
+        weights = self.weights * self.serving
+        shares, index = nested_shares(weights, expected, self.sigma_domestic, sigma_import)
+        eta = self.params.composite_demand_elasticity
+        spend = index ** (1.0 - eta) * self.absorption_factor[:, None] * self.shocks.demand[t]
+        per_variety = shares / np.where(weights > 0, weights, 1.0)
+        quantity = per_variety * spend[None] / expected
+        received = np.exp((self.rho - 1.0) * self.log_tariff_bar)
+        margin = 1.0 / np.maximum(sigma_import, 1.0 + 1e-9)[None, None, :]
+        profit = quantity * self.price[:, None, :] * (received - (1.0 - margin)) / margin
+        self.export_profit = profit
+        grouped = profit.transpose(0, 2, 1).reshape(n_r * n_s, n_r)
+        self.entry_threshold = entry_threshold(
+            self.entry_threshold, grouped, params.hysteresis, self.z_min
+        )
+        serving = self.firms.producers.serving_share(self.entry_threshold)
+        serving = serving.reshape(n_r, n_s, n_r).transpose(0, 2, 1).copy()
+        diag = np.arange(n_r)
+        serving[diag, diag] = 1.0
+        self.serving = np.maximum(serving, 1e-12)
+
     def _front_load(self, t: int, tau: np.ndarray, use: np.ndarray, diag: np.ndarray) -> np.ndarray:
         """Extra purchases arriving this month (quantity), zero on domestic cells.
 
@@ -284,6 +390,7 @@ class TradeModel(mesa.Model):
             self.stock, use, target, months_left, inv.max_build, inv.drawdown_months
         )
         change[diag, diag, :] = 0.0
+        self.stock_change = change
         self.stock += change  # stock counts goods on order
         self.orders.append(change)
         arriving = self.orders.pop(0)

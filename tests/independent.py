@@ -28,6 +28,7 @@ ALL_OFF = {  # every channel off; a test switches on what it needs
     "pass_through": False,
     "diversion": False,
     "switching_frictions": False,
+    "exporter_exit": False,
     "capacity": False,
     "front_loading": False,
     "retaliation": False,

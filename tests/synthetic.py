@@ -17,6 +17,8 @@ SECTORS = (
     "other_services",
 )
 
+RAUCH = (0.0, 1.0, 2.0, 2.0, 1.0, 2.0, 2.0)  # organised exchange, reference-priced, differentiated
+
 
 def synthetic_data(seed: int = 1, tariff: float = 0.03) -> BaseData:
     """Random but plausible flows: domestic sales dominate, every cell positive."""
@@ -50,5 +52,16 @@ def synthetic_data(seed: int = 1, tariff: float = 0.03) -> BaseData:
             "dollar_invoicing_share_us_imports": 0.93,
             "twin_deficit": 0.3,
             "income_feedback": 0.5,
+            "switching_cost_homogeneous_months": 0.25,
+            "switching_cost_reference_months": 1.0,
+            "switching_cost_differentiated_months": 4.0,
+            "switching_cost_dispersion": 1.0,
+            "discount_rate_pct_per_year": 6.0,
+            "fx_half_life_months": 48.0,
+            "tariff_threat_probability": 0.56,
+            "export_profit_tail": 2.46,
+            "export_hysteresis_band": 0.25,
+            "exporter_share_of_firms": 0.18,
+            **{f"rauch_class_{s}": c for s, c in zip(SECTORS, RAUCH, strict=True)},
         },
     )

@@ -13,6 +13,7 @@ from simulator.scenario.schema import Scenario
 US, CHN, VNM = REGIONS.index("USA"), REGIONS.index("CHN"), REGIONS.index("VNM")
 FRICTIONLESS = {
     "switching_frictions": False,
+    "exporter_exit": False,
     "front_loading": False,
     "macro": False,
     "dollar": False,
@@ -72,7 +73,8 @@ def test_results_do_not_depend_on_firm_count_beyond_sampling_noise():
         paths[count] = model.flows[:, CHN, US].sum(axis=1)
     continuum = paths[0]
     assert np.max(np.abs(paths[200_000] / continuum - 1)) < 0.01
-    assert np.max(np.abs(paths[2000] / continuum - 1)) < 0.05
+    # 2,000 firms leave about two exporters per region and sector: entry and exit are lumpy
+    assert np.max(np.abs(paths[2000] / continuum - 1)) < 0.10
 
 
 @pytest.mark.parametrize("firms", [0, 3000])

@@ -35,6 +35,7 @@ MECHANISMS = [
     "pass_through",
     "diversion",
     "switching_frictions",
+    "exporter_exit",
     "capacity",
     "front_loading",
     "retaliation",

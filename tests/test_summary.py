@@ -134,15 +134,17 @@ def test_tariff_table_without_notes_when_none_apply():
     assert not any("*Withdrawn*" in line or "headline rate" in line for line in lines)
 
 
-def test_exercise_1_pass_through_lowers_2025_revenue_and_raises_2027_revenue():
+def test_exercise_1_pass_through_lowers_revenue_in_2025_and_2027():
     """docs/exercises.md §1 states these signs (and the April front-loading gap)."""
     runs = {
         pt: run_scenario("autos_25", overrides=[f"parameters.pass_through={pt}"])
         for pt in (1.0, 0.67)
     }
     revenue = {pt: r.annual().tariff_revenue / 1e9 for pt, r in runs.items()}
-    assert revenue[0.67][2025] < revenue[1.0][2025] - 1.0
-    assert revenue[0.67][2027] > revenue[1.0][2027] + 1.0
+    # since exporters leave markets when absorbing a tariff squeezes their margin (issue 8),
+    # lower pass-through lowers revenue in 2027 too (it raised it before)
+    assert revenue[0.67][2025] < revenue[1.0][2025] - 0.5
+    assert revenue[0.67][2027] < revenue[1.0][2027]
 
     def april_autos(result) -> float:
         t = result.trade

@@ -45,7 +45,12 @@ ROW_SERVICES_FLOOR = 0.05         # ROW->j services never below 5% of j's servic
 # parameters.csv rows the model reads (simulator/calibration/parameters.py DATA_DEFAULTS + capacity_utilisation)
 MODEL_PARAMETERS = ["tariff_pass_through", "adjustment_speed", "supply_elasticity",
                     "inventory_carrying_cost_pct_per_month", "dollar_inflow_elasticity", "dollar_invoicing_share",
-                    "dollar_invoicing_share_us_imports", "twin_deficit", "income_feedback", "capacity_utilisation"]
+                    "dollar_invoicing_share_us_imports", "twin_deficit", "income_feedback", "capacity_utilisation",
+                    "switching_cost_homogeneous_months", "switching_cost_reference_months",
+                    "switching_cost_differentiated_months", "switching_cost_dispersion", "discount_rate_pct_per_year",
+                    "fx_half_life_months", "tariff_threat_probability", "export_profit_tail", "export_hysteresis_band",
+                    "exporter_share_of_firms",
+                    *[f"rauch_class_{s}" for s in SECTORS]]
 
 
 def raw(name: str) -> pd.DataFrame:

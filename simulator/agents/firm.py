@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from simulator.markets.production import ProducerPopulation
-from simulator.markets.sourcing import BuyerPopulation
+from simulator.markets.sourcing import COST_LEVELS, BuyerPopulation, cost_levels
 
 if TYPE_CHECKING:
     from simulator.model import TradeModel
@@ -57,23 +57,38 @@ class FirmPopulation:
         initial_shares: np.ndarray,
         n_months: int,
         rng: np.random.Generator,
+        switching_cost: np.ndarray,
+        cost_dispersion: float,
+        hazard: float,
+        profit_tail: float,
+        z_min: float,
     ) -> FirmPopulation:
         """Draw a population of ``count`` firms (0: a continuum, no individual firms).
 
         ``output`` and ``spending`` are ``[region, sector]`` base-year values; groups are
         numbered ``region * n_sectors + sector``. Productivity is Pareto with the given shape;
         a producer's market share in its group is proportional to productivity ** (sigma - 1);
-        spare capacity is Gamma distributed with the mean implied by the utilisation rate.
-        Buyer sizes are Pareto too.
+        spare capacity is Gamma distributed with the mean implied by the utilisation rate;
+        the ratio of base-year export profit to the fixed cost of a market is Pareto (shape
+        ``profit_tail``, minimum ``z_min``; firms above 1 export). Buyer sizes are Pareto too;
+        each buyer draws one of the quantile levels of a log-normal switching cost (median
+        ``switching_cost[group]``, log s.d. ``cost_dispersion``) and the expiry of its contract
+        (hazard ``hazard``).
         """
         n_groups = output.size
         n_sectors = output.shape[1]
         mean_headroom = 1.0 / utilisation - 1.0
+        costs = cost_levels(switching_cost, cost_dispersion)
+        home = np.arange(n_groups) // n_sectors  # buyers' own region: the domestic origin
         if count == 0:
             empty = np.zeros(0)
             empty_int = np.zeros(0, dtype=np.int64)
-            producers = ProducerPopulation(empty_int, empty, empty, n_groups, mean_headroom)
-            buyers = BuyerPopulation(empty_int, empty, n_groups, n_months, initial_shares, rng)
+            producers = ProducerPopulation(
+                empty_int, empty, empty, empty, n_groups, mean_headroom, profit_tail
+            )
+            buyers = BuyerPopulation(
+                empty_int, empty, empty_int, costs, hazard, n_months, initial_shares, rng, home
+            )
             return cls(producers, buyers, empty)
         n_prod = _allocate(count // 2, output.ravel())
         n_buy = _allocate(count - count // 2, spending.ravel())
@@ -83,9 +98,20 @@ class FirmPopulation:
         sigma_of = sigma[p_group % n_sectors]
         share = _normalise_by_group(productivity ** (sigma_of - 1.0), p_group, n_groups)
         headroom = rng.gamma(4.0, mean_headroom / 4.0, p_group.size)
+        profit_ratio = z_min * (rng.pareto(profit_tail, p_group.size) + 1.0)
+        # a group with exports in the base year has an exporter: its best firm if none drawn
+        best = np.full(n_groups, -1.0)
+        np.maximum.at(best, p_group, profit_ratio)
+        lift = (profit_ratio == best[p_group]) & (profit_ratio < 1.0)
+        profit_ratio[lift] = 1.0
         size = _normalise_by_group(rng.pareto(shape, b_group.size) + 1.0, b_group, n_groups)
-        producers = ProducerPopulation(p_group, share, headroom, n_groups, mean_headroom)
-        buyers = BuyerPopulation(b_group, size, n_groups, n_months, initial_shares, rng)
+        level = rng.integers(0, COST_LEVELS, b_group.size)
+        producers = ProducerPopulation(
+            p_group, share, headroom, profit_ratio, n_groups, mean_headroom, profit_tail
+        )
+        buyers = BuyerPopulation(
+            b_group, size, level, costs, hazard, n_months, initial_shares, rng, home
+        )
         return cls(producers, buyers, productivity)
 
     @property
@@ -120,29 +146,85 @@ class Firm(mesa.Agent):
     def __repr__(self) -> str:
         return f"Firm({self.role}, {self.region}, {self.sector}, {self.describe()})"
 
-    def describe(self) -> dict[str, float | str]:
-        """The firm's current state, for a person to read."""
+    def describe(self) -> dict[str, object]:
+        """What the firm is, what it decided last month and why, for a person to read."""
+        return self._producer() if self.role == "producer" else self._buyer()
+
+    def _producer(self) -> dict[str, object]:
         m = self.model
         r, s = divmod(self._group, m.data.n_sectors)
-        if self.role == "producer":
-            pop = m.firms.producers
-            share = float(pop.share[self.row])
-            output = float(m.output_value[r, s]) * share
-            return {
-                "market_share_in_group": share,
-                "productivity": float(m.firms.productivity[self.row]),
-                "spare_capacity": float(pop.headroom[self.row]),
-                "price_index": float(m.price[r, s]),
-                "sales_usd_bn_month": output,
-                "utilisation": float(m.utilisation[r, s]) / (1.0 + float(pop.headroom[self.row])),
-            }
-        pop = m.firms.buyers
-        vintage = int(pop.vintage[self.row])
-        shares = pop.history[vintage, self._group]
-        top = int(np.argmax(shares))
+        pop = m.firms.producers
+        share = float(pop.share[self.row])
+        z = float(pop.profit_ratio[self.row])
+        serves, left = [], []
+        for d, code in enumerate(m.data.regions):
+            if d == r:
+                continue
+            (serves if z >= m.entry_threshold[self._group, d] else left).append(code)
+        if z < 1.0 and not serves:
+            left = []  # a firm that never exported has stopped nothing
         return {
-            "size_share_in_group": float(pop.size[self.row]),
-            "last_reoptimised_month": m.month_label(vintage - 1) if vintage else "base year",
-            "main_origin": m.data.regions[top],
-            "main_origin_share": float(shares[top]),
+            "market_share_in_group": share,
+            "productivity": float(m.firms.productivity[self.row]),
+            "spare_capacity": float(pop.headroom[self.row]),
+            "price_index": float(m.price[r, s]),
+            "sales_usd_bn_month": float(m.output_value[r, s]) * share,
+            "utilisation": float(m.utilisation[r, s]) / (1.0 + float(pop.headroom[self.row])),
+            "export_profit_over_fixed_cost": z,
+            "expected_profit_vs_base": {
+                m.data.regions[d]: float(m.export_profit[r, d, s])
+                for d in range(m.data.n_regions)
+                if d != r
+            },
+            "serves": serves,
+            "exported_in_base_year": z >= 1.0,
+            "does_not_serve": left,
         }
+
+    def _buyer(self) -> dict[str, object]:
+        m = self.model
+        d, s = divmod(self._group, m.data.n_sectors)
+        pop = m.firms.buyers
+        i = self.row
+        vintage = int(pop.vintage[i])
+        mix = pop.history[vintage, self._group] * m.expected_price[:, d, s]
+        mix = mix / mix.sum()
+        top = int(np.argmax(mix))
+        cost = float(pop.kappa[i])
+        out: dict[str, object] = {
+            "size_share_in_group": float(pop.size[i]),
+            "switching_cost_months_of_imports": cost,
+            "contract_expires": m.month_label(int(pop.expiry[i])),
+            "last_resourced": m.month_label(vintage - 1) if vintage else "base year",
+            "main_origin": m.data.regions[top],
+            "main_origin_share": float(mix[top]),
+            "origin_shares": {m.data.regions[o]: float(v) for o, v in enumerate(mix) if v > 0},
+        }
+        last = pop.last
+        if last is None:
+            return out
+        hit = np.flatnonzero(last.switched == i)
+        before = int(last.previous_vintage[hit[0]]) if hit.size else vintage
+        saving = float(last.saving[self._group, before])
+        if hit.size and last.expired[hit[0]]:
+            decision = "re-sourced: its contract expired"
+        elif hit.size:
+            decision = (
+                f"re-sourced: the saving it expected ({saving:.2f} months of imports) "
+                f"beat its switching cost ({cost:.2f})"
+            )
+        else:
+            decision = (
+                f"kept its suppliers: the saving it expected ({saving:.2f} months of imports) "
+                f"did not cover its switching cost ({cost:.2f})"
+            )
+        stock = float(m.stock_change[:, d, s].sum())
+        out.update(
+            {
+                "month": m.month_label(last.month),
+                "saving_seen_months": saving,
+                "decision": decision,
+                "group_stocking_up": stock > 0,
+            }
+        )
+        return out

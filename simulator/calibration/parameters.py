@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from simulator.calibration.dataset import BaseData, DataError
 from simulator.scenario.schema import Parameters
 
@@ -16,7 +18,19 @@ DATA_DEFAULTS = {
     "dollar.us_import_invoicing_share": "dollar_invoicing_share_us_imports",
     "macro.twin_deficit": "twin_deficit",
     "macro.income_feedback": "income_feedback",
+    "sourcing.switching_cost_homogeneous": "switching_cost_homogeneous_months",
+    "sourcing.switching_cost_reference": "switching_cost_reference_months",
+    "sourcing.switching_cost_differentiated": "switching_cost_differentiated_months",
+    "sourcing.switching_cost_dispersion": "switching_cost_dispersion",
+    "sourcing.discount_rate_pct": "discount_rate_pct_per_year",
+    "expectations.fx_half_life_months": "fx_half_life_months",
+    "expectations.threat_probability": "tariff_threat_probability",
+    "exporters.profit_tail": "export_profit_tail",
+    "exporters.hysteresis": "export_hysteresis_band",
+    "exporters.participation": "exporter_share_of_firms",
 }
+
+RAUCH_CLASSES = ("homogeneous", "reference", "differentiated")
 
 
 def resolve_parameters(params: Parameters, data: BaseData) -> Parameters:
@@ -42,3 +56,23 @@ def data_parameter(data: BaseData, key: str) -> float:
     if key not in data.parameters:
         raise DataError(f"data set {data.name!r} has no {key!r} in parameters.csv")
     return data.parameters[key]
+
+
+def switching_cost_medians(params: Parameters, data: BaseData) -> np.ndarray:
+    """Median switching cost of each sector's buyers, by its Rauch (1999) class.
+
+    The class of sector ``s`` is the data set's row ``rauch_class_<s>``: 0 goods traded on
+    organised exchanges, 1 reference-priced, 2 differentiated.
+    """
+    by_class = [getattr(params.sourcing, f"switching_cost_{name}") for name in RAUCH_CLASSES]
+    medians = np.empty(data.n_sectors)
+    for s, code in enumerate(data.sectors):
+        key = f"rauch_class_{code}"
+        cls = data_parameter(data, key)
+        if cls not in (0.0, 1.0, 2.0):
+            raise DataError(
+                f"data set {data.name!r}: {key} is {cls:g} in parameters.csv; use 0 "
+                "(organised exchange), 1 (reference-priced) or 2 (differentiated)"
+            )
+        medians[s] = by_class[int(cls)]
+    return medians

@@ -1,4 +1,4 @@
-"""Producer firms: output shares, capacity and the producer price of each region × sector.
+"""Producer firms: output shares, capacity, producer prices, and which markets they serve.
 
 A group's output ``Q[g]`` is split across its firms by fixed market shares ``w[i]``
 (proportional to productivity ** (sigma - 1), the CES allocation with fixed relative prices),
@@ -11,6 +11,23 @@ with ``eps`` the supply elasticity below capacity, ``h_i`` the firm's spare capa
 ``theta`` of the way, in logs, toward the share-weighted price its firms want at the month's
 output: ``p' = p ** (1 - theta) * p_desired ** theta`` (partial adjustment; the fixed point is
 the supply curve).
+
+**Export markets (extensive margin).** Serving a foreign market has a fixed cost. Firm ``i``'s
+base-year operating profit there would be ``z_i`` times that cost, ``z_i`` Pareto with shape
+``a`` above ``z_min``, and its sales there are proportional to ``z_i`` (a common fixed cost
+per market, as in Chaney 2008 and Eaton, Kortum & Kramarz 2011). In the base year the firms
+with ``z_i >= 1`` export (a share ``z_min ** a`` of firms, the observed share of exporters);
+the others are potential exporters. A firm keeps serving destination ``d`` while its expected
+operating profit ``z_i * Pi[o, d, s]`` covers the fixed cost, where ``Pi`` is the expected
+profit per firm relative to the base year (``TradeModel._exporters``): it stops when the
+duty-inclusive price it can charge no longer covers its cost, and firms that did not export
+start when a market opens up. Having sunk costs in the market, a firm leaves only when
+``z_i * Pi < 1 - b`` and enters only when ``z_i * Pi >= 1 + b`` (a hysteresis band ``b``,
+Dixit 1989; Baldwin & Krugman 1989), so small or passing shocks leave the set of exporters
+alone. Both rules are monotone in ``z``: the firms serving are those above a threshold ``x``,
+and their sales relative to the base year are ``sum_{z_i >= x} z_i / sum_{z_i >= 1} z_i``;
+with no firms (a continuum) ``x ** (1 - a)``. (``z`` is drawn independently of the firm's
+share of its home group's output, which sets its capacity weight.)
 """
 
 from __future__ import annotations
@@ -19,21 +36,34 @@ import numpy as np
 
 
 class ProducerPopulation:
-    """Producer firms' market shares and spare capacity, vectorised."""
+    """Producer firms' market shares, spare capacity and export profitability, vectorised."""
 
     def __init__(
         self,
         group: np.ndarray,
         share: np.ndarray,
         headroom: np.ndarray,
+        profit_ratio: np.ndarray,
         n_groups: int,
         mean_headroom: float,
+        profit_tail: float,
     ) -> None:
         self.group = group.astype(np.int64)
         self.share = share
         self.headroom = headroom
+        self.profit_ratio = profit_ratio  # z_i: base-year export profit / fixed cost
         self.n_groups = n_groups
         self.mean_headroom = mean_headroom
+        self.profit_tail = profit_tail
+        self._capacity: tuple | None = None
+        # firms sorted by group then z, keyed group + (1 - z_min / z) for one vectorised
+        # search; cumulative export sales (proportional to z) in that order
+        self.z_min = float(profit_ratio.min()) if profit_ratio.size else 0.0
+        order = np.lexsort((profit_ratio, self.group))
+        self._keys = self.group[order] + (1.0 - self.z_min / profit_ratio[order])
+        self._end = np.searchsorted(self.group[order], np.arange(n_groups), side="right")
+        self._cum = np.concatenate([[0.0], np.cumsum(profit_ratio[order])])
+        self._base = self._sales_above(np.ones((n_groups, 1)))
 
     def desired_price(
         self, utilisation: np.ndarray, supply_elasticity: float, capacity_elasticity: float | None
@@ -42,10 +72,59 @@ class ProducerPopulation:
         below = utilisation ** (1.0 / supply_elasticity)
         if capacity_elasticity is None:
             return below
+        power = 1.0 / capacity_elasticity
         if self.group.size == 0:
             over = np.maximum(1.0, utilisation / (1.0 + self.mean_headroom))
-            return below * over ** (1.0 / capacity_elasticity)
-        x = utilisation[self.group]
-        over = np.maximum(1.0, x / (1.0 + self.headroom)) ** (1.0 / capacity_elasticity)
-        extra = np.bincount(self.group, weights=self.share * over, minlength=self.n_groups)
-        return below * extra
+            return below * over**power
+        # firms over capacity are those with headroom below x - 1: a prefix of each group's
+        # firms sorted by headroom, so sum_i w_i max(1, x / (1 + h_i)) ** power is
+        # (1 - W_over) + x ** power * sum_over w_i (1 + h_i) ** -power, from cumulative sums
+        keys, start, cum_share, cum_weighted = self._capacity_sums(power)
+        query = np.arange(self.n_groups) + np.clip(1.0 - 1.0 / utilisation, 0.0, 1.0 - 1e-12)
+        pos = np.searchsorted(keys, query)  # first firm of the group not over capacity
+        share_over = cum_share[pos] - cum_share[start]
+        weighted_over = cum_weighted[pos] - cum_weighted[start]
+        return below * (1.0 - share_over + utilisation**power * weighted_over)
+
+    def _capacity_sums(self, power: float) -> tuple[np.ndarray, ...]:
+        """Firms sorted by group and spare capacity, with cumulative shares (cached)."""
+        if self._capacity is None or self._capacity[0] != power:
+            order = np.lexsort((self.headroom, self.group))
+            h, w = self.headroom[order], self.share[order]
+            keys = self.group[order] + h / (1.0 + h)  # x > 1 + h  <=>  1 - 1/x > h / (1 + h)
+            start = np.searchsorted(self.group[order], np.arange(self.n_groups))
+            cum_share = np.concatenate([[0.0], np.cumsum(w)])
+            cum_weighted = np.concatenate([[0.0], np.cumsum(w * (1.0 + h) ** -power)])
+            self._capacity = (power, keys, start, cum_share, cum_weighted)
+        return self._capacity[1:]
+
+    def _sales_above(self, threshold: np.ndarray) -> np.ndarray:
+        above = np.minimum(1.0 - self.z_min / threshold, 1.0 - 1e-12)
+        query = np.arange(self.n_groups)[:, None] + above
+        pos = np.searchsorted(self._keys, query.ravel()).reshape(query.shape)
+        return self._cum[self._end][:, None] - self._cum[pos]
+
+    def serving_share(self, threshold: np.ndarray) -> np.ndarray:
+        """Export sales of the firms with ``z >= threshold``, relative to the base year's.
+
+        ``threshold`` is ``[group, market]``; 1 in the base year.
+        """
+        if self.group.size == 0:
+            return threshold ** (1.0 - self.profit_tail)
+        return self._sales_above(threshold) / np.maximum(self._base, 1e-300)
+
+
+def entry_threshold(
+    previous: np.ndarray, profit: np.ndarray, band: float, z_min: float
+) -> np.ndarray:
+    """Lowest ``z`` still serving a market, after this month's exits and entries.
+
+    Having sunk costs in a market, a firm leaves only when ``z * Pi < 1 - band`` and a firm
+    not serving enters only when ``z * Pi >= 1 + band`` (hysteresis, Dixit 1989). Both rules
+    are monotone in ``z``, so the firms serving are always those with ``z >= threshold``; no
+    firm has ``z`` below ``z_min``.
+    """
+    pi = np.maximum(profit, 1e-300)
+    stay = (1.0 - band) / pi
+    enter = (1.0 + band) / pi
+    return np.maximum(np.maximum(stay, np.minimum(previous, enter)), z_min)

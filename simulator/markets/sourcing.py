@@ -1,79 +1,199 @@
-"""Buyer firms and their sourcing: switching frictions in vectorised form.
+"""Buyer firms and their sourcing decisions, vectorised.
 
-Each buyer firm belongs to a group (destination region × sector) and spends in proportion to
-its size. Each month a buyer re-optimises its sourcing with probability ``lam`` (Calvo);
-otherwise it keeps the *mix of quantities* across origins it chose when it last re-optimised
-(its *vintage*: supply contracts are sticky), so a price rise on one origin raises that
-origin's share of its spending in the short run. A buyer of vintage ``v`` holds the mix
-``c[v, o] = s_opt[v, o] / P[v, o]`` and at today's prices ``P`` spends the shares
-``c[v, o] * P[o] / sum_k c[v, k] * P[k]``. All buyers of a group with the same vintage hold
-the same mix, so the group's spending shares are
+Each buyer firm belongs to a group (destination region × sector), spends in proportion to its
+size and holds a supply contract: the *mix of quantities* across origins it chose when it last
+re-sourced (its *vintage*). A buyer of vintage ``v`` holds ``c[v, o]`` units from origin ``o``
+per unit of the sector's composite good, chosen to minimise cost at the prices it then expected
+over its contract, ``Pbar_v``: ``c[v, o] = s*[v, o] * I(Pbar_v) / Pbar_v[o]`` with ``s*`` the
+Armington cost-minimising shares and ``I`` the CES unit cost (so ``c[v] . Pbar_v = I(Pbar_v)``).
 
-    S[g, o] = sum_v M[g, v] * share_v[g, o] / sum_v M[g, v]
+Each month every buyer compares
 
-with ``M[g, v]`` the size of the group's buyers of vintage ``v``. A month costs O(firms) with
-no Python loop over firms. With no firms (``count: 0``) the group is a continuum and exactly a
-share ``lam`` of it re-optimises each month.
+* the **saving** from re-sourcing now: how much more its old mix now costs than the best one,
+  ``gap = 1 - (J(Pbar_t) / J(Pbar_v)) / (c[v] . Pbar_t / c[v] . Pbar_v)``: the rise in the least
+  cost of a unit of the composite since it signed (``J``, the CES unit cost with every base-year
+  supplier) against the rise in the cost of its own mix (>= 0 when the weights are the same,
+  because ``J`` is the least cost), in months of its imports (the
+  purchases whose suppliers it would change: divided by the import share ``m_v`` of its
+  spending), times the annuity ``A`` (the expected discounted months the saving lasts,
+  :mod:`simulator.markets.expectations`): ``saving = A * gap / m_v``,
+* with its own **switching cost** ``kappa_i`` (months of its imports; log-normal around a
+  median that depends on how differentiated the sector's goods are, Rauch 1999),
+
+and re-sources when ``saving > kappa_i``. Independently, its contract expires with hazard
+``h`` a month, and then it re-sources at no cost. A small or short-lived price gap moves only
+the buyers whose contracts expire; a large lasting one moves every buyer whose cost is below
+the saving, at once. Because ``gap`` is second order in the price change, the share that
+re-sources rises with the square of the shock.
+
+Switching costs take ``K`` levels (the quantile midpoints of the log-normal), each buyer drawing
+one, so the mass of buyers by group, cost level and vintage, ``M[g, k, v]``, is a finite state:
+with no firms (``count: 0``) the model moves these masses exactly (a share ``h`` of each cell
+plus all cells whose saving beats their cost), which is the limit of many firms. With firms,
+each draws its level and its contract's expiry date (geometric, so expiries are memoryless),
+and the month costs O(firms) with no Python loop over firms. The groups' spending shares at
+today's prices ``P`` are ``S[g, o] = sum_v M[g, v] c[v, o] P[o] / (c[v] . P) / sum_v M[g, v]``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from scipy.special import ndtri
+
+COST_LEVELS = 16  # quantile levels of the switching-cost distribution
+
+
+def cost_levels(median: np.ndarray, dispersion: float) -> np.ndarray:
+    """``[group, K]`` switching costs: quantile midpoints of a log-normal per group."""
+    z = ndtri((np.arange(COST_LEVELS) + 0.5) / COST_LEVELS)
+    return median[:, None] * np.exp(dispersion * z)[None, :]
+
+
+@dataclass
+class Decisions:
+    """What buyers decided in one month (for inspection of single firms)."""
+
+    month: int
+    saving: np.ndarray  # [group, vintage] saving seen (months of spending), before switching
+    switched: np.ndarray  # rows of the buyers who re-sourced (firms only)
+    previous_vintage: np.ndarray  # their vintage before
+    expired: np.ndarray  # whether their contract expired (else they chose to switch)
+    share_switched: np.ndarray  # [group] share of the group's spending re-sourced
 
 
 class BuyerPopulation:
-    """Buyer firms' sizes and vintages, and the optimal shares of every vintage."""
+    """Buyer firms' sizes, switching costs, contracts and vintages, and every vintage's mix."""
 
     def __init__(
         self,
         group: np.ndarray,
         size: np.ndarray,
-        n_groups: int,
+        level: np.ndarray,
+        costs: np.ndarray,
+        hazard: float,
         n_months: int,
         initial_shares: np.ndarray,
         rng: np.random.Generator,
+        home: np.ndarray | None = None,
     ) -> None:
+        """``level`` is each buyer's switching-cost level (column of ``costs[group, K]``);
+        ``home`` the domestic origin of each group (default: none, every origin imported)."""
+        n_groups = costs.shape[0]
         self.group = group.astype(np.int64)
         self.size = size
-        self.vintage = np.zeros(group.size, dtype=np.int64)
+        self.level = level.astype(np.int64)
+        self.costs = costs
+        self.hazard = hazard
         self.n_groups = n_groups
+        self.home = home
         self.n_vintages = n_months + 1
         self.rng = rng
-        # vintage 0 is the base year; month t's re-optimisers get vintage t + 1
+        self.vintage = np.zeros(group.size, dtype=np.int64)
+        self.key = self.group * self.n_vintages  # flat index [group, vintage]
+        # month in which each buyer's contract expires (memoryless: geometric)
+        self.expiry = rng.geometric(hazard, group.size) - 1
+        if group.size:
+            self.kappa = costs[self.group, self.level]
+            self.min_cost = np.full(n_groups, np.inf)
+            np.minimum.at(self.min_cost, self.group, self.kappa)
+        else:
+            self.kappa = np.zeros(0)
+            self.min_cost = costs.min(axis=1)
+        # vintage 0 is the base year; month t's re-sourcers get vintage t + 1
         self.mass = np.zeros((n_groups, self.n_vintages))
         if group.size:
             self.mass[:, 0] = np.bincount(self.group, weights=size, minlength=n_groups)
+            self.level_mass = None
         else:
             self.mass[:, 0] = 1.0
-        # quantity mix of each vintage; base prices are 1, so the base mix is the base shares
+            self.level_mass = np.zeros((n_groups, costs.shape[1], self.n_vintages))
+            self.level_mass[:, :, 0] = 1.0 / costs.shape[1]
+        # quantity mix per unit composite of each vintage; base prices and index are 1
         self.history = np.zeros((self.n_vintages, *initial_shares.shape))
         self.history[0] = initial_shares
+        # the cost of each vintage's mix and the least cost, at the prices expected when signed
+        self.signed_cost = np.ones((self.n_vintages, n_groups))
+        self.signed_index = np.ones((self.n_vintages, n_groups))
+        self.last: Decisions | None = None
 
-    def update(self, t: int, optimal: np.ndarray, price: np.ndarray, lam: float) -> np.ndarray:
-        """Let buyers re-optimise in month ``t``; return the groups' spending shares.
+    def _live(self, t: int) -> np.ndarray:
+        return np.flatnonzero(self.mass[:, : t + 1].sum(axis=0) > 0)
 
-        ``optimal`` (cost-minimising spending shares) and ``price`` (landed prices relative to
-        the base year) have shape ``(n_groups, n_origins)``; so does the result.
+    def update(
+        self,
+        t: int,
+        optimal: np.ndarray,
+        expected_price: np.ndarray,
+        expected_index: np.ndarray,
+        annuity: float,
+        price: np.ndarray,
+        everyone: bool = False,
+        reference_index: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Let buyers decide in month ``t``; return the groups' spending shares at ``price``.
+
+        ``optimal`` are the cost-minimising shares at the expected prices ``expected_price``
+        (unit cost ``expected_index``); all ``(n_groups, n_origins)`` but the index. With
+        ``everyone`` every buyer re-sources (no frictions). ``reference_index`` is ``J``, the
+        unit cost at the expected prices with every base-year supplier (default: the index).
         """
+        ref = expected_index if reference_index is None else reference_index
         v_new = t + 1
-        mix = optimal / price
-        self.history[v_new] = mix / mix.sum(axis=1, keepdims=True)
-        if self.group.size:
-            switch = np.flatnonzero(self.rng.random(self.group.size) < lam)
-            keys = self.group[switch] * self.n_vintages + self.vintage[switch]
+        live = self._live(t)
+        spend_old = self.history[live] * expected_price[None]  # [vintage, group, origin]
+        cost_old = spend_old.sum(axis=2).T / self.signed_cost[live].T  # own mix's cost rise
+        imported = np.ones_like(cost_old)
+        if self.home is not None:
+            home = spend_old[:, np.arange(self.n_groups), self.home].T
+            imported -= home / spend_old.sum(axis=2).T
+        gap = np.maximum(1.0 - (ref[:, None] / self.signed_index[live].T) / cost_old, 0.0)
+        saving = np.zeros((self.n_groups, self.n_vintages))
+        saving[:, live] = annuity * gap / np.maximum(imported, 1e-3)
+        self.history[v_new] = optimal * expected_index[:, None] / expected_price
+        self.signed_cost[v_new] = expected_index
+        self.signed_index[v_new] = ref
+        switched = expired = previous = np.zeros(0, dtype=np.int64)
+        if everyone:
+            moved = self.mass.copy()
+            if self.group.size:
+                self.vintage[:] = v_new
+                self.key = self.group * self.n_vintages + v_new
+            else:
+                self.level_mass[:] = 0.0
+                self.level_mass[:, :, v_new] = 1.0 / self.costs.shape[1]
+        elif self.group.size:
+            expired_all = self.expiry == t
+            if np.any(saving > self.min_cost[:, None]):
+                chose = np.take(saving, self.key) > self.kappa
+                switch = np.flatnonzero(chose | expired_all)
+            else:
+                switch = np.flatnonzero(expired_all)
+            previous = self.vintage[switch]
             moved = np.bincount(
-                keys, weights=self.size[switch], minlength=self.n_groups * self.n_vintages
+                self.key[switch], weights=self.size[switch], minlength=saving.size
             ).reshape(self.n_groups, self.n_vintages)
             self.vintage[switch] = v_new
+            self.key[switch] += v_new - previous
+            self.expiry[switch] = t + self.rng.geometric(self.hazard, switch.size)
+            switched, expired = switch, expired_all[switch]
         else:
-            moved = self.mass * lam
+            decide = saving[:, None, :] > self.costs[:, :, None]
+            frac = np.where(decide, 1.0, self.hazard)
+            moved_levels = self.level_mass * frac
+            self.level_mass -= moved_levels
+            self.level_mass[:, :, v_new] += moved_levels.sum(axis=2)
+            moved = moved_levels.sum(axis=1)
+        share_switched = moved.sum(axis=1) / self.mass.sum(axis=1)
         self.mass -= moved
         self.mass[:, v_new] += moved.sum(axis=1)
+        self.last = Decisions(t, saving, switched, previous, expired, share_switched)
         return self.shares(v_new, price)
 
     def shares(self, last_vintage: int, price: np.ndarray) -> np.ndarray:
         """Size-weighted spending shares per group at ``price``, over vintages so far."""
-        live = np.flatnonzero(self.mass[:, : last_vintage + 1].sum(axis=0) > 0)
+        live = self._live(last_vintage)
         m = self.mass[:, live]
         spend = self.history[live] * price[None]
         spend /= spend.sum(axis=2, keepdims=True)

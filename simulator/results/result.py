@@ -172,6 +172,12 @@ class SimulationResult:
         frame["investment_change"] = m.investment_gap.ravel() * BN
         frame["net_exports_change"] = m.nx_gap.ravel() * BN
         frame["saving_change"] = frame["investment_change"] + frame["net_exports_change"]
+        # who pays for tariffs above the base year (simulator/results/incidence.py)
+        from simulator.results.incidence import MACRO_COLUMNS, incidence
+
+        who = incidence(self)
+        for column in MACRO_COLUMNS:
+            frame[column] = who[column].to_numpy()
         return frame
 
     def us(self) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from simulator.calibration.dataset import region_names
 from simulator.results import effective_rates
+from simulator.results.incidence import who_pays_markdown
 
 if TYPE_CHECKING:
     from simulator.results.result import Provenance, SimulationResult
@@ -142,6 +143,9 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     if baseline is not None:
         lines += ["", *_against_baseline(result, baseline)]
     lines += ["", "## Why", "", *_why(result)]
+    who = who_pays_markdown(result)
+    if who:
+        lines += ["", "## Who pays", "", *who]
     lines += ["", "## Key outcomes (US, calendar years)", "", markdown_table(table)]
     lines += [
         "",
@@ -406,7 +410,9 @@ def _early_departure(result: SimulationResult, baseline: SimulationResult) -> li
     s = result.scenario
     in_force = [t for t in s.tariffs if t.cancelled is None]
     first = min((t.effective for t in in_force), default=None)
-    if first is not None and departs >= first.strftime("%Y-%m"):
+    # firms act on a tariff once it is announced (they re-source ahead of it)
+    known = min((t.announced or t.effective for t in in_force), default=None)
+    if known is not None and departs >= known.strftime("%Y-%m"):
         return []
     events = [e for e in _events(s) if first is None or e[0] < first.strftime("%Y-%m")]
     name = baseline.scenario.name
@@ -478,6 +484,27 @@ def _events(s: Scenario) -> list[tuple[str, str]]:
     return sorted(out)
 
 
+def _switching(result: SimulationResult) -> str:
+    """State-dependent switching, in plain words, with this run's busiest month."""
+    m = result.model
+    us = m.data.region_index("USA")
+    spend = m.spending[:, us, :]
+    share = (m.switched[:, us, :] * spend).sum(axis=1) / spend.sum(axis=1)
+    peak = int(share.argmax())
+    hazard = 100 * m.params.adjustment_speed
+    return (
+        "- Each buyer switches suppliers only when the saving it expects beats its own cost of "
+        "switching, and it weighs how long the saving will last: a tariff announced to stay "
+        "counts in full, one due to end or merely threatened counts less, and a currency swing "
+        "is expected to fade. Small or passing price gaps therefore move only the buyers whose "
+        f"contracts run out (about {hazard:.0f}% a month); a large lasting one moves many at "
+        f"once. In this run the busiest month for US buyers was {m.month_label(peak)}, when "
+        f"{100 * share[peak]:.0f}% of their purchases were re-sourced. Foreign exporters who no "
+        "longer cover their costs stop selling to the US, and others start where a market "
+        "opens up."
+    )
+
+
 def _why(result: SimulationResult) -> list[str]:
     """The channels at work in this scenario, in plain words."""
     s, m = result.scenario, result.model
@@ -486,13 +513,13 @@ def _why(result: SimulationResult) -> list[str]:
     us_tariffs = [t for t in s.tariffs if t.imposer == "USA" and t.cancelled is None]
     if us_tariffs:
         passed = 100 * (m.rho if mech.pass_through else 1.0)
-        speed = 100 * (m.params.adjustment_speed if mech.switching_frictions else 1.0)
         out.append(
             f"- US tariffs raise what buyers pay for imports (about {passed:.0f}% of each tariff "
             "is passed on to them; foreign exporters absorb the rest). Buyers switch to US "
-            "producers and to partners not taxed, but gradually: about "
-            f"{speed:.0f}% of them re-think their sourcing each month."
+            "producers and to partners not taxed."
         )
+        if mech.switching_frictions:
+            out.append(_switching(result))
     if mech.front_loading and any((t.announced or t.effective) < t.effective for t in s.tariffs):
         out.append(
             "- Importers who knew of a coming tariff bought ahead and stored the goods "

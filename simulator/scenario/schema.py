@@ -391,6 +391,84 @@ class Services(Strict):
     )
 
 
+class Sourcing(Strict):
+    """Buyers' switching costs by kind of good (Rauch 1999 classes) and their discount rate."""
+
+    switching_cost_homogeneous: float | None = Field(
+        None,
+        gt=0.0,
+        le=120.0,
+        description="Median cost of re-sourcing goods traded on organised exchanges, in months "
+        "of the buyer's purchases of the sector (default: data set).",
+    )
+    switching_cost_reference: float | None = Field(
+        None,
+        gt=0.0,
+        le=120.0,
+        description="Median switching cost for reference-priced goods, months of purchases "
+        "(default: data set).",
+    )
+    switching_cost_differentiated: float | None = Field(
+        None,
+        gt=0.0,
+        le=120.0,
+        description="Median switching cost for differentiated goods, months of purchases "
+        "(default: data set).",
+    )
+    switching_cost_dispersion: float | None = Field(
+        None,
+        ge=0.0,
+        le=3.0,
+        description="Standard deviation of the log switching cost across buyers (default: data "
+        "set).",
+    )
+    discount_rate_pct: float | None = Field(
+        None,
+        ge=0.0,
+        le=50.0,
+        description="Buyers' and exporters' discount rate, percent a year (default: data set).",
+    )
+
+
+class Expectations(Strict):
+    """How firms expect exchange rates and announced tariffs to evolve."""
+
+    fx_half_life_months: float | None = Field(
+        None,
+        gt=0.0,
+        le=600.0,
+        description="Half-life, in months, with which firms expect an exchange-rate deviation "
+        "from its base-year level to fade (default: data set).",
+    )
+    threat_probability: Share | None = Field(
+        None,
+        description="Probability firms attach to an announced tariff increase being carried out "
+        "(default: data set).",
+    )
+
+
+class Exporters(Strict):
+    profit_tail: float | None = Field(
+        None,
+        gt=1.0,
+        le=20.0,
+        description="Pareto shape of exporters' base-year profit in a market relative to its "
+        "fixed cost (default: data set).",
+    )
+    participation: Annotated[float, Field(gt=0.0, lt=1.0)] | None = Field(
+        None,
+        description="Share of producers exporting in the base year; the others may start "
+        "(default: data set).",
+    )
+    hysteresis: float | None = Field(
+        None,
+        ge=0.0,
+        lt=1.0,
+        description="Band b of sunk costs: an exporter leaves a market when its expected profit "
+        "falls below (1 - b) times its fixed cost and returns above (1 + b) (default: data set).",
+    )
+
+
 class Parameters(Strict):
     elasticities: dict[str, Annotated[float, Field(gt=0.0, le=50.0)]] = Field(
         default_factory=dict,
@@ -413,7 +491,8 @@ class Parameters(Strict):
     )
     adjustment_speed: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
         None,
-        description="Share of buyers re-optimising their sourcing each month (default: data set).",
+        description="Hazard of a buyer's supply contract expiring each month, when it re-sources "
+        "at no cost (default: data set).",
     )
     supply_elasticity: float | None = Field(
         None,
@@ -430,6 +509,9 @@ class Parameters(Strict):
     dollar: Dollar = Field(default_factory=Dollar)
     macro: Macro = Field(default_factory=Macro)
     services: Services = Field(default_factory=Services)
+    sourcing: Sourcing = Field(default_factory=Sourcing)
+    expectations: Expectations = Field(default_factory=Expectations)
+    exporters: Exporters = Field(default_factory=Exporters)
 
 
 class Mechanisms(Strict):
@@ -438,6 +520,7 @@ class Mechanisms(Strict):
     pass_through: bool = True
     diversion: bool = True
     switching_frictions: bool = True
+    exporter_exit: bool = True
     capacity: bool = True
     front_loading: bool = True
     retaliation: bool = True

@@ -1,0 +1,1 @@
+"""The classroom dashboard (a Solara app; optional extra ``tradesim[dashboard]``)."""

@@ -1,0 +1,146 @@
+"""The dashboard's levers as scenarios: validated, downloadable, replayed exactly."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.api import run_scenario
+from simulator.dashboard.levers import (
+    MAX_UPLOAD_BYTES,
+    Levers,
+    Upload,
+    base_info,
+    key_table,
+    results_zip,
+    run_levers,
+    safe_filename,
+    scenario_yaml,
+)
+from simulator.scenario import ScenarioError, load_scenario
+
+SHORT = "firms_short.yaml"
+
+
+@pytest.fixture(scope="module")
+def short_base() -> Upload:
+    """A small uploaded scenario: autos_25 with a continuum of firms, to 2026."""
+    text = "extends: autos_25\nname: short\nend: 2026-12\nfirms:\n  count: 0\n"
+    return Upload.receive(SHORT, text.encode())
+
+
+def test_levers_become_a_child_scenario_that_replays_exactly(short_base, tmp_path):
+    levers = Levers(
+        autos_rate=25,
+        china_rate=60,
+        retaliation_rate=25,
+        dollar_change_pct=-10,
+        pass_through=0.8,
+        adjustment_speed=0.1,
+        mechanisms={"front_loading": False},
+    )
+    run = run_levers(short_base, levers, "lesson_1")
+    child = run.child
+    assert child["extends"] == SHORT
+    assert [t["id"] for t in child["tariffs"]] == ["dashboard_autos", "dashboard_china"]
+    assert child["parameters"] == {"pass_through": 0.8, "adjustment_speed": 0.1}
+    assert child["mechanisms"] == {"front_loading": False}
+    assert {r["imposer"] for r in child["retaliation"]} == {"CHN", "EU"}
+    # the downloaded file, saved beside the uploaded one, runs to the same numbers
+    (tmp_path / SHORT).write_bytes(short_base.data)
+    (tmp_path / "lesson_1.yaml").write_text(scenario_yaml(child))
+    again = run_scenario(tmp_path / "lesson_1.yaml")
+    np.testing.assert_array_equal(again.model.flows, run.result.model.flows)
+    # and the levers did something: the tariff on China cut imports from China
+    plain = run_levers(short_base, Levers(), "plain")
+    assert len(plain.child) == 3  # extends, name, description: nothing changed
+    china = run.result.model.data.region_index("CHN")
+    usa = run.result.model.data.region_index("USA")
+    last = (slice(-12, None), china, usa)
+    assert run.result.model.flows[last].sum() < 0.8 * plain.result.model.flows[last].sum()
+
+
+def test_dollar_and_ai_capex_levers_replace_the_paths():
+    base = load_scenario("us_2025")
+    child = Levers(dollar_change_pct=-10, ai_capex_scale=2).child(base, "us_2025", "x")
+    rates = child["shocks"]["exchange_rates"]
+    assert rates == [
+        {"region": "USA", "path": {"2024-12": 1.0, "2025-12": 0.9}, "source": "dashboard lever"}
+    ]
+    own = base.scenario.shocks.ai_capex.path
+    assert child["shocks"]["ai_capex"]["path"] == {m: 2 * v for m, v in own.items()}
+    loaded = load_scenario(child)
+    assert loaded.scenario.shocks.ai_capex.import_content == (
+        base.scenario.shocks.ai_capex.import_content
+    )
+
+
+def test_bad_or_large_uploads_are_refused_with_file_and_line():
+    with pytest.raises(ScenarioError, match=r"^my_file\.yaml:3:.*tariffs\[0\]\.rate"):
+        Upload.receive(
+            "../../etc/my file.yaml",
+            b"name: x\ntariffs:\n  - rate: -5\n    imposer: USA\n    effective: 2025-01\n",
+        )
+    with pytest.raises(ScenarioError, match="at most 256 KB"):
+        Upload.receive("big.yaml", b"#" * (MAX_UPLOAD_BYTES + 1))
+    with pytest.raises(ScenarioError, match=r"bad\.yaml:1"):
+        Upload.receive("bad.yaml", b"- just\n- a list\n")
+    assert safe_filename("../../etc/my file.yaml") == "my_file.yaml"
+    assert safe_filename("...") == "scenario.yaml"
+
+
+def test_results_download_holds_tables_and_settings(short_base):
+    run = run_levers(short_base, Levers(steel_rate=25), "steel")
+    for fmt, suffix in (("csv", ".csv"), ("parquet", ".parquet")):
+        archive = zipfile.ZipFile(io.BytesIO(results_zip(run, fmt)))
+        names = sorted(archive.namelist())
+        assert names == sorted(
+            [f"{t}{suffix}" for t in ("macro", "trade", "who_pays")]
+            + ["steel.yaml", "provenance.json"]
+        )
+        data = archive.read(f"who_pays{suffix}")
+        frame = pd.read_csv(io.BytesIO(data)) if fmt == "csv" else pd.read_parquet(io.BytesIO(data))
+        assert frame.deadweight_loss.notna().all()  # the counterfactual run was made
+    table = key_table([run, run_levers(short_base, Levers(), "none")])
+    assert list(table.columns) == ["steel", "none", "none − steel"]
+
+
+def test_base_info_reads_the_scenario_and_data_defaults():
+    info = base_info("us_2025")
+    assert info.has_ai_capex and info.months[0] == "2024-02"
+    assert info.pass_through == pytest.approx(0.95)  # the data set's sourced default
+    assert not base_info("baseline").has_ai_capex
+
+
+def test_dashboard_without_the_extra_says_how_to_install_it(monkeypatch, capsys):
+    import simulator.dashboard.server as server
+    from simulator.cli import main
+
+    monkeypatch.setattr(server, "missing_extra", lambda: "solara")
+    assert main(["dashboard", "--port", "1"]) == 2
+    assert 'pip install "tradesim[dashboard]"' in capsys.readouterr().err
+
+
+def test_dashboard_on_a_busy_port_says_so(capsys):
+    import socket
+
+    pytest.importorskip("solara")
+    from simulator.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["dashboard", "--port", str(port)]) == 2
+    assert "choose another --port" in capsys.readouterr().err
+
+
+def test_a_lever_for_a_region_the_scenario_merges_away_is_refused():
+    small = Upload.receive("two.yaml", b"name: two\nregions: [USA, CHN]\nfirms:\n  count: 0\n")
+    with pytest.raises(ScenarioError, match="does not model EU"):
+        run_levers(small, Levers(eu_rate=10), "x")
+    assert run_levers(small, Levers(china_rate=10), "y").result.regions == ("USA", "CHN", "ROW")
