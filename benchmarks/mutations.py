@@ -1,7 +1,7 @@
 """A catalogue of deliberate bugs: does the test suite notice wrong economics?
 
 Each mutation is a named, deliberate bug: one or more search/replace edits of a source file.
-For each, the repository (package, scenarios, tests, data-raw, docs, pyproject.toml) is copied to a
+For each, the repository (package, scenarios, tests, benchmarks, data, docs) is copied to a
 temporary folder, the edit applied there, and the suite run against the copy
 (``python -m pytest -x -q``, the tests of sizes and identities first, with the copy first on
 the path; at most two mutants at a time).
@@ -36,7 +36,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-COPY = ["simulator", "scenarios", "tests", "data-raw", "docs", "pyproject.toml", "README.md"]
+COPY = [
+    "simulator",
+    "scenarios",
+    "tests",
+    "benchmarks",
+    "data-raw",
+    "docs",
+    "pyproject.toml",
+    "README.md",
+]
 ENGINE_REWRITE = {"simulator/model.py"}  # being rewritten for issue 8: re-target after merging
 AVOID = {"simulator/markets/sourcing.py", "simulator/agents/firm.py"}
 TIMEOUT_S = 1200
