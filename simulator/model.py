@@ -368,7 +368,9 @@ class TradeModel(mesa.Model):
         """Extra purchases arriving this month (quantity), zero on domestic cells.
 
         Orders placed now arrive ``lead_months`` later and pay the tariff in force then, so
-        importers compare the rate expected on arrival with the rates expected after it.
+        importers compare the rate expected on arrival with the rates expected after it. A
+        month never draws more from stock than it uses; what it cannot use stays in stock, so
+        purchases are never negative.
         """
         inv = self.params.inventory
         arrival = t + inv.lead_months
@@ -393,7 +395,10 @@ class TradeModel(mesa.Model):
         self.stock_change = change
         self.stock += change  # stock counts goods on order
         self.orders.append(change)
-        return self.orders.pop(0)
+        arriving = self.orders.pop(0)
+        drawn = np.maximum(arriving, -use)
+        self.stock += drawn - arriving  # stock that could not be used this month
+        return drawn
 
     def _update_prices(self, t: int, quantity: np.ndarray) -> None:
         """Producers set next month's price from this month's output against the baseline."""

@@ -1,0 +1,374 @@
+"""A catalogue of deliberate bugs: does the test suite notice wrong economics?
+
+Each mutation is a named, deliberate bug: one or more search/replace edits of a source file.
+For each, the repository (package, scenarios, tests, benchmarks, data, docs) is copied to a
+temporary folder, the edit applied there, and the suite run against the copy
+(``python -m pytest -x -q``, the tests of sizes and identities first, with the copy first on
+the path; at most two mutants at a time).
+A mutant the suite fails on is *killed*; one it passes *survives*, a hole in the tests.
+
+An edit whose text is not found exactly once stops the catalogue with an error naming the
+mutation: when code moves, the catalogue must be re-targeted, not silently skipped. Mutations
+of the engine file rewritten for issue 8 (simulator/model.py) are marked ``[engine]``; all
+were re-checked against the merged engine (main 721b8ba). None touches
+markets/sourcing.py or agents/firm.py.
+
+Run on demand, not in CI (a few minutes on two cores)::
+
+    python benchmarks/mutations.py                 # the whole catalogue
+    python benchmarks/mutations.py --list          # names and the bug each plants
+    python benchmarks/mutations.py --only dollar_appreciation_doubled tariff_sign_flipped
+
+Exit status: 0 when every mutant is killed, 1 when any survives, 2 on a catalogue error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+COPY = [
+    "simulator",
+    "scenarios",
+    "tests",
+    "benchmarks",
+    "data-raw",
+    "docs",
+    "pyproject.toml",
+    "README.md",
+]
+ENGINE_REWRITE = {"simulator/model.py"}  # rewritten for issue 8: its mutations are marked
+AVOID = {"simulator/markets/sourcing.py", "simulator/agents/firm.py"}
+TIMEOUT_S = 1200
+# the fast tests of sizes and identities run first, so most mutants are killed within seconds;
+# only a mutant that passes them runs the whole suite
+FIRST = [
+    "tests/test_sizes.py",
+    "tests/test_interactions.py",
+    "tests/test_identities.py",
+    "tests/test_mechanisms.py",
+    "tests/test_engine.py",
+]
+
+
+class CatalogueError(Exception):
+    """A mutation's text is not in its file (the code moved): re-target the mutation."""
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    file: str
+    edits: tuple[tuple[str, str], ...]
+    bug: str
+
+    def apply(self, root: Path) -> None:
+        path = root / self.file
+        text = path.read_text(encoding="utf-8")
+        for old, new in self.edits:
+            found = text.count(old)
+            if found != 1:
+                raise CatalogueError(
+                    f"{self.name}: expected the text once in {self.file}, found it {found} "
+                    f"times; re-target this mutation:\n    {old!r}"
+                )
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+
+
+def m(name: str, file: str, bug: str, *edits: tuple[str, str]) -> Mutation:
+    return Mutation(name, file, tuple(edits), bug)
+
+
+CATALOGUE = [
+    # --- sizes the issue names
+    m("dollar_appreciation_doubled", "simulator/markets/exchange.py",
+      "the dollar appreciates twice as much per dollar of inflows",
+      ("np.exp(params.inflow_elasticity / 100.0", "np.exp(2.0 * params.inflow_elasticity / 100.0")),
+    m("income_feedback_sign_flipped", "simulator/agents/country.py",
+      "a rise in income cuts next month's spending",
+      ("+ params.income_feedback * m.gdp_gap", "- params.income_feedback * m.gdp_gap")),
+    m("twin_deficit_tripled", "simulator/agents/country.py",
+      "tariff revenue cuts absorption three times as much",
+      ("- params.twin_deficit * m.extra_revenue", "- 3.0 * params.twin_deficit * m.extra_revenue")),
+    m("capacity_premium_tripled", "simulator/markets/production.py",
+      "the price premium above capacity is three times its supply-curve value",
+      ("return below * over**power", "return below * (1.0 + 3.0 * (over**power - 1.0))"),
+      ("return below * (1.0 - share_over + utilisation**power * weighted_over)",
+       "return below * (1.0 + 3.0 * (utilisation**power * weighted_over - share_over))")),
+    m("front_loading_ignores_pass_through", "simulator/model.py",
+      "importers stock up as if buyers paid the whole tariff",
+      ("                self.rho,\n                inv.carrying_cost_pct",
+       "                1.0,\n                inv.carrying_cost_pct")),
+    m("tariff_sign_flipped", "simulator/model.py",
+      "a tariff lowers the landed price",
+      ("tariff_factor = ((1.0 + tau) / (1.0 + self.tau0)) ** self.rho",
+       "tariff_factor = ((1.0 + self.tau0) / (1.0 + tau)) ** self.rho")),
+    # --- incidence and substitution
+    m("pass_through_ignored", "simulator/model.py",
+      "buyers always bear the whole tariff",
+      ("self.rho = params.pass_through if mech.pass_through else 1.0", "self.rho = 1.0")),
+    m("domestic_elasticity_equals_import", "simulator/model.py",
+      "domestic goods and imports substitute as easily as import origins",
+      ("self.sigma_domestic = self.sigma_import * params.domestic_elasticity_ratio",
+       "self.sigma_domestic = self.sigma_import")),
+    m("composite_demand_exponent_flipped", "simulator/model.py",
+      "dearer sectors attract more spending",
+      ("* price_index ** (1.0 - eta)", "* price_index ** (eta - 1.0)")),
+    m("supply_curve_steeper", "simulator/markets/production.py",
+      "the supply elasticity is read as half its value",
+      ("below = utilisation ** (1.0 / supply_elasticity)",
+       "below = utilisation ** (2.0 / supply_elasticity)")),
+    # --- tariff schedules and revenue
+    m("revenue_ignores_exemption", "simulator/model.py",
+      "exempt AI hardware pays the full new tariff in the revenue",
+      ("revenue = (customs - exempt) * tau + exempt * self.exempt_rates[t]",
+       "revenue = customs * tau")),
+    m("tariff_whole_month", "simulator/policy/tariffs.py",
+      "a tariff effective mid-month counts for the whole month",
+      ("out[t] = max((hi - lo).days, 0) / days", "out[t] = float((hi - lo).days > 0)")),
+    m("set_mode_stacks_on_base", "simulator/policy/tariffs.py",
+      "a 'set' (all-in) rate is added to the base-year rate",
+      ("add = (e.rate - self.base_rates) * w", "add = e.rate * w")),
+    m("exempt_partners_ignored", "simulator/policy/tariffs.py",
+      "exempt partners pay the tariff",
+      ("for p in partners if p not in tariff.exempt_partners]", "for p in partners]")),
+    m("cancelled_threat_applies", "simulator/policy/tariffs.py",
+      "a withdrawn threat takes effect anyway",
+      ("in_force = [e for e in self.entries if e.withdrawn is None]",
+       "in_force = list(self.entries)")),
+    m("importers_foresee_unannounced", "simulator/policy/tariffs.py",
+      "importers know every tariff before it is announced",
+      ("return self._known[int(known[-1])]", "return self.path")),
+    # --- retaliation
+    m("retaliation_one_month_late", "simulator/policy/retaliation.py",
+      "retaliation starts a month after its lag",
+      ("start = t + self.spec.lag_months", "start = t + self.spec.lag_months + 1")),
+    m("truce_ignored", "simulator/policy/retaliation.py",
+      "retaliation continues after the truce",
+      ("self.in_force -= active_fraction(spec.truce, None, first, n_months)",
+       "self.in_force -= 0.0 * active_fraction(spec.truce, None, first, n_months)")),
+    m("value_match_wrong_direction", "simulator/policy/retaliation.py",
+      "value-matching uses the retaliator's own exports as the base",
+      ("self.exports_hit = base_flows[j, i, self.hit_sectors].sum()",
+       "self.exports_hit = base_flows[i, j, self.hit_sectors].sum()")),
+    m("trigger_threshold_as_fraction", "simulator/policy/retaliation.py",
+      "the trigger threshold (percent) is compared with a fraction",
+      ("m * 100.0 >= spec.trigger.threshold", "m >= spec.trigger.threshold")),
+    m("retaliation_rounds_unlimited", "simulator/policy/retaliation.py",
+      "a rule answers every escalation, whatever its number of rounds",
+      ("if escalates and self.rounds_used < spec.rounds:", "if escalates:")),
+    m("retaliation_cap_ignored", "simulator/policy/retaliation.py",
+      "a fixed-rate rule escalates past its cap",
+      ("return min(self.rounds_used * (spec.rate or 0.0) / 100.0, cap)",
+       "return self.rounds_used * (spec.rate or 0.0) / 100.0")),
+    # --- shocks and data
+    m("demand_shock_never_ends", "simulator/policy/shocks.py",
+      "a demand shock lasts past its end month",
+      ("last = month_index(end) if end else months[-1]", "last = months[-1]")),
+    m("ai_inflow_share_doubled", "simulator/policy/shocks.py",
+      "twice the AI capex is financed by capital inflows",
+      ("self.inflows[:, r] += inflow_share * self.capex",
+       "self.inflows[:, r] += 2.0 * inflow_share * self.capex")),
+    m("exchange_path_starts_below_par", "simulator/policy/shocks.py",
+      "a currency path starts at 0.9 before its first month, not at the base year's 1",
+      ("interpolate(rate.path, first, n_months, before=1.0)",
+       "interpolate(rate.path, first, n_months, before=0.9)")),
+    m("base_tariff_sector_beats_partner", "simulator/calibration/dataset.py",
+      "a sector row of the base tariffs overrides a partner row (wrong specificity)",
+      ('level = 2 * (row.partner != "*") + (row.sector != "*")',
+       'level = (row.partner != "*") + 2 * (row.sector != "*")')),
+    # --- AI capex and services
+    m("ai_exemption_ignored", "simulator/policy/shocks.py",
+      "AI hardware pays the new tariffs although exempt",
+      ("rate = tau0 if self.ai.tariff_exempt else tau0 + extra", "rate = tau0 + extra")),
+    m("ai_import_content_ignored", "simulator/policy/shocks.py",
+      "all AI capex is imported",
+      ("landed = self.capex[t] * self.ai.import_content * self.ai_origin",
+       "landed = self.capex[t] * self.ai_origin")),
+    m("services_per_capex_doubled", "simulator/policy/shocks.py",
+      "digital-services exports grow twice as fast with AI capex",
+      ("flows[r, :, s] = self.digital_per_capex * self.capex[t]",
+       "flows[r, :, s] = 2.0 * self.digital_per_capex * self.capex[t]")),
+    # --- the dollar
+    m("invoicing_ignored", "simulator/model.py",
+      "no import price is sticky in dollars",
+      ("fx_ratio = self.fx[:, None] ** (1.0 - self.invoicing[None, :]) / self.fx[None, :]",
+       "fx_ratio = self.fx[:, None] / self.fx[None, :]")),
+    m("us_import_invoicing_ignored", "simulator/model.py",
+      "US imports are invoiced like other trade",
+      ('self.invoicing[data.region_index("USA")] = params.dollar.us_import_invoicing_share',
+       'self.invoicing[data.region_index("USA")] = params.dollar.invoicing_share')),
+    m("dollar_path_not_inverted", "simulator/markets/exchange.py",
+      "a stronger dollar strengthens the other currencies",
+      ("fx = shocks.fx_paths[t] / dollar", "fx = shocks.fx_paths[t] * dollar")),
+    m("inflows_not_annualised", "simulator/markets/exchange.py",
+      "monthly inflows are compared with annual GDP",
+      ("inflow_pct_gdp = 100.0 * 12.0 * shocks.inflows",
+       "inflow_pct_gdp = 100.0 * shocks.inflows")),
+    # --- front-loading
+    m("carrying_cost_not_per_month", "simulator/markets/inventory.py",
+      "holding stock for k months costs as much as for one",
+      ("/ (carrying_cost * k))", "/ carrying_cost)")),
+    m("drawdown_immediate", "simulator/markets/inventory.py",
+      "the extra stock is run down in one month",
+      ("run_down = (target - stock) / drawdown_months", "run_down = target - stock")),
+    m("max_build_ignored", "simulator/markets/inventory.py",
+      "importers can stock up without limit in a month",
+      ("build = np.minimum((target - stock) / months_left, max_build * use)",
+       "build = (target - stock) / months_left")),
+    m("shipping_lead_ignored", "simulator/model.py",
+      "orders placed now are priced at the rate expected now, not on arrival",
+      ("arrival = t + inv.lead_months", "arrival = t")),
+    # --- macro and national accounts
+    m("growth_path_off_centre", "simulator/model.py",
+      "the baseline's 2024 no longer averages the base year",
+      ("** ((months[:, None] - 5.5) / 12.0)", "** ((months[:, None] - 0.0) / 12.0)")),
+    m("gdp_gap_omits_investment", "simulator/model.py",
+      "AI investment is left out of GDP",
+      ("* absorption + investment + nx - nx_base", "* absorption + nx - nx_base")),
+    m("twin_deficit_on_total_revenue", "simulator/model.py",
+      "the budget tightens by all tariff revenue, not the extra revenue",
+      ("self.extra_revenue[t] = revenue.sum(axis=(0, 2)) - base_revenue",
+       "self.extra_revenue[t] = revenue.sum(axis=(0, 2))")),
+    m("saving_change_sign", "simulator/results/result.py",
+      "saving falls when net exports rise",
+      ('frame["saving_change"] = frame["investment_change"] + frame["net_exports_change"]',
+       'frame["saving_change"] = frame["investment_change"] - frame["net_exports_change"]')),
+    m("effective_rate_over_all_imports", "simulator/results/result.py",
+      "the effective tariff rate divides by goods and services imports",
+      ("dutiable = flows[..., g].sum(axis=(1, 3))", "dutiable = flows.sum(axis=(1, 3))")),
+    m("nx_contribution_not_annualised", "simulator/results/result.py",
+      "net exports' contribution to growth is a quarterly, not an annualised, rate",
+      ("growth = (q.nx.diff() / q.gdp.shift()) * 400.0",
+       "growth = (q.nx.diff() / q.gdp.shift()) * 100.0")),
+    m("trade_frame_partner_swapped", "simulator/results/result.py",
+      "the trade table's import rows name the importer as partner",
+      ('"partner": pd.Categorical.from_codes(np.concatenate([d, o]), dtype=regions)',
+       '"partner": pd.Categorical.from_codes(np.concatenate([d, d]), dtype=regions)')),
+]  # fmt: skip
+
+
+def copy_repository(dest: Path, source: Path = REPO) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
+    for name in COPY:
+        src = source / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=ignore)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+
+
+def run_suite(root: Path) -> tuple[int, str]:
+    """Run the suite in a copy (the fast tests first); return the exit code and the first
+    failing test."""
+    env = {**os.environ, "PYTHONPATH": str(root), "MPLBACKEND": "Agg"}
+    env.pop("TRADESIM_TEST_INSTALLED", None)
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    for stage in (FIRST, ["tests"]):
+        try:
+            done = subprocess.run(
+                [*cmd, *stage], cwd=root, env=env, capture_output=True, text=True,
+                timeout=TIMEOUT_S,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return -1, f"timed out after {TIMEOUT_S} s"
+        out = done.stdout + done.stderr
+        tested = re.search(r"tradesim: tested simulator from (\S+)", out)
+        if tested is None or Path(tested.group(1)).resolve() != (root / "simulator").resolve():
+            raise CatalogueError(f"the suite did not test the copy in {root}:\n{out[-2000:]}")
+        if done.returncode != 0:
+            failed = re.search(r"^(FAILED|ERROR) (\S+)", out, flags=re.MULTILINE)
+            return done.returncode, failed.group(2) if failed else out[-300:]
+    return 0, ""
+
+
+def try_mutant(mutation: Mutation | None, snapshot: Path = REPO) -> tuple[str, int, str, float]:
+    """Copy the snapshot, plant the bug, run the suite. ``None``: the unmutated copy."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="tradesim-mutant-") as folder:
+        root = Path(folder)
+        copy_repository(root, snapshot)
+        if mutation is not None:
+            mutation.apply(root)
+        code, first = run_suite(root)
+    name = mutation.name if mutation else "(unmutated)"
+    return name, code, first, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these mutations")
+    parser.add_argument("--list", action="store_true", help="list the catalogue and exit")
+    parser.add_argument("--workers", type=int, default=2, help="mutants at a time (at most 2)")
+    args = parser.parse_args(argv)
+    names = [mu.name for mu in CATALOGUE]
+    assert len(set(names)) == len(names), "duplicate mutation names"
+    assert not {mu.file for mu in CATALOGUE} & AVOID
+    if args.list:
+        for mu in CATALOGUE:
+            tag = " [engine]" if mu.file in ENGINE_REWRITE else ""
+            print(f"{mu.name:38} {mu.file}{tag}\n{'':38} {mu.bug}")
+        return 0
+    chosen = CATALOGUE
+    if args.only:
+        unknown = sorted(set(args.only) - set(names))
+        if unknown:
+            print(f"unknown mutations: {unknown}", file=sys.stderr)
+            return 2
+        chosen = [mu for mu in CATALOGUE if mu.name in args.only]
+    with tempfile.TemporaryDirectory(prefix="tradesim-snapshot-") as folder:
+        # one snapshot of the repository: edits made while the catalogue runs do not leak in
+        snapshot = Path(folder)
+        copy_repository(snapshot)
+        return run_catalogue(chosen, snapshot, max(1, min(args.workers, 2)))
+
+
+def run_catalogue(chosen: list[Mutation], snapshot: Path, workers: int) -> int:
+    try:
+        with tempfile.TemporaryDirectory() as check:  # every edit still finds its text
+            copy_repository(Path(check), snapshot)
+            for mu in chosen:
+                mu.apply(Path(check))
+                shutil.copy2(snapshot / mu.file, Path(check) / mu.file)
+        name, code, first, seconds = try_mutant(None, snapshot)
+        if code != 0:
+            print(f"the unmutated suite fails ({first}); fix it first", file=sys.stderr)
+            return 2
+        print(f"unmutated suite passes in {seconds:.0f} s; {len(chosen)} mutants, "
+              f"{workers} at a time", flush=True)  # fmt: skip
+        survivors = []
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            runs = pool.map(lambda mu: try_mutant(mu, snapshot), chosen)
+            for mu, (name, code, first, seconds) in zip(chosen, runs, strict=True):
+                tag = " [engine]" if mu.file in ENGINE_REWRITE else ""
+                if code == 0:
+                    verdict = "SURVIVED"
+                    survivors.append(mu)
+                elif code == 1:
+                    verdict = f"killed by {first}"
+                else:
+                    verdict = f"killed (exit {code}: {first or 'no test ran'})"
+                print(f"{name:38} {seconds:5.0f} s  {verdict}{tag}", flush=True)
+    except CatalogueError as err:
+        print(f"catalogue error: {err}", file=sys.stderr)
+        return 2
+    print(f"\n{len(chosen) - len(survivors)} of {len(chosen)} mutants killed; "
+          f"{len(survivors)} survived")  # fmt: skip
+    for mu in survivors:
+        print(f"  survivor: {mu.name} ({mu.file}): {mu.bug}")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
