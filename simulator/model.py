@@ -228,8 +228,10 @@ class TradeModel(mesa.Model):
         self.fx = exchange.exchange_rates(self.shocks, t, mech.dollar, params.dollar, self.data)
 
         # landed price relative to base, in the buyer's currency (a dollar-invoiced share of
-        # prices is sticky in dollars, the rest in the exporter's currency)
+        # import prices is sticky in dollars, the rest in the exporter's currency; domestic
+        # sales are priced in the home currency)
         fx_ratio = self.fx[:, None] ** (1.0 - self.invoicing[None, :]) / self.fx[None, :]
+        np.fill_diagonal(fx_ratio, 1.0)
         tariff_factor = ((1.0 + tau) / (1.0 + self.tau0)) ** self.rho
         producer = self.price[:, None, :] * fx_ratio[:, :, None]
         rel_price = producer * tariff_factor

@@ -75,19 +75,9 @@ def test_retaliation_with_diversion_reaches_the_armington_answer_at_both_sides_r
     assert from_all[-1] - from_us[-1] > from_all[0] - from_us[0]  # ... others supply instead
 
 
-DOMESTIC_INVOICED = pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the model applies the dollar-invoicing factor e_d ** -iota_d to domestic "
-    "sales too, so a region's own goods change price with the dollar. The one-line fix "
-    "(fx_ratio[diag, diag] = 1.0 in TradeModel.step, commit 204ce0a on branch tests) makes "
-    "this test pass but moves the firms' four-year dollar response to 18.5%, above the 18% "
-    "bound of tests/test_firms_plausibility.py: the lead decides",
-)
-
-
 @pytest.mark.parametrize(
     ("us_invoicing", "other_invoicing"),
-    [pytest.param(None, None, marks=DOMESTIC_INVOICED), (1.0, 0.0)],
+    [(None, None), (1.0, 0.0)],
 )
 def test_dollar_with_invoicing_reaches_the_armington_answer(us_invoicing, other_invoicing):
     """A 10% stronger dollar. Landed prices in the buyer's currency: fx_o ** (1 - inv_d) / fx_d
