@@ -447,7 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Agent-based simulator of trade policy: tariffs, retaliation, the AI-capex "
         "boom and trade balances, month by month.",
         epilog="examples (tradesim COMMAND --help shows more):\n"
-        + "\n".join(text.splitlines()[1] for text in EXAMPLES.values()),
+        + "\n".join(text.splitlines()[1] for text in EXAMPLES.values())
+        + "\n\nexit codes: 0 done; 1 unexpected error; 2 bad input (scenario, data or arguments);"
+        "\n3 output location refused or not writable. On 2 and 3 nothing is written.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tradesim {__version__}")
