@@ -266,3 +266,15 @@ def test_a_prefix_of_an_allowed_value_is_suggested():
     entry = {"imposer": "USA", "rate": 10, "effective": "2024-06-01", "authority": "ieepa"}
     with pytest.raises(ScenarioError, match="did you mean 'ieepa_fentanyl' or 'ieepa_reciprocal'"):
         load_scenario({"name": "a", "tariffs": [entry]})
+
+
+@pytest.mark.parametrize("out", ["notes.txt", ".", "full"])
+def test_an_ensemble_store_never_lands_on_a_file_a_user_folder_or_the_working_folder(
+    out, workdir, capsys
+):
+    (workdir / "tiny.yaml").write_text(TINY)
+    (workdir / "full").mkdir()
+    (workdir / "full" / "data.csv").write_text("mine")
+    argv = ["run", "tiny.yaml", "--ensemble", "2", "--out", out]
+    err = refused(argv, EXIT_OUTPUT, capsys, workdir)
+    assert err.startswith("tradesim: error: ") and "Traceback" not in err

@@ -243,7 +243,7 @@ def test_store_refuses_a_folder_it_did_not_write(sweep_file, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    assert main(["sweep", str(sweep_file), "--out", str(out), "-q"]) == 2
+    assert main(["sweep", str(sweep_file), "--out", str(out), "-q"]) == 3  # output refused
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.results.output import OutputError, check_output_dir
 from simulator.runs.run import RunSpec
 from simulator.scenario import ScenarioError
 from simulator.version import __version__
@@ -60,19 +61,24 @@ class Store:
             "runs": [{"run": s.run, "seed": s.seed, **s.values} for s in specs],
         }
         file = store.root / "manifest.json"
-        if file.exists():
+        if store.root.is_dir() and not store.root.is_symlink() and file.is_file():
             old = store.manifest()
             if old.get("plan_sha256") != manifest["plan_sha256"]:
-                raise ScenarioError.simple(
+                raise OutputError(
                     f"{store.root} holds other runs ({old.get('description', 'another plan')}); "
                     "give another --out, or remove that folder to start again"
                 )
             return store
-        if store.root.exists() and any(store.root.iterdir()):
-            raise ScenarioError.simple(
-                f"{store.root} exists and is not a tradesim run store; give another --out"
+        if store.root.is_dir() and not store.root.is_symlink() and any(store.root.iterdir()):
+            raise OutputError(
+                f"{store.root}: the folder holds files tradesim did not write; they are left "
+                "untouched\n    hint: give another --out"
             )
-        store.runs_dir.mkdir(parents=True, exist_ok=True)
+        check_output_dir(store.root)  # not a file, the working folder, home, or unwritable
+        try:
+            store.runs_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{store.root}: cannot write: {exc.strerror or exc}") from None
         _write_text(file, json.dumps(manifest, indent=1, default=str) + "\n")
         return store
 
