@@ -274,7 +274,8 @@ def run_suite(root: Path) -> tuple[int, str]:
     failing test."""
     env = {**os.environ, "PYTHONPATH": str(root), "MPLBACKEND": "Agg"}
     env.pop("TRADESIM_TEST_INSTALLED", None)
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    # one process per suite (-n 0): the catalogue itself runs mutants side by side
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider"]
     for stage in (FIRST, ["tests"]):
         try:
             done = subprocess.run(
