@@ -47,6 +47,9 @@ def test_headline_rate_and_its_sector_wide_application_are_both_shown(us_2025):
     assert "25% on 48% of the sector = 12.0%" in _row(text, "autos_parts")
     assert "headline rate times" in text  # the explanation under the table
     assert "15% all-in" in _row(text, "eu_deal")
+    # an all-in rate on part of a sector replaces the other rates there only: no sector-wide sum
+    uk = _row(text, "uk_autos")
+    assert "10% all-in on 52% of the sector" in uk and "=" not in uk
     row = _row(text, "reciprocal_china")
     assert "ieepa reciprocal" in row and "Annex II products" in row
     assert "goods shipped before 2025-04-05 and entered by 2025-05-27" in row

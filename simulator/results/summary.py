@@ -232,14 +232,13 @@ def tariff_table(tariffs: list[Tariff]) -> list[str]:
     ]
     notes = set()
     for t in tariffs:
-        rate = f"{t.rate:g}%"
+        rate = f"{t.rate:g}%" + (" all-in" if t.mode == "set" else "")
         if t.coverage < 1.0:
-            rate = (
-                f"{t.rate:g}% on {100 * t.coverage:.0f}% of the sector = {t.rate * t.coverage:.1f}%"
-            )
+            rate += f" on {100 * t.coverage:.0f}% of the sector"
+            if t.mode != "set":  # an all-in part leaves the rest at its other rates
+                rate += f" = {t.rate * t.coverage:.1f}%"
             notes.add("coverage")
         if t.mode == "set":
-            rate += " all-in"
             notes.add("set")
         if t.cancelled is not None:
             in_force = f"**withdrawn {t.cancelled}**: never in force (a threat)"
@@ -272,8 +271,10 @@ def tariff_table(tariffs: list[Tariff]) -> list[str]:
             "sector (vehicles but not parts, say); the rest of the sector does not pay it, so "
             "on the sector as a whole it is the headline rate times that share. Entries on the "
             "same goods add up (25% on vehicles, 52% of autos, and 25% on parts, 48%, make 25% "
-            "on all of autos). Exempt shares (Annex II products, USMCA-qualifying goods) pay "
-            "nothing, so the rate on a whole sector is lower than the headline."
+            "on all of autos). *x% all-in on y%* replaces every other rate on that part only, "
+            "so the sector-wide rate depends on the other entries. Exempt shares (Annex II "
+            "products, USMCA-qualifying goods) pay nothing, so the rate on a whole sector is "
+            "lower than the headline."
         )
     if "withdrawn" in notes:
         lines.append("")
