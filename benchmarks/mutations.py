@@ -227,6 +227,11 @@ CATALOGUE = [
       "importers can stock up without limit in a month",
       ("build = np.minimum((target - stock) / months_left, max_build * use)",
        "build = (target - stock) / months_left")),
+    m("front_loading_believes_every_threat", "simulator/model.py",
+      "importers stock up as if every announced increase were certain",
+      ("expected = self.tau0[None] + self.expectations.expected_rates(\n"
+       "                tau - self.tau0, announced\n            )",
+       "expected = self.tau0[None] + announced")),
     m("shipping_lead_ignored", "simulator/model.py",
       "orders placed now are priced at the rate expected now, not on arrival",
       ("arrival = t + inv.lead_months", "arrival = t")),

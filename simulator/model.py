@@ -370,8 +370,10 @@ class TradeModel(mesa.Model):
         """Extra purchases arriving this month (quantity), zero on domestic cells.
 
         Orders placed now arrive ``lead_months`` later and pay the tariff in force then, so
-        importers compare the rate expected on arrival with the rates expected after it. A
-        month never draws more from stock than it uses; what it cannot use stays in stock, so
+        importers compare the rate expected on arrival with the rates expected after it, both
+        read from the schedule as buyers read it (:meth:`Expectations.expected_rates`: an
+        announced increase not yet in force counts with the threat probability). A month
+        never draws more from stock than it uses; what it cannot use stays in stock, so
         purchases are never negative.
         """
         inv = self.params.inventory
@@ -382,7 +384,10 @@ class TradeModel(mesa.Model):
             months_left = np.ones_like(tau)
         else:
             known = self.schedule.known_path(t) + self.retaliation_path
-            expected = self.tau0[None] + known[arrival : arrival + 1 + horizon]
+            announced = known[arrival : arrival + 1 + horizon]
+            expected = self.tau0[None] + self.expectations.expected_rates(
+                tau - self.tau0, announced
+            )
             target, months_left = inventory.stock_target_months(
                 expected[0],
                 expected[1:],
