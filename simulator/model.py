@@ -69,6 +69,11 @@ class TradeModel(mesa.Model):
         self.sigma_domestic = self.sigma_import * params.domestic_elasticity_ratio
         # intensive-margin elasticity: (sigma_firm - 1) * a = sigma - 1 (Chaney 2008)
         self.sigma_firm = 1.0 + (self.sigma_import - 1.0) / params.exporters.profit_tail
+        if mech.exporter_exit and mech.diversion:
+            # buyers then choose among import varieties with sigma_firm; the nest above it
+            # (domestic versus imports) must not be more elastic, or import varieties become
+            # complements and one origin's exits cut the demand for every other's
+            self.sigma_domestic = np.minimum(self.sigma_domestic, self.sigma_firm)
         # lowest export profit ratio: a share z_min ** a of producers exports in the base year
         self.z_min = params.exporters.participation ** (1.0 / params.exporters.profit_tail)
         self.rho = params.pass_through if mech.pass_through else 1.0
