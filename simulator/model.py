@@ -69,6 +69,11 @@ class TradeModel(mesa.Model):
         self.sigma_domestic = self.sigma_import * params.domestic_elasticity_ratio
         # intensive-margin elasticity: (sigma_firm - 1) * a = sigma - 1 (Chaney 2008)
         self.sigma_firm = 1.0 + (self.sigma_import - 1.0) / params.exporters.profit_tail
+        if mech.exporter_exit and mech.diversion:
+            # buyers then choose among import varieties with sigma_firm; the nest above it
+            # (domestic versus imports) must not be more elastic, or import varieties become
+            # complements and one origin's exits cut the demand for every other's
+            self.sigma_domestic = np.minimum(self.sigma_domestic, self.sigma_firm)
         # lowest export profit ratio: a share z_min ** a of producers exports in the base year
         self.z_min = params.exporters.participation ** (1.0 / params.exporters.profit_tail)
         self.rho = params.pass_through if mech.pass_through else 1.0
@@ -370,8 +375,10 @@ class TradeModel(mesa.Model):
         """Extra purchases arriving this month (quantity), zero on domestic cells.
 
         Orders placed now arrive ``lead_months`` later and pay the tariff in force then, so
-        importers compare the rate expected on arrival with the rates expected after it. A
-        month never draws more from stock than it uses; what it cannot use stays in stock, so
+        importers compare the rate expected on arrival with the rates expected after it, both
+        read from the schedule as buyers read it (:meth:`Expectations.expected_rates`: an
+        announced increase not yet in force counts with the threat probability). A month
+        never draws more from stock than it uses; what it cannot use stays in stock, so
         purchases are never negative.
         """
         inv = self.params.inventory
@@ -382,7 +389,10 @@ class TradeModel(mesa.Model):
             months_left = np.ones_like(tau)
         else:
             known = self.schedule.known_path(t) + self.retaliation_path
-            expected = self.tau0[None] + known[arrival : arrival + 1 + horizon]
+            announced = known[arrival : arrival + 1 + horizon]
+            expected = self.tau0[None] + self.expectations.expected_rates(
+                tau - self.tau0, announced
+            )
             target, months_left = inventory.stock_target_months(
                 expected[0],
                 expected[1:],

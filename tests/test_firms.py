@@ -264,6 +264,33 @@ def test_diversion_flows_to_suppliers_that_can_compete():
     assert m.flows[t, :, US].sum() > 0
 
 
+@pytest.mark.parametrize("tail", [2.46, 4.0])
+def test_exits_of_one_origin_do_not_cut_the_demand_for_another_origins_varieties(tail):
+    """A 60% tariff on China (and its exporters' exits) must not lower the profit that other
+    origins' exporters expect in the US: import varieties stay substitutes (docs/mechanisms.md
+    §4a, the nesting order). On the bundled data, without the cap on the domestic nest, a steep
+    profit tail (a = 4) made them complements: other origins' expected profit fell to 0.94."""
+    spec = {
+        "name": "t",
+        "end": "2025-03",
+        "firms": {"count": 0},
+        "mechanisms": QUIET,
+        "tariffs": [{"imposer": "USA", "partners": ["CHN"], "rate": 60,
+                     "effective": "2025-01-01"}],
+        "parameters": {"exporters": {"profit_tail": tail}},
+    }  # fmt: skip
+    m = build_model(load_scenario(spec))
+    m.run()
+    us, ch, goods = m.data.region_index("USA"), m.data.region_index("CHN"), m.data.goods_mask
+    assert np.all(m.sigma_domestic <= m.sigma_firm + 1e-12)
+    assert m.serving_path[-1, ch, us, goods].max() < 1.0  # China's exporters left
+    others = [r for r in range(m.data.n_regions) if r not in (us, ch)]
+    assert np.all(m.export_profit[others][:, us][:, goods] >= 1.0)
+    spec["mechanisms"] = {**QUIET, "exporter_exit": False}  # the rule of two, uncapped
+    off = build_model(load_scenario(spec))
+    assert np.allclose(off.sigma_domestic, 0.5 * off.sigma_import)
+
+
 def test_continuum_equals_the_limit_of_many_firms():
     """0, 20,000 and 1,000,000 firms agree within sampling noise (spread across seeds)."""
     tariffs = [china(60.0)]

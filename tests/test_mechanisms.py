@@ -123,11 +123,12 @@ def test_domestic_output_rises_and_prices_rise_when_capacity_binds():
 def test_front_loading_surge_before_and_dip_after_an_announced_increase():
     announced = {**CHINA_25, "effective": "2025-04-01", "announced": "2025-01-01"}
     surprise = {**CHINA_25, "effective": "2025-04-01"}
-    on = {"front_loading": True, "switching_frictions": True}
-    # buyers do not re-source ahead of the threat, so only front-loading tells the runs apart
-    believe = {"expectations": {"threat_probability": 0.0}}
-    fl = imports_from(model(on, tariffs=[announced], parameters=believe), "CHN")
-    no = imports_from(model(on, tariffs=[surprise], parameters=believe), "CHN")
+    # without switching frictions buyers source at today's prices and do not re-source ahead
+    # of the increase, so only front-loading (at the default threat probability) tells the
+    # runs apart
+    on = {"front_loading": True}
+    fl = imports_from(model(on, tariffs=[announced]), "CHN")
+    no = imports_from(model(on, tariffs=[surprise]), "CHN")
     jan, apr = 12, 15
     assert np.all(fl[jan + 1 : apr] > no[jan + 1 : apr] * 1.03)  # the surge before
     assert fl[apr : apr + 3].sum() < no[apr : apr + 3].sum()  # the dip after

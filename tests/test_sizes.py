@@ -195,25 +195,34 @@ def front_loaded_by_hand(
     announced: int,
     rho: float = 1.0,
     inventory: dict = INVENTORY,
+    threat_probability: float | None = None,
 ) -> np.ndarray:
     """Purchases (quantity) of one import cell under the inventory rule, month by month.
 
     ``use`` is what buyers use each month (the purchases without front-loading), ``rates`` the
-    cell's tariff path, known from month ``announced`` on (before it, the base rate).
+    cell's tariff path, known from month ``announced`` on (before it, the base rate). An
+    announced rate above the one in force is expected with ``threat_probability`` (default:
+    the data set's row ``tariff_threat_probability``); rates in force are believed.
     """
+    q = (
+        T.parameters["tariff_threat_probability"]
+        if threat_probability is None
+        else threat_probability
+    )
     n = len(use)
     lead, horizon = inventory["lead_months"], inventory["horizon_months"]
     cost = inventory["carrying_cost_pct"] / 100.0
     stock, arriving = 0.0, np.zeros(n + lead)
     for t in range(n):
         known = rates if t >= announced else np.full(n, rates[0])
+        expect = [r if r <= rates[t] else rates[t] + q * (r - rates[t]) for r in known]
         arrival = t + lead
         h = min(horizon, n - 1 - arrival)
         share, months_left = 0.0, 1.0
         if h > 0:
             best = 0.0
             for k in range(1, h + 1):
-                gain = ((1 + known[arrival + k]) / (1 + known[arrival])) ** rho - 1
+                gain = ((1 + expect[arrival + k]) / (1 + expect[arrival])) ** rho - 1
                 pays = 1 - np.exp(-max(gain, 0.0) / (cost * k))
                 if pays > best:
                     best, months_left = pays, float(k)
@@ -231,10 +240,10 @@ def front_loaded_by_hand(
     return use + arriving[:n]
 
 
-def front_loading_case(rho: float | None):
+def front_loading_case(rho: float | None, **parameters):
     announced = {**CHINA_25, "effective": "2025-04-01", "announced": "2025-01-01"}
     mech = {"front_loading": True, "diversion": True, "pass_through": rho is not None}
-    params = {"supply_elasticity": FLAT_SUPPLY, "inventory": INVENTORY}
+    params = {"supply_elasticity": FLAT_SUPPLY, "inventory": INVENTORY, **parameters}
     if rho is not None:
         params["pass_through"] = rho
     with_fl = run(mech, tariffs=[announced], parameters=params)
@@ -253,6 +262,36 @@ def test_front_loading_surge_and_dip_follow_the_inventory_rule():
     surge = fl[JAN_2025 + 1 : apr].sum() / no[JAN_2025 + 1 : apr].sum() - 1
     dip = fl[apr : apr + 3].sum() / no[apr : apr + 3].sum() - 1
     assert surge > 0.05 and dip < -0.02  # both are there, and of a visible size
+
+
+def test_front_loading_expects_an_announced_increase_with_the_threat_probability():
+    """Importers stock up for the rate buyers expect: an announced 25% counts as q * 25%.
+
+    With a carrying cost of 10% a month the share of importers for whom stocking pays is far
+    from 1, so the size follows q: in January, for April (k = 2 months after arrival), it is
+    1 - exp(-(q * 0.25 / (1 + tau0)) / (0.1 * 2)) of the storage capacity, built over 2 months.
+    """
+    inventory = {**INVENTORY, "carrying_cost_pct": 10.0}
+    surges = {}
+    for q in (0.0, 0.3, 1.0):
+        fl, no, rates = front_loading_case(
+            None, inventory=inventory, expectations={"threat_probability": q}
+        )
+        for s in np.flatnonzero(T.goods):
+            expected = front_loaded_by_hand(
+                no[:, s], rates[:, s], JAN_2025, inventory=inventory, threat_probability=q
+            )
+            assert fl[:, s] == pytest.approx(expected, rel=1e-9, abs=1e-12), (q, T.sectors[s])
+        s = T.s("consumer_goods")
+        tau0 = rates[0, s]
+        share = 1.0 - np.exp(-(q * 0.25 / (1.0 + tau0)) / (0.1 * 2))
+        # February's arrivals: half the target stock ordered in January
+        assert fl[JAN_2025 + 1, s] - no[JAN_2025 + 1, s] == pytest.approx(
+            0.5 * 0.5 * share * no[JAN_2025, s], rel=1e-9, abs=1e-12
+        )
+        surges[q] = fl[JAN_2025 + 1 : JAN_2025 + 3].sum() / no[JAN_2025 + 1 : JAN_2025 + 3].sum()
+    assert surges[0.0] == pytest.approx(1.0)  # a threat nobody believes is not front-run
+    assert 1.0 < surges[0.3] < surges[1.0]
 
 
 # ------------------------------------------------------------------ retaliation

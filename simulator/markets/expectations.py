@@ -53,6 +53,17 @@ class Expectations:
         phi = 0.5 ** (1.0 / self.fx_half_life)
         return (1.0 - self.beta) / (1.0 - self.beta * phi)
 
+    def expected_rates(self, now: np.ndarray, announced: np.ndarray) -> np.ndarray:
+        """``E_t[tau_{t+k}]``: rates in force and announced cuts are believed, announced
+        increases not yet in force are carried out with probability ``q``.
+
+        ``now`` is the rate in force (any shape), ``announced`` the announced rates for the
+        months ahead along a first axis. Buyers' contract prices and importers' stock-building
+        (:mod:`simulator.markets.inventory`) both read the schedule through this one rule.
+        """
+        step = announced - now[None]
+        return now[None] + self.threat_probability * np.maximum(step, 0.0) + np.minimum(step, 0.0)
+
     def tariff_log_factor(
         self, now: np.ndarray, announced: np.ndarray, tau0: np.ndarray
     ) -> np.ndarray:
@@ -66,9 +77,7 @@ class Expectations:
         beta = self.beta
         w = beta ** np.arange(n)
         tail = beta**n / (1.0 - beta)  # weight of every month after the last one given
-        step = announced[:n] - now[None]
-        expected = now[None] + self.threat_probability * np.maximum(step, 0.0)
-        expected += np.minimum(step, 0.0)
+        expected = self.expected_rates(now, announced[:n])
         log_t = np.log1p(expected / (1.0 + tau0)[None])
         total = np.tensordot(w, log_t, axes=1) + tail * log_t[-1]
         return total * (1.0 - beta)
