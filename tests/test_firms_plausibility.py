@@ -26,10 +26,12 @@ def test_escalation_halves_us_imports_from_china_within_six_months(scenarios):
 
 def extra_us_rate(m, code: str) -> float:
     """Trade-weighted extra US tariff on a partner's goods in 2027."""
-    us, p, goods = m.data.region_index("USA"), m.data.region_index(code), m.data.goods_mask
+    us, p, goods = m.data.region_index("USA"), m.data.region_indices(code), m.data.goods_mask
     months = [t for t in range(m.n_months) if m.month_label(t).startswith("2027")]
-    weights = m.flows[0, p, us, goods]
-    extra = (m.rates[months][:, p, us][:, goods] - m.tau0[p, us, goods]).mean(axis=0)
+    weights = m.flows[0][np.ix_(p, [us], goods)]
+    extra = (m.rates[months][:, p][:, :, [us]][..., goods] - m.tau0[np.ix_(p, [us], goods)]).mean(
+        axis=0
+    )
     return float((extra * weights).sum() / weights.sum())
 
 

@@ -31,7 +31,7 @@ BN = 1e9
 PAGE_MARKER = "Regenerate this page with `tradesim validate-history"
 """The line by which an existing validation page is recognised as tradesim's to replace."""
 SERIES = ["balance", "exports", "imports"]
-PARTNERS = ["CHN", "EU", "MEX", "VNM", "TWN", "CAN"]
+PARTNERS = ["CHN", "EU", "MEX", "VNM", "TWN", "CAN", "DEU", "IRL", "CHE", "GBR"]
 
 LEFT_OUT = {
     "2025-01": "non-monetary gold imports (bars shipped to New York ahead of feared tariffs)",
@@ -253,7 +253,7 @@ class Validation:
         fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
         plt.close(fig)
 
-        fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True)
+        fig, axes = plt.subplots(2, 5, figsize=(15, 6), sharex=True)
         for ax, partner in zip(axes.ravel(), PARTNERS, strict=True):
             sim = self.partners_sim[partner].loc["2024-01":"2025-12"]
             ax.plot(pd.to_datetime(sim.index), sim, label="us_2025")
@@ -331,7 +331,7 @@ class Validation:
             "",
             "Published annual figures: `simulator/data/history/us_annual.csv` (goods balances "
             "by partner on the Census basis; the model's partner balances are its goods trade "
-            "with each region, the EU as one region).",
+            "with each region, the EU as the sum of its members DEU, IRL and EU_OTHER).",
             "",
             "## Turning points of the 2025 balance",
             "",
@@ -492,7 +492,7 @@ def validate_history(seed: int | None = None) -> Validation:
     simulated = us[SERIES] / BN
     simulated.index = simulated.index.strftime("%Y-%m")
     published = published_monthly()
-    partners_sim = result.bilateral("USA") / BN
+    partners_sim = result.bilateral("USA", groups=True) / BN
     partners_sim.index = partners_sim.index.strftime("%Y-%m")
     partner_table = history_table("us_partner_monthly")
     partners_pub = partner_table.pivot_table(

@@ -69,11 +69,12 @@ class ShockPaths:
             share = self.ai.origin_shares
             imports = data.flows[:, r, self.ai_sector].copy()
             imports[r] = 0.0
-            self.ai_origin = (
-                imports / imports.sum()
-                if share is None
-                else np.array([share.get(code, 0.0) for code in data.regions])
-            )
+            self.ai_origin = imports / imports.sum()
+            if share is not None:  # a group's share is split over its members by base imports
+                self.ai_origin = np.zeros(data.n_regions)
+                for code, value in share.items():
+                    idx = data.region_indices(code)
+                    self.ai_origin[idx] += value * imports[idx] / imports[idx].sum()
             if scenario.mechanisms.ai_capex:
                 inflow_share = scenario.parameters.dollar.ai_inflow_share
                 self.inflows[:, r] += inflow_share * self.capex

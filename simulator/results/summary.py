@@ -57,7 +57,10 @@ def key_outcomes(result: SimulationResult) -> pd.DataFrame:
         signed=lambda f: f.value_usd.where(f.flow == "export", -f.value_usd)
     )
     by_partner = bilateral.groupby(["partner", "year"], observed=True)["signed"].sum().unstack()
-    for partner in ["CHN", "EU", "MEX", "VNM", "CAN", "JPN", "TWN", "CHE", "GBR"]:
+    for group, members in result.model.data.groups.items():  # a group: its members' sum
+        if group != "USA" and "USA" not in members:
+            by_partner.loc[group] = by_partner.reindex(list(members)).sum()
+    for partner in ["CHN", "EU", "DEU", "IRL", "MEX", "VNM", "CAN", "JPN", "TWN", "CHE", "GBR"]:
         if partner in by_partner.index:
             rows[f"Goods balance with {partner}, $bn"] = tuple(
                 by_partner.loc[partner, y] / BN for y in (first, last)
