@@ -337,3 +337,21 @@ def test_the_eu_group_equals_the_sum_of_its_members_every_month_and_flow(bundled
     # and the war moved it: the US imports less from the EU in 2026 than in 2024
     eu = whole.xs(("USA", "EU", "import"), level=("reporter", "partner", "flow"))
     assert eu.groupby(level="month").sum().iloc[-1] < 0.95 * eu.groupby(level="month").sum().iloc[0]
+
+
+def test_medicines_come_from_ireland_switzerland_and_germany():
+    """US pharmaceutical imports by supplier in the bundled base year: Ireland first, and the
+    shares of the US pharmaceutical deficit with Ireland and Switzerland near the published
+    2024 figures for HTS 3001-3004 (deficit 115.5, of which Ireland 45.5 and Switzerland 15.7 $bn;
+    /work/shared/facts, https://www.fool.com/research/pharmaceutical-tariffs-imports)."""
+    from simulator.calibration.dataset import load_dataset
+
+    data = load_dataset()
+    us, s = data.region_index("USA"), data.sector_index("pharma")
+    imports = {r: data.flows[data.region_index(r), us, s] for r in data.regions if r != "USA"}
+    assert max(imports, key=imports.get) == "IRL"
+    assert imports["IRL"] + imports["CHE"] + imports["DEU"] > 0.4 * sum(imports.values())
+    deficit = {r: v - data.flows[us, data.region_index(r), s] for r, v in imports.items()}
+    total = sum(deficit.values())
+    assert deficit["IRL"] / total == pytest.approx(45.5 / 115.5, abs=0.1)
+    assert deficit["CHE"] / total == pytest.approx(15.7 / 115.5, abs=0.05)

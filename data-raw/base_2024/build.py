@@ -54,7 +54,8 @@ MODEL_PARAMETERS = ["tariff_pass_through", "adjustment_speed", "supply_elasticit
                     "switching_cost_homogeneous_months", "switching_cost_reference_months",
                     "switching_cost_differentiated_months", "switching_cost_dispersion", "discount_rate_pct_per_year",
                     "fx_half_life_months", "tariff_threat_probability", "export_profit_tail", "export_hysteresis_band",
-                    "exporter_share_of_firms",
+                    "exporter_share_of_firms", "gold_arbitrage_cost_usd_per_oz",
+                    "gold_arbitrage_full_spread_usd_per_oz", "gold_arbitrage_capacity_tonnes_per_month",
                     *[f"rauch_class_{s}" for s in SECTORS]]
 
 

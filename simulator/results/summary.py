@@ -44,6 +44,8 @@ def key_outcomes(result: SimulationResult) -> pd.DataFrame:
 
     add("Goods and services balance, $bn", annual.balance)
     add("Goods balance, $bn", annual.goods_balance)
+    if annual.gold_balance.abs().sum() > 0:  # gold bars shipped on the New York-London spread
+        add("Goods balance excluding gold bars, $bn", annual.goods_balance_ex_gold)
     add("Services balance, $bn", annual.services_balance)
     add("Exports, $bn", annual.exports)
     add("Imports, $bn", annual.imports)
