@@ -249,6 +249,11 @@ class Validation:
         for ax, series in zip(axes, SERIES, strict=True):
             ax.plot(months, self.published[series], "o-", color="k", label="published", ms=3)
             ax.plot(months, self.simulated.loc[self.published.index, series], label="us_2025")
+            if series == "balance":  # the modelled gold bars taken out
+                sim = self.simulated.loc[self.published.index]
+                ax.plot(
+                    months, sim.balance - sim.gold_balance, "--", label="us_2025 excl. gold bars"
+                )
             ax.set_ylabel(f"US {series}, $bn/month")
         axes[0].legend(fontsize=8)
         fig.suptitle("us_2025 against published monthly US trade", fontweight="bold")
