@@ -51,8 +51,8 @@ def goods_balances(m: TradeModel, year: str) -> dict[str, float]:
     flows = m.flows[months][..., goods].sum(axis=(0, 3))
     out = {}
     for code in PARTNERS:
-        p = m.data.region_index(code)
-        out[code] = float(flows[us, p] - flows[p, us])
+        p = m.data.region_indices(code)  # a group (EU): its members together
+        out[code] = float(flows[us, p].sum() - flows[p, us].sum())
     return out
 
 

@@ -24,13 +24,13 @@ import mesa
 import numpy as np
 
 from simulator.agents import Country, Firm, FirmPopulation, Government
-from simulator.calibration.dataset import BaseData
+from simulator.calibration.dataset import BaseData, DataError
 from simulator.calibration.parameters import (
     data_parameter,
     resolve_parameters,
     switching_cost_medians,
 )
-from simulator.markets import exchange, inventory
+from simulator.markets import exchange, gold, inventory
 from simulator.markets.armington import nested_shares
 from simulator.markets.expectations import Expectations
 from simulator.markets.production import entry_threshold
@@ -105,6 +105,26 @@ class TradeModel(mesa.Model):
         )
         self.retaliation_path = np.zeros_like(self.schedule.path)
         self.shocks = ShockPaths(scenario, data, self.n_months)
+        # non-monetary gold bars shipped on the New York-London spread [month, origin, dest]
+        self.gold_flows = np.zeros((self.n_months, n_r, n_r))
+        if mech.gold and self.shocks.gold is not None:
+            g = params.gold
+            if None in (g.cost_usd_per_oz, g.full_spread_usd_per_oz, g.capacity_tonnes):
+                raise DataError(
+                    f"data set {data.name!r} has no gold_arbitrage_* rows in parameters.csv, "
+                    "and the scenario ships gold (shocks.gold) without setting parameters.gold"
+                )
+            usd = gold.shipments_usd_bn(
+                self.shocks.gold_spread,
+                self.shocks.gold_price,
+                g.cost_usd_per_oz,
+                g.full_spread_usd_per_oz,
+                g.capacity_tonnes,
+            )
+            self.gold_flows = gold.bilateral(
+                usd, self.shocks.gold_origins, data.region_index("USA")
+            )
+            self.gold_sector = data.sector_index(self.shocks.gold.sector)
 
         # --- agents
         self.countries = [Country(self, i, code) for i, code in enumerate(data.regions)]
@@ -308,6 +328,13 @@ class TradeModel(mesa.Model):
         if services is not None:
             customs = customs + services
             quantity = quantity + services / unit_customs
+        bars = np.zeros_like(customs)  # gold bars: duty-free, a stock moved, not output
+        if self.gold_flows[t].any():
+            s = self.gold_sector
+            bars[:, :, s] = self.gold_flows[t]
+            customs = customs + bars
+            self.exempt_flows[t, :, :, s] += bars[:, :, s]
+            self.exempt_rates[t, :, :, s] *= bars[:, :, s] == 0.0
         exempt = self.exempt_flows[t]
         revenue = (customs - exempt) * tau + exempt * self.exempt_rates[t]
         self._update_prices(t, quantity)
@@ -319,7 +346,7 @@ class TradeModel(mesa.Model):
         self.prices[t] = self.price
         self.fx_path[t] = self.fx
         self.spending[t] = spend_usd
-        self._macro(t, customs, revenue, diag)
+        self._macro(t, customs - bars, revenue, diag)  # GDP excludes gold (BEA)
         self.t += 1
 
     def _expected_price(self, t: int, extra: np.ndarray, fx_ratio: np.ndarray) -> np.ndarray:

@@ -54,9 +54,14 @@ class Tables:
     growth: np.ndarray  # annual nominal growth, fraction, by region
     gdp: np.ndarray  # US$ bn a year
     parameters: dict[str, float]
+    groups: dict[str, tuple[str, ...]]
 
     def r(self, code: str) -> int:
         return self.regions.index(code)
+
+    def rs(self, code: str) -> list[int]:
+        """The regions a code stands for: itself, or a group's members (groups.csv)."""
+        return [self.r(m) for m in self.groups.get(code, (code,))]
 
     def s(self, code: str) -> int:
         return self.sectors.index(code)
@@ -89,6 +94,10 @@ def tables() -> Tables:
             tariff[o, d, secs] = row.rate_pct / 100.0
     growth = pd.read_csv(DATA / "growth.csv").set_index("region").nominal_growth_pct
     params = pd.read_csv(DATA / "parameters.csv").set_index("parameter").value
+    groups: dict[str, tuple[str, ...]] = {}
+    if (DATA / "groups.csv").is_file():
+        for row in pd.read_csv(DATA / "groups.csv").itertuples():
+            groups[row.group] = (*groups.get(row.group, ()), row.member)
     return Tables(
         regions=reg,
         sectors=sec,
@@ -98,6 +107,7 @@ def tables() -> Tables:
         elasticity=sectors.armington_elasticity.to_numpy(float),
         growth=np.array([growth[r] / 100.0 for r in reg]),
         gdp=regions.gdp_usd_bn.to_numpy(float),
+        groups=groups,
         parameters={str(k): float(v) for k, v in params.items()},
     )
 
@@ -177,17 +187,25 @@ def days_in_force(start: str | dt.date, end: str | dt.date | None, n_months: int
     return out
 
 
-def entry_cells(entry: dict) -> tuple[int, list[int], list[int]]:
-    """Imposer, origins and sectors a tariff entry covers ('all' sectors: the goods)."""
+def entry_cells(entry: dict) -> tuple[list[int], list[int], list[int]]:
+    """Imposers, origins and sectors a tariff entry covers ('all' sectors: the goods).
+
+    A group imposes through every member, and no one taxes trade inside its own group; a group
+    partner or exemption stands for its members.
+    """
     t = tables()
     partners = t.regions if entry.get("partners", "all") == "all" else entry["partners"]
     sectors = entry.get("sectors", "all")
     if sectors == "all":
         sectors = [s for s, g in zip(t.sectors, t.goods, strict=True) if g]
-    exempt = entry.get("exempt_partners") or []
-    origins = [t.r(p) for p in partners if p != entry["imposer"] and p not in exempt]
+    imposers = t.rs(entry["imposer"])
+    spared = set(imposers) | {i for p in entry.get("exempt_partners") or [] for i in t.rs(p)}
+    for group, members in t.groups.items():  # a member never taxes its own customs union
+        if entry["imposer"] in members:
+            spared |= set(t.rs(group))
+    origins = [i for p in partners for i in t.rs(p) if i not in spared]
     secs = [t.s(s) for s in sectors if s not in (entry.get("exempt_sectors") or [])]
-    return t.r(entry["imposer"]), origins, secs
+    return imposers, origins, secs
 
 
 def scheduled_rates(tariffs: list[dict], n_months: int) -> np.ndarray:
@@ -200,15 +218,16 @@ def scheduled_rates(tariffs: list[dict], n_months: int) -> np.ndarray:
     for entry in tariffs:
         if entry.get("cancelled"):
             continue
-        d, origins, secs = entry_cells(entry)
+        dests, origins, secs = entry_cells(entry)
         share = days_in_force(entry["effective"], entry.get("end"), n_months)
         rate = entry["rate"] / 100.0
-        for o in origins:
-            for s in secs:
-                if entry.get("mode", "add") == "add":
-                    rates[:, o, d, s] += rate * share
-                else:
-                    rates[:, o, d, s] = rates[:, o, d, s] * (1 - share) + rate * share
+        for d in dests:
+            for o in origins:
+                for s in secs:
+                    if entry.get("mode", "add") == "add":
+                        rates[:, o, d, s] += rate * share
+                    else:
+                        rates[:, o, d, s] = rates[:, o, d, s] * (1 - share) + rate * share
     return rates
 
 
@@ -320,15 +339,18 @@ def assert_revenue_follows_the_schedule(
     checked = np.ones(rates.shape, dtype=bool)
     t = tables()
     for entry in filter(is_partial, entries):
-        d, origins, secs = entry_cells(entry)
-        checked[np.ix_(range(n), origins, [d], secs)] = False
+        dests, origins, secs = entry_cells(entry)
+        checked[np.ix_(range(n), origins, dests, secs)] = False
     if scenario.mechanisms.retaliation:
         for rule in scenario.retaliation:
             hit = [t.s(s) for s in rule.sectors]
-            checked[:, t.r(rule.target), t.r(rule.imposer), hit] = False
+            checked[np.ix_(range(n), t.rs(rule.target), t.rs(rule.imposer), hit)] = False
     ai = scenario.shocks.ai_capex
     if ai is not None and scenario.mechanisms.ai_capex:
-        checked[:, :, t.r(ai.region), t.s(ai.sector)] = False
+        checked[:, :, t.rs(ai.region), t.s(ai.sector)] = False
+    gold = scenario.shocks.gold
+    if gold is not None and scenario.mechanisms.gold:  # duty-free bars in the gold sector
+        checked[..., t.s(gold.sector)] &= result.model.gold_flows == 0.0
     flows = cube(result) if flows is None else flows
     expected = flows * rates
     recorded = result.model.revenue

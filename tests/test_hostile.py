@@ -231,7 +231,8 @@ def test_a_rate_below_one_percent_is_run_with_a_warning(workdir, capsys):
 @pytest.mark.parametrize(
     ("field", "word", "hint"),
     [
-        ("partners", "Germany", "part of the EU region here: use 'EU'"),
+        ("partners", "France", "part of the EU here: use 'EU' (the group) or 'EU_OTHER'"),
+        ("partners", "Germany", "did you mean 'DEU'?"),
         ("partners", "china", "did you mean 'CHN'?"),
         ("partners", "Switzerland", "did you mean 'CHE'?"),
         ("partners", "Brazil", "part of ROW"),

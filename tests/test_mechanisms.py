@@ -48,7 +48,9 @@ def sec(m: TradeModel, code: str) -> int:
 
 
 def imports_from(m: TradeModel, origin: str, dest: str = "USA") -> np.ndarray:
-    return m.flows[:, idx(m, origin), idx(m, dest), m.data.goods_mask].sum(axis=1)
+    """Goods imports from an origin (a group: its members together), monthly."""
+    origins = m.data.region_indices(origin)
+    return m.flows[:, origins, idx(m, dest)][..., m.data.goods_mask].sum(axis=(1, 2))
 
 
 def total_imports(m: TradeModel, dest: str = "USA") -> np.ndarray:
@@ -189,12 +191,14 @@ def test_value_matching_retaliation_equals_the_duty_at_stake():
     }
     steel = {"imposer": "USA", "sectors": ["steel"], "rate": 25, "effective": "2025-01-01"}
     m = model({"retaliation": True}, tariffs=[steel], retaliation=[rule])
-    us, eu = idx(m, "USA"), idx(m, "EU")
+    us, eu = idx(m, "USA"), m.data.region_indices("EU")  # the EU group: every member
     hit = [sec(m, "agriculture"), sec(m, "beverages")]
     st = sec(m, "steel")
-    duty_at_stake = 0.25 * m.data.flows[eu, us, st]
+    duty_at_stake = 0.25 * m.data.flows[eu, us, st].sum()
     rate = m.rates[-1, us, eu, hit[0]] - m.tau0[us, eu, hit[0]]
-    assert rate * m.data.flows[us, eu, hit].sum() == pytest.approx(duty_at_stake, rel=1e-6)
+    assert rate == pytest.approx(rate[0])  # one rate, levied by every member
+    exposed = m.data.flows[np.ix_([us], eu, hit)].sum()
+    assert rate[0] * exposed == pytest.approx(duty_at_stake, rel=1e-6)
 
 
 def test_ai_capex_raises_computer_imports_by_the_import_content():

@@ -207,3 +207,151 @@ def test_a_code_merged_away_by_the_region_list_is_a_clear_error():
     text = str(err.value)
     assert "tariffs[0].partners[0]" in text or "partners" in text
     assert "'MEX' is not modelled separately" in text and "add MEX to 'regions'" in text
+
+
+# ---------------------------------------------------------------------- the bundled EU group
+BUNDLED_MEMBERS = ("DEU", "IRL", "EU_OTHER")
+
+
+def test_the_bundled_eu_is_a_customs_union_of_germany_ireland_and_the_rest():
+    from simulator.calibration.dataset import load_dataset
+
+    data = load_dataset()
+    assert data.groups == {"EU": BUNDLED_MEMBERS}
+    eu = [data.region_index(m) for m in BUNDLED_MEMBERS]
+    goods = data.goods_mask
+    # no tariff among members; one external tariff: every member levies the same on outsiders
+    assert data.base_tariff[np.ix_(eu, eu, range(data.n_sectors))].max() == 0.0
+    outside = [i for i in range(data.n_regions) if i not in eu]
+    levied = data.base_tariff[np.ix_(outside, eu, np.flatnonzero(goods))]
+    assert levied == pytest.approx(np.repeat(levied[:, :1], len(eu), axis=1))
+    assert levied.max() > 0.05  # and there is one (agriculture, autos)
+
+
+@pytest.mark.parametrize(
+    ("code", "us_exports", "us_imports"),
+    [
+        ("EU", 370.2, 605.8),  # Census 2024 (FT-900), the EU row before the split
+        ("DEU", 75.7241, 160.3801),  # Census 'Trade in Goods with Germany', 2024 months summed
+        ("IRL", 16.6, 103.3),  # imports as stated; exports = imports less the $86.7bn deficit
+    ],
+)
+def test_the_bundled_members_reproduce_their_2024_us_trade_to_a_tenth_of_a_percent(
+    code, us_exports, us_imports
+):
+    from simulator.calibration.dataset import load_dataset
+
+    data = load_dataset()
+    us = data.region_index("USA")
+    idx = data.region_indices(code)
+    goods = data.goods_mask
+    assert data.flows[np.ix_([us], idx, np.flatnonzero(goods))].sum() == pytest.approx(
+        us_exports, rel=1e-3
+    )
+    assert data.flows[np.ix_(idx, [us], np.flatnonzero(goods))].sum() == pytest.approx(
+        us_imports, rel=1e-3
+    )
+
+
+def test_merged_eu_equals_the_eu_of_the_data_set_before_the_split():
+    """`regions: [.., EU, ..]` gives back the 2024 EU region: trade with every partner and
+    sector (to rounding of the build), the base tariff levied and paid, GDP."""
+    from simulator.calibration.dataset import load_dataset
+
+    data = load_dataset()
+    kept = [r for r in data.regions if r not in BUNDLED_MEMBERS and r != "ROW"] + ["EU"]
+    merged = data.aggregate(kept)
+    assert "EU" in merged.regions and merged.groups == {}
+    e = merged.region_index("EU")
+    eu = data.region_indices("EU")
+    for code in merged.regions:
+        if code == "EU":
+            continue
+        o, r = data.region_index(code), merged.region_index(code)
+        assert merged.flows[e, r] == pytest.approx(data.flows[eu, o].sum(axis=0))
+        assert merged.flows[r, e] == pytest.approx(data.flows[o, eu].sum(axis=0))
+        # one external tariff: the merged rate is the members' common rate
+        assert merged.base_tariff[r, e] == pytest.approx(data.base_tariff[o, eu[0]])
+    assert merged.gdp[e] == pytest.approx(19423.0)  # regions_raw.csv: the EU-27 before the split
+
+
+@pytest.fixture(scope="module")
+def bundled_war():
+    """The bundled world, frictionless and at flat supply, with a US tariff on the EU and the
+    EU's rate-matched retaliation, run twice: by member and with the EU merged."""
+    from independent import FLAT_SUPPLY, run
+
+    fields = {
+        "tariffs": [
+            {"imposer": "USA", "partners": ["EU"], "rate": 20, "effective": "2025-01-01"},
+            {"imposer": "USA", "partners": ["CHN"], "rate": 30, "effective": "2025-04-01"},
+        ],
+        "retaliation": [
+            {"imposer": "EU", "target": "USA", "sectors": ["autos", "agriculture"], "match": "rate"}
+        ],
+        "parameters": {"supply_elasticity": FLAT_SUPPLY},
+    }
+    mech = {"diversion": True, "pass_through": True, "retaliation": True}
+    split = run(mech, **fields)
+    regions = [r for r in split.regions if r not in BUNDLED_MEMBERS and r != "ROW"] + ["EU"]
+    merged = run(mech, regions=regions, **fields)
+    return split, merged
+
+
+def test_the_eu_group_equals_the_sum_of_its_members_every_month_and_flow(bundled_war):
+    """Group = sum of members for every month, partner, sector and direction, and equal to the
+    run in which the EU is one region (CES: splitting an origin whose members' prices move
+    together changes nothing)."""
+    split, merged = bundled_war
+    member_of = dict.fromkeys(BUNDLED_MEMBERS, "EU")
+    keys = ["month", "reporter", "partner", "sector", "flow"]
+    frame = split.trade.astype({"reporter": str, "partner": str})
+    frame = frame.assign(
+        reporter=frame.reporter.replace(member_of), partner=frame.partner.replace(member_of)
+    )
+    frame = frame[frame.reporter != frame.partner]  # trade among members is the EU's own
+    grouped = frame.groupby(keys, observed=True)["value_usd"].sum()
+    whole = merged.trade.astype({"reporter": str, "partner": str}).set_index(keys)["value_usd"]
+    grouped, whole = grouped.align(whole, join="outer", fill_value=0.0)
+    assert len(whole) > 10_000
+    # The EU's own purchases of the goods it retaliates on are nested differently: split, a
+    # member's purchases from another member are imports; merged, they are the EU's domestic
+    # sales. Every other flow is identical.
+    keyed = grouped.index.to_frame(index=False)
+    eu_buys = (
+        ((keyed.reporter == "EU") & (keyed.flow == "import"))
+        | ((keyed.partner == "EU") & (keyed.flow == "export"))
+    ) & keyed.sector.isin(["autos", "agriculture"])
+    exact = ~eu_buys.to_numpy()
+    assert grouped.to_numpy()[exact] == pytest.approx(whole.to_numpy()[exact], rel=1e-9, abs=1.0)
+    assert grouped.to_numpy()[~exact] == pytest.approx(whole.to_numpy()[~exact], rel=0.01)
+    # the group column of the bilateral table is the members' sum, every month
+    table = split.bilateral("USA", groups=True)
+    assert table["EU"].to_numpy() == pytest.approx(
+        table[list(BUNDLED_MEMBERS)].sum(axis=1).to_numpy()
+    )
+    # (the balance includes US exports of retaliated goods, nested as above: within 0.1%)
+    assert table["EU"].to_numpy() == pytest.approx(
+        merged.bilateral("USA")["EU"].to_numpy(), rel=1e-3
+    )
+    # and the war moved it: the US imports less from the EU in 2026 than in 2024
+    eu = whole.xs(("USA", "EU", "import"), level=("reporter", "partner", "flow"))
+    assert eu.groupby(level="month").sum().iloc[-1] < 0.95 * eu.groupby(level="month").sum().iloc[0]
+
+
+def test_medicines_come_from_ireland_switzerland_and_germany():
+    """US pharmaceutical imports by supplier in the bundled base year: Ireland first, and the
+    shares of the US pharmaceutical deficit with Ireland and Switzerland near the published
+    2024 figures for HTS 3001-3004 (deficit 115.5, of which Ireland 45.5 and Switzerland 15.7 $bn;
+    /work/shared/facts, https://www.fool.com/research/pharmaceutical-tariffs-imports)."""
+    from simulator.calibration.dataset import load_dataset
+
+    data = load_dataset()
+    us, s = data.region_index("USA"), data.sector_index("pharma")
+    imports = {r: data.flows[data.region_index(r), us, s] for r in data.regions if r != "USA"}
+    assert max(imports, key=imports.get) == "IRL"
+    assert imports["IRL"] + imports["CHE"] + imports["DEU"] > 0.4 * sum(imports.values())
+    deficit = {r: v - data.flows[us, data.region_index(r), s] for r, v in imports.items()}
+    total = sum(deficit.values())
+    assert deficit["IRL"] / total == pytest.approx(45.5 / 115.5, abs=0.1)
+    assert deficit["CHE"] / total == pytest.approx(15.7 / 115.5, abs=0.05)

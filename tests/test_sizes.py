@@ -27,7 +27,7 @@ from independent import (
 from scipy.optimize import brentq
 
 T = tables()
-US, CHN, EU = T.r("USA"), T.r("CHN"), T.r("EU")
+US, CHN = T.r("USA"), T.r("CHN")
 N_MONTHS = 36  # 2024-01 .. 2026-12, the horizon of independent.run
 JAN_2025 = 12
 CHINA_25 = {"imposer": "USA", "partners": ["CHN"], "rate": 25, "effective": "2025-01-01"}
@@ -46,7 +46,7 @@ def test_dollar_appreciation_equals_its_formula(beta):
     )
     beta = T.parameters["dollar_inflow_elasticity"] if beta is None else beta
     dollar = np.exp(beta / 100.0 * 100.0 * 12.0 * inflow / T.gdp[US])
-    for region in ["CHN", "EU", "JPN", "ROW"]:
+    for region in ["CHN", "DEU", "IRL", "EU_OTHER", "JPN", "ROW"]:
         fx = macro(result, region, "exchange_rate")
         assert fx[:JAN_2025] == pytest.approx(1.0, abs=1e-12)
         assert fx[JAN_2025:] == pytest.approx(1.0 / dollar, rel=1e-12)
@@ -68,7 +68,10 @@ def test_dollar_path_inflows_and_own_currency_paths_combine_multiplicatively():
     beta = T.parameters["dollar_inflow_elasticity"]
     dollar = path_usd * np.exp(beta * 12.0 * inflow / T.gdp[US])
     assert macro(result, "CHN", "exchange_rate")[-1] == pytest.approx(1 / dollar, rel=1e-12)
-    assert macro(result, "EU", "exchange_rate")[-1] == pytest.approx(path_eur / dollar, rel=1e-12)
+    for member in T.groups["EU"]:  # the group's path moves every member's currency
+        assert macro(result, member, "exchange_rate")[-1] == pytest.approx(
+            path_eur / dollar, rel=1e-12
+        )
 
 
 # ------------------------------------------------------------------ macro closure
@@ -349,7 +352,7 @@ def test_ai_capex_financed_abroad_appreciates_the_dollar_by_the_formula():
     inflows = 0.4 * interpolated(capex["path"], N_MONTHS)
     beta = T.parameters["dollar_inflow_elasticity"]
     expected = np.exp(-beta * 12.0 * inflows / T.gdp[US])
-    assert macro(result, "EU", "exchange_rate") == pytest.approx(expected, rel=1e-12)
+    assert macro(result, "DEU", "exchange_rate") == pytest.approx(expected, rel=1e-12)
 
 
 def test_exchange_rate_paths_are_linear_between_points_and_one_before():

@@ -125,7 +125,7 @@ def test_the_2024_rate_is_split_by_the_rows_that_set_it(us_2025, rates):
 
     m = us_2025.model
     data = m.data
-    us, chn, eu = (data.region_index(c) for c in ("USA", "CHN", "EU"))
+    us, chn, eu = (data.region_index(c) for c in ("USA", "CHN", "DEU"))
     parts = _base_parts(us_2025, us)
     assert set(parts) == {"mfn", "section_232", "section_301"}
     np.testing.assert_allclose(sum(parts.values()), m.tau0[:, us, :], atol=1e-12)

@@ -31,8 +31,10 @@ MANIFEST = "MANIFEST.sha256"
 REGIONS = ["USA", "CHN", "EU", "MEX", "CAN", "VNM", "JPN", "KOR", "TWN", "IND", "ROW"]
 NAMED = REGIONS[:-1]
 # regions carved out of a built region afterwards (region_split.csv); the parent keeps the rest
-SPLITS = {"ROW": ["CHE", "GBR"]}
-OUT_REGIONS = [r for p in REGIONS for r in SPLITS.get(p, []) + [p]]
+SPLITS = {"ROW": ["CHE", "GBR"], "EU": ["DEU", "IRL"]}
+# a split parent that becomes a group: its rest is renamed, and the group (groups.csv) is its members
+GROUPS = {"EU": "EU_OTHER"}
+OUT_REGIONS = [GROUPS.get(r, r) for p in REGIONS for r in SPLITS.get(p, []) + [p]]
 PARTNERS = REGIONS[1:]  # US partners
 GOODS = ["agriculture", "beverages", "energy", "steel", "aluminium", "autos", "motorcycles",
          "aircraft", "machinery", "computers_semis", "pharma", "consumer_goods", "other_goods"]
@@ -52,7 +54,8 @@ MODEL_PARAMETERS = ["tariff_pass_through", "adjustment_speed", "supply_elasticit
                     "switching_cost_homogeneous_months", "switching_cost_reference_months",
                     "switching_cost_differentiated_months", "switching_cost_dispersion", "discount_rate_pct_per_year",
                     "fx_half_life_months", "tariff_threat_probability", "export_profit_tail", "export_hysteresis_band",
-                    "exporter_share_of_firms",
+                    "exporter_share_of_firms", "gold_arbitrage_cost_usd_per_oz",
+                    "gold_arbitrage_full_spread_usd_per_oz", "gold_arbitrage_capacity_tonnes_per_month",
                     *[f"rauch_class_{s}" for s in SECTORS]]
 
 
@@ -285,6 +288,15 @@ def main() -> int:
     carved = SPLITS["ROW"]
     for r in carved:
         regions_out.append((r, reg.loc[r, "name"], reg.loc[r, "currency"], gdp[r], reg.loc[r, "source"]))
+    for group, rest in GROUPS.items():  # the group's members replace it; its rest keeps what is left
+        at = [k for k, row in enumerate(regions_out) if row[0] == group][0]
+        members = SPLITS[group]
+        left = round(gdp[group] - gdp[members].sum(), 1)
+        regions_out[at:at + 1] = [
+            *[(m, reg.loc[m, "name"], reg.loc[m, "currency"], gdp[m], reg.loc[m, "source"]) for m in members],
+            (rest, f"{reg.loc[group, 'name']} less {', '.join(members)}", reg.loc[group, "currency"], left,
+             f"{group} less {', '.join(members)} ({gdp[group]:.1f} - {gdp[members].sum():.1f}); {group}: "
+             + reg.loc[group, "source"])]
     regions_out.append(("ROW", "Rest of world (residual)", "USD", round(row_gdp - gdp[carved].sum(), 1),
                         "NOT VERIFIED (estimate): world GDP 2024 110900 as recalled from the IMF WEO April 2025 database (regions_raw.csv WORLD; the World Bank WDI world total is 111326) less the ten named regions (of which EU, KOR, TWN and IND are not verified either) and less CHE and GBR (carved out of ROW, not verified)"))
     pd.DataFrame(regions_out, columns=["region", "name", "currency", "gdp_usd_bn", "source"]).to_csv(
@@ -326,7 +338,15 @@ def main() -> int:
                         "(estimate) less exports",
                         f"GDP: regions.csv; shares: openness.csv (estimates)"))
     dom = pd.DataFrame(dom, columns=["region", "sector", "value_usd_bn", "estimate", "method", "source"])
-    trade, dom = split_regions(trade, dom, {r: gdp[r] for r in carved} | {"ROW": row_gdp})
+    split_gdp = {r: gdp[r] for ms in SPLITS.values() for r in ms} | {"ROW": row_gdp, "EU": gdp["EU"]}
+    trade, dom = split_regions(trade, dom, split_gdp)
+    for group, rest in GROUPS.items():
+        trade[["exporter", "importer"]] = trade[["exporter", "importer"]].replace(group, rest)
+        dom["region"] = dom["region"].replace(group, rest)
+    pd.DataFrame([(g, m, reg.loc[g, "name"], "members as carved out by region_split.csv; the group is a customs "
+                   "union (one external tariff, base_tariffs.csv rows of zero among members)")
+                  for g in GROUPS for m in [*SPLITS[g], GROUPS[g]]],
+                 columns=["group", "member", "name", "source"]).to_csv(os.path.join(OUT, "groups.csv"), index=False)
     order = {r: k for k, r in enumerate(OUT_REGIONS)}
     trade["_o"] = trade.sector.map({s: k for k, s in enumerate(SECTORS)})
     trade = trade.sort_values(["exporter", "importer", "_o"],
@@ -348,6 +368,13 @@ def main() -> int:
                 copy = rows_p.assign(**{col: m})
                 copy["source"] = f"as {parent} (region carved out of {parent}; estimate): " + copy["source"]
                 tar = pd.concat([tar, copy], ignore_index=True)
+    for group, rest in GROUPS.items():  # a customs union: one external tariff, none among its members
+        tar[["imposer", "partner"]] = tar[["imposer", "partner"]].replace(group, rest)
+        members = [*SPLITS[group], rest]
+        inside = pd.DataFrame([(i, p, "*", 0.0, f"{group} customs union: no tariff among its members")
+                               for i in members for p in members if i != p],
+                              columns=["imposer", "partner", "sector", "rate_pct", "source"])
+        tar = pd.concat([tar, inside], ignore_index=True)
     for c in ("imposer",):
         assert set(tar[c]) <= set(OUT_REGIONS), set(tar[c]) - set(OUT_REGIONS)
     assert set(tar.partner) <= set(OUT_REGIONS) | {"*"}
@@ -365,6 +392,9 @@ def main() -> int:
     gr = gr.set_index("region")
     for parent, members in SPLITS.items():
         g_all = gdp["WORLD"] - gdp[NAMED].sum() if parent == "ROW" else gdp[parent]
+        if parent in GROUPS:
+            gr.loc[GROUPS[parent]] = gr.loc[parent]
+            parent = GROUPS[parent]
         g_rest = g_all - gdp[members].sum()
         total = gr.loc[parent, "nominal_growth_pct"] * g_all
         rest = (total - (gr.loc[members, "nominal_growth_pct"] * gdp[members]).sum()) / g_rest
@@ -412,7 +442,7 @@ def split_regions(trade: pd.DataFrame, dom: pd.DataFrame, gdp: dict[str, float])
         # shares[(member, direction, partner)] -> per-sector share of the parent's cell
         shares: dict[tuple[str, str, str, str], pd.Series] = {}
         note: dict[tuple[str, str, str, str], str] = {}
-        for partner in [r for r in REGIONS if r != parent]:
+        for partner in [r for r in pd.unique(trade.exporter) if r != parent]:
             for direction in ("exports", "imports"):
                 cells = (trade[(trade.exporter == parent) & (trade.importer == partner)] if direction == "exports"
                          else trade[(trade.exporter == partner) & (trade.importer == parent)])
@@ -547,7 +577,12 @@ def tariff_lookup(tar: pd.DataFrame, imposer: str, partner: str, sector: str) ->
 
 
 def check(trade: pd.DataFrame, tar: pd.DataFrame) -> int:
-    g = trade[trade.sector.isin(GOODS)]
+    # a group is checked as the sum of its members (trade among members dropped)
+    member_of = {m: g for g in GROUPS for m in [*SPLITS[g], GROUPS[g]]}
+    merged = trade.assign(exporter=trade.exporter.replace(member_of), importer=trade.importer.replace(member_of))
+    merged = merged[merged.exporter != merged.importer]
+    g = merged[merged.sector.isin(GOODS)]
+    gm = trade[trade.sector.isin(GOODS)]  # by member
     sv = trade[trade.sector.isin(SERVICES)]
     usx = g[g.exporter == "USA"].value_usd_bn.sum()
     usm = g[g.importer == "USA"].value_usd_bn.sum()
@@ -573,9 +608,11 @@ def check(trade: pd.DataFrame, tar: pd.DataFrame) -> int:
         m = g[(g.exporter == p) & (g.importer == "USA")].value_usd_bn.sum()
         allok &= row(f"US goods balance with {p} (Census)", t, x - m, 0.02)
     for p, tx, tm in [("CHN", 143.5, 438.9), ("EU", 370.2, 605.8), ("MEX", 334.0, 505.9), ("CAN", 349.4, 412.7),
-                      ("VNM", 13.1, 136.6), ("CHE", 24.962, 63.4253), ("GBR", 79.9413, 68.0845)]:
-        x = g[(g.exporter == "USA") & (g.importer == p)].value_usd_bn.sum()
-        m = g[(g.exporter == p) & (g.importer == "USA")].value_usd_bn.sum()
+                      ("VNM", 13.1, 136.6), ("CHE", 24.962, 63.4253), ("GBR", 79.9413, 68.0845),
+                      ("DEU", 75.7241, 160.3801), ("IRL", 16.6, 103.3)]:
+        t = gm if p in member_of else g
+        x = t[(t.exporter == "USA") & (t.importer == p)].value_usd_bn.sum()
+        m = t[(t.exporter == p) & (t.importer == "USA")].value_usd_bn.sum()
         allok &= row(f"US exports to {p}", tx, x, 0.005)
         allok &= row(f"US imports from {p}", tm, m, 0.005)
     sec = lambda e, i, s: g[(g.exporter == e) & (g.importer == i) & (g.sector == s)].value_usd_bn.sum()
@@ -584,7 +621,7 @@ def check(trade: pd.DataFrame, tar: pd.DataFrame) -> int:
     allok &= row("US agriculture+beverages exports (165.25)", 165.25,
                  g[(g.exporter == "USA") & g.sector.isin(["agriculture", "beverages"])].value_usd_bn.sum(), 0.02)
     # realised US duty rate
-    mg = g[g.importer == "USA"].copy()
+    mg = gm[gm.importer == "USA"].copy()
     mg["rate"] = [tariff_lookup(tar, "USA", e, s) for e, s in zip(mg.exporter, mg.sector)]
     duty = (mg.rate / 100 * mg.value_usd_bn).sum()
     allok &= row("US duties collected (79, MTS)", 79.0, duty, 0.10)

@@ -197,9 +197,15 @@ def dataset_codes(name: str) -> tuple[list[str], list[str]]:
 
 @functools.lru_cache(maxsize=8)
 def region_names(name: str = "base_2024") -> dict[str, str]:
-    """Region codes and their names (``CHN`` → ``China``) from a data set's regions table."""
-    regions = pd.read_csv(dataset_path(name) / "regions.csv", usecols=["region", "name"])
-    return dict(zip(regions["region"], regions["name"], strict=True))
+    """Region and group codes and their names (``CHN`` → ``China``) from a data set's tables."""
+    folder = dataset_path(name)
+    regions = pd.read_csv(folder / "regions.csv", usecols=["region", "name"])
+    names = dict(zip(regions["region"], regions["name"], strict=True))
+    if (folder / "groups.csv").is_file():  # a group's name (EU), when the table gives one
+        groups = pd.read_csv(folder / "groups.csv")
+        if "name" in groups:
+            names |= dict(zip(groups["group"], groups["name"], strict=True))
+    return names
 
 
 @functools.lru_cache(maxsize=8)

@@ -28,7 +28,13 @@ DATA_DEFAULTS = {
     "exporters.profit_tail": "export_profit_tail",
     "exporters.hysteresis": "export_hysteresis_band",
     "exporters.participation": "exporter_share_of_firms",
+    "gold.cost_usd_per_oz": "gold_arbitrage_cost_usd_per_oz",
+    "gold.full_spread_usd_per_oz": "gold_arbitrage_full_spread_usd_per_oz",
+    "gold.capacity_tonnes": "gold_arbitrage_capacity_tonnes_per_month",
 }
+
+# needed only by a scenario that ships gold (shocks.gold): a data set may leave them out
+OPTIONAL = {"gold.cost_usd_per_oz", "gold.full_spread_usd_per_oz", "gold.capacity_tonnes"}
 
 RAUCH_CLASSES = ("homogeneous", "reference", "differentiated")
 
@@ -42,6 +48,8 @@ def resolve_parameters(params: Parameters, data: BaseData) -> Parameters:
         for block in blocks:
             target = target[block]
         if target[name] is None:
+            if key not in data.parameters and path in OPTIONAL:
+                continue
             if key not in data.parameters:
                 raise DataError(
                     f"data set {data.name!r} has no {key!r} in parameters.csv, and the "

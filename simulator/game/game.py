@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from simulator.calibration.dataset import load_dataset
 from simulator.results.incidence import incidence
 from simulator.results.output import write_text_atomically
 from simulator.results.result import SimulationResult
@@ -205,6 +206,12 @@ class Game:
         }
         if tariffs:
             mapping["tariffs"] = tariffs
+        base = load_scenario(self.base).scenario
+        data = load_dataset(base.data)
+        played = [g for g in self.teams if g in data.groups]
+        if played and base.regions is None:  # a group that plays (EU) is one region in the game
+            inside = {m for g in played for m in data.groups[g]}
+            mapping["regions"] = [r for r in data.regions if r not in inside] + played
         load_scenario(mapping)  # raises a ScenarioError if the game does not fit
         return mapping
 

@@ -1,4 +1,5 @@
-"""Exogenous paths from a scenario: demand shocks, the AI-capex boom, capital inflows, FX.
+"""Exogenous paths from a scenario: demand shocks, the AI-capex boom, capital inflows, FX,
+the gold spread.
 
 Paths given at a few months are interpolated linearly in between. An AI-capex path is zero
 before its first month and held after its last; an exchange-rate path is 1 (the base year)
@@ -69,14 +70,35 @@ class ShockPaths:
             share = self.ai.origin_shares
             imports = data.flows[:, r, self.ai_sector].copy()
             imports[r] = 0.0
-            self.ai_origin = (
-                imports / imports.sum()
-                if share is None
-                else np.array([share.get(code, 0.0) for code in data.regions])
-            )
+            self.ai_origin = imports / imports.sum()
+            if share is not None:  # a group's share is split over its members by base imports
+                self.ai_origin = np.zeros(data.n_regions)
+                for code, value in share.items():
+                    if code not in data.codes:  # merged away by the scenario's region list
+                        continue
+                    idx = data.region_indices(code)
+                    self.ai_origin[idx] += value * imports[idx] / imports[idx].sum()
             if scenario.mechanisms.ai_capex:
                 inflow_share = scenario.parameters.dollar.ai_inflow_share
                 self.inflows[:, r] += inflow_share * self.capex
+
+        # non-monetary gold: the New York-London spread ($/oz), the gold price and where the
+        # bars come from (a group split by its members' base-year sales of the sector to the US)
+        self.gold = shocks.gold
+        self.gold_spread = np.zeros(n_months)
+        self.gold_price = np.zeros(n_months)
+        self.gold_origins = np.zeros(n_r)
+        if self.gold is not None and "USA" in data.regions:
+            self.gold_spread = interpolate(self.gold.spread, first, n_months, before=0.0)
+            prices = self.gold.price
+            self.gold_price = interpolate(prices, first, n_months, before=prices[min(prices)])
+            us, s = data.region_index("USA"), data.sector_index(self.gold.sector)
+            for code, value in self.gold.origin_shares.items():
+                if code not in data.codes:
+                    continue
+                idx = data.region_indices(code)
+                sales = data.flows[idx, us, s]
+                self.gold_origins[idx] += value * sales / sales.sum()
 
         self.digital_per_capex = scenario.parameters.services.digital_export_growth_per_ai_capex
         self.has_digital = "digital_services" in data.sectors

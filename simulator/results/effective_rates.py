@@ -104,11 +104,14 @@ def effective_rates(result: SimulationResult, importer: str = "USA") -> pd.DataF
     parts = _components(result, d)
     base = _base_parts(result, d)
     flows = m.flows[:, :, d, :]
-    # AI hardware bought under its own exempt rates pays the base rate only
+    # AI hardware bought under its own exempt rates pays the base rate only; gold bars pay none
     exempt = np.where(
         m.exempt_rates[:, :, d, :] < m.rates[:, :, d, :] - 1e-12, m.exempt_flows[:, :, d, :], 0.0
     )
     scheduled = np.divide(flows - exempt, flows, out=np.ones_like(flows), where=flows > 0)
+    # what the exempt part pays, as a share of the base rate (1 for AI hardware, 0 for gold)
+    tau0 = m.tau0[None, :, d, :]
+    base_paid = np.divide(m.exempt_rates[:, :, d, :], tau0, out=np.ones_like(flows), where=tau0 > 0)
     weights = {
         "pre_substitution": (np.broadcast_to(m.flows0[:, d, :], flows.shape), None),
         "post_substitution": (flows, scheduled),
@@ -116,11 +119,11 @@ def effective_rates(result: SimulationResult, importer: str = "USA") -> pd.DataF
     frames = []
     for concept, (w, paid) in weights.items():
         w = np.where(keep[None], w, 0.0)
-        # AI hardware bought under its own exempt rates pays the base-year rate only
+        # the exempt part pays its own rates: the base-year rate (AI hardware) or none (gold)
         rates = {
             auth: part
             if paid is None
-            else base.get(auth, 0.0) + (part - base.get(auth, 0.0)) * paid
+            else part * paid + base.get(auth, 0.0) * base_paid * (1.0 - paid)
             for auth, part in parts.items()
         }
         total = sum(rates.values())

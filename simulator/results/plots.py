@@ -20,7 +20,23 @@ if TYPE_CHECKING:
 
 BN = 1e9
 US = "USA"
-PARTNERS = ["CHN", "EU", "MEX", "VNM", "CAN", "JPN", "KOR", "TWN", "IND", "CHE", "GBR", "ROW"]
+# a group (EU) is drawn beside its named members (DEU, IRL); the group's rest is left out
+PARTNERS = [
+    "CHN",
+    "EU",
+    "DEU",
+    "IRL",
+    "MEX",
+    "VNM",
+    "CAN",
+    "JPN",
+    "KOR",
+    "TWN",
+    "IND",
+    "CHE",
+    "GBR",
+    "ROW",
+]
 
 
 def partner_label(code: str, data: str = "base_2024") -> str:
@@ -59,7 +75,7 @@ def save_run_plots(
     bottom.legend(fontsize=8)
     paths.append(_finish(fig, out / "us_trade.png", "US imports, exports and balance", name))
 
-    bilateral = result.bilateral("USA") / BN
+    bilateral = result.bilateral("USA", groups=True) / BN
     fig, ax = plt.subplots(figsize=(9, 5.5))
     for k, partner in enumerate(p for p in PARTNERS if p in bilateral.columns):
         ax.plot(

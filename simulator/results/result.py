@@ -139,10 +139,13 @@ class SimulationResult:
         revenue = m.revenue.sum(axis=(1, 3))
         dutiable = flows[..., g].sum(axis=(1, 3))
         nominal_gdp = m.baseline_gdp_month + m.gdp_gap
+        gold = m.gold_flows.sum(axis=2) - m.gold_flows.sum(axis=1)  # net gold-bar shipments
         columns = {
             "goods_exports": exports_g,
             "goods_imports": imports_g,
             "goods_balance": exports_g - imports_g,
+            "gold_balance": gold,
+            "goods_balance_ex_gold": exports_g - imports_g - gold,
             "services_exports": exports_s,
             "services_imports": imports_s,
             "services_balance": exports_s - imports_s,

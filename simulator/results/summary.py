@@ -44,6 +44,8 @@ def key_outcomes(result: SimulationResult) -> pd.DataFrame:
 
     add("Goods and services balance, $bn", annual.balance)
     add("Goods balance, $bn", annual.goods_balance)
+    if annual.gold_balance.abs().sum() > 0:  # gold bars shipped on the New York-London spread
+        add("Goods balance excluding gold bars, $bn", annual.goods_balance_ex_gold)
     add("Services balance, $bn", annual.services_balance)
     add("Exports, $bn", annual.exports)
     add("Imports, $bn", annual.imports)
@@ -57,7 +59,10 @@ def key_outcomes(result: SimulationResult) -> pd.DataFrame:
         signed=lambda f: f.value_usd.where(f.flow == "export", -f.value_usd)
     )
     by_partner = bilateral.groupby(["partner", "year"], observed=True)["signed"].sum().unstack()
-    for partner in ["CHN", "EU", "MEX", "VNM", "CAN", "JPN", "TWN", "CHE", "GBR"]:
+    for group, members in result.model.data.groups.items():  # a group: its members' sum
+        if group != "USA" and "USA" not in members:
+            by_partner.loc[group] = by_partner.reindex(list(members)).sum()
+    for partner in ["CHN", "EU", "DEU", "IRL", "MEX", "VNM", "CAN", "JPN", "TWN", "CHE", "GBR"]:
         if partner in by_partner.index:
             rows[f"Goods balance with {partner}, $bn"] = tuple(
                 by_partner.loc[partner, y] / BN for y in (first, last)

@@ -60,7 +60,8 @@ def code_hint(word: str, kind: str, valid: Sequence[str]) -> str | None:
     if code in valid and code != word:
         return f"did you mean {code!r}?"
     if code in EU_MEMBERS and "EU" in valid:
-        return f"{word!r} is part of the EU region here: use 'EU'"
+        rest = " (the group) or 'EU_OTHER' (its members not named)" if "EU_OTHER" in valid else ""
+        return f"{word!r} is part of the EU here: use 'EU'{rest}"
     if (key in COUNTRIES or code in COUNTRIES.values()) and "ROW" in valid:
         return f"{word!r} is part of ROW (rest of world) in this data set"
     return None

@@ -440,6 +440,10 @@ def _codes_used(s: Scenario) -> Iterator[tuple[KeyPath, str, str]]:
         yield (*p, "sector"), ai.sector, "sector"
         for code in ai.origin_shares or {}:
             yield (*p, "origin_shares", code), code, "region"
+    if (g := s.shocks.gold) is not None:
+        yield ("shocks", "gold", "sector"), g.sector, "sector"
+        for code in g.origin_shares:
+            yield ("shocks", "gold", "origin_shares", code), code, "region"
     for i, d in enumerate(s.shocks.demand):
         yield ("shocks", "demand", i, "region"), d.region, "region"
         yield from _each(("shocks", "demand", i, "sectors"), d.sectors, "sector")

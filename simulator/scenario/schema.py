@@ -316,8 +316,36 @@ class ExchangeRatePath(Strict):
     source: str = ""
 
 
+class GoldSpread(Strict):
+    """The New York–London gold price spread and the gold price: drive bullion shipments."""
+
+    spread: dict[Month, float] = Field(
+        description="COMEX futures less London spot, $/oz, monthly average at given months; "
+        "linear in between, zero before the first month, held after the last.",
+        min_length=1,
+    )
+    price: dict[Month, Annotated[float, Field(gt=0.0)]] = Field(
+        description="Gold price, $/oz, at given months (linear in between, held outside).",
+        min_length=1,
+    )
+    origin_shares: dict[str, Share] = Field(
+        default_factory=lambda: {"CHE": 1.0},
+        description="Where the bars come from (and go back to), shares summing to 1.",
+    )
+    sector: str = Field("other_goods", description="Sector whose goods trade holds the gold.")
+    source: str = ""
+
+    @field_validator("origin_shares")
+    @classmethod
+    def _shares_sum_to_one(cls, shares: dict[str, float]) -> dict[str, float]:
+        if abs(sum(shares.values()) - 1.0) > 0.01:
+            raise ValueError(f"origin_shares must sum to 1, they sum to {sum(shares.values()):.3f}")
+        return shares
+
+
 class Shocks(Strict):
     ai_capex: AICapex | None = None
+    gold: GoldSpread | None = None
     demand: list[DemandShock] = Field(default_factory=list)
     capital_inflows: list[CapitalInflow] = Field(default_factory=list)
     exchange_rates: list[ExchangeRatePath] = Field(default_factory=list)
@@ -382,6 +410,25 @@ class Macro(Strict):
         None,
         description="Share of a change in income (GDP) passed on to absorption next month "
         "(default: data set).",
+    )
+
+
+class Gold(Strict):
+    """Bullion arbitrage between London and New York (simulator/markets/gold.py)."""
+
+    cost_usd_per_oz: float | None = Field(
+        None,
+        ge=0.0,
+        description="Spread below which no bars move: shipping, recasting and financing, $/oz "
+        "(default: data set).",
+    )
+    full_spread_usd_per_oz: float | None = Field(
+        None,
+        gt=0.0,
+        description="Spread at which shipments reach capacity, $/oz (default: data set).",
+    )
+    capacity_tonnes: float | None = Field(
+        None, gt=0.0, description="Most tonnes shipped in a month (default: data set)."
     )
 
 
@@ -512,6 +559,7 @@ class Parameters(Strict):
     sourcing: Sourcing = Field(default_factory=Sourcing)
     expectations: Expectations = Field(default_factory=Expectations)
     exporters: Exporters = Field(default_factory=Exporters)
+    gold: Gold = Field(default_factory=Gold)
 
 
 class Mechanisms(Strict):
@@ -529,6 +577,7 @@ class Mechanisms(Strict):
     macro: bool = True
     services: bool = True
     growth: bool = True
+    gold: bool = True
 
 
 class Firms(Strict):
