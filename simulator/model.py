@@ -33,6 +33,7 @@ from simulator.calibration.parameters import (
 from simulator.markets import exchange, gold, inventory
 from simulator.markets.armington import nested_shares
 from simulator.markets.expectations import Expectations
+from simulator.markets.pricing import anticipated_price, demand_elasticity
 from simulator.markets.production import entry_threshold
 from simulator.policy.retaliation import RetaliationRule
 from simulator.policy.shocks import ShockPaths
@@ -76,6 +77,14 @@ class TradeModel(mesa.Model):
             self.sigma_domestic = np.minimum(self.sigma_domestic, self.sigma_firm)
         # lowest export profit ratio: a share z_min ** a of producers exports in the base year
         self.z_min = params.exporters.participation ** (1.0 / params.exporters.profit_tail)
+        # producers' price setting anticipates this elasticity of demand for their output
+        self.demand_elasticity = demand_elasticity(
+            self.flows0,
+            self.weights,
+            self.sigma_domestic,
+            self.sigma_import if mech.diversion else np.ones_like(self.sigma_import),
+            params.composite_demand_elasticity,
+        )
         self.rho = params.pass_through if mech.pass_through else 1.0
         self.invoicing = np.full(n_r, params.dollar.invoicing_share)  # by destination
         if "USA" in data.regions:
@@ -446,8 +455,12 @@ class TradeModel(mesa.Model):
         self.output_value = (quantity * self.price[:, None, :]).sum(axis=1)
         params = self.params
         cap = params.capacity_elasticity if self.spec.mechanisms.capacity else None
-        target = self.firms.producers.desired_price(
-            self.utilisation.ravel(), params.supply_elasticity, cap
+        producers = self.firms.producers
+        target = anticipated_price(
+            self.price.ravel(),
+            self.utilisation.ravel(),
+            self.demand_elasticity.ravel(),
+            lambda x: producers.desired_price(x, params.supply_elasticity, cap),
         ).reshape(self.price.shape)
         theta = params.price_adjustment_speed
         self.price = self.price ** (1.0 - theta) * target**theta

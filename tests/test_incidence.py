@@ -79,7 +79,8 @@ def test_model_run_matches_prices_and_revenue_it_recorded():
     usa, chn = m.data.region_index("USA"), m.data.region_index("CHN")
     autos = m.data.sector_index("autos")
     t = -1
-    u, p = m.unit_values[t, chn, usa, autos], m.prices[t, chn, autos]  # dollar off: fx = 1
+    # the producer price in force in month t was set at the end of month t - 1; dollar off
+    u, p = m.unit_values[t, chn, usa, autos], m.prices[t - 1, chn, autos]
     q = m.flows[t, chn, usa, autos] / u
     tau, tau0 = m.rates[t, chn, usa, autos], m.tau0[chn, usa, autos]
     frame = incidence(result)

@@ -155,7 +155,6 @@ def test_capacity_price_equals_the_supply_demand_root(capacity_elasticity):
         parameters={
             "supply_elasticity": FLAT_SUPPLY,
             "capacity_elasticity": capacity_elasticity,
-            "price_adjustment_speed": 0.1,  # converges without overshooting (see below)
         },
     )
     price = result.model.prices[-1, US, T.s("autos")]
@@ -164,13 +163,9 @@ def test_capacity_price_equals_the_supply_demand_root(capacity_elasticity):
     assert price == pytest.approx(expected, rel=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: at the default price_adjustment_speed (0.5) and capacity_elasticity (0.25) "
-    "the US autos price under a 100% tariff settles into a two-month cycle (1.017/1.050) "
-    "instead of converging; the partial-adjustment step overshoots a steep supply curve",
-)
 def test_capacity_price_converges_at_the_default_adjustment_speed():
+    # producers anticipate buyers' response (markets/pricing.py): the partial-adjustment step
+    # no longer overshoots a steep supply curve into a two-month cycle
     autos = {"imposer": "USA", "sectors": ["autos"], "rate": 100, "effective": "2025-01-01"}
     result = run(
         {"capacity": True, "diversion": True},
