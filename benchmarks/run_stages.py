@@ -42,6 +42,7 @@ def stages(out: Path) -> None:
     plots = stage("import the plotting module", lambda: _import("simulator.results.plots"))
     from simulator.api import run_scenario
     from simulator.results import effective_rates
+    from simulator.results.csvio import write_csv
     from simulator.results.summary import summary_markdown
 
     loaded = stage("load us_2025", lambda: cli._load(cli.DEFAULT_SCENARIO, [], quiet=True))
@@ -54,7 +55,7 @@ def stages(out: Path) -> None:
     for name in ("trade", "macro"):
         frame = getattr(result, name)
         stage(f"{name}.parquet", lambda f=frame, n=name: f.to_parquet(out / f"{n}.parquet"))
-        stage(f"{name}.csv", lambda f=frame, n=name: f.to_csv(out / f"{n}.csv", index=False))
+        stage(f"{name}.csv", lambda f=frame, n=name: write_csv(f, out / f"{n}.csv"))
     all_plots = stage("plots (all five)", lambda: plots.save_run_plots(result, out, baseline))
     assert len(all_plots) == 5
     each = {

@@ -14,6 +14,7 @@ import pandas as pd
 
 from simulator.data import manifest_sha256
 from simulator.model import TradeModel
+from simulator.results.csvio import write_csv
 from simulator.results.output import write_atomically
 from simulator.version import __version__
 
@@ -248,7 +249,7 @@ class SimulationResult:
                     frame.attrs["provenance"] = self.provenance.__dict__
                     frame.to_parquet(tmp / f"{name}.parquet", index=False)
                 if "csv" in outputs.formats:
-                    frame.to_csv(tmp / f"{name}.csv", index=False)
+                    write_csv(frame, tmp / f"{name}.csv")
             if want_plots:
                 plotting.save_run_plots(self, tmp, baseline)
             summary = summary_markdown(self, baseline)
