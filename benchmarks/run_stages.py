@@ -41,7 +41,6 @@ def stages(out: Path) -> None:
 
     plots = stage("import the plotting module", lambda: _import("simulator.results.plots"))
     from simulator.api import run_scenario
-    from simulator.results import effective_rates
     from simulator.results.csvio import write_csv
     from simulator.results.summary import summary_markdown
 
@@ -56,19 +55,8 @@ def stages(out: Path) -> None:
         frame = getattr(result, name)
         stage(f"{name}.parquet", lambda f=frame, n=name: f.to_parquet(out / f"{n}.parquet"))
         stage(f"{name}.csv", lambda f=frame, n=name: write_csv(f, out / f"{n}.csv"))
-    all_plots = stage("plots (all five)", lambda: plots.save_run_plots(result, out, baseline))
-    assert len(all_plots) == 5
-    each = {
-        "plot: sector_contributions.png": lambda: plots._sector_plot(
-            result, baseline, out / "sector_contributions.png"
-        ),
-        "plot: tariffs.png": lambda: plots._tariff_plot(result, baseline, out / "tariffs.png"),
-        "plot: effective_rates.png": lambda: effective_rates.plot(
-            result, out / "effective_rates.png"
-        ),
-    }
-    for label, func in each.items():
-        stage(label, func)
+    for name, plot in plots.run_plots(result).items():
+        stage(f"plot: {name}", lambda p=plot, n=name: p(result, baseline, out / n))
 
 
 def _import(name: str) -> Any:
