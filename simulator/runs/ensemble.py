@@ -267,6 +267,7 @@ class RunSet:
 
     def save_results(self) -> Path:
         """Write ``results/`` (summary, tables, fan charts for an ensemble) atomically."""
+        from simulator.results.csvio import write_csv
         from simulator.results.fan import save_fan_charts
         from simulator.results.result import write_atomically
 
@@ -281,7 +282,7 @@ class RunSet:
             if m["what"] == "ensemble":
                 quantiles = self.quantiles()
                 quantiles.to_parquet(tmp / "quantiles.parquet", index=False)
-                quantiles.to_csv(tmp / "quantiles.csv", index=False)
+                write_csv(quantiles, tmp / "quantiles.csv")
                 save_fan_charts(quantiles, tmp, m["scenario"], len(self.finished()))
             (tmp / "summary.md").write_text(self.summary_markdown(), encoding="utf-8")
             provenance = {k: v for k, v in m.items() if k not in ("runs", "kind")}
