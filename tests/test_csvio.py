@@ -52,10 +52,18 @@ def test_awkward_values_and_types(tmp_path):
         pd.to_datetime(["2024-01-01 12:30", "2024-01-02 00:00"]),
         [True, False],
         [1.5, "mixed"],
+        pd.array([1, None], dtype="Int64"),
+        pd.array(["a", None], dtype="string"),
+        np.array([0.1, 0.2], dtype=np.float32),
     ],
 )
 def test_what_it_cannot_format_goes_to_pandas(tmp_path, column):
     assert _same(pd.DataFrame({"col": column, "y": [1.0, 2.0]}), tmp_path)
+
+
+def test_duplicate_column_names_go_to_pandas(tmp_path):
+    frame = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], columns=["a", "a"])
+    assert _same(frame, tmp_path)
 
 
 def test_one_column_and_no_rows(tmp_path):

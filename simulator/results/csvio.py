@@ -23,25 +23,40 @@ _NEEDS_QUOTES = '[,"\\r\\n]'
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write ``frame`` (its index left out) to ``path`` exactly as pandas would."""
-    # (one column: the csv module quotes an empty field; no rows: nothing to gain)
-    simple = len(frame) and len(frame.columns) > 1
-    columns = [_column(frame[name]) for name in frame.columns] if simple else [None]
-    names = [str(c) for c in frame.columns]
-    if any(c is None for c in columns) or any(_needs_quotes(n) for n in names):
+    lines = _lines(frame)
+    if lines is None:
         frame.to_csv(path, index=False)
         return
-    *first, last = columns
-    last = pc.binary_join_element_wise(last, "", "\n")  # each line ends with a newline
-    lines = pc.binary_join_element_wise(*first, last, ",") if first else last
+    names = [str(c) for c in frame.columns]
     with Path(path).open("wb") as stream:
         stream.write((",".join(names) + "\n").encode())
         for chunk in pa.chunked_array([lines]).chunks:
             stream.write(_text(chunk))
 
 
+def _lines(frame: pd.DataFrame) -> pa.Array | None:
+    """Every row as one line of text, or None if pandas must write the frame."""
+    # one column: the csv module quotes an empty field; no rows: nothing to gain
+    if len(frame) == 0 or len(frame.columns) < 2 or not frame.columns.is_unique:
+        return None
+    if any(_needs_quotes(str(name)) for name in frame.columns):
+        return None
+    columns = [_column(frame[name]) for name in frame.columns]
+    if any(c is None for c in columns):
+        return None
+    *first, last = columns
+    try:
+        last = pc.binary_join_element_wise(last, "", "\n")  # each line ends with a newline
+        lines = pc.binary_join_element_wise(*first, last, ",")
+    except pa.ArrowException:  # beyond what one string array holds
+        return None
+    return lines if lines.null_count == 0 else None
+
+
 def _text(strings: pa.Array) -> memoryview:
     """The characters of a string array back to back (its data buffer, sliced to the array)."""
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)
+    wide = pa.types.is_large_string(strings.type)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if wide else np.int32)
     offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
     return memoryview(strings.buffers()[2])[offsets[0] : offsets[-1]]
 
@@ -53,6 +68,8 @@ def _needs_quotes(text: str) -> bool:
 def _column(series: pd.Series) -> pa.Array | None:
     """The column's CSV fields as an Arrow string array, or None if pandas must write it."""
     dtype = series.dtype
+    if series.hasnans and not isinstance(dtype, np.dtype | pd.CategoricalDtype):
+        return None  # pandas' own missing values (pd.NA) in extension types: pandas knows best
     if isinstance(dtype, pd.CategoricalDtype):
         strings = _strings(pd.Series(np.asarray(dtype.categories, dtype=object)))
         if strings is None:
@@ -63,6 +80,8 @@ def _column(series: pd.Series) -> pa.Array | None:
         return pc.if_else(pa.array(missing), "", picked) if missing.any() else picked
     if pd.api.types.is_string_dtype(dtype) or dtype.kind == "O":
         return _strings(series)
+    if not isinstance(dtype, np.dtype):
+        return None
     if dtype.kind == "f" and dtype.itemsize == 8:
         return _floats(series.to_numpy())
     if dtype.kind in "iu":
