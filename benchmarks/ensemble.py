@@ -2,8 +2,10 @@
 
 Each case runs the ``tradesim`` command in a fresh process and samples the resident memory of
 its whole process tree (the command and its pool workers) every 0.1 s, so the peak counts
-every process at once; CPU is the user + system time of the whole tree, sampled alike (less
-sensitive than wall time to other work on a shared machine). Usage:
+every process at once (summed resident sizes, which count shared library pages once per
+process, and summed proportional sizes, which count them once); CPU is the user + system
+time of the whole tree, sampled alike (less sensitive than wall time to other work on a
+shared machine). Usage:
 
     python benchmarks/ensemble.py                      # 1,000-run us_2025 ensemble, --jobs 1 and 2
     python benchmarks/ensemble.py ensemble 200 2       # N runs with J jobs
@@ -25,8 +27,22 @@ from pathlib import Path
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _tree(root: int) -> tuple[int, dict[int, int]]:
-    """Resident bytes of a process and all its descendants, and each one's CPU ticks."""
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes: pages shared by n processes count 1/n in each."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree(root: int) -> tuple[int, int, dict[int, int]]:
+    """Resident and proportional bytes of a process and all its descendants (summed), and
+    each one's CPU ticks. Summed resident sizes count shared pages (the imported libraries
+    that pool workers share with the process they fork from) once per process; the sum of
+    proportional sizes counts them once: the memory the tree really holds."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     ticks: dict[int, int] = {}
@@ -42,13 +58,14 @@ def _tree(root: int) -> tuple[int, dict[int, int]]:
         children.setdefault(int(stat[1]), []).append(pid)
         rss[pid] = int(statm[1]) * PAGE
         ticks[pid] = int(stat[11]) + int(stat[12])  # utime + stime
-    total, todo, tree_ticks = 0, [root], {}
+    total, pss, todo, tree_ticks = 0, 0, [root], {}
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        pss += _pss(pid)
         tree_ticks[pid] = ticks.get(pid, 0)
         todo.extend(children.get(pid, []))
-    return total, tree_ticks
+    return total, pss, tree_ticks
 
 
 def measure(args: list[str]) -> dict[str, float]:
@@ -56,11 +73,11 @@ def measure(args: list[str]) -> dict[str, float]:
     load = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", *args, "-q"])
-    peak = 0
+    peak = peak_pss = 0
     cpu: dict[int, int] = {}
     while proc.poll() is None:
-        rss, ticks = _tree(proc.pid)
-        peak = max(peak, rss)
+        rss, pss, ticks = _tree(proc.pid)
+        peak, peak_pss = max(peak, rss), max(peak_pss, pss)
         for pid, t in ticks.items():
             cpu[pid] = max(cpu.get(pid, 0), t)
         time.sleep(0.1)
@@ -68,14 +85,22 @@ def measure(args: list[str]) -> dict[str, float]:
     if proc.returncode != 0:
         raise SystemExit(f"tradesim {' '.join(args)} failed ({proc.returncode})")
     cpu_s = sum(cpu.values()) / os.sysconf("SC_CLK_TCK")
-    return {"wall_s": wall, "cpu_s": cpu_s, "peak_mb": peak / 1e6, "load_before": load}
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu_s,
+        "peak_mb": peak / 1e6,
+        "peak_pss_mb": peak_pss / 1e6,
+        "load_before": load,
+        "load_after": os.getloadavg()[0],
+    }
 
 
 def show(label: str, figures: dict[str, float]) -> None:
     print(
         f"{label:42s} wall {figures['wall_s']:7.1f} s   CPU {figures['cpu_s']:7.1f} s   "
-        f"peak {figures['peak_mb']:6.0f} MB   "
-        f"(load average before: {figures['load_before']:.1f} on {os.cpu_count()} cores)",
+        f"peak {figures['peak_mb']:5.0f} MB resident, {figures['peak_pss_mb']:5.0f} MB "
+        f"proportional   (load average {figures['load_before']:.1f} before, "
+        f"{figures['load_after']:.1f} after, on {os.cpu_count()} cores)",
         flush=True,
     )
 
@@ -96,6 +121,7 @@ def main(argv: list[str]) -> None:
             jobs = int(argv[1]) if len(argv) > 1 else 2
             args = ["decompose", "us_2025", "--jobs", str(jobs), "--out", f"{tmp}/dec"]
             show(f"decompose us_2025 --jobs {jobs}", measure(args))
+            print(Path(f"{tmp}/dec/decomposition.csv").read_text(encoding="utf-8"))
         elif case == "run":
             show("run (default scenario, plots included)", measure(["run", "--out", f"{tmp}/run"]))
         else:

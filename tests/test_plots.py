@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pytest
+from matplotlib.figure import Figure
 
 from simulator.api import run_scenario
 from simulator.cli import main
@@ -25,25 +25,30 @@ def us_2025():
     return run_scenario("us_2025", overrides=FAST)
 
 
-def _figures(make) -> dict[str, plt.Figure]:
-    """The figures ``make()`` draws, kept open and keyed by their titles."""
-    plt.close("all")
+def _figures(make) -> dict[str, Figure]:
+    """The figures ``make()`` saves, keyed by their titles (plots draw on plain Figures, not
+    through pyplot, so they are caught as they are saved)."""
+    saved: list[Figure] = []
+    savefig = Figure.savefig
+
+    def keep(fig: Figure, *args, **kwargs) -> None:
+        saved.append(fig)
+        savefig(fig, *args, **kwargs)
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(plt, "close", lambda *args: None)
+        patch.setattr(Figure, "savefig", keep)
         make()
-    return {plt.figure(n).get_suptitle() or str(n): plt.figure(n) for n in plt.get_fignums()}
+    return {fig.get_suptitle() or str(n): fig for n, fig in enumerate(saved)}
 
 
 @pytest.fixture(scope="module")
 def with_baseline(us_2025, baseline, tmp_path_factory):
     yield _figures(lambda: plots.save_run_plots(us_2025, tmp_path_factory.mktemp("a"), baseline))
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
 def alone(us_2025, tmp_path_factory):
     yield _figures(lambda: plots.save_run_plots(us_2025, tmp_path_factory.mktemp("b")))
-    plt.close("all")
 
 
 def test_tariff_plot_has_two_zero_based_panels_with_units(us_2025, with_baseline):

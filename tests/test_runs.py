@@ -19,7 +19,7 @@ from simulator.api import run_scenario
 from simulator.calibration.parameters import DATA_DEFAULTS
 from simulator.calibration.uncertainty import Distribution, uncertain_parameters
 from simulator.cli import main
-from simulator.runs import RunSpec, load_sweep, run_ensemble, run_one, run_sweep
+from simulator.runs import RunSet, RunSpec, load_sweep, run_ensemble, run_one, run_sweep
 from simulator.runs.spec import _sample
 from simulator.scenario import ScenarioError, load_scenario
 
@@ -160,6 +160,25 @@ def test_ensemble_is_identical_with_one_or_two_jobs_and_writes_fans_and_interval
     )
     assert (bands.table.inside == inside).all()
     assert bands.rates().between(0, 100).all()
+
+
+def test_a_run_that_broke_down_is_named_and_left_out_of_every_summary(tmp_path):
+    from simulator.runs.store import Store
+
+    out = tmp_path / "ens"
+    run_ensemble("us_2025", 3, out=out, overrides=["end=2025-12", "firms.count=0"])
+    store = Store(out)
+    broken = store.read(1)
+    broken.loc[broken.index[-5:], "value"] = np.nan  # as a model that broke down late writes
+    store.write(broken)
+    runs = RunSet(store)
+    assert runs.failed() == [1] and runs.usable() == [0, 2]
+    assert np.isfinite(runs.quantiles().value).all()
+    assert set(runs.annual().run) == {0, 2}
+    results = runs.save_results()
+    assert "1 of these runs broke down" in (results / "summary.md").read_text()
+    table = pd.read_csv(results / "runs.csv", index_col="run")
+    assert table.finite.tolist() == [True, False, True] and table.finished.all()
 
 
 def test_cli_ensemble_run(tmp_path, capsys):

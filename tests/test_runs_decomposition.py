@@ -63,3 +63,31 @@ def test_cli_decompose_sampled_writes_table_plot_and_provenance(tmp_path, capsys
     assert names == {"decomposition.csv", "decomposition.md", "waterfall.png", "provenance.json"}
     assert json.loads((out / "provenance.json").read_text())["method"] == "sampled (3 permutations)"
     assert main([*args, "-q"]) == 0  # a folder tradesim wrote may be replaced
+
+
+def test_a_run_stopped_after_the_period_gives_the_full_runs_months_exactly():
+    from dataclasses import replace
+
+    from simulator.analysis.decomposition import _spec
+    from simulator.runs.run import run_one
+
+    loaded = load_scenario("retaliation")
+    spec = _spec(0, loaded, frozenset({"retaliation", "front_loading"}), None)
+    full = run_one(spec)
+    short = run_one(replace(spec, until="2025-03"))
+    assert list(short.month.dt.strftime("%Y-%m"))[-1] == "2025-03"
+    assert len(short) < len(full)
+    head = full.iloc[: len(short)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(short, head, check_exact=True)
+
+
+def test_models_of_one_scenario_share_one_read_only_tariff_schedule():
+    from simulator.api import build_model
+
+    loaded = load_scenario("us_2025", ["firms.count=0"])
+    first, second = build_model(loaded), build_model(loaded)
+    assert first.schedule.path is second.schedule.path
+    assert not first.schedule.path.flags.writeable
+    other = build_model(load_scenario("us_2025", ["firms.count=0", "mechanisms.retaliation=false"]))
+    assert other.schedule.path is not first.schedule.path
+    assert not (other.schedule.path == first.schedule.path).all()  # retaliation entries left out

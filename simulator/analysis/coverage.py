@@ -90,4 +90,4 @@ def coverage(runs: RunSet, year: int = 2025) -> Coverage:
             low, mid, high = bands.loc[(month, series), [0.05, 0.5, 0.95]]
             rows.append((month, series, low, mid, high, value, bool(low <= value <= high)))
     columns = ["month", "series", "low_5", "median", "high_95", "published", "inside"]
-    return Coverage(pd.DataFrame(rows, columns=columns), len(runs.finished()))
+    return Coverage(pd.DataFrame(rows, columns=columns), len(runs.usable()))

@@ -22,21 +22,21 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from simulator.runs.executors import execute
 from simulator.runs.run import RunSpec
 from simulator.scenario import LoadedScenario, ScenarioError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MAX_EXACT = 12
 
@@ -125,15 +125,16 @@ class Decomposition:
 
     def waterfall(self, path: Path) -> Path:
         """Save :meth:`waterfall_figure` as a PNG."""
-        fig = self.waterfall_figure()
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(fig)
+        self.waterfall_figure().savefig(path, dpi=110, bbox_inches="tight")
         return path
 
-    def waterfall_figure(self) -> plt.Figure:
+    def waterfall_figure(self) -> Figure:
         """A waterfall from the baseline deficit to the scenario's, channel by channel."""
+        from matplotlib.figure import Figure
+
         bars = self.waterfall_bars()
-        fig, ax = plt.subplots(figsize=(9, 5))
+        fig = Figure(figsize=(9, 5))
+        ax = fig.subplots()
         for i, (_, bottom, height) in enumerate(bars):
             ends = i in (0, len(bars) - 1)
             color = "0.6" if i == 0 else "0.3" if ends else "tab:red" if height > 0 else "tab:green"
@@ -164,11 +165,20 @@ def active_channels(loaded: LoadedScenario) -> list[str]:
     return [c for c in channels if not inert.get(c, False)]
 
 
-def _spec(run: int, loaded: LoadedScenario, switched_on: frozenset[str]) -> RunSpec:
-    """A run of ``loaded`` with only these channels on, with a continuum of firms."""
+def _spec(
+    run: int, loaded: LoadedScenario, switched_on: frozenset[str], until: str | None
+) -> RunSpec:
+    """A run of ``loaded`` with only these channels on, with a continuum of firms, stopped
+    after the month ``until``."""
     values: dict[str, object] = {f"mechanisms.{c}": c in switched_on for c in CHANNELS}
     values["firms.count"] = 0
-    return RunSpec(run, loaded.raw, loaded.scenario.seed, values, detail="us_balance")
+    return RunSpec(run, loaded.raw, loaded.scenario.seed, values, "us_balance", until)
+
+
+def _last_month(period: str) -> str | None:
+    """The last month (``YYYY-MM``) of a period ``YYYY`` or ``YYYY-MM``; None if malformed."""
+    match = re.fullmatch(r"(\d{4})(?:-(0[1-9]|1[0-2]))?", period)
+    return None if match is None else f"{match[1]}-{match[2] or '12'}"
 
 
 def _deficit(frame: pd.DataFrame, period: str) -> float:
@@ -219,16 +229,10 @@ def decompose(
     all_on = frozenset(channels)
     subsets |= {all_on, *(all_on - {c} for c in channels)}
     ordered = sorted(subsets, key=lambda x: (len(x), sorted(x)))
-    specs = [_spec(i, loaded, subset) for i, subset in enumerate(ordered)]
-    specs.append(
-        RunSpec(
-            len(specs),
-            baseline.raw,
-            baseline.scenario.seed,
-            {"firms.count": 0},
-            detail="us_balance",
-        )
-    )
+    until = _last_month(period)
+    specs = [_spec(i, loaded, subset, until) for i, subset in enumerate(ordered)]
+    base = RunSpec(len(specs), baseline.raw, baseline.scenario.seed, {"firms.count": 0})
+    specs.append(replace(base, detail="us_balance", until=until))
     values: dict[frozenset[str], float] = {}
     base_value = float("nan")
     for done, frame in enumerate(execute(specs, jobs), start=1):

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -181,8 +183,42 @@ class ScheduledTariff:
         return w if self.qualifying is None else w * (1.0 - self.qualifying[months])
 
 
+def _schedule_key(
+    tariffs: list[Tariff],
+    base_rates: np.ndarray,
+    regions: tuple[str, ...],
+    sectors: tuple[str, ...],
+    goods: np.ndarray,
+    start_month: str,
+    n_months: int,
+    include_retaliation: bool,
+    transit_days: float,
+    groups: Groups,
+) -> str:
+    """A digest of everything a :class:`TariffSchedule` is built from."""
+    digest = hashlib.sha256()
+    for tariff in tariffs:
+        digest.update(tariff.model_dump_json().encode())
+    for array in (base_rates, goods):
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    rest = (regions, sectors, start_month, n_months, include_retaliation, transit_days)
+    digest.update(repr((rest, sorted((k, tuple(v)) for k, v in groups.items()))).encode())
+    return digest.hexdigest()
+
+
+# Schedules already built, by their inputs' digest: many runs of one scenario (ensembles,
+# sweeps of other keys, the decomposition's channel subsets) share one schedule, read-only.
+_BUILT: OrderedDict[str, dict[str, object]] = OrderedDict()
+_BUILT_MAX = 4
+
+
 class TariffSchedule:
-    """The scenario's tariffs over the model's horizon, as known at each month."""
+    """The scenario's tariffs over the model's horizon, as known at each month.
+
+    Built once for each distinct set of inputs in a process (later builds share its arrays,
+    which are read-only).
+    """
 
     def __init__(
         self,
@@ -210,6 +246,15 @@ class TariffSchedule:
         self.base_rates = base_rates
         self.n_months = n_months
         self.shape = (n_r, n_r, n_s)
+        key = _schedule_key(
+            tariffs, base_rates, regions, sectors, goods, start_month, n_months,
+            include_retaliation, transit_days, groups,
+        )  # fmt: skip
+        if key in _BUILT:
+            _BUILT.move_to_end(key)
+            self.__dict__.update(_BUILT[key])
+            self.base_rates = base_rates
+            return
         self.entries: list[ScheduledTariff] = []
         goods_sectors = [s for s, g in zip(sectors, goods, strict=True) if g]
         for tariff in tariffs:
@@ -257,6 +302,11 @@ class TariffSchedule:
         cutoffs = sorted(events)
         self._known = {c: self._path(self._expected(c)) for c in cutoffs}
         self._cutoffs = np.array(cutoffs, dtype=int)
+        for array in (self.path, *self.by_authority.values(), *self._known.values()):
+            array.flags.writeable = False  # shared by every model built with the same inputs
+        _BUILT[key] = dict(self.__dict__)
+        if len(_BUILT) > _BUILT_MAX:
+            _BUILT.popitem(last=False)
 
     def _expected(self, t: int) -> list[ScheduledTariff]:
         """Entries importers expect in month ``t``: announced and not (yet) withdrawn."""

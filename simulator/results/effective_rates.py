@@ -21,6 +21,7 @@ importer, or a scenario that merges regions or sectors, the base rate is one par
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pandas as pd
@@ -93,8 +94,20 @@ def effective_rates(result: SimulationResult, importer: str = "USA") -> pd.DataF
     (total, authority, partner or sector), ``group`` (the authority, partner or sector; 'all'
     for the total) and ``rate_pct``. By authority, the rows are each authority's contribution
     to the total rate (they sum to it); by partner or sector, the rate on that partner's or
-    sector's goods.
+    sector's goods. Computed once per result and importer (the summary and the plot share it);
+    callers get a copy.
     """
+    known = _COMPUTED.setdefault(result, {})
+    if importer not in known:
+        known[importer] = _effective_rates(result, importer)
+    return known[importer].copy()
+
+
+# the tables already computed, for as long as their result lives
+_COMPUTED: WeakKeyDictionary[SimulationResult, dict[str, pd.DataFrame]] = WeakKeyDictionary()
+
+
+def _effective_rates(result: SimulationResult, importer: str) -> pd.DataFrame:
     m = result.model
     regions, sectors = m.data.regions, m.data.sectors
     d = m.data.region_index(importer)
@@ -193,14 +206,12 @@ def summary_section(result: SimulationResult, importer: str = "USA") -> list[str
 
 def plot(result: SimulationResult, path: Path, importer: str = "USA") -> Path:
     """Monthly effective rate, pre- and post-substitution, stacked by authority."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from simulator.results.plots import figure, finish
 
     rates = effective_rates(result, importer)
     by_auth = rates[rates.dimension == "authority"]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig = figure(11, 4.9, left=0.75, bottom=0.75, wspace=0.12)
+    axes = fig.subplots(1, 2, sharey=True)
     for ax, concept in zip(axes, CONCEPTS, strict=True):
         wide = by_auth[by_auth.concept == concept].pivot(
             index="month", columns="group", values="rate_pct"
@@ -216,21 +227,10 @@ def plot(result: SimulationResult, path: Path, importer: str = "USA") -> Path:
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(f"% of goods imports into {importer}")
     axes[1].legend(fontsize=7, loc="upper left")
-    fig.suptitle(
+    fig.autofmt_xdate(bottom=fig.subplotpars.bottom)
+    return finish(
+        fig,
+        path,
         f"{result.scenario.name}: effective tariff rate by legal authority",
-        fontsize=12,
-        fontweight="bold",
-        y=1.04,
-    )
-    fig.text(
-        0.5,
-        0.97,
         "pre-substitution: 2024 import weights; post-substitution: simulated imports",
-        ha="center",
-        fontsize=8,
-        color="0.35",
     )
-    fig.autofmt_xdate()
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from simulator.results.plots import figure, finish
 
 BN = 1e9
 US_PANELS = {
@@ -20,7 +20,7 @@ US_PANELS = {
 PARTNERS = ["CHN", "EU", "MEX", "VNM", "CAN", "JPN"]
 
 
-def _fan(ax: plt.Axes, band: pd.DataFrame, title: str, zero: bool = True) -> None:
+def _fan(ax: Axes, band: pd.DataFrame, title: str, zero: bool = True) -> None:
     """One panel; ``band`` is indexed by month with columns 0.05, 0.25, 0.5, 0.75, 0.95."""
     x = band.index
     ax.fill_between(x, band[0.05] / BN, band[0.95] / BN, color="tab:blue", alpha=0.18, lw=0)
@@ -49,13 +49,15 @@ def save_fan_charts(quantiles: pd.DataFrame, out: Path, name: str, members: int)
         "parameters (US$ bn a month)"
     )
     paths = []
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+    fig = _figure(10)
+    axes = fig.subplots(2, 2, sharex=True)
     for ax, (variable, title) in zip(axes.ravel(), US_PANELS.items(), strict=True):
         _fan(ax, band(variable), title, zero=variable == "balance")
     paths.append(_save(fig, out / "fan_us.png", "United States: ensemble fan charts", subtitle))
 
     partners = [p for p in PARTNERS if p in set(us.partner)]
-    fig, axes = plt.subplots(2, 3, figsize=(11, 6.5), sharex=True)
+    fig = _figure(11)
+    axes = fig.subplots(2, 3, sharex=True)
     for ax in axes.ravel()[len(partners) :]:
         ax.set_visible(False)
     for ax, partner in zip(axes.ravel(), partners, strict=False):
@@ -67,10 +69,10 @@ def save_fan_charts(quantiles: pd.DataFrame, out: Path, name: str, members: int)
     return paths
 
 
-def _save(fig: plt.Figure, path: Path, title: str, subtitle: str) -> Path:
-    fig.suptitle(title, fontsize=12, fontweight="bold")
-    fig.text(0.5, 0.93, subtitle, ha="center", fontsize=8, color="0.35")
-    fig.autofmt_xdate()
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path
+def _figure(width: float) -> Figure:
+    return figure(width, 7.0, left=0.6, right=0.2, top=1.0, bottom=0.75, hspace=0.3)
+
+
+def _save(fig: Figure, path: Path, title: str, subtitle: str) -> Path:
+    fig.autofmt_xdate(bottom=fig.subplotpars.bottom)
+    return finish(fig, path, title, subtitle)

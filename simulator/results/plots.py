@@ -1,16 +1,18 @@
-"""PNG plots of a run (matplotlib, no screen needed)."""
+"""PNG plots of a run (matplotlib, no screen needed).
+
+Figures are plain :class:`matplotlib.figure.Figure` objects drawn by the Agg canvas (no pyplot
+state) with margins fixed in inches, so each is laid out and drawn once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from simulator.calibration.dataset import region_names
 from simulator.results import effective_rates
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 
 BN = 1e9
 US = "USA"
+Plot = Callable[["SimulationResult", "SimulationResult | None", Path], Path]
 # a group (EU) is drawn beside its named members (DEU, IRL); the group's rest is left out
 PARTNERS = [
     "CHN",
@@ -45,11 +48,38 @@ def partner_label(code: str, data: str = "base_2024") -> str:
     return f"{name} ({code})" if name and name != code else code
 
 
-def _finish(fig: plt.Figure, path: Path, title: str, subtitle: str) -> Path:
-    fig.suptitle(title, fontsize=12, fontweight="bold")
-    fig.text(0.5, 0.92, subtitle, ha="center", fontsize=8, color="0.35")
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+DPI = 110
+
+
+def figure(
+    width: float,
+    height: float,
+    left: float = 0.85,
+    right: float = 0.25,
+    top: float = 0.85,
+    bottom: float = 0.45,
+    hspace: float = 0.25,
+    wspace: float = 0.2,
+) -> Figure:
+    """A figure of ``width`` x ``height`` inches whose axes leave these margins (inches)."""
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(
+        left=left / width,
+        right=1.0 - right / width,
+        top=1.0 - top / height,
+        bottom=bottom / height,
+        hspace=hspace,
+        wspace=wspace,
+    )
+    return fig
+
+
+def finish(fig: Figure, path: Path, title: str, subtitle: str) -> Path:
+    """Title and subtitle in the figure's top margin, then the PNG."""
+    height = fig.get_figheight()
+    fig.suptitle(title, fontsize=12, fontweight="bold", y=1.0 - 0.15 / height, va="top")
+    fig.text(0.5, 1.0 - 0.47 / height, subtitle, ha="center", va="top", fontsize=8, color="0.35")
+    fig.savefig(path, dpi=DPI)
     return path
 
 
@@ -57,11 +87,27 @@ def save_run_plots(
     result: SimulationResult, out: Path, baseline: SimulationResult | None = None
 ) -> list[Path]:
     """The standard plots of one run; with a ``baseline`` run, its paths and differences too."""
-    name = result.scenario.name
-    us = result.us()
-    paths = []
+    return [plot(result, baseline, out / name) for name, plot in run_plots(result).items()]
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
+
+def run_plots(result: SimulationResult) -> dict[str, Plot]:
+    """The run's plots by file name, each ``plot(result, baseline, path) -> path``."""
+    plots: dict[str, Plot] = {
+        "us_trade.png": _trade_plot,
+        "bilateral_balances.png": _bilateral_plot,
+        "sector_contributions.png": _sector_plot,
+        "tariffs.png": _tariff_plot,
+    }
+    if US in result.regions:
+        plots["effective_rates.png"] = lambda r, _, path: effective_rates.plot(r, path)
+    return plots
+
+
+def _trade_plot(result: SimulationResult, baseline: SimulationResult | None, path: Path) -> Path:
+    """US imports and exports (goods dashed), and the balances, in two panels."""
+    us = result.us()
+    fig = figure(9, 7)
+    top, bottom = fig.subplots(2, 1, sharex=True)
     top.plot(us.index, us.imports / BN, label="imports")
     top.plot(us.index, us.exports / BN, label="exports")
     top.plot(us.index, us.goods_imports / BN, "--", label="goods imports", alpha=0.7)
@@ -73,10 +119,16 @@ def save_run_plots(
     bottom.axhline(0.0, color="0.6", lw=0.8)
     bottom.set_ylabel("balance, US$ bn a month")
     bottom.legend(fontsize=8)
-    paths.append(_finish(fig, out / "us_trade.png", "US imports, exports and balance", name))
+    return finish(fig, path, "US imports, exports and balance", result.scenario.name)
 
+
+def _bilateral_plot(
+    result: SimulationResult, baseline: SimulationResult | None, path: Path
+) -> Path:
+    """The US goods balance with each partner (names spelled out)."""
     bilateral = result.bilateral("USA", groups=True) / BN
-    fig, ax = plt.subplots(figsize=(9, 5.5))
+    fig = figure(9, 6.1, bottom=1.15)
+    ax = fig.subplots()
     for k, partner in enumerate(p for p in PARTNERS if p in bilateral.columns):
         ax.plot(
             bilateral.index,
@@ -87,19 +139,14 @@ def save_run_plots(
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set_ylabel("US goods balance, US$ bn a month (negative: deficit)")
     ax.legend(ncol=4, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08))
-    paths.append(_finish(fig, out / "bilateral_balances.png", "US goods balance by partner", name))
-
-    paths.append(_sector_plot(result, baseline, out / "sector_contributions.png"))
-    paths.append(_tariff_plot(result, baseline, out / "tariffs.png"))
-    if US in result.regions:
-        paths.append(effective_rates.plot(result, out / "effective_rates.png"))
-    return paths
+    return finish(fig, path, "US goods balance by partner", result.scenario.name)
 
 
 def _tariff_plot(result: SimulationResult, baseline: SimulationResult | None, path: Path) -> Path:
     """Revenue and effective rate in two panels, each from zero (and the baseline's, dashed)."""
     us = result.us()
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+    fig = figure(9, 6.5, hspace=0.3)
+    top, bottom = fig.subplots(2, 1, sharex=True)
     top.plot(us.index, us.tariff_revenue / BN, color="tab:purple", label=result.scenario.name)
     bottom.plot(
         us.index, 100 * us.effective_tariff_rate, color="tab:orange", label=result.scenario.name
@@ -120,7 +167,7 @@ def _tariff_plot(result: SimulationResult, baseline: SimulationResult | None, pa
     for ax in (top, bottom):
         ax.set_ylim(0.0, 1.15 * max(ax.get_ylim()[1], 1e-9))
         ax.legend(fontsize=8, loc="upper left")
-    return _finish(fig, path, "US tariff revenue and effective tariff rate", result.scenario.name)
+    return finish(fig, path, "US tariff revenue and effective tariff rate", result.scenario.name)
 
 
 def sector_balances(result: SimulationResult, region: str = "USA") -> pd.DataFrame:
@@ -144,10 +191,11 @@ def _sector_plot(result: SimulationResult, baseline: SimulationResult | None, pa
     """
     name = result.scenario.name
     ours = sector_balances(result) / BN
-    fig, ax = plt.subplots(figsize=(9, 5.5))
+    fig = figure(9, 5.5, left=1.45, bottom=0.6)
+    ax = fig.subplots()
     if ours.empty:
         ax.text(0.5, 0.5, "no complete calendar year in the run", ha="center", va="center")
-        return _finish(fig, path, "US balance by sector", name)
+        return finish(fig, path, "US balance by sector", name)
     if baseline is not None:
         theirs = sector_balances(baseline) / BN
         diff = (ours - theirs).dropna(how="all")
@@ -179,4 +227,4 @@ def _sector_plot(result: SimulationResult, baseline: SimulationResult | None, pa
     ax.axvline(0.0, color="0.4", lw=0.8)
     ax.set_xlabel(xlabel + " (positive: larger surplus or smaller deficit)")
     ax.legend(fontsize=8, loc="best")
-    return _finish(fig, path, title, subtitle)
+    return finish(fig, path, title, subtitle)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from simulator.data import manifest_sha256
 from simulator.model import TradeModel
+from simulator.results.csvio import write_csv
 from simulator.results.output import write_atomically
 from simulator.version import __version__
 
@@ -92,6 +93,7 @@ class SimulationResult:
         self.months = pd.to_datetime([model.month_label(t) for t in range(model.n_months)])
         self.goods = model.data.goods_mask
         self.goods_sectors = [s for s, g in zip(self.sectors, self.goods, strict=True) if g]
+        self._summaries: dict[SimulationResult | None, str] = {}
 
     # ------------------------------------------------------------------ tables
     @cached_property
@@ -238,7 +240,6 @@ class SimulationResult:
         holds the scenario's own files (see :func:`~simulator.results.output.write_atomically`).
         """
         from simulator.results import plots as plotting
-        from simulator.results.summary import summary_markdown
 
         outputs = self.scenario.outputs
         want_plots = outputs.plots if plots is None else plots
@@ -251,11 +252,10 @@ class SimulationResult:
                     frame.attrs["provenance"] = self.provenance.__dict__
                     frame.to_parquet(tmp / f"{name}.parquet", index=False)
                 if "csv" in outputs.formats:
-                    frame.to_csv(tmp / f"{name}.csv", index=False)
+                    write_csv(frame, tmp / f"{name}.csv")
             if want_plots:
                 plotting.save_run_plots(self, tmp, baseline)
-            summary = summary_markdown(self, baseline)
-            (tmp / "summary.md").write_text(summary, encoding="utf-8")
+            (tmp / "summary.md").write_text(self.summary(baseline), encoding="utf-8")
 
         return write_atomically(
             Path(out_dir),
@@ -279,9 +279,12 @@ class SimulationResult:
         return plotting.save_run_plots(self, out, baseline)
 
     def summary(self, baseline: SimulationResult | None = None) -> str:
+        """``summary.md``'s text (made once per baseline: saving and printing share it)."""
         from simulator.results.summary import summary_markdown
 
-        return summary_markdown(self, baseline)
+        if baseline not in self._summaries:
+            self._summaries[baseline] = summary_markdown(self, baseline)
+        return self._summaries[baseline]
 
 
 def _nx_contribution(macro: pd.DataFrame) -> np.ndarray:

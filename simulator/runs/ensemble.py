@@ -145,7 +145,7 @@ class RunSet:
         self.store = store
         self.manifest = store.manifest()
         self.runs = store.runs()
-        self._values: tuple[pd.DataFrame, np.ndarray] | None = None
+        self._values: tuple[pd.DataFrame, np.ndarray, list[int]] | None = None
 
     @property
     def folder(self) -> Path:
@@ -157,9 +157,20 @@ class RunSet:
     def series(self) -> pd.DataFrame:
         return self.store.series()
 
-    def _matrix(self) -> tuple[pd.DataFrame, np.ndarray]:
-        """The rows of the first run (without run and value) and every run's values, one row
-        per run (in :meth:`finished` order). All runs must share one horizon."""
+    def failed(self) -> list[int]:
+        """Finished runs with a non-finite value (a NaN or infinity anywhere in their table):
+        the model broke down under their draws. They are left out of every summary."""
+        return self._matrix()[2]
+
+    def usable(self) -> list[int]:
+        """Finished runs whose values are all finite: the runs every summary is made of."""
+        failed = set(self.failed())
+        return [run for run in self.finished() if run not in failed]
+
+    def _matrix(self) -> tuple[pd.DataFrame, np.ndarray, list[int]]:
+        """The rows of the first run (without run and value), the values of the usable runs,
+        one row per run (in :meth:`usable` order), and the failed runs. All runs must share
+        one horizon."""
         if self._values is None:
             import pyarrow.parquet as pq
 
@@ -174,7 +185,9 @@ class RunSet:
                         "summary; read runs/ with pandas instead"
                     )
                 values[i] = column.to_numpy()
-            self._values = (keys, values)
+            finite = np.isfinite(values).all(axis=1)
+            failed = [run for run, ok in zip(runs, finite, strict=True) if not ok]
+            self._values = (keys, values[finite], failed)
         return self._values
 
     def annual(self) -> pd.DataFrame:
@@ -182,7 +195,7 @@ class RunSet:
 
         Columns: run, year, variable, partner, value (US$), then the run's seed and values.
         """
-        keys, values = self._matrix()
+        keys, values, _ = self._matrix()
         us = keys.region == "USA"
         keep = us & keys.variable.isin(list(HEADLINES)) & (keys.partner == "")
         keep |= us & (keys.variable == "bilateral_goods_balance") & keys.partner.isin(PARTNERS)
@@ -195,7 +208,7 @@ class RunSet:
         groups = by.ngroup().to_numpy()
         labels = by.size().index.to_frame(index=False)  # in ngroup order
         sums = np.stack([selected[:, groups == g].sum(axis=1) for g in range(len(labels))], 1)
-        runs = self.finished()
+        runs = self.usable()
         table = pd.concat(
             [labels.assign(run=run, value=sums[i]) for i, run in enumerate(runs)],
             ignore_index=True,
@@ -205,7 +218,7 @@ class RunSet:
     def quantiles(self, quantiles: Sequence[float] = QUANTILES) -> pd.DataFrame:
         """Quantiles across runs of every series (month, region, partner, variable, quantile,
         value). All runs must share one horizon (true of an ensemble)."""
-        keys, values = self._matrix()
+        keys, values, _ = self._matrix()
         q = np.quantile(values, quantiles, axis=0)
         return pd.concat(
             [keys.assign(quantile=level, value=q[k]) for k, level in enumerate(quantiles)],
@@ -240,6 +253,15 @@ class RunSet:
             "per calendar year.",
             "",
         ]
+        if failed := self.failed():
+            shown = ", ".join(str(run) for run in failed[:20]) + (" …" if len(failed) > 20 else "")
+            lines += [
+                f"**{len(failed)} of these runs broke down** (their tables hold NaN or infinite "
+                f"values: the model failed under their draws) and are left out of every number "
+                f"and chart here: run {shown} (seeds and drawn values in runs.csv, column "
+                "`finite`).",
+                "",
+            ]
         for year, rows in table.groupby("year"):
             lines.append(f"## {year}")
             lines.append("")
@@ -267,13 +289,17 @@ class RunSet:
 
     def save_results(self) -> Path:
         """Write ``results/`` (summary, tables, fan charts for an ensemble) atomically."""
+        from simulator.results.csvio import write_csv
         from simulator.results.fan import save_fan_charts
         from simulator.results.result import write_atomically
 
         m = self.manifest
 
         def write(tmp: Path) -> None:
-            runs = self.runs.assign(finished=self.runs.index.isin(self.finished()))
+            runs = self.runs.assign(
+                finished=self.runs.index.isin(self.finished()),
+                finite=self.runs.index.isin(self.usable()),
+            )
             runs.to_csv(tmp / "runs.csv")
             annual = self.annual()
             annual.to_csv(tmp / "annual.csv", index=False)
@@ -281,8 +307,8 @@ class RunSet:
             if m["what"] == "ensemble":
                 quantiles = self.quantiles()
                 quantiles.to_parquet(tmp / "quantiles.parquet", index=False)
-                quantiles.to_csv(tmp / "quantiles.csv", index=False)
-                save_fan_charts(quantiles, tmp, m["scenario"], len(self.finished()))
+                write_csv(quantiles, tmp / "quantiles.csv")
+                save_fan_charts(quantiles, tmp, m["scenario"], len(self.usable()))
             (tmp / "summary.md").write_text(self.summary_markdown(), encoding="utf-8")
             provenance = {k: v for k, v in m.items() if k not in ("runs", "kind")}
             (tmp / "provenance.json").write_text(

@@ -10,6 +10,7 @@ numbers do not depend on the executor, the number of jobs or the order of comple
 from __future__ import annotations
 
 import gc
+import importlib
 import multiprocessing
 import sys
 from collections.abc import Iterable, Iterator
@@ -62,11 +63,15 @@ def execute(
         yield from _pool(specs, jobs)
 
 
+# what every worker imports: the fork server imports it once and workers fork from it, so they
+# start in a fraction of a second and share those pages
+WORKER_MODULES = ["simulator.api", "simulator.results.result", "simulator.runs.run"]
+
+
 def _worker_init() -> None:
     """Import the model once and freeze what outlives runs (see :func:`run_one`)."""
-    import simulator.api
-    import simulator.results.result  # noqa: F401
-
+    for name in WORKER_MODULES:
+        importlib.import_module(name)
     gc.freeze()
 
 
@@ -74,6 +79,8 @@ def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
     # forkserver: workers start from a clean process, not a fork of a threaded parent
     method = "forkserver" if sys.platform != "win32" else "spawn"
     context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(WORKER_MODULES)
     todo = iter(specs)
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_worker_init

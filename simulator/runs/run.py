@@ -28,6 +28,8 @@ class RunSpec:
     ``values`` maps a scenario key path (as for ``--set``, e.g. ``parameters.pass_through``)
     to its value for this run. ``detail`` is ``"full"`` (every region's macro series and the
     US bilateral goods balances) or ``"us_balance"`` (only the US balance, for decompositions).
+    ``until`` (``YYYY-MM``) stops a ``"us_balance"`` run after that month: later months cannot
+    change earlier ones, so the months returned are those of the whole run.
     """
 
     run: int
@@ -35,6 +37,7 @@ class RunSpec:
     seed: int
     values: dict[str, Any] = field(default_factory=dict)
     detail: Literal["full", "us_balance"] = "full"
+    until: str | None = None
 
     def overrides(self) -> list[str]:
         """The values as ``key.path=value`` overrides (values written as JSON, which is YAML)."""
@@ -59,14 +62,22 @@ def _run(spec: RunSpec) -> pd.DataFrame:
     from simulator.api import build_model
     from simulator.results.result import Provenance, SimulationResult
     from simulator.scenario import load_scenario
+    from simulator.scenario.schema import month_index
 
     loaded = load_scenario(spec.scenario, spec.overrides())
     model = build_model(loaded, spec.seed)
     try:
+        if spec.detail == "us_balance":
+            months = model.n_months
+            if spec.until is not None:
+                months = month_index(spec.until) - month_index(loaded.scenario.start) + 1
+                months = min(max(months, 0), model.n_months)
+            while model.t < months:
+                model.step()
+            labels = pd.to_datetime([model.month_label(t) for t in range(months)])
+            return _us_balance(spec.run, model, labels)
         model.run()
         months = pd.to_datetime([model.month_label(t) for t in range(model.n_months)])
-        if spec.detail == "us_balance":
-            return _us_balance(spec.run, model, months)
         provenance = Provenance.collect(
             loaded.scenario.name, None, loaded.sha256, model.seed, loaded.scenario.data
         )
@@ -78,7 +89,7 @@ def _run(spec: RunSpec) -> pd.DataFrame:
 def _us_balance(run: int, model: Any, months: pd.DatetimeIndex) -> pd.DataFrame:
     """US goods-and-services balance by month (exports minus imports, foreign flows only)."""
     us = model.data.region_index(US)
-    flows = model.flows.sum(axis=3)  # [month, origin, destination]
+    flows = model.flows[: len(months)].sum(axis=3)  # [month, origin, destination]
     exports = flows[:, us, :].sum(axis=1) - flows[:, us, us]
     imports = flows[:, :, us].sum(axis=1) - flows[:, us, us]
     n = len(months)
