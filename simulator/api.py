@@ -68,7 +68,7 @@ def decompose_scenario(
     period: str | None = None,
     jobs: int = 1,
     method: Literal["auto", "exact", "sampled"] = "auto",
-    permutations: int = 200,
+    permutations: int = 40,
 ) -> Decomposition:
     """Contributions of each channel to the change in the US deficit against a baseline.
 

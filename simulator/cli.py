@@ -521,10 +521,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--method",
         choices=["auto", "exact", "sampled"],
         default="auto",
-        help="Shapley over every subset, or over random orders (auto: exact up to 12 channels)",
+        help="Shapley over every subset, or over random orders (auto: exact up to 10 channels)",
     )
     p.add_argument(
-        "--permutations", type=int, default=200, help="random orders for --method sampled"
+        "--permutations",
+        type=int,
+        default=40,
+        help="random orders when sampled (default 40; the standard errors say if it is enough)",
     )
     jobs(p)
     common(p, seed=False)

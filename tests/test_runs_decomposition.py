@@ -61,7 +61,9 @@ def test_cli_decompose_sampled_writes_table_plot_and_provenance(tmp_path, capsys
     assert "standard_error" in table["retaliation"]
     names = {p.name for p in out.iterdir()}
     assert names == {"decomposition.csv", "decomposition.md", "waterfall.png", "provenance.json"}
-    assert json.loads((out / "provenance.json").read_text())["method"] == "sampled (3 permutations)"
+    assert json.loads((out / "provenance.json").read_text())["method"] == (
+        "sampled (3 permutations in antithetic pairs)"
+    )
     assert main([*args, "-q"]) == 0  # a folder tradesim wrote may be replaced
 
 
