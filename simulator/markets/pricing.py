@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 TOLERANCE = 1e-13  # on log prices
-MAX_ITERATIONS = 64
+MAX_ITERATIONS = 100
 
 
 def anticipated_price(
@@ -34,25 +34,42 @@ def anticipated_price(
 
     ``desired_price`` maps output relative to baseline to the desired price and must be
     non-decreasing; then ``f(y) = log P(x e^{-sigma y}) - log p - y`` falls in ``y = log
-    p*/p`` and its root lies between 0 and ``f(0)``, found by bisection. Cells with no output
+    p*/p`` with slope at most -1, so its root lies between 0 and ``f(0)`` and any ``y`` with
+    ``|f(y)| < TOLERANCE`` is within ``TOLERANCE`` of it. The root is found by regula falsi
+    with the Illinois step (a handful of evaluations, kinks included). Cells with no output
     keep ``P(x)``.
     """
     log_p = np.log(price)
+
+    def f(y: np.ndarray) -> np.ndarray:
+        return np.log(desired_price(utilisation * np.exp(-demand_elasticity * y))) - log_p - y
+
     first = desired_price(utilisation)
     f0 = np.log(first) - log_p
-    solve = (utilisation > 0.0) & np.isfinite(f0) & (f0 != 0.0)
+    solve = (utilisation > 0.0) & np.isfinite(f0) & (np.abs(f0) >= TOLERANCE)
     if not solve.any():
         return first
-    lo = np.where(solve, np.minimum(f0, 0.0), 0.0)
-    hi = np.where(solve, np.maximum(f0, 0.0), 0.0)
+    f0 = np.where(solve, f0, 0.0)
+    end = f(f0)  # the other end of the bracket: f(f0) has the opposite sign to f0 (or is 0)
+    up = f0 > 0.0
+    lo, f_lo = np.where(up, 0.0, f0), np.where(up, f0, end)  # f(lo) >= 0 >= f(hi)
+    hi, f_hi = np.where(up, f0, 0.0), np.where(up, end, f0)
+    side = np.zeros(f0.shape, dtype=np.int8)  # which end moved last (+1 lo, -1 hi)
+    y = lo
     for _ in range(MAX_ITERATIONS):
-        mid = 0.5 * (lo + hi)
-        above = np.log(desired_price(utilisation * np.exp(-demand_elasticity * mid))) > log_p + mid
-        lo = np.where(above, mid, lo)
-        hi = np.where(above, hi, mid)
-        if np.max(hi - lo) < TOLERANCE:
+        gap = f_lo - f_hi
+        y = np.where(gap > 0.0, lo + f_lo * (hi - lo) / np.where(gap > 0.0, gap, 1.0), lo)
+        fy = np.where(solve, f(y), 0.0)
+        if np.max(np.abs(fy)) < TOLERANCE:
             break
-    return np.where(solve, price * np.exp(0.5 * (lo + hi)), first)
+        above = fy > 0.0  # the root lies above y
+        # Illinois: when the same end moves twice, halve the other end's value
+        f_hi = np.where(above & (side == 1), 0.5 * f_hi, f_hi)
+        f_lo = np.where(~above & (side == -1), 0.5 * f_lo, f_lo)
+        lo, f_lo = np.where(above, y, lo), np.where(above, fy, f_lo)
+        hi, f_hi = np.where(above, hi, y), np.where(above, f_hi, fy)
+        side = np.where(above, 1, -1).astype(np.int8)
+    return np.where(solve, price * np.exp(y), first)
 
 
 def demand_elasticity(
