@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from simulator.analysis.decomposition import Decomposition, decompose
-from simulator.scenario import load_scenario
+from simulator.scenario import ScenarioError, load_scenario
 
 
 def _table(rows: dict[str, float], total: float) -> pd.DataFrame:
@@ -48,6 +48,8 @@ def test_sampled_shapley_adds_up_and_agrees_with_the_exact_values():
     gap = (sampled.table["shapley"] - exact.table["shapley"]).drop(index=["core", "total"])
     # within four standard errors (plus a little for channels that never matter)
     assert (gap.abs() <= 4 * se + 0.5).all()
+    with pytest.raises(ScenarioError, match="at least 4"):  # one antithetic pair has no error
+        decompose(loaded, baseline, period="2025", method="sampled", permutations=3)
 
 
 def test_cli_decompose_sampled_writes_table_plot_and_provenance(tmp_path, capsys):
@@ -55,14 +57,14 @@ def test_cli_decompose_sampled_writes_table_plot_and_provenance(tmp_path, capsys
 
     out = tmp_path / "dec"
     args = ["decompose", "retaliation", "--set", "end=2025-12", "--period", "2025"]
-    args += ["--method", "sampled", "--permutations", "3", "--jobs", "1", "--out", str(out)]
+    args += ["--method", "sampled", "--permutations", "4", "--jobs", "1", "--out", str(out)]
     assert main([*args, "--json"]) == 0
     table = json.loads(capsys.readouterr().out)
     assert "standard_error" in table["retaliation"]
     names = {p.name for p in out.iterdir()}
     assert names == {"decomposition.csv", "decomposition.md", "waterfall.png", "provenance.json"}
     assert json.loads((out / "provenance.json").read_text())["method"] == (
-        "sampled (3 permutations in antithetic pairs)"
+        "sampled (4 permutations in antithetic pairs)"
     )
     assert main([*args, "-q"]) == 0  # a folder tradesim wrote may be replaced
 

@@ -223,8 +223,11 @@ def decompose(
     channels = active_channels(loaded)
     n = len(channels)
     sampled = method == "sampled" or (method == "auto" and n > MAX_EXACT)
-    if sampled and permutations < 2:
-        raise ScenarioError.simple(f"--permutations is {permutations}: give at least 2")
+    if sampled and permutations < 4:
+        raise ScenarioError.simple(
+            f"--permutations is {permutations}: give at least 4 (two antithetic pairs, the "
+            "fewest that give a standard error)"
+        )
     orders: list[list[str]] = []
     if sampled:
         # antithetic pairs: each random order and its reverse (a channel early in one is late
