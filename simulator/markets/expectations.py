@@ -61,8 +61,12 @@ class Expectations:
         months ahead along a first axis. Buyers' contract prices and importers' stock-building
         (:mod:`simulator.markets.inventory`) both read the schedule through this one rule.
         """
-        step = announced - now[None]
-        return now[None] + self.threat_probability * np.maximum(step, 0.0) + np.minimum(step, 0.0)
+        # = now + q max(step, 0) + min(step, 0) with step = announced - now, in one temporary
+        expected = np.subtract(announced, now[None])
+        np.maximum(expected, 0.0, out=expected)
+        expected *= self.threat_probability - 1.0
+        expected += announced
+        return expected
 
     def tariff_log_factor(
         self, now: np.ndarray, announced: np.ndarray, tau0: np.ndarray
