@@ -11,6 +11,7 @@ import pytest
 from simulator.api import run_scenario
 from simulator.results import SimulationResult
 from simulator.results.effective_rates import effective_rates, summary_section
+from simulator.results.output import OutputError
 from simulator.scenario import ScenarioError, bundled_scenarios, load_scenario
 
 
@@ -118,6 +119,14 @@ def test_summary_has_the_table_and_the_run_writes_the_plot(us_2025, tmp_path: Pa
     paths = us_2025.plot(tmp_path / "plots")
     assert tmp_path / "plots" / "effective_rates.png" in paths
     assert (tmp_path / "plots" / "effective_rates.png").stat().st_size > 10_000
+    # a folder tradesim did not write is refused, and the user's file in it left alone
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "us_trade.png").write_bytes(b"my own picture")
+    with pytest.raises(OutputError):
+        us_2025.plot(mine)
+    assert (mine / "us_trade.png").read_bytes() == b"my own picture"
+    assert us_2025.plot(tmp_path / "plots") == paths  # its own folder is replaced
 
 
 def test_the_2024_rate_is_split_by_the_rows_that_set_it(us_2025, rates):

@@ -266,17 +266,33 @@ class SimulationResult:
         )
 
     def plot(
-        self, out_dir: str | os.PathLike, baseline: SimulationResult | None = None
+        self,
+        out_dir: str | os.PathLike,
+        baseline: SimulationResult | None = None,
+        force: bool = False,
     ) -> list[Path]:
-        """Write the run's PNG plots into ``out_dir``; return their paths.
+        """Write the run's PNG plots and ``provenance.json`` into ``out_dir``; return the plots'
+        paths.
 
-        With a ``baseline`` run, the sector plot shows the scenario's effect against it.
+        With a ``baseline`` run, the sector plot shows the scenario's effect against it. The
+        folder is written like :meth:`save`'s: atomically, replacing an existing ``out_dir``
+        only if tradesim wrote it (or with ``force``).
         """
         from simulator.results import plots as plotting
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        return plotting.save_run_plots(self, out, baseline)
+        names: list[str] = []
+
+        def write(tmp: Path) -> None:
+            names.extend(p.name for p in plotting.save_run_plots(self, tmp, baseline))
+
+        out = write_atomically(
+            Path(out_dir),
+            write,
+            self.provenance.__dict__,
+            force=force,
+            protect=[Path(p) for p in self.provenance.scenario_chain],
+        )
+        return [out / name for name in names]
 
     def summary(self, baseline: SimulationResult | None = None) -> str:
         """``summary.md``'s text (made once per baseline: saving and printing share it)."""
