@@ -309,3 +309,15 @@ def test_impossible_executor_settings_write_nothing(sweep_file, tmp_path):
     assert main(["sweep", str(sweep_file), "--out", str(out), "--scheduler", "tcp://x:1"]) == 2
     assert main(["run", "baseline", "--ensemble", "0", "--out", str(out), "-q"]) == 2
     assert not out.exists()
+
+
+def test_a_runs_table_holds_the_eu_group_as_the_sum_of_its_members():
+    """Ensembles summarise the EU (a group since DEU and IRL were split out): every month, its
+    US goods balance is the sum of its members', and its members are there too."""
+    spec = RunSpec(0, load_scenario("us_2025").raw, 1, {"firms.count": 0})
+    frame = run_one(spec)
+    rows = frame[frame.variable == "bilateral_goods_balance"]
+    table = rows.pivot(index="month", columns="partner", values="value")
+    members = table[["DEU", "IRL", "EU_OTHER"]].sum(axis=1)
+    np.testing.assert_allclose(table["EU"], members, rtol=1e-12)
+    assert (table["EU"] < 0).all()  # the US runs a goods deficit with the EU

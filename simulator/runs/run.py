@@ -115,14 +115,19 @@ def _series(run: int, result: Any) -> pd.DataFrame:
     us = model.data.region_index(US)
     goods = model.flows[..., model.data.goods_mask].sum(axis=3)  # [month, origin, destination]
     balance = goods[:, us, :] - goods[:, :, us]  # [month, partner]
-    partners = [i for i in range(len(result.regions)) if i != us]
+    names = [code for i, code in enumerate(result.regions) if i != us]
+    columns = [balance[:, i] for i in range(len(result.regions)) if i != us]
+    for group, members in model.data.groups.items():  # a group (EU): the sum of its members
+        if US not in members:
+            names.append(group)
+            columns.append(balance[:, model.data.region_indices(group)].sum(axis=1))
     bilateral = pd.DataFrame(
         {
-            "month": np.repeat(result.months, len(partners)),
+            "month": np.repeat(result.months, len(names)),
             "region": US,
-            "partner": np.tile(np.asarray(result.regions)[partners], len(result.months)),
+            "partner": np.tile(np.asarray(names), len(result.months)),
             "variable": "bilateral_goods_balance",
-            "value": balance[:, partners].ravel() * BN,
+            "value": np.stack(columns, axis=1).ravel() * BN,
         }
     )
     frame = pd.concat([long, bilateral], ignore_index=True)
