@@ -183,27 +183,16 @@ class ScheduledTariff:
         return w if self.qualifying is None else w * (1.0 - self.qualifying[months])
 
 
-def _schedule_key(
-    tariffs: list[Tariff],
-    base_rates: np.ndarray,
-    regions: tuple[str, ...],
-    sectors: tuple[str, ...],
-    goods: np.ndarray,
-    start_month: str,
-    n_months: int,
-    include_retaliation: bool,
-    transit_days: float,
-    groups: Groups,
-) -> str:
-    """A digest of everything a :class:`TariffSchedule` is built from."""
+def _schedule_key(tariffs: list[Tariff], arrays: tuple[np.ndarray, ...], rest: tuple) -> str:
+    """A digest of everything a :class:`TariffSchedule` is built from: the entries, the
+    arrays (by dtype, shape and bytes) and the other inputs (by ``repr``)."""
     digest = hashlib.sha256()
     for tariff in tariffs:
         digest.update(tariff.model_dump_json().encode())
-    for array in (base_rates, goods):
+    for array in arrays:
         digest.update(f"{array.dtype}{array.shape}".encode())
         digest.update(np.ascontiguousarray(array).tobytes())
-    rest = (regions, sectors, start_month, n_months, include_retaliation, transit_days)
-    digest.update(repr((rest, sorted((k, tuple(v)) for k, v in groups.items()))).encode())
+    digest.update(repr(rest).encode())
     return digest.hexdigest()
 
 
@@ -246,10 +235,12 @@ class TariffSchedule:
         self.base_rates = base_rates
         self.n_months = n_months
         self.shape = (n_r, n_r, n_s)
+        members = sorted((code, tuple(regions_of)) for code, regions_of in groups.items())
         key = _schedule_key(
-            tariffs, base_rates, regions, sectors, goods, start_month, n_months,
-            include_retaliation, transit_days, groups,
-        )  # fmt: skip
+            tariffs,
+            (base_rates, goods),
+            (regions, sectors, start_month, n_months, include_retaliation, transit_days, members),
+        )
         if key in _BUILT:
             _BUILT.move_to_end(key)
             self.__dict__.update(_BUILT[key])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -11,13 +12,6 @@ from matplotlib.figure import Figure
 from simulator.results.plots import figure, finish
 
 BN = 1e9
-US_PANELS = {
-    "balance": "US goods-and-services balance",
-    "imports": "US imports",
-    "exports": "US exports",
-    "tariff_revenue": "US tariff revenue",
-}
-PARTNERS = ["CHN", "EU", "MEX", "VNM", "CAN", "JPN"]
 
 
 def _fan(ax: Axes, band: pd.DataFrame, title: str, zero: bool = True) -> None:
@@ -32,8 +26,16 @@ def _fan(ax: Axes, band: pd.DataFrame, title: str, zero: bool = True) -> None:
     ax.tick_params(labelsize=7)
 
 
-def save_fan_charts(quantiles: pd.DataFrame, out: Path, name: str, members: int) -> list[Path]:
-    """``fan_us.png`` (balance, imports, exports, revenue) and ``fan_partners.png``.
+def save_fan_charts(
+    quantiles: pd.DataFrame,
+    out: Path,
+    name: str,
+    members: int,
+    panels: Mapping[str, str],
+    partners: Sequence[str],
+) -> list[Path]:
+    """``fan_us.png`` (the four US ``panels``, variable: title) and ``fan_partners.png`` (the
+    US goods balance with each of up to six ``partners`` found in the table).
 
     ``quantiles`` is the ensemble's tidy quantile table (month, region, partner, variable,
     quantile, value).
@@ -51,11 +53,11 @@ def save_fan_charts(quantiles: pd.DataFrame, out: Path, name: str, members: int)
     paths = []
     fig = _figure(10)
     axes = fig.subplots(2, 2, sharex=True)
-    for ax, (variable, title) in zip(axes.ravel(), US_PANELS.items(), strict=True):
+    for ax, (variable, title) in zip(axes.ravel(), panels.items(), strict=True):
         _fan(ax, band(variable), title, zero=variable == "balance")
     paths.append(_save(fig, out / "fan_us.png", "United States: ensemble fan charts", subtitle))
 
-    partners = [p for p in PARTNERS if p in set(us.partner)]
+    partners = [p for p in partners if p in set(us.partner)]
     fig = _figure(11)
     axes = fig.subplots(2, 3, sharex=True)
     for ax in axes.ravel()[len(partners) :]:

@@ -308,7 +308,9 @@ class RunSet:
                 quantiles = self.quantiles()
                 quantiles.to_parquet(tmp / "quantiles.parquet", index=False)
                 write_csv(quantiles, tmp / "quantiles.csv")
-                save_fan_charts(quantiles, tmp, m["scenario"], len(self.usable()))
+                save_fan_charts(
+                    quantiles, tmp, m["scenario"], len(self.usable()), HEADLINES, PARTNERS
+                )
             (tmp / "summary.md").write_text(self.summary_markdown(), encoding="utf-8")
             provenance = {k: v for k, v in m.items() if k not in ("runs", "kind")}
             (tmp / "provenance.json").write_text(
