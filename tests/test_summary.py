@@ -187,3 +187,12 @@ def test_a_scenario_without_tariffs_names_the_shocks_that_move_it(baseline):
     text = run_scenario("ai_capex_boom", overrides=FAST).summary(baseline)
     assert "The scenario levies no tariff; it departs from `baseline` in 2024-01 through:" in text
     assert "- 2024-01: the AI-capex path (`shocks.ai_capex`) starts" in text
+
+
+def test_why_explains_the_gold_bars_and_the_table_shows_the_balance_without_them(us_2025):
+    _, text = us_2025
+    why = text.split("## Why", 1)[1].split("\n## ", 1)[0]
+    assert "Gold bars" in why and "Switzerland" in why
+    assert "Goods balance excluding gold bars" in text
+    quiet = run_scenario("us_2025", overrides=[*FAST, "mechanisms.gold=false"])
+    assert "Gold bars" not in quiet.summary()

@@ -550,6 +550,13 @@ def _why(result: SimulationResult) -> list[str]:
             "Read long horizons with care: the model's export response to the dollar is at the "
             "high end of the evidence (docs/mechanisms.md, 'What the model leaves out')."
         )
+    if mech.gold and s.shocks.gold is not None:
+        out.append(
+            "- Gold bars: while tariff threats held the New York gold price above London's, "
+            "traders flew bars to New York (untaxed), mostly from Switzerland. They count as "
+            "imports in the trade balance but not in GDP; the table below gives the goods "
+            "balance with and without them."
+        )
     if mech.macro and us_tariffs:
         out.append(
             "- Tariff revenue tightens the US budget, which trims spending a little, imports "
