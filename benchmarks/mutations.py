@@ -242,6 +242,13 @@ CATALOGUE = [
       ("expected = self.tau0[None] + self.expectations.expected_rates(\n"
        "                tau - self.tau0, announced\n            )",
        "expected = self.tau0[None] + announced")),
+    m("announced_path_misses_retaliation", "simulator/model.py",
+      "the path firms read is not rebuilt when a retaliation is decided",
+      ("key = (self.schedule.known_cutoff(t), self.retaliation_revision)",
+       "key = (self.schedule.known_cutoff(t), 0)")),
+    m("tariff_segments_drop_the_tail", "simulator/markets/expectations.py",
+      "the last announced rate does not persist beyond the scenario's end",
+      ("w[-1] += beta**n / (1.0 - beta)", "w[-1] += 0.0")),
     m("shipping_lead_ignored", "simulator/model.py",
       "orders placed now are priced at the rate expected now, not on arrival",
       ("arrival = t + inv.lead_months", "arrival = t")),

@@ -113,6 +113,9 @@ class TradeModel(mesa.Model):
             groups=data.groups,
         )
         self.retaliation_path = np.zeros_like(self.schedule.path)
+        self.retaliation_revision = 0  # counts the retaliation decisions written into the path
+        # the announced path, cached with the months where it changes (see announced_path)
+        self._announced: tuple[tuple[int | None, int], np.ndarray, np.ndarray] | None = None
         self.shocks = ShockPaths(scenario, data, self.n_months)
         # non-monetary gold bars shipped on the New York-London spread [month, origin, dest]
         self.gold_flows = np.zeros((self.n_months, n_r, n_r))
@@ -358,6 +361,19 @@ class TradeModel(mesa.Model):
         self._macro(t, customs - bars, revenue, diag)  # GDP excludes gold (BEA)
         self.t += 1
 
+    def announced_path(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """The extra rates of every month as firms know them in month ``t`` (the schedule
+        announced by then plus the retaliation decided by then; read-only) and the months in
+        which they differ from the month before. Rebuilt only when one of the two changes."""
+        key = (self.schedule.known_cutoff(t), self.retaliation_revision)
+        if self._announced is None or self._announced[0] != key:
+            path = self.schedule.known_path(t) + self.retaliation_path
+            path.flags.writeable = False
+            flat = path.reshape(len(path), -1)
+            changes = np.concatenate(([False], (flat[1:] != flat[:-1]).any(axis=1)))
+            self._announced = (key, path, changes)
+        return self._announced[1], self._announced[2]
+
     def _expected_price(self, t: int, extra: np.ndarray, fx_ratio: np.ndarray) -> np.ndarray:
         """Contract-average landed price firms expect (see :mod:`simulator.markets.expectations`).
 
@@ -365,8 +381,8 @@ class TradeModel(mesa.Model):
         the schedule as announced (threatened increases with a probability).
         """
         exp_ = self.expectations
-        announced = (self.schedule.known_path(t) + self.retaliation_path)[t:]
-        self.log_tariff_bar = exp_.tariff_log_factor(extra, announced, self.tau0)
+        announced, changes = self.announced_path(t)
+        self.log_tariff_bar = exp_.tariff_log_factor(extra, announced[t:], self.tau0, changes[t:])
         fx_bar = fx_ratio**exp_.fx_weight
         tariff_bar = np.exp(self.rho * self.log_tariff_bar)
         self.expected_price = self.price[:, None, :] * fx_bar[:, :, None] * tariff_bar
@@ -424,8 +440,7 @@ class TradeModel(mesa.Model):
             target = np.zeros_like(tau)
             months_left = np.ones_like(tau)
         else:
-            known = self.schedule.known_path(t) + self.retaliation_path
-            announced = known[arrival : arrival + 1 + horizon]
+            announced = self.announced_path(t)[0][arrival : arrival + 1 + horizon]
             expected = self.tau0[None] + self.expectations.expected_rates(
                 tau - self.tau0, announced
             )

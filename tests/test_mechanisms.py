@@ -181,6 +181,25 @@ def test_retaliation_hits_targeted_us_exports_and_escalates_then_truces():
     assert truce.rates[-1, us, china, agri] == pytest.approx(m.tau0[us, china, agri])
 
 
+def test_importers_front_run_a_retaliation_from_the_month_it_is_decided():
+    """A retaliation is known when it is decided, not when a schedule announces it: China's
+    buyers stock up on US farm goods in the months between its decision and its effect, also
+    when no tariff is announced in the month of the decision."""
+    rule = {"imposer": "CHN", "target": "USA", "sectors": ["agriculture"], "rate": 25}
+    rule |= {"lag_months": 2, "rounds": 1}
+    tariff = {**CHINA_25, "announced": "2024-06-01"}  # nothing new is announced in 2025-01
+    on = model({"retaliation": True, "front_loading": True}, tariffs=[tariff], retaliation=[rule])
+    off = model({"retaliation": True}, tariffs=[tariff], retaliation=[rule])
+    us, china, agri = idx(on, "USA"), idx(on, "CHN"), sec(on, "agriculture")
+    assert on.retaliation_revision == 1
+    extra = on.rates[:, us, china, agri] - on.tau0[us, china, agri]
+    assert extra[13] == 0 and extra[14] == pytest.approx(0.25)  # decided in 2025-01 (t = 12)
+    stocked = on.flows[:, us, china, agri] / off.flows[:, us, china, agri]
+    assert stocked[12] == pytest.approx(1.0, abs=0.01)  # orders of 2025-01 arrive a month later
+    assert stocked[13] > 1.03  # ... at the old rate, ahead of the retaliation
+    assert stocked[15] < 1.0  # and the stock is drawn down after it
+
+
 def test_value_matching_retaliation_equals_the_duty_at_stake():
     rule = {
         "imposer": "EU",

@@ -42,11 +42,12 @@ class Government(mesa.Agent):
     def step(self) -> None:
         """Check each retaliation rule against the tariffs now in force."""
         m = self.model
-        if not m.spec.mechanisms.retaliation:
+        if not m.spec.mechanisms.retaliation or not self.rules:
             return
         extra_now = m.schedule.extra(m.t) + m.retaliation_path[m.t]
         for rule in self.rules:
-            rule.update(m.t, extra_now, m.retaliation_path)
+            if rule.update(m.t, extra_now, m.retaliation_path):
+                m.retaliation_revision += 1
 
     def effective_rates(self) -> np.ndarray:
         """Total rates ``[origin, sector]`` this government levies this month."""

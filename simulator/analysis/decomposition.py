@@ -189,10 +189,11 @@ def _last_month(period: str) -> str | None:
 
 def _deficit(frame: pd.DataFrame, period: str) -> float:
     """US deficit (positive = deficit, $bn) over ``period`` from a run's US balance."""
-    chosen = frame[frame.month.dt.strftime("%Y-%m").str.startswith(period)]
-    if chosen.empty:
+    months = frame.month.to_numpy().astype("datetime64[M]").astype(str)  # YYYY-MM
+    chosen = np.char.startswith(months, period)
+    if not chosen.any():
         raise ScenarioError.simple(f"period {period} is outside the scenario's horizon")
-    return float(-chosen.value.sum() / 1e9)
+    return float(-frame.value.to_numpy()[chosen].sum() / 1e9)
 
 
 def default_period(loaded: LoadedScenario) -> str:

@@ -33,10 +33,12 @@ def ces_shares(
     e = np.exp(z - z_max)
     total = e.sum(axis=0, keepdims=True)
     shares = e / total
-    unit = np.isclose(sigma, 1.0)
+    unit = np.abs(sigma - 1.0) <= 1.001e-5  # np.isclose(sigma, 1.0), without its overhead
     log_index = (np.log(total[0]) + z_max[0]) / np.where(unit, 1.0, 1.0 - sigma)
-    log_index_unit = (weights * np.where(weights > 0, log_p, 0.0)).sum(axis=0)
-    return shares, np.exp(np.where(unit, log_index_unit, log_index))
+    if unit.any():  # Cobb-Douglas nests: a geometric index
+        log_index_unit = (weights * np.where(weights > 0, log_p, 0.0)).sum(axis=0)
+        log_index = np.where(unit, log_index_unit, log_index)
+    return shares, np.exp(log_index)
 
 
 def nested_shares(

@@ -108,8 +108,9 @@ class BuyerPopulation:
             self.level_mass = None
         else:
             self.mass[:, 0] = 1.0
-            self.level_mass = np.zeros((n_groups, costs.shape[1], self.n_vintages))
-            self.level_mass[:, :, 0] = 1.0 / costs.shape[1]
+            # [vintage, group, cost level]: the vintages signed so far are a leading slice
+            self.level_mass = np.zeros((self.n_vintages, n_groups, costs.shape[1]))
+            self.level_mass[0] = 1.0 / costs.shape[1]
         # quantity mix per unit composite of each vintage; base prices and index are 1
         self.history = np.zeros((self.n_vintages, *initial_shares.shape))
         self.history[0] = initial_shares
@@ -143,11 +144,11 @@ class BuyerPopulation:
         v_new = t + 1
         live = self._live(t)
         spend_old = self.history[live] * expected_price[None]  # [vintage, group, origin]
-        cost_old = spend_old.sum(axis=2).T / self.signed_cost[live].T  # own mix's cost rise
+        total_old = spend_old.sum(axis=2).T  # [group, vintage]
+        cost_old = total_old / self.signed_cost[live].T  # own mix's cost rise
         imported = np.ones_like(cost_old)
         if self.home is not None:
-            home = spend_old[:, np.arange(self.n_groups), self.home].T
-            imported -= home / spend_old.sum(axis=2).T
+            imported -= spend_old[:, np.arange(self.n_groups), self.home].T / total_old
         gap = np.maximum(1.0 - (ref[:, None] / self.signed_index[live].T) / cost_old, 0.0)
         saving = np.zeros((self.n_groups, self.n_vintages))
         saving[:, live] = annuity * gap / np.maximum(imported, 1e-3)
@@ -161,8 +162,8 @@ class BuyerPopulation:
                 self.vintage[:] = v_new
                 self.key = self.group * self.n_vintages + v_new
             else:
-                self.level_mass[:] = 0.0
-                self.level_mass[:, :, v_new] = 1.0 / self.costs.shape[1]
+                self.level_mass[:v_new] = 0.0
+                self.level_mass[v_new] = 1.0 / self.costs.shape[1]
         elif self.group.size:
             expired_all = self.expiry == t
             if np.any(saving > self.min_cost[:, None]):
@@ -178,13 +179,14 @@ class BuyerPopulation:
             self.key[switch] += v_new - previous
             self.expiry[switch] = t + self.rng.geometric(self.hazard, switch.size)
             switched, expired = switch, expired_all[switch]
-        else:
-            decide = saving[:, None, :] > self.costs[:, :, None]
-            frac = np.where(decide, 1.0, self.hazard)
-            moved_levels = self.level_mass * frac
-            self.level_mass -= moved_levels
-            self.level_mass[:, :, v_new] += moved_levels.sum(axis=2)
-            moved = moved_levels.sum(axis=1)
+        else:  # only vintages signed so far hold mass
+            held = self.level_mass[:v_new]
+            decide = saving[:, :v_new].T[:, :, None] > self.costs[None]
+            moved_levels = held * np.where(decide, 1.0, self.hazard)
+            held -= moved_levels
+            self.level_mass[v_new] = moved_levels.sum(axis=0)
+            moved = np.zeros_like(self.mass)
+            moved[:, :v_new] = moved_levels.sum(axis=2).T
         share_switched = moved.sum(axis=1) / self.mass.sum(axis=1)
         self.mass -= moved
         self.mass[:, v_new] += moved.sum(axis=1)
@@ -195,6 +197,6 @@ class BuyerPopulation:
         """Size-weighted spending shares per group at ``price``, over vintages so far."""
         live = self._live(last_vintage)
         m = self.mass[:, live]
-        spend = self.history[live] * price[None]
-        spend /= spend.sum(axis=2, keepdims=True)
-        return np.einsum("gv,vgo->go", m, spend) / m.sum(axis=1)[:, None]
+        spend = self.history[live] * price[None]  # [vintage, group, origin]
+        weight = m.T / spend.sum(axis=2)  # each vintage's mass per unit of its spending
+        return np.einsum("vg,vgo->go", weight, spend) / m.sum(axis=1)[:, None]

@@ -94,11 +94,12 @@ class RetaliationRule:
             self.rounds_used += 1
         return min(desired, cap)
 
-    def update(self, t: int, extra: np.ndarray, path: np.ndarray) -> None:
-        """Decide this month's response and write it into the retaliation path."""
+    def update(self, t: int, extra: np.ndarray, path: np.ndarray) -> bool:
+        """Decide this month's response and write it into the retaliation path; say whether
+        the response changed."""
         new_rate = self.desired_rate(extra, self.measure(extra))
         if abs(new_rate - self.rate) <= _TOL:
-            return
+            return False
         start = t + self.spec.lag_months
         if start < path.shape[0]:
             delta = (new_rate - self.rate) * self.in_force[start:]
@@ -106,3 +107,4 @@ class RetaliationRule:
             path[start:, j, i, s] += delta[:, None, None, None]
         self.rate = new_rate
         self.fired.append((t, new_rate))
+        return True

@@ -350,9 +350,13 @@ class TariffSchedule:
         """The scheduled extra rates in force in month ``t``."""
         return self.path[t]
 
+    def known_cutoff(self, t: int) -> int | None:
+        """The month of the last announcement or withdrawal by month ``t`` (None before any):
+        what importers know in ``t`` is the same as in that month."""
+        known = self._cutoffs[self._cutoffs <= t]
+        return int(known[-1]) if known.size else None
+
     def known_path(self, t: int) -> np.ndarray:
         """The whole extra-rate path as importers know it in month ``t`` (announced by then)."""
-        known = self._cutoffs[self._cutoffs <= t]
-        if known.size == 0:
-            return np.zeros_like(self.path)
-        return self._known[int(known[-1])]
+        cutoff = self.known_cutoff(t)
+        return np.zeros_like(self.path) if cutoff is None else self._known[cutoff]
