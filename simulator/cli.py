@@ -467,8 +467,14 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     def jobs(p: argparse.ArgumentParser) -> None:
+        from simulator.runs.executors import available_cores
+
         p.add_argument(
-            "--jobs", type=int, default=1, metavar="J", help="runs at once (default 1: serial)"
+            "--jobs",
+            type=int,
+            default=available_cores(),
+            metavar="J",
+            help="runs at once (default: one per core, %(default)s here; 1 runs them in turn)",
         )
 
     def common(p: argparse.ArgumentParser, seed: bool = True) -> None:

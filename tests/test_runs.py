@@ -270,17 +270,48 @@ def test_store_refuses_a_folder_it_did_not_write(sweep_file, tmp_path):
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
-def test_sweep_killed_with_sigkill_resumes_with_exactly_the_planned_runs(sweep_file, tmp_path):
+def _descendants(pid: int) -> set[int]:
+    """Every live process started, directly or not, by ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    return {p for p in pids if Path(f"/proc/{p}").exists()}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sweep_killed_with_sigkill_resumes_with_exactly_the_planned_runs(
+    sweep_file, tmp_path, jobs
+):
     out = tmp_path / "store"
-    cmd = [sys.executable, "-m", "simulator.cli", "sweep", str(sweep_file), "--out", str(out), "-q"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path)
+    cmd = [sys.executable, "-m", "simulator.cli", "sweep", str(sweep_file), "--out", str(out)]
+    proc = subprocess.Popen([*cmd, "--jobs", jobs, "-q"], cwd=tmp_path, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list((out / "runs").glob("run-*.parquet"))) < 3:
         time.sleep(0.05)
+    workers = _descendants(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     kept = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("run-*.parquet")}
     assert 3 <= len(kept) < 12, "the sweep must be killed halfway"
+    # its pool's workers notice and end, instead of waiting for work forever
+    assert len(workers) >= (2 if jobs == "2" else 0)
+    deadline = time.monotonic() + 30
+    while _alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(workers)
 
     sweep = load_sweep(sweep_file)
     assert main(["sweep", str(sweep_file), "--out", str(out), "-q"]) == 0

@@ -12,7 +12,10 @@ from __future__ import annotations
 import gc
 import importlib
 import multiprocessing
+import os
 import sys
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Literal
@@ -25,6 +28,15 @@ from simulator.scenario import ScenarioError
 Executor = Literal["local", "dask"]
 IN_FLIGHT_PER_WORKER = 2
 RETRIES = 2
+PARENT_CHECK_SECONDS = 1.0
+
+
+def available_cores() -> int:
+    """The cores this process may run on: the default number of jobs on the command line."""
+    try:
+        return len(os.sched_getaffinity(0))  # honours CPU limits set for this process
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def check_executor(jobs: int, executor: Executor = "local", scheduler: str | None = None) -> None:
@@ -68,11 +80,27 @@ def execute(
 WORKER_MODULES = ["simulator.api", "simulator.results.result", "simulator.runs.run"]
 
 
-def _worker_init() -> None:
-    """Import the model once and freeze what outlives runs (see :func:`run_one`)."""
+def _worker_init(parent: int) -> None:
+    """Import the model once, freeze what outlives runs (see :func:`run_one`) and watch the
+    process that started the pool."""
     for name in WORKER_MODULES:
         importlib.import_module(name)
     gc.freeze()
+    if sys.platform != "win32":  # there os.kill(pid, 0) would end the parent
+        threading.Thread(target=_exit_without, args=(parent,), daemon=True).start()
+
+
+def _exit_without(parent: int) -> None:
+    """End this worker once ``parent`` is gone. Killed (SIGKILL, the out-of-memory killer), a
+    parent cannot shut its pool down, and its workers would wait for work forever."""
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # alive, under another user (a reused pid): keep going
+            pass
 
 
 def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
@@ -83,7 +111,7 @@ def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
         context.set_forkserver_preload(WORKER_MODULES)
     todo = iter(specs)
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_worker_init
+        max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
     ) as pool:
         pending: set[Future[pd.DataFrame]] = set()
 
