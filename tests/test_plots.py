@@ -11,6 +11,7 @@ from simulator.api import run_scenario
 from simulator.cli import main
 from simulator.results import plots
 from simulator.results.compare import Comparison
+from simulator.results.output import OutputError
 
 FAST = ["firms.count=0"]
 
@@ -92,7 +93,7 @@ def test_sector_plot_without_baseline_is_titled_as_a_change_over_time(alone):
 
 
 def test_compare_difference_plot_labels_units(us_2025, baseline, tmp_path):
-    fig = _figures(lambda: Comparison([baseline, us_2025]).plot(tmp_path))[
+    fig = _figures(lambda: Comparison([baseline, us_2025]).plot(tmp_path / "plots"))[
         "Differences from baseline"
     ]
     assert [ax.get_ylabel() for ax in fig.axes] == [
@@ -130,3 +131,19 @@ def test_validate_history_leaves_a_foreign_page_alone(tmp_path, monkeypatch):
     assert main(["validate-history", "--quiet", "--out", "docs"]) == 3
     assert (tmp_path / "docs" / "validation.md").read_text() == "my notes\n"
     assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["validation.md"]
+
+
+def test_compare_plot_writes_its_own_folder_and_refuses_a_users(us_2025, baseline, tmp_path):
+    comparison = Comparison([baseline, us_2025])
+    paths = comparison.plot(tmp_path / "plots")
+    assert [p.name for p in paths] == ["overlay.png", "difference.png"]
+    assert all(p.stat().st_size > 10_000 for p in paths)
+    assert (tmp_path / "plots" / "provenance.json").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "overlay.png").write_bytes(b"my own picture")
+    with pytest.raises(OutputError):
+        comparison.plot(mine)
+    assert [p.name for p in mine.iterdir()] == ["overlay.png"]
+    assert (mine / "overlay.png").read_bytes() == b"my own picture"
+    assert comparison.plot(tmp_path / "plots") == paths  # its own folder is replaced

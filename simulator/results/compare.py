@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -88,46 +89,63 @@ class Comparison:
             macro.to_parquet(tmp / "macro.parquet", index=False)
             macro.to_csv(tmp / "macro.csv", index=False)
             self.table().to_csv(tmp / "key_outcomes.csv")
-            self.plot(tmp)
+            save_comparison_plots(self, tmp)
             (tmp / "summary.md").write_text(self.markdown(), encoding="utf-8")
 
+        return self._write(Path(out_dir), write, force)
+
+    def plot(self, out_dir: str | os.PathLike, force: bool = False) -> list[Path]:
+        """Write the overlay and difference plots and ``provenance.json`` into ``out_dir``;
+        return the plots' paths. The folder is written like :meth:`save`'s: atomically,
+        replacing an existing ``out_dir`` only if tradesim wrote it (or with ``force``)."""
+        names: list[str] = []
+
+        def write(tmp: Path) -> None:
+            names.extend(p.name for p in save_comparison_plots(self, tmp))
+
+        out = self._write(Path(out_dir), write, force)
+        return [out / name for name in names]
+
+    def _write(self, out: Path, write: Callable[[Path], None], force: bool) -> Path:
         runs = {name: r.provenance.__dict__ for name, r in self.results.items()}
         inputs = [Path(p) for r in self.results.values() for p in r.provenance.scenario_chain]
-        return write_atomically(Path(out_dir), write, {"runs": runs}, force=force, protect=inputs)
+        return write_atomically(out, write, {"runs": runs}, force=force, protect=inputs)
 
-    def plot(self, out: Path) -> list[Path]:
-        """Overlay plots of the US paths and their differences from the baseline."""
-        us = {name: r.us() for name, r in self.results.items()}
-        base = us[self.baseline]
-        paths = []
-        fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
-        for name, frame in us.items():
-            style = {"color": "k", "lw": 2} if name == self.baseline else {}
-            for ax, column in zip(axes, ["balance", "imports", "exports"], strict=True):
-                ax.plot(frame.index, frame[column] / BN, label=name, **style)
-                ax.set_ylabel(f"US {column}, $bn/month")
-        axes[0].legend(fontsize=8, ncol=2)
-        fig.suptitle("US trade by scenario", fontweight="bold")
-        paths.append(out / "overlay.png")
-        fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
-        plt.close(fig)
 
-        fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
-        for name, frame in us.items():
-            if name == self.baseline:
-                continue
-            axes[0].plot(frame.index, (frame.balance - base.balance) / BN, label=name)
-            axes[1].plot(frame.index, (frame.tariff_revenue - base.tariff_revenue) / BN)
-        axes[0].set_ylabel(f"US balance − {self.baseline},\n$bn/month")
-        axes[1].set_ylabel(f"US tariff revenue − {self.baseline},\n$bn/month")
-        for ax in axes:
-            ax.axhline(0.0, color="0.6", lw=0.8)
-        axes[0].legend(fontsize=8)
-        fig.suptitle(f"Differences from {self.baseline}", fontweight="bold")
-        paths.append(out / "difference.png")
-        fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        return paths
+def save_comparison_plots(comparison: Comparison, out: Path) -> list[Path]:
+    """Overlay plots of the US paths and their differences from the baseline, saved in the
+    folder ``out`` that the caller owns (a temporary one); returns their paths."""
+    us = {name: r.us() for name, r in comparison.results.items()}
+    base = us[comparison.baseline]
+    paths = []
+    fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
+    for name, frame in us.items():
+        style = {"color": "k", "lw": 2} if name == comparison.baseline else {}
+        for ax, column in zip(axes, ["balance", "imports", "exports"], strict=True):
+            ax.plot(frame.index, frame[column] / BN, label=name, **style)
+            ax.set_ylabel(f"US {column}, $bn/month")
+    axes[0].legend(fontsize=8, ncol=2)
+    fig.suptitle("US trade by scenario", fontweight="bold")
+    paths.append(out / "overlay.png")
+    fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+    fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    for name, frame in us.items():
+        if name == comparison.baseline:
+            continue
+        axes[0].plot(frame.index, (frame.balance - base.balance) / BN, label=name)
+        axes[1].plot(frame.index, (frame.tariff_revenue - base.tariff_revenue) / BN)
+    axes[0].set_ylabel(f"US balance − {comparison.baseline},\n$bn/month")
+    axes[1].set_ylabel(f"US tariff revenue − {comparison.baseline},\n$bn/month")
+    for ax in axes:
+        ax.axhline(0.0, color="0.6", lw=0.8)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"Differences from {comparison.baseline}", fontweight="bold")
+    paths.append(out / "difference.png")
+    fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return paths
 
 
 def _renamed(result: SimulationResult, i: int) -> SimulationResult:

@@ -245,11 +245,11 @@ def _run_section(run: ReportRun) -> str:
 
 
 def _comparison(runs: list[ReportRun]) -> str:
-    from simulator.results.compare import Comparison
+    from simulator.results.compare import Comparison, save_comparison_plots
 
     comparison = Comparison([r.result for r in runs], baseline="baseline")
     with tempfile.TemporaryDirectory() as folder:
-        plots = [_png_file(p, p.stem) for p in comparison.plot(Path(folder))]
+        plots = [_png_file(p, p.stem) for p in save_comparison_plots(comparison, Path(folder))]
     return markdown_to_html(comparison.markdown(), shift=1) + "".join(
         f"<figure>{img}</figure>" for img in plots
     )
