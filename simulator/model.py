@@ -37,7 +37,7 @@ from simulator.markets.pricing import anticipated_price, demand_elasticity
 from simulator.markets.production import entry_threshold
 from simulator.policy.retaliation import RetaliationRule
 from simulator.policy.shocks import ShockPaths
-from simulator.policy.tariffs import DAYS_PER_MONTH, TariffSchedule
+from simulator.policy.tariffs import DAYS_PER_MONTH, TariffSchedule, changed_months
 from simulator.scenario.schema import Scenario, month_index
 
 BASE_MONTH = month_index("2024-01")
@@ -367,10 +367,11 @@ class TradeModel(mesa.Model):
         which they differ from the month before. Rebuilt only when one of the two changes."""
         key = (self.schedule.known_cutoff(t), self.retaliation_revision)
         if self._announced is None or self._announced[0] != key:
-            path = self.schedule.known_path(t) + self.retaliation_path
-            path.flags.writeable = False
-            flat = path.reshape(len(path), -1)
-            changes = np.concatenate(([False], (flat[1:] != flat[:-1]).any(axis=1)))
+            path, changes = self.schedule.known_path(t)  # shared by models: read-only
+            if self.retaliation_revision:  # retaliation decided so far (else nothing to add)
+                path = path + self.retaliation_path
+                path.flags.writeable = False
+                changes = changed_months(path)
             self._announced = (key, path, changes)
         return self._announced[1], self._announced[2]
 

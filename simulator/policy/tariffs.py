@@ -202,6 +202,13 @@ _BUILT: OrderedDict[str, dict[str, object]] = OrderedDict()
 _BUILT_MAX = 4
 
 
+def changed_months(path: np.ndarray) -> np.ndarray:
+    """Whether each month's rates (first axis) differ anywhere from the month before's; the
+    first month is False. A rate path is piecewise constant between these months."""
+    flat = path.reshape(len(path), -1)
+    return np.concatenate(([False], (flat[1:] != flat[:-1]).any(axis=1)))
+
+
 class TariffSchedule:
     """The scenario's tariffs over the model's horizon, as known at each month.
 
@@ -292,6 +299,7 @@ class TariffSchedule:
         events |= {e.withdrawn for e in self.entries if e.withdrawn is not None}
         cutoffs = sorted(events)
         self._known = {c: self._path(self._expected(c)) for c in cutoffs}
+        self._known_changes = {c: changed_months(path) for c, path in self._known.items()}
         self._cutoffs = np.array(cutoffs, dtype=int)
         for array in (self.path, *self.by_authority.values(), *self._known.values()):
             array.flags.writeable = False  # shared by every model built with the same inputs
@@ -356,7 +364,10 @@ class TariffSchedule:
         known = self._cutoffs[self._cutoffs <= t]
         return int(known[-1]) if known.size else None
 
-    def known_path(self, t: int) -> np.ndarray:
-        """The whole extra-rate path as importers know it in month ``t`` (announced by then)."""
+    def known_path(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """The whole extra-rate path as importers know it in month ``t`` (announced by then),
+        and the months in which it differs from the month before (:func:`changed_months`)."""
         cutoff = self.known_cutoff(t)
-        return np.zeros_like(self.path) if cutoff is None else self._known[cutoff]
+        if cutoff is None:
+            return np.zeros_like(self.path), np.zeros(self.n_months, dtype=bool)
+        return self._known[cutoff], self._known_changes[cutoff]
