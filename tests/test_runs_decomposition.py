@@ -31,6 +31,25 @@ def test_waterfall_ends_at_the_scenario_value_and_does_not_draw_the_total_as_a_s
     assert bars[-1].get_y() == 0 and bars[-1].get_height() == pytest.approx(815.4)
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert "total" not in labels and labels[-1] == "us_2025"
+    values = [t.get_text() for t in fig.axes[0].texts]  # each bar says its value
+    assert values == ["931", "-600.0", "+380.0", "-120.0", "+224.3", "815"]
+    assert not fig.axes[0].containers[len(bars) :]  # exact values: no whiskers
+
+
+def test_waterfall_whiskers_span_two_standard_errors_of_sampled_values():
+    steps = {"core": -600.0, "switching_frictions": 380.0, "dollar": -120.0}
+    table = _table(steps, -340.0)
+    table["standard_error"] = [float("nan"), 8.0, 10.0, float("nan")]
+    fig = Decomposition("s", "baseline", "2025", 1000.0, 660.0, table).waterfall_figure()
+    whiskers = [c for c in fig.axes[0].containers if hasattr(c, "has_yerr")]
+    plt.close(fig)
+    spans = sorted(
+        (seg[1][1] - seg[0][1], seg[0][1] + (seg[1][1] - seg[0][1]) / 2)
+        for c in whiskers
+        for seg in c.lines[2][0].get_segments()
+    )
+    # around the level each step ends at: 400 + 380 = 780 and 780 - 120 = 660
+    assert spans == [(pytest.approx(32.0), pytest.approx(780.0)), (40.0, 660.0)]
 
 
 def test_sampled_shapley_adds_up_and_agrees_with_the_exact_values():

@@ -118,11 +118,10 @@ class Decomposition:
     def waterfall_bars(self) -> list[tuple[str, float, float]]:
         """The waterfall's bars as (label, bottom, height): the baseline, one step per
         channel (the core included, the ``total`` row not), and the scenario's value."""
-        steps = self.table["shapley"].drop("total")
-        steps = steps[steps.abs() > 1e-9]
         bars = [(self.baseline, 0.0, self.baseline_deficit)]
         level = self.baseline_deficit
-        for name, value in steps.items():
+        for name in self._drawn_steps():
+            value = float(self.table.loc[name, "shapley"])
             bars.append((LABELS.get(name, name), level, value))
             level += value
         bars.append((self.scenario, 0.0, self.scenario_deficit))
@@ -134,21 +133,56 @@ class Decomposition:
         return path
 
     def waterfall_figure(self) -> Figure:
-        """A waterfall from the baseline deficit to the scenario's, channel by channel."""
+        """A waterfall from the baseline deficit to the scenario's, channel by channel, each
+        step labelled with its value; sampled values carry whiskers of two standard errors."""
         from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
 
         bars = self.waterfall_bars()
-        fig = Figure(figsize=(9, 5))
+        errors = self.table.get("standard_error")
+        steps = self._drawn_steps()
+        fig = Figure(figsize=(10, 5.5))
         ax = fig.subplots()
+        span = max(abs(bottom + height) for _, bottom, height in bars) or 1.0
         for i, (_, bottom, height) in enumerate(bars):
             ends = i in (0, len(bars) - 1)
             color = "0.6" if i == 0 else "0.3" if ends else "tab:red" if height > 0 else "tab:green"
             ax.bar(i, height, bottom=bottom, color=color)
+            top = max(bottom, bottom + height)
+            error = 0.0
+            if not ends and errors is not None and pd.notna(errors.get(steps[i - 1])):
+                error = 2.0 * float(errors[steps[i - 1]])
+                if error > 0.005 * span:
+                    ax.errorbar(i, bottom + height, yerr=error, color="k", capsize=3, lw=1)
+            label = f"{height:,.0f}" if ends else f"{height:+,.1f}"
+            ax.annotate(
+                label,
+                (i, top + (error if height > 0 else 0.0)),  # above a whisker at the top
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
         labels = [label for label, _, _ in bars]
         ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8)
         ax.set_ylabel(f"US deficit in {self.period}, $bn")
+        ax.set_ylim(0, span * 1.12)
         ax.set_title("Contributions to the change in the US deficit (Shapley)", fontweight="bold")
+        legend = [
+            Patch(color="tab:red", label="widens the deficit"),
+            Patch(color="tab:green", label="narrows it"),
+        ]
+        if errors is not None and errors.notna().any():
+            legend.append(Line2D([], [], color="k", marker="_", label="±2 standard errors"))
+        ax.legend(handles=legend, fontsize=8, loc="lower left")
         return fig
+
+    def _drawn_steps(self) -> list[str]:
+        """The channels drawn as steps, in order (as :meth:`waterfall_bars`)."""
+        steps = self.table["shapley"].drop("total")
+        return list(steps[steps.abs() > 1e-9].index)
 
 
 def active_channels(loaded: LoadedScenario) -> list[str]:
