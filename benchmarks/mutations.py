@@ -159,7 +159,8 @@ CATALOGUE = [
        "in_force = list(self.entries)")),
     m("importers_foresee_unannounced", "simulator/policy/tariffs.py",
       "importers know every tariff before it is announced",
-      ("return self._known[int(known[-1])]", "return self.path")),
+      ("return self._known[cutoff], self._known_changes[cutoff]",
+       "return self.path, changed_months(self.path)")),
     # --- retaliation
     m("retaliation_one_month_late", "simulator/policy/retaliation.py",
       "retaliation starts a month after its lag",

@@ -15,6 +15,7 @@ from simulator.markets.expectations import Expectations
 from simulator.markets.production import ProducerPopulation, entry_threshold
 from simulator.markets.sourcing import BuyerPopulation
 from simulator.model import TradeModel
+from simulator.policy.tariffs import changed_months
 from simulator.scenario import load_scenario
 from simulator.scenario.schema import Scenario
 
@@ -115,7 +116,7 @@ def test_expectations_weigh_a_lasting_tariff_fully_and_a_currency_swing_partly()
     assert 0.7 < e.fx_weight < 0.8  # a 10% swing counts as 7-8% over a contract
     tau0 = np.array([0.03])
     now = np.array([0.25])
-    lasting = e.tariff_log_factor(now, np.full((24, 1), 0.25), tau0)
+    lasting = e.tariff_log_factor(now, np.full((24, 1), 0.25), tau0, np.zeros(24, bool))
     assert lasting == pytest.approx(np.log(1.28 / 1.03))  # in force, no end: all of it
     # a threat of +25 points from month 3 on: believed with probability 1/2
     threat = np.zeros((24, 1))
@@ -123,12 +124,13 @@ def test_expectations_weigh_a_lasting_tariff_fully_and_a_currency_swing_partly()
     weights = (1 - beta) * beta ** np.arange(24)
     ln_t = np.log1p(np.where(np.arange(24) >= 3, 0.125, 0.0) / 1.03)
     brute = np.sum(weights * ln_t) + beta**24 * ln_t[-1]
-    assert e.tariff_log_factor(np.zeros(1), threat, tau0) == pytest.approx(brute)
+    expected = e.tariff_log_factor(np.zeros(1), threat, tau0, changed_months(threat))
+    assert expected == pytest.approx(brute)
     # a tariff in force that ends in month 6 is expected to end (announced cuts are believed)
     ending = np.zeros((24, 1))
     ending[:6] = 0.25
     brute = np.sum(weights[:6]) * np.log(1.28 / 1.03)
-    assert e.tariff_log_factor(now, ending, tau0) == pytest.approx(brute)
+    assert e.tariff_log_factor(now, ending, tau0, changed_months(ending)) == pytest.approx(brute)
 
 
 # --------------------------------------------------------------------- exporters, by hand

@@ -73,25 +73,22 @@ class Expectations:
         now: np.ndarray,
         announced: np.ndarray,
         tau0: np.ndarray,
-        changes: np.ndarray | None = None,
+        changes: np.ndarray,
     ) -> np.ndarray:
         """``sum_k w_k ln T_{t+k}``: the contract-average log tariff factor.
 
         ``now`` is the extra rate in force (``[origin, destination, sector]``); ``announced``
         the announced extra rates for months ``t, t+1, ...`` up to the scenario's end (first
         axis). The last announced month is taken to persist beyond the scenario's end.
-        ``changes`` (optional, computed if not given) marks the months whose announced rates
-        differ from the month before's; the path is piecewise constant between them, so each
-        run of equal months is evaluated once, with its months' weights summed.
+        ``changes`` marks the months whose announced rates differ from the month before's
+        (:func:`simulator.policy.tariffs.changed_months`); the path is constant between them,
+        so each run of equal months is evaluated once, with its months' weights summed.
         """
         n = min(announced.shape[0], self.horizon)
         beta = self.beta
         w = beta ** np.arange(n)
         w[-1] += beta**n / (1.0 - beta)  # the last month given persists beyond it
         path = announced[:n]
-        if changes is None:
-            flat = path.reshape(n, -1)
-            changes = np.concatenate(([False], (flat[1:] != flat[:-1]).any(axis=1)))
         changes = changes[:n].copy()
         changes[0] = True
         starts = np.flatnonzero(changes)
