@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from simulator.calibration.dataset import DataError
 from simulator.results.output import OutputError, check_output_dir
+from simulator.runs.ensemble import RunsInterrupted
 from simulator.scenario import (
     LoadedScenario,
     ScenarioError,
@@ -205,8 +206,19 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     runs = run_ensemble(
         loaded, args.ensemble, out=out, seed=args.seed, jobs=args.jobs, progress=progress
     )
-    runs.save_results()
+    _save_results(runs)
     return _report_runs(runs, args)
+
+
+def _save_results(runs: RunSet) -> None:
+    """Write the store's ``results/``; interrupted, say that every run is kept."""
+    try:
+        runs.save_results()
+    except KeyboardInterrupt:
+        raise RunsInterrupted(
+            f"every run is kept in {runs.store.runs_dir}; run the same command again to "
+            "write results/"
+        ) from None
 
 
 def _report_runs(runs: RunSet, args: argparse.Namespace) -> int:
@@ -232,7 +244,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=progress,
     )
-    runs.save_results()
+    _save_results(runs)
     return _report_runs(runs, args)
 
 
@@ -615,6 +627,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         print(f"tradesim: error: {exc}", file=sys.stderr)
         return EXIT_OUTPUT
+    except RunsInterrupted as exc:  # a store of runs keeps what finished
+        print(f"tradesim: interrupted; {exc}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("tradesim: interrupted; nothing was written", file=sys.stderr)
         return 130

@@ -327,6 +327,40 @@ def test_sweep_killed_with_sigkill_resumes_with_exactly_the_planned_runs(
     pd.testing.assert_frame_equal(_by_run(stored), _by_run(fresh))
 
 
+def test_ctrl_c_says_which_runs_are_kept_and_the_same_command_resumes(
+    sweep_file, tmp_path, monkeypatch, capsys
+):
+    from simulator.runs.store import Store
+
+    out = tmp_path / "store"
+    argv = ["sweep", str(sweep_file), "--out", str(out), "--jobs", "1", "-q"]
+    write = Store.write
+
+    def interrupted_after_three(self, frame):
+        if len(self.done()) == 3:
+            raise KeyboardInterrupt
+        write(self, frame)
+
+    monkeypatch.setattr(Store, "write", interrupted_after_three)
+    assert main(argv) == 130
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert message == (
+        f"tradesim: interrupted; 3 of 12 runs are kept in {out / 'runs'}; run the same "
+        "command again to finish the others"
+    )
+    monkeypatch.setattr(Store, "write", write)
+    assert main(argv) == 0
+    assert len(list((out / "runs").glob("run-*.parquet"))) == 12
+    # interrupted while writing results/: every run is kept, and the next try writes them
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(RunSet, "save_results", interrupted)
+    assert main(argv) == 130
+    assert "every run is kept in" in capsys.readouterr().err
+
+
 def test_dask_executor_gives_the_local_numbers(sweep_file, tmp_path):
     pytest.importorskip("dask.distributed")
     local = run_sweep(sweep_file, out=tmp_path / "local", jobs=1)

@@ -48,11 +48,21 @@ def execute_into(
     count = len(specs) - len(todo)
     if progress:
         progress(count, len(specs))
-    for frame in execute(todo, jobs, executor, scheduler):
-        store.write(frame)
-        count += 1
-        if progress:
-            progress(count, len(specs))
+    try:
+        for frame in execute(todo, jobs, executor, scheduler):
+            store.write(frame)
+            count += 1
+            if progress:
+                progress(count, len(specs))
+    except KeyboardInterrupt:
+        raise RunsInterrupted(
+            f"{count} of {len(specs)} runs are kept in {store.runs_dir}; run the same command "
+            "again to finish the others"
+        ) from None
+
+
+class RunsInterrupted(KeyboardInterrupt):
+    """Ctrl-C during runs that stream into a store: the finished runs are kept."""
 
 
 def _provenance(loaded: LoadedScenario, kind: str, description: str) -> dict[str, object]:
