@@ -386,3 +386,22 @@ def test_a_runs_table_holds_the_eu_group_as_the_sum_of_its_members():
     members = table[["DEU", "IRL", "EU_OTHER"]].sum(axis=1)
     np.testing.assert_allclose(table["EU"], members, rtol=1e-12)
     assert (table["EU"] < 0).all()  # the US runs a goods deficit with the EU
+
+
+def test_no_more_workers_start_than_there_are_runs(monkeypatch):
+    from simulator.runs import executors
+
+    pools: list[int] = []
+
+    def pool(specs, jobs):
+        pools.append(jobs)
+        return (run_one(spec) for spec in specs)
+
+    monkeypatch.setattr(executors, "_pool", pool)
+    raw = load_scenario("autos_25", SHORT).raw
+    one = [RunSpec(0, raw, 1)]
+    assert len(list(executors.execute(one, jobs=8))) == 1
+    assert pools == []  # one run: no pool at all
+    three = [RunSpec(i, raw, i) for i in range(3)]
+    assert len(list(executors.execute(three, jobs=8))) == 3
+    assert pools == [3]

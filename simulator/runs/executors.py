@@ -16,7 +16,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Literal
 
@@ -60,8 +60,11 @@ def execute(
     executor: Executor = "local",
     scheduler: str | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """Run every spec; yield each run's table as it finishes (in any order)."""
+    """Run every spec; yield each run's table as it finishes (in any order). No more workers
+    are started than there are runs (none for a single run)."""
     check_executor(jobs, executor, scheduler)
+    if isinstance(specs, Sized):
+        jobs = max(1, min(jobs, len(specs)))
     if executor == "dask":
         yield from _dask(specs, jobs, scheduler)
     elif jobs == 1:
