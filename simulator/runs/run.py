@@ -74,10 +74,10 @@ def _run(spec: RunSpec) -> pd.DataFrame:
                 months = min(max(months, 0), model.n_months)
             while model.t < months:
                 model.step()
-            labels = pd.to_datetime([model.month_label(t) for t in range(months)])
+            labels = pd.date_range(loaded.scenario.start, periods=months, freq="MS")
             return _us_balance(spec.run, model, labels)
         model.run()
-        months = pd.to_datetime([model.month_label(t) for t in range(model.n_months)])
+        months = pd.date_range(loaded.scenario.start, periods=model.n_months, freq="MS")
         provenance = Provenance.collect(
             loaded.scenario.name, None, loaded.sha256, model.seed, loaded.scenario.data
         )

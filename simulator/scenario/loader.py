@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -56,10 +57,15 @@ class LoadedScenario:
     scenario: Scenario
     path: Path | None
     raw: dict[str, Any]
-    sha256: str
     chain: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+
+    @cached_property
+    def sha256(self) -> str:
+        """The hash of ``raw``'s canonical JSON (made when first asked for: runs that record
+        no provenance never pay for it)."""
+        return _sha256(self.raw)
 
 
 @dataclass
@@ -123,7 +129,6 @@ def load_scenario(
         scenario,
         path,
         raw,
-        _sha256(raw),
         [str(p) for p in chain],
         list(overrides),
         list(_rate_warnings(scenario, locate)),
@@ -217,7 +222,15 @@ def _to_node(data: Any, positions: Mapping[KeyPath, tuple[int, int]], file: str 
             return _Node([wrap(v, (*path, i)) for i, v in enumerate(value)], loc)
         return _Node(value, loc)
 
-    return wrap(data, ())
+    def wrap_unplaced(value: Any) -> _Node:  # no positions (a mapping): one shared location
+        if isinstance(value, Mapping):
+            return _Node({k: wrap_unplaced(v) for k, v in value.items()}, nowhere)
+        if isinstance(value, list | tuple):
+            return _Node([wrap_unplaced(v) for v in value], nowhere)
+        return _Node(value, nowhere)
+
+    nowhere = Location(file, None, None)
+    return wrap(data, ()) if positions else wrap_unplaced(data)
 
 
 def _unzip(node: _Node, path: KeyPath, positions: dict[KeyPath, Location]) -> Any:
