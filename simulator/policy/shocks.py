@@ -31,6 +31,18 @@ def window(start: str, end: str | None, first_month: int, n: int) -> np.ndarray:
     return ((months >= month_index(start)) & (months <= last)).astype(float)
 
 
+def by_member(shares: dict[str, float], weights: np.ndarray, data: BaseData) -> np.ndarray:
+    """Shares by region from shares given by region or group: a group's share is split over
+    its members in proportion to ``weights`` (by region); codes the scenario merged away are
+    left out."""
+    out = np.zeros(data.n_regions)
+    for code, value in shares.items():
+        if code in data.codes:
+            idx = data.region_indices(code)
+            out[idx] += value * weights[idx] / weights[idx].sum()
+    return out
+
+
 class ShockPaths:
     """The scenario's exogenous shocks, as arrays over the model's months."""
 
@@ -70,14 +82,9 @@ class ShockPaths:
             share = self.ai.origin_shares
             imports = data.flows[:, r, self.ai_sector].copy()
             imports[r] = 0.0
-            self.ai_origin = imports / imports.sum()
-            if share is not None:  # a group's share is split over its members by base imports
-                self.ai_origin = np.zeros(data.n_regions)
-                for code, value in share.items():
-                    if code not in data.codes:  # merged away by the scenario's region list
-                        continue
-                    idx = data.region_indices(code)
-                    self.ai_origin[idx] += value * imports[idx] / imports[idx].sum()
+            self.ai_origin = (
+                imports / imports.sum() if share is None else by_member(share, imports, data)
+            )
             if scenario.mechanisms.ai_capex:
                 inflow_share = scenario.parameters.dollar.ai_inflow_share
                 self.inflows[:, r] += inflow_share * self.capex
@@ -93,12 +100,7 @@ class ShockPaths:
             prices = self.gold.price
             self.gold_price = interpolate(prices, first, n_months, before=prices[min(prices)])
             us, s = data.region_index("USA"), data.sector_index(self.gold.sector)
-            for code, value in self.gold.origin_shares.items():
-                if code not in data.codes:
-                    continue
-                idx = data.region_indices(code)
-                sales = data.flows[idx, us, s]
-                self.gold_origins[idx] += value * sales / sales.sum()
+            self.gold_origins = by_member(self.gold.origin_shares, data.flows[:, us, s], data)
 
         self.digital_per_capex = scenario.parameters.services.digital_export_growth_per_ai_capex
         self.has_digital = "digital_services" in data.sectors

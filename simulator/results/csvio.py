@@ -11,6 +11,7 @@ quoting, times of day, other types) are written by pandas itself.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,7 @@ def _text(strings: pa.Array) -> memoryview:
 
 
 def _needs_quotes(text: str) -> bool:
-    return any(ch in text for ch in ',"\r\n')
+    return re.search(_NEEDS_QUOTES, text) is not None
 
 
 def _column(series: pd.Series) -> pa.Array | None:

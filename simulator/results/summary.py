@@ -55,17 +55,12 @@ def key_outcomes(result: SimulationResult) -> pd.DataFrame:
     trade = result.trade
     us = trade[trade.reporter == "USA"].assign(year=lambda f: f.month.dt.year)
     us = us[us.year.isin([first, last])]
-    bilateral = us[us.sector.isin(result.goods_sectors)].assign(
-        signed=lambda f: f.value_usd.where(f.flow == "export", -f.value_usd)
-    )
-    by_partner = bilateral.groupby(["partner", "year"], observed=True)["signed"].sum().unstack()
-    for group, members in result.model.data.groups.items():  # a group: its members' sum
-        if group != "USA" and "USA" not in members:
-            by_partner.loc[group] = by_partner.reindex(list(members)).sum()
+    monthly = result.bilateral(groups=True)  # goods, a group (EU) as its members' sum
+    by_year = monthly.groupby(monthly.index.year).sum()
     for partner in ["CHN", "EU", "DEU", "IRL", "MEX", "VNM", "CAN", "JPN", "TWN", "CHE", "GBR"]:
-        if partner in by_partner.index:
+        if partner in by_year.columns:
             rows[f"Goods balance with {partner}, $bn"] = tuple(
-                by_partner.loc[partner, y] / BN for y in (first, last)
+                by_year.loc[y, partner] / BN for y in (first, last)
             )
     flows = us.groupby(["sector", "flow", "year"], observed=True)["value_usd"].sum()
     for sector in KEY_SECTORS:
