@@ -82,16 +82,22 @@ class Expectations:
         axis). The last announced month is taken to persist beyond the scenario's end.
         ``changes`` marks the months whose announced rates differ from the month before's
         (:func:`simulator.policy.tariffs.changed_months`); the path is constant between them,
-        so each run of equal months is evaluated once, with its months' weights summed.
+        so each run of equal months is evaluated once, with its months' weights summed, and
+        the cells whose announced rate stays the same throughout only once.
         """
         n = min(announced.shape[0], self.horizon)
         beta = self.beta
         w = beta ** np.arange(n)
         w[-1] += beta**n / (1.0 - beta)  # the last month given persists beyond it
-        path = announced[:n]
         changes = changes[:n].copy()
         changes[0] = True
         starts = np.flatnonzero(changes)
-        expected = self.expected_rates(now, path[starts])
-        log_t = np.log1p(expected / (1.0 + tau0)[None])
-        return np.tensordot(np.add.reduceat(w, starts), log_t, axes=1) * (1.0 - beta)
+        weights = np.add.reduceat(w, starts) * (1.0 - beta)
+        segments = announced[starts]
+        first = self.expected_rates(now, segments[:1])[0]
+        factor = np.log1p(first / (1.0 + tau0)) * weights.sum()
+        varying = (segments[1:] != segments[0]).any(axis=0)
+        if varying.any():
+            expected = self.expected_rates(now[varying], segments[:, varying])
+            factor[varying] = weights @ np.log1p(expected / (1.0 + tau0[varying]))
+        return factor

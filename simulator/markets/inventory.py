@@ -27,15 +27,22 @@ def stock_target_months(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Target extra stock (months of imports) and months until the increase it is built for.
 
-    ``tau_ahead`` holds the known rates for months ``t+1 .. t+H`` along its first axis.
+    ``tau_ahead`` holds the known rates for months ``t+1 .. t+H`` along its first axis. Only
+    the cells whose rate is expected to change are evaluated: elsewhere nothing is gained, so
+    the target is 0 (and the month of the increase, unused, is 1).
     """
     horizon = tau_ahead.shape[0]
-    k = np.arange(1, horizon + 1, dtype=float).reshape(-1, *([1] * tau_now.ndim))
-    gain = ((1.0 + tau_ahead) / (1.0 + tau_now)) ** rho - 1.0
+    changing = (tau_ahead != tau_now[None]).any(axis=0)
+    now, ahead = tau_now[changing], tau_ahead[:, changing]
+    k = np.arange(1, horizon + 1, dtype=float)[:, None]
+    gain = ((1.0 + ahead) / (1.0 + now)) ** rho - 1.0
     pays = 1.0 - np.exp(-np.maximum(gain, 0.0) / (carrying_cost * k))
     best = np.argmax(pays, axis=0)
-    share = np.take_along_axis(pays, best[None], axis=0)[0]
-    return capacity_months * share, best + 1.0
+    target = np.zeros_like(tau_now)
+    months_left = np.ones_like(tau_now)
+    target[changing] = capacity_months * np.take_along_axis(pays, best[None], axis=0)[0]
+    months_left[changing] = best + 1.0
+    return target, months_left
 
 
 def stock_change(

@@ -111,9 +111,12 @@ class BuyerPopulation:
             # [vintage, group, cost level]: the vintages signed so far are a leading slice
             self.level_mass = np.zeros((self.n_vintages, n_groups, costs.shape[1]))
             self.level_mass[0] = 1.0 / costs.shape[1]
-        # quantity mix per unit composite of each vintage; base prices and index are 1
-        self.history = np.zeros((self.n_vintages, *initial_shares.shape))
-        self.history[0] = initial_shares
+        # quantity mix per unit composite of each vintage, [group, vintage, origin] (each
+        # group's vintages side by side, so a month's costs are one batched matrix product);
+        # base prices and index are 1
+        n_origins = initial_shares.shape[1]
+        self.history = np.zeros((n_groups, self.n_vintages, n_origins))
+        self.history[:, 0] = initial_shares
         # the cost of each vintage's mix and the least cost, at the prices expected when signed
         self.signed_cost = np.ones((self.n_vintages, n_groups))
         self.signed_index = np.ones((self.n_vintages, n_groups))
@@ -143,16 +146,18 @@ class BuyerPopulation:
         ref = expected_index if reference_index is None else reference_index
         v_new = t + 1
         live = self._live(t)
-        spend_old = self.history[live] * expected_price[None]  # [vintage, group, origin]
-        total_old = spend_old.sum(axis=2).T  # [group, vintage]
+        mixes = self.history[:, live]  # [group, vintage, origin]
+        total_old = _cost(mixes, expected_price)  # [group, vintage]
         cost_old = total_old / self.signed_cost[live].T  # own mix's cost rise
         imported = np.ones_like(cost_old)
         if self.home is not None:
-            imported -= spend_old[:, np.arange(self.n_groups), self.home].T / total_old
+            groups = np.arange(self.n_groups)
+            home_price = expected_price[groups, self.home]
+            imported -= mixes[groups, :, self.home] * home_price[:, None] / total_old
         gap = np.maximum(1.0 - (ref[:, None] / self.signed_index[live].T) / cost_old, 0.0)
         saving = np.zeros((self.n_groups, self.n_vintages))
         saving[:, live] = annuity * gap / np.maximum(imported, 1e-3)
-        self.history[v_new] = optimal * expected_index[:, None] / expected_price
+        self.history[:, v_new] = optimal * expected_index[:, None] / expected_price
         self.signed_cost[v_new] = expected_index
         self.signed_index[v_new] = ref
         switched = expired = previous = np.zeros(0, dtype=np.int64)
@@ -182,7 +187,10 @@ class BuyerPopulation:
         else:  # only vintages signed so far hold mass
             held = self.level_mass[:v_new]
             decide = saving[:, :v_new].T[:, :, None] > self.costs[None]
-            moved_levels = held * np.where(decide, 1.0, self.hazard)
+            # a share h of every cell's contracts expires; cells whose saving beats their cost
+            # move whole
+            moved_levels = held * self.hazard
+            np.copyto(moved_levels, held, where=decide)
             held -= moved_levels
             self.level_mass[v_new] = moved_levels.sum(axis=0)
             moved = np.zeros_like(self.mass)
@@ -197,6 +205,13 @@ class BuyerPopulation:
         """Size-weighted spending shares per group at ``price``, over vintages so far."""
         live = self._live(last_vintage)
         m = self.mass[:, live]
-        spend = self.history[live] * price[None]  # [vintage, group, origin]
-        weight = m.T / spend.sum(axis=2)  # each vintage's mass per unit of its spending
-        return np.einsum("vg,vgo->go", weight, spend) / m.sum(axis=1)[:, None]
+        mixes = self.history[:, live]  # [group, vintage, origin]
+        weight = m / _cost(mixes, price)  # each vintage's mass per unit of its spending
+        quantity = np.matmul(weight[:, None, :], mixes)[:, 0, :]  # [group, origin]
+        return quantity * price / m.sum(axis=1)[:, None]
+
+
+def _cost(mixes: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """``[group, vintage]`` cost of each vintage's mix ``[group, vintage, origin]`` at the
+    groups' prices ``[group, origin]``."""
+    return np.matmul(mixes, price[:, :, None])[:, :, 0]

@@ -93,16 +93,12 @@ def _us_balance(run: int, model: Any, months: pd.DatetimeIndex) -> pd.DataFrame:
     exports = flows[:, us, :].sum(axis=1) - flows[:, us, us]
     imports = flows[:, :, us].sum(axis=1) - flows[:, us, us]
     n = len(months)
-    return pd.DataFrame(
-        {
-            "run": np.full(n, run, dtype=np.int64),
-            "month": months,
-            "region": US,
-            "partner": "",
-            "variable": "balance",
-            "value": (exports - imports) * BN,
-        }
-    )[COLUMNS]
+    text = {"region": US, "partner": "", "variable": "balance"}  # whole columns, not broadcast
+    columns = {name: np.full(n, value, dtype=object) for name, value in text.items()}
+    columns.update(
+        run=np.full(n, run, dtype=np.int64), month=months, value=(exports - imports) * BN
+    )
+    return pd.DataFrame({name: columns[name] for name in COLUMNS})
 
 
 def _series(run: int, result: Any) -> pd.DataFrame:
