@@ -27,12 +27,12 @@ def ces_shares(
     """One CES nest over axis 0: cost-minimising value shares and the price index."""
     log_p = np.log(rel_price)
     with np.errstate(divide="ignore"):
-        z = np.where(weights > 0, np.log(np.where(weights > 0, weights, 1.0)), -np.inf)
-    z = z + (1.0 - sigma) * log_p
+        z = np.log(weights)  # -inf where a weight is 0: that origin gets no share
+    z += (1.0 - sigma) * log_p
     z_max = np.max(z, axis=0, keepdims=True)
-    e = np.exp(z - z_max)
-    total = e.sum(axis=0, keepdims=True)
-    shares = e / total
+    shares = np.exp(z - z_max)
+    total = shares.sum(axis=0, keepdims=True)
+    shares /= total
     unit = np.abs(sigma - 1.0) <= 1.001e-5  # np.isclose(sigma, 1.0), without its overhead
     log_index = (np.log(total[0]) + z_max[0]) / np.where(unit, 1.0, 1.0 - sigma)
     if unit.any():  # Cobb-Douglas nests: a geometric index

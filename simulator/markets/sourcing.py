@@ -122,8 +122,13 @@ class BuyerPopulation:
         self.signed_index = np.ones((self.n_vintages, n_groups))
         self.last: Decisions | None = None
 
-    def _live(self, t: int) -> np.ndarray:
-        return np.flatnonzero(self.mass[:, : t + 1].sum(axis=0) > 0)
+    def _live(self, last: int) -> slice | np.ndarray:
+        """The vintages up to ``last`` that hold buyers; a slice (a view of the arrays, not a
+        copy) when they are consecutive, as they are unless re-sourcing emptied some."""
+        live = np.flatnonzero(self.mass[:, : last + 1].sum(axis=0) > 0)
+        if live.size and live[-1] - live[0] + 1 == live.size:
+            return slice(int(live[0]), int(live[-1]) + 1)
+        return live
 
     def update(
         self,
