@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -113,6 +115,17 @@ def _baseline_for(item: LoadedScenario) -> SimulationResult | None:
     return run_scenario(BASELINE, overrides=overrides)
 
 
+def _prefetch_plotting() -> None:
+    """Import the plotting library in the background while runs go (this process mostly
+    waits for its workers then), so that the plots written after them start at once."""
+
+    def load() -> None:
+        for name in ("matplotlib.figure", "matplotlib.backends.backend_agg"):
+            importlib.import_module(name)
+
+    threading.Thread(target=load, daemon=True).start()
+
+
 def _load(source: str, overrides: Sequence[str], quiet: bool) -> LoadedScenario:
     """Load a scenario, printing its warnings (and which file ran, for a bundled name)."""
     item = load_scenario(source, overrides)
@@ -203,6 +216,7 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.files[0] if args.files else DEFAULT_SCENARIO, args.set)
     out = Path(args.out or f"out/{loaded.scenario.name}_ensemble{args.ensemble}")
     progress = Progress(f"{args.ensemble} runs", not args.quiet)
+    _prefetch_plotting()
     runs = run_ensemble(
         loaded, args.ensemble, out=out, seed=args.seed, jobs=args.jobs, progress=progress
     )
@@ -289,6 +303,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     inputs = _inputs(loaded) + _inputs(baseline)
     check_output_dir(out, force=args.force, protect=inputs)
     progress = Progress(f"decompose {loaded.scenario.name}", not args.quiet)
+    _prefetch_plotting()
     result = decompose(
         loaded,
         baseline,
@@ -479,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     def jobs(p: argparse.ArgumentParser) -> None:
-        from simulator.runs.executors import available_cores
+        from simulator.runs.workers import available_cores
 
         p.add_argument(
             "--jobs",

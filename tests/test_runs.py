@@ -296,7 +296,8 @@ def test_sweep_killed_with_sigkill_resumes_with_exactly_the_planned_runs(
     sweep_file, tmp_path, jobs
 ):
     out = tmp_path / "store"
-    cmd = [sys.executable, "-m", "simulator.cli", "sweep", str(sweep_file), "--out", str(out)]
+    # the console script's entry: with two jobs it starts the fork server first
+    cmd = [sys.executable, "-m", "simulator.entry", "sweep", str(sweep_file), "--out", str(out)]
     proc = subprocess.Popen([*cmd, "--jobs", jobs, "-q"], cwd=tmp_path, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list((out / "runs").glob("run-*.parquet"))) < 3:
@@ -386,6 +387,29 @@ def test_a_runs_table_holds_the_eu_group_as_the_sum_of_its_members():
     members = table[["DEU", "IRL", "EU_OTHER"]].sum(axis=1)
     np.testing.assert_allclose(table["EU"], members, rtol=1e-12)
     assert (table["EU"] < 0).all()  # the US runs a goods deficit with the EU
+
+
+@pytest.mark.parametrize(
+    ("argv", "starts"),
+    [
+        (["decompose", "us_2025"], True),  # jobs default to the cores (2 in CI)
+        (["decompose", "us_2025", "--jobs", "1"], False),
+        (["decompose", "us_2025", "--jobs=3"], True),
+        (["run", "us_2025"], False),
+        (["run", "us_2025", "--ensemble", "50", "--jobs", "2"], True),
+        (["validate-history", "--ensemble", "20", "--jobs", "2"], True),
+        (["sweep", "s.yaml", "--jobs", "2"], True),
+        (["sweep", "s.yaml", "--jobs", "2", "--executor", "dask"], False),
+        (["decompose", "--help", "--jobs", "2"], False),
+        (["decompose", "us_2025", "--jobs", "two"], False),
+    ],
+)
+def test_the_entry_point_starts_the_fork_server_only_for_a_pool(argv, starts, monkeypatch):
+    from simulator import entry
+    from simulator.runs import workers
+
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    assert entry._will_start_a_pool(argv) is starts
 
 
 def test_no_more_workers_start_than_there_are_runs(monkeypatch):

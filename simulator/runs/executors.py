@@ -10,12 +10,7 @@ numbers do not depend on the executor, the number of jobs or the order of comple
 from __future__ import annotations
 
 import gc
-import importlib
-import multiprocessing
 import os
-import sys
-import threading
-import time
 from collections.abc import Iterable, Iterator, Sized
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Literal
@@ -23,20 +18,12 @@ from typing import Literal
 import pandas as pd
 
 from simulator.runs.run import RunSpec, run_one
+from simulator.runs.workers import pool_context, worker_init
 from simulator.scenario import ScenarioError
 
 Executor = Literal["local", "dask"]
 IN_FLIGHT_PER_WORKER = 2
 RETRIES = 2
-PARENT_CHECK_SECONDS = 1.0
-
-
-def available_cores() -> int:
-    """The cores this process may run on: the default number of jobs on the command line."""
-    try:
-        return len(os.sched_getaffinity(0))  # honours CPU limits set for this process
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def check_executor(jobs: int, executor: Executor = "local", scheduler: str | None = None) -> None:
@@ -78,43 +65,13 @@ def execute(
         yield from _pool(specs, jobs)
 
 
-# what every worker imports: the fork server imports it once and workers fork from it, so they
-# start in a fraction of a second and share those pages
-WORKER_MODULES = ["simulator.api", "simulator.results.result", "simulator.runs.run"]
-
-
-def _worker_init(parent: int) -> None:
-    """Import the model once, freeze what outlives runs (see :func:`run_one`) and watch the
-    process that started the pool."""
-    for name in WORKER_MODULES:
-        importlib.import_module(name)
-    gc.freeze()
-    if sys.platform != "win32":  # there os.kill(pid, 0) would end the parent
-        threading.Thread(target=_exit_without, args=(parent,), daemon=True).start()
-
-
-def _exit_without(parent: int) -> None:
-    """End this worker once ``parent`` is gone. Killed (SIGKILL, the out-of-memory killer), a
-    parent cannot shut its pool down, and its workers would wait for work forever."""
-    while True:
-        time.sleep(PARENT_CHECK_SECONDS)
-        try:
-            os.kill(parent, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except PermissionError:  # alive, under another user (a reused pid): keep going
-            pass
-
-
 def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
-    # forkserver: workers start from a clean process, not a fork of a threaded parent
-    method = "forkserver" if sys.platform != "win32" else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        context.set_forkserver_preload(WORKER_MODULES)
     todo = iter(specs)
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+        max_workers=jobs,
+        mp_context=pool_context(),
+        initializer=worker_init,
+        initargs=(os.getpid(),),
     ) as pool:
         pending: set[Future[pd.DataFrame]] = set()
 

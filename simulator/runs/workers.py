@@ -1,0 +1,70 @@
+"""Pool workers: the process they are forked from, what they import, and how they end.
+
+Light on purpose (no model, no pandas): the ``tradesim`` entry point imports it to start the
+fork server before it imports the model itself, so that both imports run at once.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import multiprocessing
+import multiprocessing.forkserver
+import os
+import sys
+import threading
+import time
+
+# what every worker imports: the fork server imports it once and workers fork from it, so they
+# start in a fraction of a second and share those pages
+WORKER_MODULES = ["simulator.api", "simulator.results.result", "simulator.runs.run"]
+PARENT_CHECK_SECONDS = 1.0
+
+
+def available_cores() -> int:
+    """The cores this process may run on: the default number of jobs on the command line."""
+    try:
+        return len(os.sched_getaffinity(0))  # honours CPU limits set for this process
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """Workers start from a fork server (a clean process, not a fork of a threaded parent)
+    that has imported :data:`WORKER_MODULES`; on Windows, by spawning."""
+    if sys.platform == "win32":
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_MODULES)
+    return context
+
+
+def start_fork_server() -> None:
+    """Start the fork server now: it imports the model in the background (about a second),
+    so that the pool started later finds it ready. Nothing on Windows."""
+    if sys.platform != "win32":
+        pool_context()
+        multiprocessing.forkserver.ensure_running()
+
+
+def worker_init(parent: int) -> None:
+    """Import the model once, freeze what outlives runs (see
+    :func:`~simulator.runs.run.run_one`) and watch the process that started the pool."""
+    for name in WORKER_MODULES:
+        importlib.import_module(name)
+    gc.freeze()
+    if sys.platform != "win32":  # there os.kill(pid, 0) would end the parent
+        threading.Thread(target=_exit_without, args=(parent,), daemon=True).start()
+
+
+def _exit_without(parent: int) -> None:
+    """End this worker once ``parent`` is gone. Killed (SIGKILL, the out-of-memory killer), a
+    parent cannot shut its pool down, and its workers would wait for work forever."""
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # alive, under another user (a reused pid): keep going
+            pass
