@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 if TYPE_CHECKING:
     from simulator.model import TradeModel
@@ -57,4 +56,4 @@ class Country(mesa.Agent):
             + params.income_feedback * m.gdp_gap[last, i] / gdp
             - params.twin_deficit * m.extra_revenue[last, i] / gdp
         )
-        m.absorption_factor[i] = float(np.clip(factor, 0.5, 1.5))
+        m.absorption_factor[i] = min(max(float(factor), 0.5), 1.5)

@@ -93,7 +93,8 @@ def _us_balance(run: int, model: Any, months: pd.DatetimeIndex) -> pd.DataFrame:
     exports = flows[:, us, :].sum(axis=1) - flows[:, us, us]
     imports = flows[:, :, us].sum(axis=1) - flows[:, us, us]
     n = len(months)
-    text = {"region": US, "partner": "", "variable": "balance"}  # whole columns, not broadcast
+    # text columns given as arrays: cheaper than pandas broadcasting scalars
+    text = {"region": US, "partner": "", "variable": "balance"}
     columns = {name: np.full(n, value, dtype=object) for name, value in text.items()}
     columns.update(
         run=np.full(n, run, dtype=np.int64), month=months, value=(exports - imports) * BN
