@@ -112,7 +112,7 @@ class TradeModel(mesa.Model):
             transit_days=params.inventory.lead_months * DAYS_PER_MONTH,
             groups=data.groups,
         )
-        self.retaliation_path = np.zeros_like(self.schedule.path)
+        self.retaliation_path = np.zeros(self.schedule.path.shape)
         self.retaliation_revision = 0  # counts the retaliation decisions written into the path
         # the announced path, cached with the months where it changes (see announced_path)
         self._announced: tuple[tuple[int | None, int], np.ndarray, np.ndarray] | None = None

@@ -298,7 +298,9 @@ class TariffSchedule:
         events = {e.announced for e in self.entries}
         events |= {e.withdrawn for e in self.entries if e.withdrawn is not None}
         cutoffs = sorted(events)
-        self._known = {c: self._path(self._expected(c)) for c in cutoffs}
+        # before the first announcement (cutoff None) nothing is known: a path of zeros
+        self._known: dict[int | None, np.ndarray] = {None: self._path([])}
+        self._known |= {c: self._path(self._expected(c)) for c in cutoffs}
         self._known_changes = {c: changed_months(path) for c, path in self._known.items()}
         self._cutoffs = np.array(cutoffs, dtype=int)
         for array in (self.path, *self.by_authority.values(), *self._known.values()):
@@ -368,6 +370,4 @@ class TariffSchedule:
         """The whole extra-rate path as importers know it in month ``t`` (announced by then),
         and the months in which it differs from the month before (:func:`changed_months`)."""
         cutoff = self.known_cutoff(t)
-        if cutoff is None:
-            return np.zeros_like(self.path), np.zeros(self.n_months, dtype=bool)
         return self._known[cutoff], self._known_changes[cutoff]

@@ -18,7 +18,7 @@ from typing import Literal
 import pandas as pd
 
 from simulator.runs.run import RunSpec, run_one
-from simulator.runs.workers import pool_context, worker_init
+from simulator.runs.workers import pool_context, run_in_worker, worker_init
 from simulator.scenario import ScenarioError
 
 Executor = Literal["local", "dask"]
@@ -57,8 +57,10 @@ def execute(
     elif jobs == 1:
         gc.freeze()  # the caller's objects: not traversed by each run's collection
         try:
-            for spec in specs:
+            for i, spec in enumerate(specs):
                 yield run_one(spec)
+                if i == 0:
+                    gc.freeze()  # and what the first run left: modules imported, caches built
         finally:
             gc.unfreeze()
     else:
@@ -77,7 +79,7 @@ def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
 
         def fill() -> None:
             for spec in todo:
-                pending.add(pool.submit(run_one, spec))
+                pending.add(pool.submit(run_in_worker, spec))
                 if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
                     return
 

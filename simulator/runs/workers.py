@@ -14,11 +14,18 @@ import os
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from simulator.runs.run import RunSpec
 
 # what every worker imports: the fork server imports it once and workers fork from it, so they
 # start in a fraction of a second and share those pages
 WORKER_MODULES = ["simulator.api", "simulator.results.result", "simulator.runs.run"]
 PARENT_CHECK_SECONDS = 1.0
+_warm = False  # whether this worker has finished a run (see run_in_worker)
 
 
 def available_cores() -> int:
@@ -55,6 +62,20 @@ def worker_init(parent: int) -> None:
     gc.freeze()
     if sys.platform != "win32":  # there os.kill(pid, 0) would end the parent
         threading.Thread(target=_exit_without, args=(parent,), daemon=True).start()
+
+
+def run_in_worker(spec: RunSpec) -> pd.DataFrame:
+    """:func:`~simulator.runs.run.run_one` in a pool worker. After the worker's first run it
+    also freezes what that run left (the modules it imported, the caches it built), so that
+    each later run's collection traverses only that run's objects."""
+    from simulator.runs.run import run_one
+
+    global _warm
+    frame = run_one(spec)
+    if not _warm:
+        gc.freeze()
+        _warm = True
+    return frame
 
 
 def _exit_without(parent: int) -> None:
