@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import importlib
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import sys
 import threading
@@ -50,8 +49,10 @@ def start_fork_server() -> None:
     """Start the fork server now: it imports the model in the background (about a second),
     so that the pool started later finds it ready. Nothing on Windows."""
     if sys.platform != "win32":
+        from multiprocessing import forkserver
+
         pool_context()
-        multiprocessing.forkserver.ensure_running()
+        forkserver.ensure_running()
 
 
 def worker_init(parent: int) -> None:
