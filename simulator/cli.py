@@ -18,23 +18,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator.calibration.dataset import DataError
-from simulator.results.output import OutputError, check_output_dir
-from simulator.runs.ensemble import RunsInterrupted
-from simulator.scenario import (
-    LoadedScenario,
-    ScenarioError,
-    bundled_scenarios,
-    json_schema,
-    load_scenario,
-)
-from simulator.scenario.schema import Shocks
 from simulator.version import __version__
 
+# The model, pandas and pydantic are imported by the commands that need them, so that
+# ``tradesim --help`` answers at once and a pooled command's own process stays small.
 if TYPE_CHECKING:
     from simulator.analysis.coverage import Coverage
     from simulator.results import SimulationResult
     from simulator.runs import RunSet
+    from simulator.scenario import LoadedScenario
 
 DEFAULT_SCENARIO = "us_2025"
 BASELINE = "baseline"
@@ -107,6 +99,7 @@ class Progress:
 def _baseline_for(item: LoadedScenario) -> SimulationResult | None:
     """The bundled baseline over the same horizon and data (None for the baseline itself)."""
     from simulator.api import run_scenario
+    from simulator.scenario.schema import Shocks
 
     s = item.scenario
     if s.name == BASELINE or not (s.tariffs or s.retaliation or s.shocks != Shocks()):
@@ -128,6 +121,8 @@ def _prefetch_plotting() -> None:
 
 def _load(source: str, overrides: Sequence[str], quiet: bool) -> LoadedScenario:
     """Load a scenario, printing its warnings (and which file ran, for a bundled name)."""
+    from simulator.scenario import load_scenario
+
     item = load_scenario(source, overrides)
     if not quiet:
         for warning in item.warnings:
@@ -159,6 +154,8 @@ def _inputs(item: LoadedScenario) -> list[Path]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
+    from simulator.results.output import check_output_dir
+    from simulator.scenario import ScenarioError
 
     if args.ensemble is not None:
         return _run_ensemble(args)
@@ -210,6 +207,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run_ensemble(args: argparse.Namespace) -> int:
     """``tradesim run FILE --ensemble N``: N runs drawing the uncertain parameters."""
     from simulator.runs import run_ensemble
+    from simulator.scenario import ScenarioError, load_scenario
 
     if len(args.files) > 1:
         raise ScenarioError.simple("--ensemble runs one scenario at a time")
@@ -226,6 +224,8 @@ def _run_ensemble(args: argparse.Namespace) -> int:
 
 def _save_results(runs: RunSet) -> None:
     """Write the store's ``results/``; interrupted, say that every run is kept."""
+    from simulator.runs.ensemble import RunsInterrupted
+
     try:
         runs.save_results()
     except KeyboardInterrupt:
@@ -265,6 +265,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
     from simulator.results.compare import Comparison
+    from simulator.results.output import check_output_dir
+    from simulator.scenario import ScenarioError
 
     if len(args.files) < 2:
         raise ScenarioError.simple("compare needs at least two scenarios")
@@ -295,7 +297,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_decompose(args: argparse.Namespace) -> int:
     from simulator.analysis.decomposition import decompose
-    from simulator.results.output import write_atomically
+    from simulator.results.output import check_output_dir, write_atomically
 
     loaded = _load(args.file, args.set, args.quiet or args.json)
     baseline = _load(args.baseline, [], args.quiet or args.json)
@@ -342,7 +344,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
 
 def cmd_validate_history(args: argparse.Namespace) -> int:
     from simulator.analysis.validation import PAGE_MARKER, validate_history
-    from simulator.results.output import check_output_file, write_text_atomically
+    from simulator.results.output import check_output_dir, check_output_file, write_text_atomically
     from simulator.results.result import write_atomically
 
     out = Path(args.out)
@@ -375,8 +377,9 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
     from simulator.results.incidence import no_tariff_counterfactual
-    from simulator.results.output import check_output_file, write_text_atomically
+    from simulator.results.output import OutputError, check_output_file, write_text_atomically
     from simulator.results.report import MARKER, ReportRun, build_report, scenario_of_run
+    from simulator.scenario import ScenarioError, load_scenario
 
     if len(args.files) > 4:
         raise ScenarioError.simple("a report shows at most four scenarios side by side")
@@ -407,6 +410,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from simulator.dashboard.server import missing_extra, serve
+    from simulator.scenario import ScenarioError
 
     if (missing := missing_extra()) is not None:
         raise ScenarioError.simple(
@@ -457,6 +461,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from simulator.scenario import bundled_scenarios, load_scenario
+
     for name, path in sorted(bundled_scenarios().items()):
         first = load_scenario(path).scenario.description.strip().splitlines()
         print(f"{name:18s} {first[0] if first else ''}")
@@ -464,6 +470,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from simulator.scenario import json_schema
+
     print(json.dumps(json_schema(), indent=2))
     return 0
 
@@ -636,18 +644,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ScenarioError, DataError) as exc:
-        print(f"tradesim: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OutputError as exc:
-        print(f"tradesim: error: {exc}", file=sys.stderr)
-        return EXIT_OUTPUT
-    except RunsInterrupted as exc:  # a store of runs keeps what finished
-        print(f"tradesim: interrupted; {exc}", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        if _is(exc, "simulator.runs.ensemble", "RunsInterrupted"):  # a store keeps its runs
+            print(f"tradesim: interrupted; {exc}", file=sys.stderr)
+        else:
+            print("tradesim: interrupted; nothing was written", file=sys.stderr)
         return 130
-    except KeyboardInterrupt:
-        print("tradesim: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except Exception as exc:
+        bad_input = _is(exc, "simulator.scenario.errors", "ScenarioError") or _is(
+            exc, "simulator.calibration.dataset", "DataError"
+        )
+        if not bad_input and not _is(exc, "simulator.results.output", "OutputError"):
+            raise
+        print(f"tradesim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT if bad_input else EXIT_OUTPUT
+
+
+def _is(exc: BaseException, module: str, name: str) -> bool:
+    """Whether ``exc`` is a ``module.name``, without importing the module: a command that
+    raised one has imported it."""
+    cls = getattr(sys.modules.get(module), name, None)
+    return isinstance(cls, type) and isinstance(exc, cls)
 
 
 if __name__ == "__main__":

@@ -145,3 +145,15 @@ def test_bundled_scenarios_load_by_name_and_compare_adds_a_missing_baseline(tmp_
     table = pd.read_csv(out / "key_outcomes.csv", index_col=0)
     assert list(table.columns[:3]) == ["baseline", "autos_25", "steel_50"]
     assert "steel_50 − baseline" in table.columns
+
+
+@pytest.mark.parametrize("module", ["simulator.cli", "simulator.entry", "simulator.runs.workers"])
+def test_the_command_line_imports_the_model_only_when_a_command_needs_it(module):
+    # `tradesim --help` answers at once, and the entry point starts the workers' fork server
+    # before the model is imported (simulator/entry.py)
+    code = (
+        f"import sys, {module}; "
+        "print(sorted(m for m in ('pandas', 'mesa', 'pydantic', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
