@@ -72,7 +72,7 @@ def measure(args: list[str]) -> dict[str, float]:
     """Run ``tradesim ARGS``; wall seconds, CPU seconds and peak tree memory in MB."""
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", *args, "-q"])
+    proc = subprocess.Popen([sys.executable, "-m", "simulator.entry", *args, "-q"])  # as `tradesim`
     peak = peak_pss = 0
     cpu: dict[int, int] = {}
     while proc.poll() is None:
