@@ -114,3 +114,44 @@ def test_models_of_one_scenario_share_one_read_only_tariff_schedule():
     other = build_model(load_scenario("us_2025", ["firms.count=0", "mechanisms.retaliation=false"]))
     assert other.schedule.path is not first.schedule.path
     assert not (other.schedule.path == first.schedule.path).all()  # retaliation entries left out
+
+
+def test_runs_the_decomposition_skips_would_give_the_values_it_uses():
+    """ACTS_THROUGH and ADDITIVE are facts about the engine, checked on us_2025's runs: a
+    channel acting through another changes nothing while that one is off (and something when
+    it is on); gold bars add the same to the deficit whatever else is on."""
+    from simulator.analysis.decomposition import ACTS_THROUGH, ADDITIVE, CHANNELS, _deficit, _spec
+    from simulator.runs.run import run_one
+
+    loaded = load_scenario("us_2025")
+
+    def deficit(subset: set[str]) -> float:
+        return _deficit(run_one(_spec(0, loaded, frozenset(subset), "2025-12")), "2025")
+
+    everything = set(CHANNELS)
+    for channel, through in ACTS_THROUGH.items():
+        without = everything - {channel, through}
+        assert deficit(without | {channel}) == deficit(without)
+        with_it = without | {through}
+        assert abs(deficit(with_it | {channel}) - deficit(with_it)) > 0.1
+    for channel in ADDITIVE:
+        alone = deficit({channel}) - deficit(set())
+        assert abs(alone) > 1.0  # gold bars matter in us_2025
+        for others in (everything - {channel}, {"dollar", "front_loading", "retaliation"}):
+            assert deficit(others | {channel}) - deficit(others) == pytest.approx(alone, abs=1e-9)
+
+
+def test_skipping_equivalent_runs_leaves_the_decomposition_unchanged(monkeypatch):
+    from simulator.analysis import decomposition
+
+    loaded = load_scenario("us_2025")
+    baseline = load_scenario("baseline")
+    kwargs = {"period": "2025-03", "method": "sampled", "permutations": 4}
+    runs: list[int] = []
+    fast = decompose(loaded, baseline, progress=lambda done, total: runs.append(total), **kwargs)
+    monkeypatch.setattr(decomposition, "ACTS_THROUGH", {})
+    monkeypatch.setattr(decomposition, "ADDITIVE", frozenset())
+    every: list[int] = []
+    slow = decompose(loaded, baseline, progress=lambda done, total: every.append(total), **kwargs)
+    assert runs[-1] < every[-1]
+    pd.testing.assert_frame_equal(fast.table, slow.table, check_exact=False, atol=1e-9, rtol=0)

@@ -14,6 +14,10 @@ is then measured two ways:
 
 Every run is one :class:`~simulator.runs.run.RunSpec` mapped by the executor (serial or a
 process pool), and only its US balance comes back, so memory stays flat however many runs.
+Two facts about the engine save runs without changing any value: a channel that acts only
+through another (:data:`ACTS_THROUGH`) changes nothing while that one is off, and a channel
+that feeds back into nothing (:data:`ADDITIVE`) adds the same amount to every subset's
+deficit. ``tests/test_runs_decomposition.py`` checks both on the engine.
 
 Runs use a continuum of firms (``firms.count: 0``), so the numbers carry no sampling noise.
 """
@@ -55,6 +59,14 @@ CHANNELS = [
     "services",
     "gold",
 ]
+# Channels the engine applies only together with another (TradeModel.step): AI-related
+# services exports grow with AI capex; exporters choose markets only when buyers divert.
+ACTS_THROUGH = {"services": "ai_capex", "exporter_exit": "diversion"}
+# Channels recorded as trade that nothing else reads: gold bars are added to the month's flows
+# after prices, spending, tariff revenue and GDP are set (TradeModel.step), so their effect on
+# the deficit is the same whichever other channels are on.
+ADDITIVE = frozenset({"gold"})
+
 LABELS = {
     "core": "tariffs via relative prices (core)",
     "pass_through": "partial pass-through",
@@ -249,7 +261,7 @@ def decompose(
 ) -> Decomposition:
     """Shapley and one-at-a-time contributions of each active channel.
 
-    ``exact`` evaluates every subset of channels (2^n runs); ``sampled`` averages the
+    ``exact`` evaluates every subset of channels (at most 2^n runs); ``sampled`` averages the
     marginal contributions along ``permutations`` random orders (Castro, Gómez & Tejada 2009)
     and reports their standard error. ``auto`` is exact up to :data:`MAX_EXACT` channels.
     Runs go through the executor ``jobs`` at a time; only their US balances are kept.
@@ -275,21 +287,28 @@ def decompose(
         subsets = {frozenset(c) for r in range(n + 1) for c in itertools.combinations(channels, r)}
     all_on = frozenset(channels)
     subsets |= {all_on, *(all_on - {c} for c in channels)}
-    ordered = sorted(subsets, key=lambda x: (len(x), sorted(x)))
+    additive = sorted(ADDITIVE & all_on)
+    needed = {_equivalent(subset) for subset in subsets} | {frozenset({a}) for a in additive}
+    ordered = sorted(needed, key=lambda x: (len(x), sorted(x)))
     until = _last_month(period)
     specs = [_spec(i, loaded, subset, until) for i, subset in enumerate(ordered)]
     base = RunSpec(len(specs), baseline.raw, baseline.scenario.seed, {"firms.count": 0})
     specs.append(replace(base, detail="us_balance", until=until))
-    values: dict[frozenset[str], float] = {}
+    ran: dict[frozenset[str], float] = {}
     base_value = float("nan")
     for done, frame in enumerate(execute(specs, jobs), start=1):
         run = int(frame.run.iloc[0])
         if run < len(ordered):
-            values[ordered[run]] = _deficit(frame, period)
+            ran[ordered[run]] = _deficit(frame, period)
         else:
             base_value = _deficit(frame, period)
         if progress:
             progress(done, len(specs))
+    alone = {a: ran[frozenset({a})] - ran[frozenset()] for a in additive}
+    values = {
+        subset: ran[_equivalent(subset)] + sum(alone[a] for a in additive if a in subset)
+        for subset in subsets
+    }
 
     rows = {"core": {"shapley": values[frozenset()] - base_value}}
     for c in channels:
@@ -314,6 +333,17 @@ def decompose(
         scenario_deficit=values[all_on],
         table=table,
         method=f"sampled ({permutations} permutations in antithetic pairs)" if sampled else "exact",
+    )
+
+
+def _equivalent(subset: frozenset[str]) -> frozenset[str]:
+    """The subset whose run gives the deficit of ``subset`` less its additive channels'
+    effects: without the channels that act only through one switched off, and without the
+    additive ones."""
+    return frozenset(
+        c
+        for c in subset
+        if c not in ADDITIVE and (c not in ACTS_THROUGH or ACTS_THROUGH[c] in subset)
     )
 
 
