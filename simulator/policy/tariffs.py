@@ -23,7 +23,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 import numpy as np
@@ -171,16 +171,24 @@ class ScheduledTariff:
     qualifying: np.ndarray | None = None  # [month, origin, destination, sector] exempt share
     not_stacked_with: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def months(self) -> slice:
         """The months in which the entry is in force for at least a day."""
         live = np.flatnonzero(self.active)
         return slice(0, 0) if live.size == 0 else slice(int(live[0]), int(live[-1]) + 1)
 
-    def weight(self, months: slice) -> np.ndarray:
-        """Share of each cell's imports the entry reaches in ``months`` (before non-stacking)."""
-        w = self.active[months, None, None, None] * self.mask[None]
-        return w if self.qualifying is None else w * (1.0 - self.qualifying[months])
+    @cached_property
+    def reach(self) -> np.ndarray:
+        """Share of each cell's imports covered in each of :attr:`months`: in force times
+        the mask (coverage and product exemptions)."""
+        return self.active[self.months, None, None, None] * self.mask[None]
+
+    @cached_property
+    def weight(self) -> np.ndarray:
+        """Share of each cell's imports the entry reaches in each of :attr:`months` (before
+        non-stacking): :attr:`reach` less the qualifying share."""
+        t = self.months
+        return self.reach if self.qualifying is None else self.reach * (1.0 - self.qualifying[t])
 
 
 def _schedule_key(tariffs: list[Tariff], arrays: tuple[np.ndarray, ...], rest: tuple) -> str:
@@ -330,7 +338,7 @@ class TariffSchedule:
         covered = self._covered(entries)
         for e in entries:
             t = e.months
-            w = e.weight(t)
+            w = e.weight
             for auth in e.not_stacked_with:
                 if auth in covered:
                     w = w * (1.0 - covered[auth][t])
@@ -342,7 +350,10 @@ class TariffSchedule:
                 add = (e.rate - self.base_rates) * w
                 path[t] *= 1.0 - w
             path[t] += add
-            parts.setdefault(e.authority, np.zeros_like(path))[t] += add
+            if by_authority is not None:
+                if e.authority not in parts:
+                    parts[e.authority] = np.zeros_like(path)
+                parts[e.authority][t] += add
         return path
 
     def _covered(self, entries: list[ScheduledTariff]) -> dict[str, np.ndarray]:
@@ -351,9 +362,9 @@ class TariffSchedule:
         covered: dict[str, np.ndarray] = {}
         for e in entries:
             if e.authority in wanted:
-                t = e.months
-                reach = e.active[t, None, None, None] * e.mask[None]
-                covered.setdefault(e.authority, np.zeros((self.n_months, *self.shape)))[t] += reach
+                if e.authority not in covered:
+                    covered[e.authority] = np.zeros((self.n_months, *self.shape))
+                covered[e.authority][e.months] += e.reach
         return {a: np.minimum(c, 1.0) for a, c in covered.items()}
 
     def extra(self, t: int) -> np.ndarray:
