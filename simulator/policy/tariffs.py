@@ -157,7 +157,7 @@ def application_start(tariff: Tariff, transit_days: float) -> dt.date:
     return max(tariff.effective, min(shipped_in_time, rule.entered_before))
 
 
-@dataclass(frozen=True, eq=False)  # compared and hashed by identity
+@dataclass(frozen=True)
 class ScheduledTariff:
     """One scenario tariff in array form."""
 
@@ -297,10 +297,6 @@ class TariffSchedule:
                     not_stacked_with=tuple(tariff.not_stacked_with),
                 )
             )
-        # each entry's reach and weight, needed only while the paths are built (they are as
-        # large as the paths, so they are not kept)
-        self._reach = {e: e.reach() for e in self.entries}
-        self._weight = {e: e.weight(reach) for e, reach in self._reach.items()}
         in_force = [e for e in self.entries if e.withdrawn is None]
         self.by_authority: dict[str, np.ndarray] = {}
         self.path = self._path(in_force, self.by_authority)
@@ -312,7 +308,6 @@ class TariffSchedule:
         self._known |= {c: self._path(self._expected(c)) for c in cutoffs}
         self._known_changes = {c: changed_months(path) for c, path in self._known.items()}
         self._cutoffs = np.array(cutoffs, dtype=int)
-        del self._reach, self._weight
         for array in (self.path, *self.by_authority.values(), *self._known.values()):
             array.flags.writeable = False  # shared by every model built with the same inputs
         _BUILT[key] = dict(self.__dict__)
@@ -340,7 +335,7 @@ class TariffSchedule:
         covered = self._covered(entries)
         for e in entries:
             t = e.months
-            w = self._weight[e]
+            w = e.weight(e.reach())
             for auth in e.not_stacked_with:
                 if auth in covered:
                     w = w * (1.0 - covered[auth][t])
@@ -366,7 +361,7 @@ class TariffSchedule:
             if e.authority in wanted:
                 if e.authority not in covered:
                     covered[e.authority] = np.zeros((self.n_months, *self.shape))
-                covered[e.authority][e.months] += self._reach[e]
+                covered[e.authority][e.months] += e.reach()
         return {a: np.minimum(c, 1.0) for a, c in covered.items()}
 
     def extra(self, t: int) -> np.ndarray:
