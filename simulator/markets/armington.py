@@ -29,12 +29,12 @@ def ces_shares(
     with np.errstate(divide="ignore"):
         z = np.log(weights)  # -inf where a weight is 0: that origin gets no share
     z += (1.0 - sigma) * log_p
-    z_max = np.max(z, axis=0, keepdims=True)
+    z_max = z.max(axis=0)
     shares = np.exp(z - z_max)
-    total = shares.sum(axis=0, keepdims=True)
+    total = shares.sum(axis=0)
     shares /= total
     unit = np.abs(sigma - 1.0) <= 1.001e-5  # np.isclose(sigma, 1.0), without its overhead
-    log_index = (np.log(total[0]) + z_max[0]) / np.where(unit, 1.0, 1.0 - sigma)
+    log_index = (np.log(total) + z_max) / np.where(unit, 1.0, 1.0 - sigma)
     if unit.any():  # Cobb-Douglas nests: a geometric index
         log_index_unit = (weights * np.where(weights > 0, log_p, 0.0)).sum(axis=0)
         log_index = np.where(unit, log_index_unit, log_index)
@@ -52,15 +52,16 @@ def nested_shares(
     ``weights`` are base-year value shares summing to 1 over origins; the sigmas are
     per sector.
     """
-    n_r = weights.shape[0]
-    diag = np.arange(n_r)
-    domestic = np.eye(n_r, dtype=bool)[:, :, None]
+    diag = np.arange(weights.shape[0])
     a_dom = weights[diag, diag]  # [destination, sector]
-    foreign_w = np.where(domestic, 0.0, weights) / (1.0 - a_dom)[None]
-    within, import_index = ces_shares(foreign_w, np.where(domestic, 1.0, rel_price), sigma_import)
+    foreign_w = weights / (1.0 - a_dom)
+    foreign_w[diag, diag] = 0.0
+    foreign_p = rel_price.copy()
+    foreign_p[diag, diag] = 1.0
+    shares, import_index = ces_shares(foreign_w, foreign_p, sigma_import)
     top_w = np.stack([a_dom, 1.0 - a_dom])
     top_p = np.stack([rel_price[diag, diag], import_index])
     top, index = ces_shares(top_w, top_p, sigma_domestic)
-    shares = np.where(domestic, 0.0, within * top[1][None])
+    shares *= top[1]
     shares[diag, diag] = top[0]
     return shares, index
