@@ -182,9 +182,10 @@ class ScheduledTariff:
         the mask (coverage and product exemptions)."""
         return self.active[self.months, None, None, None] * self.mask[None]
 
-    def weight(self, reach: np.ndarray) -> np.ndarray:
+    def weight(self) -> np.ndarray:
         """Share of each cell's imports the entry reaches in each of :attr:`months` (before
-        non-stacking): its ``reach`` less the qualifying share."""
+        non-stacking): its :meth:`reach` less the qualifying share."""
+        reach = self.reach()
         return reach if self.qualifying is None else reach * (1.0 - self.qualifying[self.months])
 
 
@@ -335,7 +336,7 @@ class TariffSchedule:
         covered = self._covered(entries)
         for e in entries:
             t = e.months
-            w = e.weight(e.reach())
+            w = e.weight()
             for auth in e.not_stacked_with:
                 if auth in covered:
                     w = w * (1.0 - covered[auth][t])
