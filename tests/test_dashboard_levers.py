@@ -144,3 +144,67 @@ def test_a_lever_for_a_region_the_scenario_merges_away_is_refused():
     with pytest.raises(ScenarioError, match="does not model EU"):
         run_levers(small, Levers(eu_rate=10), "x")
     assert run_levers(small, Levers(china_rate=10), "y").result.regions == ("USA", "CHN", "ROW")
+
+
+def test_an_upload_cannot_read_other_files_on_the_server(tmp_path):
+    """An uploaded file may extend bundled scenarios only: a path to a file of the server's
+    is refused before the file is opened, so not even its existence or shape is revealed."""
+    secret = tmp_path / "server_config.yaml"
+    secret.write_text("password: x\ntoken: y\n")
+    relative = "../" * 12 + str(secret).lstrip("/")
+    for ref in (str(secret), relative):
+        text = f"extends: {ref}\nname: sneaky\n"
+        with pytest.raises(ScenarioError) as caught:
+            Upload.receive("sneaky.yaml", text.encode())
+        message = str(caught.value)
+        assert message.startswith("sneaky.yaml:1:")
+        assert "can name only a bundled scenario" in message
+        assert "top-level keys" not in message and "server_config" not in message
+    assert Upload.receive("fine.yaml", b"extends: baseline\nname: fine\n").filename == "fine.yaml"
+
+
+def test_an_upload_that_is_not_yaml_is_refused_by_its_name_and_errors_hide_server_paths():
+    with pytest.raises(ScenarioError, match=r"^data\.csv: this is not a scenario file"):
+        Upload.receive("data.csv", b"a,b\n1,2\n")
+    short = b"extends: us_2025\nname: short\nstart: 2025-03\nend: 2025-08\n"
+    with pytest.raises(ScenarioError) as caught:  # us_2025's own dates fall outside
+        Upload.receive("short.yaml", short)
+    message = str(caught.value)
+    assert "us_2025.yaml:" in message and "outside the horizon" in message
+    assert "bundled_scenarios/" not in message and "/scenarios/" not in message
+
+
+def test_lever_tariffs_outside_the_horizon_are_blamed_on_the_lever_not_the_file():
+    months = Upload.receive(
+        "spring.yaml", b"extends: baseline\nname: spring\nstart: 2025-01\nend: 2025-03\n"
+    )
+    with pytest.raises(ScenarioError, match=r"would take effect in 2025-04.*2025-02 to 2025-03"):
+        run_levers(months, Levers(autos_rate=10, effective="2025-04"), "x")
+
+
+def test_retaliation_switched_off_adds_no_rules_and_is_not_described():
+    base = load_scenario("china_eu_special")
+    levers = Levers(retaliation_rate=25, mechanisms={"retaliation": False})
+    child = levers.child(base, "china_eu_special", "quiet")
+    assert "retaliation" not in child
+    assert "retaliate" not in child["description"] and "retaliation off" in child["description"]
+    loud = Levers(retaliation_rate=25).child(base, "china_eu_special", "loud")
+    assert {r["imposer"] for r in loud["retaliation"]} == {"CHN", "EU"}
+
+
+def test_key_table_keeps_its_row_order_when_runs_differ_in_rows(short_base, monkeypatch):
+    import simulator.results.summary as summary
+
+    run_a = run_levers(short_base, Levers(), "a")
+    run_b = run_levers(short_base, Levers(steel_rate=25), "b")
+    full = summary.key_outcomes(run_a.result)
+    dropped = full.index[1]
+    real = summary.key_outcomes
+    monkeypatch.setattr(
+        summary,
+        "key_outcomes",
+        lambda result: real(result).drop(dropped) if result is run_b.result else real(result),
+    )
+    table = key_table([run_b, run_a])
+    assert list(table.index) == list(full.index)  # the longer run's order, not alphabetical
+    assert np.isnan(table.loc[dropped, "b"]) and np.isnan(table.loc[dropped, "a − b"])

@@ -12,6 +12,7 @@ shared on purpose: they live in one :class:`~simulator.game.GameStore`.
 
 from __future__ import annotations
 
+import html
 import os
 import threading
 
@@ -142,9 +143,27 @@ def run_task() -> None:
 # -- Explore --------------------------------------------------------------------------------
 
 
+def Heading(text: str, level: int = 4) -> None:
+    """A heading (plain HTML: Markdown would load a maths renderer the server does not have)."""
+    solara.HTML(tag=f"h{level}", unsafe_innerHTML=html.escape(text), style="margin: 0.6rem 0")
+
+
+LINE = "display:block; white-space: pre-wrap"
+
+
+def Problems(title: str, message: str, classes: list[str]) -> None:
+    """An error box with one line per problem, as ``tradesim validate`` prints them."""
+    lines = [title, *message.splitlines()]
+    solara.Error(
+        children=[solara.Text(line, style=LINE) for line in lines],
+        classes=classes,
+    )
+
+
 @solara.component
-def FilePicker(on_file):
-    """A file chooser (a real file input, so it also works from the keyboard)."""
+def FilePicker(on_file, on_clear):
+    """A file chooser (a real file input, so it also works from the keyboard); clearing it
+    (its ✕) calls ``on_clear``."""
     info, set_info = solara.use_state(None)
     files, set_files = solara.use_state(None)
     picker = FileInput.element(multiple=False, accept=".yaml,.yml", on_file_info=set_info)
@@ -155,6 +174,8 @@ def FilePicker(on_file):
             widget.version += 1
             widget.reset_stats()
             set_files(widget.get_files())
+        elif info is not None:  # emptied with its ✕
+            on_clear()
 
     solara.use_effect(wire, [info])
 
@@ -170,10 +191,17 @@ def FilePicker(on_file):
     return picker
 
 
+def back_to_bundled() -> None:
+    """Forget the uploaded file (or its errors) and go back to the chosen bundled scenario."""
+    upload.value = None
+    upload_error.value = ""
+    reset_levers_to(scenario_name.value)
+
+
 def on_upload(name: str, size: int, data: bytes | None) -> None:
     upload_error.value = ""
     try:
-        Upload.check_size(name, size)
+        Upload.check(name, size)
         received = Upload.receive(name, data or b"")
     except ScenarioError as exc:
         upload.value = None
@@ -189,23 +217,24 @@ def ScenarioPicker() -> None:
 
     def pick(name: str) -> None:
         scenario_name.value = name
-        upload.value = None
-        upload_error.value = ""
-        reset_levers_to(name)
+        back_to_bundled()
 
     solara.Select("Bundled scenario", values=names, value=scenario_name.value, on_value=pick)
     solara.Text(
         f"…or upload a scenario file (YAML, at most {MAX_UPLOAD_BYTES // 1024} KB):",
         style="display:block; margin-top: 0.5rem",
     )
-    FilePicker(on_upload)
+    FilePicker(on_upload, back_to_bundled)
     if upload.value is not None:
         solara.Success(f"Using the uploaded file {upload.value.filename}", dense=True)
     if upload_error.value:
-        solara.Error(
-            "Not run — the file has errors:\n" + upload_error.value,
-            classes=["upload-error"],
-            style="white-space: pre-wrap",
+        Problems("Not run — the file has errors:", upload_error.value, ["upload-error"])
+    if upload.value is not None or upload_error.value:
+        solara.Button(
+            f"Use {scenario_name.value} instead",
+            on_click=back_to_bundled,
+            text=True,
+            classes=["use-bundled"],
         )
 
 
@@ -215,7 +244,7 @@ def LeverPanel() -> None:
         info = base_info(source())
         months, has_ai = list(info.months), info.has_ai_capex
     except ScenarioError:
-        months, has_ai = [effective.value], False
+        months, has_ai = [], False
     with solara.Card("Tariffs (extra US rates, %)", margin=0):
         solara.SliderFloat(f"Autos: +{autos.value:g}", value=autos, min=0, max=100, step=5)
         solara.SliderFloat(f"Steel: +{steel.value:g}", value=steel, min=0, max=100, step=5)
@@ -225,11 +254,24 @@ def LeverPanel() -> None:
             "Autos and steel from every partner; China and EU on all their goods.",
             style="display:block; font-size: 0.8rem; color: #666",
         )
-        solara.Select("Take effect in (announced a month before)", values=months, value=effective)
+        if months:
+            solara.Select(
+                "Take effect in (announced a month before)", values=months, value=effective
+            )
+        else:
+            solara.Text(
+                "This scenario's horizon leaves no month for new tariffs.",
+                style="display:block; font-size: 0.8rem; color: #a00",
+            )
     with solara.Card("Retaliation", margin=0):
         solara.Checkbox(label="Retaliation switched on", value=switches["retaliation"])
         solara.SliderFloat(
-            f"Rate: {retaliation_rate.value:g}%", value=retaliation_rate, min=0, max=100, step=5
+            f"Rate: {retaliation_rate.value:g}%",
+            value=retaliation_rate,
+            min=0,
+            max=100,
+            step=5,
+            disabled=not switches["retaliation"].value,
         )
         solara.Text(
             "China and the EU put this tariff on US farm goods, whiskey and motorcycles once "
@@ -294,7 +336,7 @@ def RunPanel() -> None:
         solara.ProgressLinear(run_task.progress or True)
         solara.Text("Running…")
     if run_error.value:
-        solara.Error(run_error.value, classes=["run-error"], style="white-space: pre-wrap")
+        Problems("Not run:", run_error.value, ["run-error"])
     if runs.value:
         latest = runs.value[-1]
         solara.Text(f"Downloads for {latest.label}:", style="display:block")
@@ -352,7 +394,7 @@ def RunResults(kept: list[Run]) -> None:
         solara.Text(_headline(run), classes=["tradesim-headline"], style="display: block")
     for run in kept:
         solara.Text(f"{run.label}: {run.child['description']}", style="display:block; color:#555")
-    solara.ToggleButtonsSingle(value=plot_choice, values=list(PLOTS))
+    solara.ToggleButtonsSingle(value=plot_choice, values=list(PLOTS), style="flex-wrap: wrap")
     figure = solara.use_memo(
         lambda: PLOTS[plot_choice.value](kept), dependencies=[key, plot_choice.value]
     )
@@ -363,14 +405,15 @@ def RunResults(kept: list[Run]) -> None:
             "'Balances by partner' show the latest run.",
             style="display:block; font-size: 0.8rem; color: #666",
         )
-    table = key_table(kept)
-    solara.Markdown("#### Key US outcomes in the last complete year (US$ bn, %)")
-    solara.DataFrame(table.round(1).reset_index(names="outcome"), items_per_page=30)
+    table = key_table(kept).round(1) + 0.0  # + 0.0: no "-0.0"
+    shown = table.astype(object).where(table.notna(), "n/a").reset_index(names="outcome")
+    Heading("Key US outcomes in the last complete year (US$ bn, %)")
+    solara.DataFrame(shown, items_per_page=max(len(shown), 1))
 
 
 @solara.component
 def Explore() -> None:
-    with solara.Columns([1, 2]):
+    with solara.ColumnsResponsive(12, large=[4, 8]):  # one column below 1264 px
         with solara.Column():
             ScenarioPicker()
             RunPanel()
@@ -413,9 +456,10 @@ def _board_frame(board: pd.DataFrame) -> pd.DataFrame:
 def Scoreboard(game_id: str, version: int) -> None:
     game = store().games[game_id]
     played = store().results(game_id)
-    solara.Markdown(
-        f"**Round {min(game.round + 1, game.rounds)} of {game.rounds}** · "
-        f"played: {game.round}" + (" · **game over**" if game.finished else ""),
+    solara.HTML(
+        tag="p",
+        unsafe_innerHTML=f"<b>Round {min(game.round + 1, game.rounds)} of {game.rounds}</b> · "
+        f"played: {game.round}" + (" · <b>game over</b>" if game.finished else ""),
     )
     if played is None:
         solara.Info("No round played yet: the scoreboard appears after the first quarter.")
@@ -423,20 +467,21 @@ def Scoreboard(game_id: str, version: int) -> None:
         _, board = played
         score = gdp_score(board)
         solara.Text(
-            "Scoreboard: " + ", ".join(f"{t} {v:+.3f}%" for t, v in score.items()),
+            "Scoreboard: " + ", ".join(f"{t} {round(v, 3) + 0.0:+.3f}%" for t, v in score.items()),
             classes=["scoreboard"],
             style="display:block; font-weight:bold",
         )
-        solara.Markdown(
+        solara.Text(
             "GDP vs peace: the team's GDP against the same world with no game tariffs "
             "(mean over the quarters played). Money is US$ bn in the quarter; balances are "
-            "goods exports minus imports with each rival."
+            "goods exports minus imports with each rival.",
+            style="display:block; margin: 0.5rem 0",
         )
         solara.FigureMatplotlib(
             figures.game_scores(board), format="png", dpi=90, dependencies=[game.round]
         )
         solara.DataFrame(_board_frame(board), items_per_page=40)
-        solara.Markdown("#### Moves")
+        Heading("Moves")
         solara.DataFrame(game.moves_table(), items_per_page=40)
 
 
@@ -451,7 +496,7 @@ def TeamView(game_id: str, team: str) -> None:
         | {f"r_{r}": last.retaliation.get(r, 0.0) for r in game.rivals(team)}
     )
     error, set_error = solara.use_state("")
-    solara.Markdown(f"### You are the government of {team} (game {game_id})")
+    Heading(f"You are the government of {team} (game {game_id})", 3)
     if not game.finished:
         waiting = [t for t in game.teams if t not in game.pending]
         if team in game.pending:
@@ -503,8 +548,11 @@ def TeacherView(game_id: str) -> None:
     version, set_version = solara.use_state(0)
     Poll(game_id, set_version)
     game = store().games[game_id]
-    solara.Markdown(f"### Teacher of game {game_id}")
-    solara.Markdown("Join codes: each team types its own in *Join with a code*.")
+    Heading(f"Teacher of game {game_id}", 3)
+    solara.HTML(
+        tag="p",
+        unsafe_innerHTML="Join codes: each team types its own in <i>join with a code</i>.",
+    )
     for team, code in [*game.teams.items(), ("teacher", game.teacher_code)]:
         solara.Text(
             f"{team}: {code}", classes=["join-code"], style="display:block; font: 1.1rem monospace"
@@ -599,7 +647,7 @@ def TariffWar() -> None:
 def Page() -> None:
     solara.Title("tradesim classroom")
     tab, set_tab = solara.use_state(0)
-    solara.Markdown(f"## tradesim — trade policy in the classroom (v{__version__})")
+    Heading(f"tradesim — trade policy in the classroom (v{__version__})", 2)
     with solara.lab.Tabs(value=tab, on_value=set_tab):
         solara.lab.Tab("Explore")
         solara.lab.Tab("Tariff war")

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from simulator.dashboard.levers import Run
 from simulator.results.incidence import by_year, who_pays_figure
-from simulator.results.plots import PARTNERS, sector_balances
+from simulator.results.plots import PARTNERS, partner_style, sector_balances
 
 BN = 1e9
 COLORS = ["black", "tab:red", "tab:blue", "tab:green"]
@@ -45,9 +45,9 @@ def partners(run: Run) -> Figure:
     """The US goods balance with each partner in one run."""
     fig = Figure(figsize=(8, 4.5))
     ax = fig.subplots()
-    table = run.result.bilateral("USA") / BN
-    for partner in [p for p in PARTNERS if p in table.columns]:
-        ax.plot(table.index, table[partner], label=partner)
+    table = run.result.bilateral("USA", groups=True) / BN  # the EU beside its members
+    for k, partner in enumerate(p for p in PARTNERS if p in table.columns):
+        ax.plot(table.index, table[partner], label=partner, **partner_style(k))
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set_ylabel("US goods balance, US$ bn a month")
     ax.legend(ncol=5, fontsize=8)

@@ -30,6 +30,7 @@ from simulator.game.game import RETALIATION_SECTORS
 from simulator.results.incidence import incidence, no_tariff_counterfactual
 from simulator.results.result import SimulationResult
 from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
+from simulator.scenario.loader import bundled_dir
 from simulator.scenario.schema import Mechanisms
 
 MAX_UPLOAD_BYTES = 256 * 1024
@@ -74,8 +75,12 @@ class Levers:
             if rate > 0
         ]
 
+    def retaliates(self) -> bool:
+        """A retaliation rate is set and the retaliation switch is not turned off."""
+        return self.retaliation_rate > 0 and self.mechanisms.get("retaliation", True)
+
     def retaliation(self) -> list[dict[str, Any]]:
-        if self.retaliation_rate <= 0:
+        if not self.retaliates():
             return []
         return [
             {
@@ -96,11 +101,19 @@ class Levers:
         s = base.scenario
         needed = {"CHN"} if self.china_rate > 0 else set()
         needed |= {"EU"} if self.eu_rate > 0 else set()
-        needed |= {"CHN", "EU"} if self.retaliation_rate > 0 else set()
+        needed |= {"CHN", "EU"} if self.retaliates() else set()
         if s.regions is not None and (absent := sorted(needed - {"USA", *s.regions})):
             raise ScenarioError.simple(
                 f"{s.name} does not model {' and '.join(absent)} as a region of its own "
                 f"(its regions: {', '.join(s.regions)}); set that lever to 0"
+            )
+        months = effective_months(base)
+        if (self.tariffs() or self.retaliation()) and self.effective not in months:
+            span = f"{months[0]} to {months[-1]}" if months else "none"
+            raise ScenarioError.simple(
+                f"the levers' tariffs would take effect in {self.effective}, but {s.name} can "
+                f"start new tariffs only in its horizon after its first month ({span}); "
+                "choose a month in 'Take effect in', or set the tariff and retaliation levers to 0"
             )
         child: dict[str, Any] = {
             "extends": extends,
@@ -146,7 +159,7 @@ class Levers:
             f"+{t['rate']:g}% on {'/'.join(t.get('sectors', t.get('partners', [])))}"
             for t in self.tariffs()
         ]
-        if self.retaliation_rate > 0:
+        if self.retaliates():
             words.append(f"CHN and EU retaliate {self.retaliation_rate:g}%")
         if self.ai_capex_scale != 1.0 and base.scenario.shocks.ai_capex is not None:
             words.append(f"AI capex x{self.ai_capex_scale:g}")
@@ -209,19 +222,28 @@ class Upload:
     data: bytes
 
     @staticmethod
-    def check_size(name: str, size: int) -> None:
-        """Refuse a file above :data:`MAX_UPLOAD_BYTES` before reading it."""
+    def check(name: str, size: int) -> None:
+        """Refuse, before reading it, a file that is not YAML or is above
+        :data:`MAX_UPLOAD_BYTES`."""
+        shown = Path(name).name
+        if not shown.lower().endswith((".yaml", ".yml")):
+            raise ScenarioError.simple(
+                "this is not a scenario file: scenario files are YAML files whose names end "
+                "in .yaml or .yml (download one with 'Settings (YAML)' to see the format)",
+                file=shown,
+            )
         if size > MAX_UPLOAD_BYTES:
             raise ScenarioError.simple(
                 f"the file is {size / 1024:,.0f} KB; scenario files are at most "
                 f"{MAX_UPLOAD_BYTES // 1024} KB",
-                file=safe_filename(name),
+                file=shown,
             )
 
     @classmethod
     def receive(cls, name: str, data: bytes) -> Upload:
-        """An upload, validated: too large a file or a bad scenario raises ScenarioError."""
-        cls.check_size(name, len(data))
+        """An upload, validated: a file that is not YAML, too large or a bad scenario raises
+        ScenarioError."""
+        cls.check(name, len(data))
         upload = cls(safe_filename(name), data)
         base_info(upload)
         return upload
@@ -235,20 +257,31 @@ Source = str | Upload
 def opened(source: Source) -> Iterator[tuple[LoadedScenario, str]]:
     """The scenario and the ``extends`` reference a child mapping uses for it.
 
-    An upload lives in a temporary folder only while it is in use; its errors name the file
-    as the student called it, with line and key.
+    An upload lives in a temporary folder only while it is in use. It may extend bundled
+    scenarios only, never a file on the server. Its errors name the file as the student
+    called it, with line and key, and bundled files by their names, not the server's folders.
     """
     if isinstance(source, str):
-        yield load_scenario(source), source
+        with _plain_errors():
+            yield load_scenario(source), source
         return
     with tempfile.TemporaryDirectory(prefix="tradesim-upload-") as folder:
         path = Path(folder) / source.filename
         path.write_bytes(source.data)
-        try:
-            loaded = load_scenario(path)
-        except ScenarioError as exc:
-            raise ScenarioError.simple(str(exc).replace(f"{folder}/", "")) from None
-        yield loaded, str(path)
+        with _plain_errors(folder):
+            yield load_scenario(path, local_extends=False), str(path)
+
+
+@contextmanager
+def _plain_errors(*folders: str) -> Iterator[None]:
+    """Scenario errors without the server's folders (the upload's and the bundled ones)."""
+    try:
+        yield
+    except ScenarioError as exc:
+        message = str(exc)
+        for folder in (*folders, str(bundled_dir())):
+            message = message.replace(f"{folder}/", "")
+        raise ScenarioError.simple(message) from None
 
 
 @dataclass(frozen=True)
@@ -361,7 +394,11 @@ def key_table(runs: list[Run]) -> pd.DataFrame:
         table = key_outcomes(run.result)
         if not table.empty:
             columns[run.label] = table.iloc[:, 1]
-    frame = pd.DataFrame(columns)
+    # runs may differ in rows (gold switched off has none): keep the order of the longest
+    rows = list(max((c.index for c in columns.values()), key=len, default=[]))
+    for column in columns.values():
+        rows += [r for r in column.index if r not in rows]
+    frame = pd.DataFrame({label: c.reindex(rows) for label, c in columns.items()}, index=rows)
     if len(runs) > 1 and runs[0].label in frame:
         first = runs[0].label
         for run in runs[1:]:

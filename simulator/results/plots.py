@@ -122,6 +122,11 @@ def _trade_plot(result: SimulationResult, baseline: SimulationResult | None, pat
     return finish(fig, path, "US imports, exports and balance", result.scenario.name)
 
 
+def partner_style(k: int) -> dict[str, str]:
+    """The k-th partner's line: the ten colours of the cycle, then the same colours dashed."""
+    return {"color": f"C{k % 10}", "ls": "-" if k < 10 else "--"}
+
+
 def _bilateral_plot(
     result: SimulationResult, baseline: SimulationResult | None, path: Path
 ) -> Path:
@@ -134,7 +139,7 @@ def _bilateral_plot(
             bilateral.index,
             bilateral[partner],
             label=partner_label(partner, result.scenario.data),
-            ls="-" if k < 10 else "--",  # ten colours in the cycle: the rest dashed
+            **partner_style(k),
         )
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set_ylabel("US goods balance, US$ bn a month (negative: deficit)")

@@ -197,7 +197,8 @@ def _read(path: Path, extends: _Node | None) -> _Node:
             hint=f"run 'tradesim validate {name}' for details" if first.line else None,
         ) from None
     if not isinstance(data, dict):
-        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        kinds = {list: "a list", str: "a line of text"}
+        found = "an empty file" if data is None else kinds.get(type(data), "a single value")
         message = f"a scenario file must be a block of keys (name:, tariffs:, ...), not {found}"
         raise ScenarioError([Issue(name, 1, 1, "", message)])
     foreign = [k for k in data if k not in Scenario.model_fields]
