@@ -11,6 +11,7 @@ import argparse
 import hashlib
 import importlib
 import json
+import signal
 import sys
 import threading
 import time
@@ -514,7 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser, seed: bool = True) -> None:
         if seed:
-            p.add_argument("--seed", type=int, help="replace the scenario's seed")
+            p.add_argument("--seed", type=_seed, help="replace the scenario's seed")
         p.add_argument(
             "--set",
             action="append",
@@ -534,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("run", cmd_run, "Run scenarios and write data, plots and a summary.")
     p.add_argument("files", nargs="*", help=f"scenario files or bundled names ({DEFAULT_SCENARIO})")
-    p.add_argument("--out", help="output folder (default out/<scenario name>)")
+    p.add_argument("--out", type=_path, help="output folder (default out/<scenario name>)")
     force(p)
     p.add_argument(
         "--ensemble",
@@ -548,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("compare", cmd_compare, "Run scenarios and compare them side by side.")
     p.add_argument("files", nargs="+", help="scenario files or bundled names")
     p.add_argument("--baseline", help="the scenario the others are compared with (default: first)")
-    p.add_argument("--out", help="output folder (default out/compare)")
+    p.add_argument("--out", type=_path, help="output folder (default out/compare)")
     force(p)
     common(p)
 
@@ -556,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="scenario file or bundled name")
     p.add_argument("--baseline", default="baseline", help="scenario to compare with (baseline)")
     p.add_argument("--period", help="YYYY or YYYY-MM (default: the year tariffs start)")
-    p.add_argument("--out", help="output folder (default out/decompose_<scenario>)")
+    p.add_argument("--out", type=_path, help="output folder (default out/decompose_<scenario>)")
     force(p)
     p.add_argument(
         "--method",
@@ -575,7 +576,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("sweep", cmd_sweep, "Run a sweep file: many runs varying scenario keys.")
     p.add_argument("file", help="sweep file (YAML; see docs/ensembles.md)")
-    p.add_argument("--out", help="store folder, resumed when re-run (default out/sweep_<file>)")
+    p.add_argument(
+        "--out", type=_path, help="store folder, resumed when re-run (default out/sweep_<file>)"
+    )
     jobs(p)
     p.add_argument(
         "--executor",
@@ -598,11 +601,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--out",
+        type=_path,
         default="out",
         help="folder that gets validation.md and its plots in validation/ (default out)",
     )
     force(p)
-    p.add_argument("--seed", type=int, help="replace the scenario's seed")
+    p.add_argument("--seed", type=_seed, help="replace the scenario's seed")
     p.add_argument(
         "--ensemble",
         type=int,
@@ -619,7 +623,9 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         help="scenario files, bundled names or folders written by tradesim run (up to four)",
     )
-    p.add_argument("--out", required=True, help="the HTML file to write, e.g. report.html")
+    p.add_argument(
+        "--out", type=_path, required=True, help="the HTML file to write, e.g. report.html"
+    )
     p.add_argument(
         "--force", action="store_true", help="replace --out even if tradesim did not write it"
     )
@@ -639,18 +645,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seed(text: str) -> int:
+    """An argument that is a seed: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; a seed is 0 or more")
+    return value
+
+
+def _path(text: str) -> str:
+    """An argument that names a file or folder: not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the name is empty")
+    return text
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (``timeout``, a batch system, a closed terminal): stop as on Ctrl-C,
+    so that partly written outputs are removed."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def _terminated_by(exc: BaseException) -> int | None:
+    """The signal number if ``exc`` was caused by :class:`Terminated` (Python wraps an
+    exception raised while a class body is set up, e.g. during an import)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, Terminated):
+            return seen.args[0]
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    handled = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, _terminate) for s in handled} if in_main else {}
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
         if _is(exc, "simulator.runs.ensemble", "RunsInterrupted"):  # a store keeps its runs
-            print(f"tradesim: interrupted; {exc}", file=sys.stderr)
+            print(f"tradesim: {how}; {exc}", file=sys.stderr)
         else:
-            print("tradesim: interrupted; nothing was written", file=sys.stderr)
-        return 130
+            print(f"tradesim: {how}; nothing was written", file=sys.stderr)
+        return 128 + exc.args[0] if isinstance(exc, Terminated) else 130
     except Exception as exc:
+        if (signum := _terminated_by(exc)) is not None:  # a signal raised inside an import
+            print("tradesim: terminated; nothing was written", file=sys.stderr)
+            return 128 + signum
         bad_input = _is(exc, "simulator.scenario.errors", "ScenarioError") or _is(
             exc, "simulator.calibration.dataset", "DataError"
         )
@@ -658,6 +709,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"tradesim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT if bad_input else EXIT_OUTPUT
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _is(exc: BaseException, module: str, name: str) -> bool:

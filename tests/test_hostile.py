@@ -279,3 +279,78 @@ def test_an_ensemble_store_never_lands_on_a_file_a_user_folder_or_the_working_fo
     argv = ["run", "tiny.yaml", "--ensemble", "2", "--out", out]
     err = refused(argv, EXIT_OUTPUT, capsys, workdir)
     assert err.startswith("tradesim: error: ") and "Traceback" not in err
+
+
+def test_a_file_the_user_changed_inside_an_output_folder_is_not_replaced(workdir, capsys):
+    (workdir / "tiny.yaml").write_text(TINY)
+    assert main(["run", "tiny.yaml", "-q"]) == 0
+    summary = workdir / "out" / "tiny" / "summary.md"
+    provenance = json.loads((summary.parent / "provenance.json").read_text())
+    assert set(provenance["sha256"]) == set(provenance["files"])
+    with summary.open("a") as stream:
+        stream.write("\nMy notes on this run.\n")
+    err = refused(["run", "tiny.yaml"], EXIT_OUTPUT, capsys, workdir)
+    assert "changed since it wrote them (summary.md)" in err and "--force" in err
+    assert main(["run", "tiny.yaml", "-q", "--force"]) == 0
+    assert "My notes" not in summary.read_text()
+
+
+def test_outputs_follow_the_umask(workdir):
+    from simulator.results.output import write_text_atomically
+
+    (workdir / "tiny.yaml").write_text(TINY)
+    old = os.umask(0o022)
+    try:
+        assert main(["run", "tiny.yaml", "-q"]) == 0
+        page = write_text_atomically(workdir / "page.html", "<html>mark</html>", "mark")
+    finally:
+        os.umask(old)
+    assert (workdir / "out" / "tiny").stat().st_mode & 0o777 == 0o755
+    assert (workdir / "out" / "tiny" / "summary.md").stat().st_mode & 0o777 == 0o644
+    assert page.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["run", "tiny.yaml", "--seed", "-1"], 2, "-1 is negative; a seed is 0 or more"),
+        (["run", "tiny.yaml", "--seed", "x"], 2, "'x' is not a whole number"),
+        (["run", "tiny.yaml", "--out", ""], 2, "argument --out: the name is empty"),
+        (["run", "tiny.yaml", "--out", "out/" + "a" * 300], EXIT_OUTPUT, "File name too long"),
+    ],
+)
+def test_bad_seeds_and_output_names_are_refused_without_a_traceback(
+    argv, code, message, workdir, capsys
+):
+    (workdir / "tiny.yaml").write_text(TINY)
+    before = snapshot(workdir)
+    if code == 2:  # argparse's own refusal
+        with pytest.raises(SystemExit) as caught:
+            main(argv)
+        assert caught.value.code == 2
+    else:
+        assert main(argv) == code
+    assert message in capsys.readouterr().err
+    assert snapshot(workdir) == before
+
+
+def test_a_terminated_run_leaves_no_partial_folder(tmp_path):
+    """SIGTERM (what ``timeout`` and batch systems send) removes what was half written."""
+    import signal
+    import subprocess
+    import sys
+
+    (tmp_path / "tiny.yaml").write_text(TINY.replace("2024-03", "2027-12").replace("0}", "20000}"))
+    command = [sys.executable, "-m", "simulator.cli", "run", "tiny.yaml", "--out", "out/v", "-q"]
+    proc = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    started = time.monotonic()
+    while not list((tmp_path / "out").glob(".v.*")) and proc.poll() is None:
+        assert time.monotonic() - started < 120
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        pytest.skip("the run finished before it could be stopped")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "terminated; nothing was written" in err
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []

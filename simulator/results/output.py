@@ -9,6 +9,7 @@ the run's own input files).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -30,15 +31,41 @@ class OutputError(Exception):
 
 
 def is_tradesim_output(folder: Path) -> bool:
-    """Whether ``folder`` holds only what an earlier tradesim run wrote into it."""
+    """Whether ``folder`` holds only what an earlier tradesim run wrote into it, unchanged."""
+    return not foreign_files(folder)
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """Files in ``folder`` that tradesim did not write there, or that were changed since it
+    wrote them (all of them, or ``["provenance.json"]``, if the folder is not tradesim's)."""
     provenance = _read_provenance(folder / PROVENANCE)
+    on_disk = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
     if provenance is None:
-        return False
+        return on_disk or [PROVENANCE]
     files = provenance.get("files")
     if files is None:  # tradesim 0.1.0 wrote no file list: trust its provenance alone
-        return True
-    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
-    return on_disk <= {*files, PROVENANCE}
+        return []
+    hashes = provenance.get("sha256") or {}
+    return [
+        name
+        for name in on_disk
+        if name != PROVENANCE
+        and (name not in files or (name in hashes and _sha256(folder / name) != hashes[name]))
+    ]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _read_provenance(path: Path) -> dict[str, Any] | None:
@@ -67,6 +94,15 @@ def check_output_dir(out: Path, *, force: bool = False, protect: Iterable[Path] 
     ``protect`` lists input files (the scenario and the files it extends) that the output
     must never replace, even with ``force``.
     """
+    if not str(out).strip():
+        raise OutputError("the output folder's name is empty\n    hint: e.g. --out out/run1")
+    try:
+        return _check_output_dir(out, force=force, protect=protect)
+    except OSError as exc:  # a name too long for the file system, a folder we cannot read
+        raise OutputError(f"{out}: cannot use this path: {exc.strerror or exc}") from None
+
+
+def _check_output_dir(out: Path, *, force: bool, protect: Iterable[Path]) -> Path:
     target = Path(os.path.abspath(out))
     cwd, home = Path.cwd().resolve(), Path.home().resolve()
     resolved = target.resolve()
@@ -90,9 +126,14 @@ def check_output_dir(out: Path, *, force: bool = False, protect: Iterable[Path] 
                 f"{out}: is a file, and tradesim writes a folder of outputs there\n"
                 "    hint: choose a folder name, e.g. --out out/run1"
             )
-        if any(target.iterdir()) and not force and not is_tradesim_output(target):
+        foreign = [] if force or not any(target.iterdir()) else foreign_files(target)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (
+                f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+            )
             raise OutputError(
-                f"{out}: the folder holds files tradesim did not write; they are left untouched\n"
+                f"{out}: the folder holds files tradesim did not write, or changed since it "
+                f"wrote them ({shown}); they are left untouched\n"
                 "    hint: choose a new or empty folder, or add --force to replace it"
             )
     ancestor = target.parent
@@ -128,6 +169,7 @@ def write_atomically(
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         write(tmp)
         _write_provenance(tmp, provenance)
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a folder follows the umask
         _replace_dir(tmp, out)
     except BaseException as exc:
         if tmp is not None:
@@ -178,6 +220,7 @@ def write_text_atomically(path: Path, text: str, marker: str, *, force: bool = F
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a file follows the umask
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -202,6 +245,7 @@ def _write_provenance(folder: Path, provenance: Mapping[str, Any] | None) -> Non
         for p in folder.rglob("*")
         if not p.is_dir() and p.name != PROVENANCE
     )
+    record["sha256"] = {name: _sha256(folder / name) for name in record["files"]}
     path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
 
 
