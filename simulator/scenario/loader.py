@@ -94,6 +94,8 @@ def load_scenario(
         own = _to_node(source, {}, None)
     else:
         path = _bundled_or_path(source)
+        if not path.exists():
+            raise ScenarioError([_missing(path)])
         own = _read(path, None)
         if "name" not in own.value:
             own.value["name"] = _Node(_slug(path.stem), own.loc)
@@ -147,6 +149,16 @@ def _bundled_or_path(source: str | os.PathLike) -> Path:
     if not path.exists() and not path.suffix and str(source) in bundled_scenarios():
         return bundled_scenarios()[str(source)].resolve()
     return path.resolve()
+
+
+def _missing(path: Path) -> Issue:
+    """No file at ``path``: perhaps a bundled scenario named by a path or misspelt."""
+    bundled = bundled_scenarios()
+    if path.stem in bundled:
+        hint = f"the bundled scenario is named without a folder or suffix: {path.stem}"
+    else:
+        hint = did_you_mean(path.stem, bundled) or "'tradesim list' names the bundled scenarios"
+    return Issue(_display(path), None, None, "", "cannot read the file: no such file", hint=hint)
 
 
 def bundled_dir() -> Traversable:
