@@ -173,10 +173,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     ]
     for item, out in zip(loaded, outs, strict=True):
         check_output_dir(out, force=args.force, protect=_inputs(item))
-    if len({o.resolve() for o in outs}) < len(outs):
+    folders = [o.resolve() for o in outs]
+    if shared := sorted({str(f) for f in folders if folders.count(f) > 1}):
+        names = [x.scenario.name for x, f in zip(loaded, folders, strict=True) if str(f) in shared]
         raise ScenarioError.simple(
-            "two of the scenarios have the same name, so their outputs would share a folder: "
-            "give them different 'name:' values"
+            f"the scenarios {', '.join(names)} would write into the same folder "
+            f"({', '.join(shared)}): give them different 'name:' values, or run them one by one"
         )
     reports = []
     for item, out in zip(loaded, outs, strict=True):
@@ -442,23 +444,35 @@ def _history_bands(args: argparse.Namespace) -> Coverage:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from simulator.runs.spec import is_sweep_file, load_sweep
+    """Check every file (not only up to the first bad one); exit 2 if any is bad."""
+    from dataclasses import asdict
 
-    ok = []
+    from simulator.runs.spec import is_sweep_file, load_sweep
+    from simulator.scenario import ScenarioError
+
+    records, bad = [], False
     for f in args.files:
-        if is_sweep_file(f):
-            sweep = load_sweep(f)
-            ok.append({"file": str(f), "sweep": sweep.spec.method, "runs": len(sweep.runs)})
-            if not args.quiet and not args.json:
-                print(f"{f}: ok (sweep of {sweep.loaded.scenario.name}, {len(sweep.runs)} runs)")
+        try:
+            if is_sweep_file(f):
+                sweep = load_sweep(f)
+                record = {"sweep": sweep.spec.method, "runs": len(sweep.runs)}
+                said = f"sweep of {sweep.loaded.scenario.name}, {len(sweep.runs)} runs"
+            else:
+                item = _load(f, args.set, args.quiet or args.json)
+                record = {"scenario": item.scenario.name, "sha256": item.sha256}
+                said = f"{item.scenario.name}, {item.scenario.n_months} months"
+        except ScenarioError as exc:
+            bad = True
+            records.append({"file": str(f), "ok": False, "errors": [asdict(i) for i in exc.issues]})
+            if not args.json:
+                print(f"tradesim: error: {exc}", file=sys.stderr)
             continue
-        item = _load(f, args.set, args.quiet or args.json)
-        ok.append({"file": str(f), "scenario": item.scenario.name, "sha256": item.sha256})
+        records.append({"file": str(f), "ok": True, **record})
         if not args.quiet and not args.json:
-            print(f"{f}: ok ({item.scenario.name}, {item.scenario.n_months} months)")
+            print(f"{f}: ok ({said})")
     if args.json:
-        print(json.dumps(ok, indent=2))
-    return 0
+        print(json.dumps(records, indent=2))
+    return EXIT_BAD_INPUT if bad else 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -106,6 +106,29 @@ def test_validate_list_and_schema(capsys):
     assert json.loads(capsys.readouterr().out)["title"]
 
 
+def test_validate_checks_every_file_and_reports_each_in_json(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ntarifs: []\n")
+    files = [str(bad), "autos_25", str(tmp_path / "nosuch.yaml")]
+    assert main(["validate", *files]) == 2
+    captured = capsys.readouterr()
+    assert "autos_25: ok" in captured.out  # checked although the file before it was bad
+    assert "bad.yaml:2:1: tarifs" in captured.err and "nosuch.yaml" in captured.err
+    assert main(["validate", *files, "--json"]) == 2
+    records = json.loads(capsys.readouterr().out)
+    assert [r["ok"] for r in records] == [False, True, False]
+    error = records[0]["errors"][0]
+    assert (error["line"], error["path"], error["hint"]) == (2, "tarifs", "did you mean 'tariffs'?")
+
+
+def test_two_scenarios_sharing_an_output_folder_are_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "autos_25", "autos_25", "--quiet"]) == 2
+    assert "the scenarios autos_25, autos_25 would write into the same folder" in (
+        capsys.readouterr().err
+    )
+
+
 def test_decomposition_contributions_add_up_to_the_total():
     loaded = load_scenario(bundled_scenarios()["retaliation"], ["end=2025-12"])
     baseline = load_scenario(bundled_scenarios()["baseline"], ["end=2025-12"])
