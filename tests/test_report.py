@@ -81,7 +81,13 @@ def test_a_run_folder_is_reported_from_its_scenario_and_seed(tmp_path, capsys):
     assert main(["report", str(run), "--out", str(out), "-q"]) == 0
     text = out.read_text(encoding="utf-8")
     assert "<th>seed</th><td>7</td>" in text and "<h3>short</h3>" in text
-    # a folder whose scenario changed since (or that was run with --set) is refused
+    # a run made with --set is reported with the overrides its provenance records
+    overridden = tmp_path / "overridden"
+    argv = ["run", str(scenario), "--out", str(overridden), "-q", "--set", "end=2025-10"]
+    assert main(argv) == 0
+    assert main(["report", str(overridden), "--out", str(out), "-q"]) == 0
+    assert "2025-10" in out.read_text(encoding="utf-8")
+    # a folder whose scenario changed since is refused
     scenario.write_text("extends: autos_25\nname: short\nend: 2025-11\nfirms:\n  count: 0\n")
     assert main(["report", str(run), "--out", str(out), "-q"]) == 2
     assert "different version" in capsys.readouterr().err

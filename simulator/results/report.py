@@ -62,8 +62,9 @@ class ReportRun:
 def scenario_of_run(folder: Path) -> tuple[LoadedScenario, int]:
     """The scenario and seed that made a ``tradesim run`` output folder (its provenance).
 
-    The scenario file must still hash to what the run recorded, so the report shows the run
-    that is in the folder; a file edited since (or a run made with ``--set``) is refused.
+    The scenario file, with the run's recorded ``--set`` overrides, must still hash to what
+    the run recorded, so the report shows the run that is in the folder; a file edited since
+    is refused.
     """
     path = folder / "provenance.json"
     try:
@@ -75,6 +76,7 @@ def scenario_of_run(folder: Path) -> tuple[LoadedScenario, int]:
             provenance["scenario_sha256"],
             int(provenance["seed"]),
         )
+        overrides = [str(o) for o in provenance.get("overrides") or []]
     except (OSError, ValueError, KeyError, TypeError):
         raise ScenarioError.simple(
             "not a provenance file written by tradesim run", file=str(path)
@@ -85,11 +87,11 @@ def scenario_of_run(folder: Path) -> tuple[LoadedScenario, int]:
             "instead",
             file=str(path),
         )
-    loaded = load_scenario(file)
+    loaded = load_scenario(file, overrides)
     if loaded.sha256 != sha:
         raise ScenarioError.simple(
-            f"the run in {folder} was made from a different version of {file} (edited since, or "
-            "run with --set); name the scenario instead, with the same --set options",
+            f"the run in {folder} was made from a different version of {file} (edited since); "
+            "name the scenario instead",
             file=str(path),
         )
     return loaded, seed
