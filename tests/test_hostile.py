@@ -354,3 +354,25 @@ def test_a_terminated_run_leaves_no_partial_folder(tmp_path):
     assert proc.returncode == 128 + signal.SIGTERM
     assert "terminated; nothing was written" in err
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_check_across_fields_points_at_the_key_the_child_wrote(workdir: Path) -> None:
+    """The child moves a date before the parent's announcement: the error is at the child's
+    line (or at --set), not at the parent's 'announced' that the child never wrote."""
+    child = workdir / "early.yaml"
+    child.write_text(
+        "extends: autos_25\nname: early\ntariffs:\n  - id: autos\n    effective: 2024-06-01\n"
+    )
+    with pytest.raises(
+        ScenarioError, match=r"^early\.yaml:5:5: tariffs\[0\]\.effective: 'announced'"
+    ):
+        load_scenario(child)
+    with pytest.raises(ScenarioError, match=r"^--set tariffs\.autos\.effective=2024-06-01: "):
+        load_scenario("autos_25", ["tariffs.autos.effective=2024-06-01"])
+
+
+def test_a_path_to_a_missing_bundled_scenario_says_how_to_name_it(workdir: Path) -> None:
+    with pytest.raises(ScenarioError, match="named without a folder or suffix: autos_25"):
+        load_scenario("scenarios/autos_25.yaml")
+    with pytest.raises(ScenarioError, match="did you mean 'autos_25'"):
+        load_scenario("autos_52")

@@ -115,11 +115,26 @@ def issues_from_validation(
     model: type[BaseModel],
     data: Any,
     locate: Callable[[KeyPath], Location],
+    own_file: str | None = None,
 ) -> list[Issue]:
-    """Translate a pydantic error about ``data`` into issues at the recorded positions."""
+    """Translate a pydantic error about ``data`` into issues at the recorded positions.
+
+    ``own_file`` is the file being loaded (as its locations name it), preferred over the
+    files it extends when a check across fields could be shown at either key."""
+
+    def latest(paths: list[KeyPath]) -> KeyPath:
+        """Of the keys a check across fields names, the one written last: on the command
+        line, else in the file given (not in a file it extends), else the first named."""
+        files = [locate(p).file or "" for p in paths]
+        for wanted in ("--set", own_file):
+            for path, file in zip(paths, files, strict=True):
+                if wanted and file.startswith(wanted):
+                    return path
+        return paths[0]
+
     grouped: dict[KeyPath, list[dict[str, Any]]] = {}
     for err in error.errors(include_url=False):
-        grouped.setdefault(_data_path(err, data), []).append(err)
+        grouped.setdefault(latest(_data_paths(err, data)), []).append(err)
     issues = []
     for path, errs in grouped.items():
         if len(errs) == 1:
@@ -132,8 +147,9 @@ def issues_from_validation(
     return issues
 
 
-def _data_path(err: dict[str, Any], data: Any) -> KeyPath:
-    """The error's path in the user's data: drop pydantic's union and dict-key tags."""
+def _data_paths(err: dict[str, Any], data: Any) -> list[KeyPath]:
+    """The error's path in the user's data (pydantic's union and dict-key tags dropped); for
+    a check across fields, one path per key its message quotes, in order."""
     path: list[Any] = []
     node = data
     for step in err["loc"]:
@@ -146,11 +162,12 @@ def _data_path(err: dict[str, Any], data: Any) -> KeyPath:
         else:
             node = None
         path.append(step)
-    # A check across fields names the key it is about first ("'end' must be after ...").
-    quoted = re.match(r"'(\w+)'", _message(err))
-    if err["type"] == "value_error" and isinstance(node, dict) and quoted and quoted[1] in node:
-        path.append(quoted[1])
-    return tuple(path)
+    # A check across fields names first the key it is about ("'end' must be after 'start'").
+    message = _message(err)
+    across = err["type"] == "value_error" and isinstance(node, dict) and re.match(r"'\w+'", message)
+    if across and (quoted := [k for k in re.findall(r"'(\w+)'", message) if k in node]):
+        return [(*path, key) for key in quoted]
+    return [tuple(path)]
 
 
 def _message(err: dict[str, Any]) -> str:

@@ -119,7 +119,8 @@ def load_scenario(
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(issues_from_validation(exc, Scenario, raw, locate)) from None
+        own_file = _display(path) if path is not None else None
+        raise ScenarioError(issues_from_validation(exc, Scenario, raw, locate, own_file)) from None
     issues = [
         *_code_issues(scenario, locate),
         *_date_issues(scenario, locate),
