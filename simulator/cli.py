@@ -11,6 +11,7 @@ import argparse
 import hashlib
 import importlib
 import json
+import re
 import signal
 import sys
 import threading
@@ -570,7 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("decompose", cmd_decompose, "Split the change in the US deficit by channel.")
     p.add_argument("file", help="scenario file or bundled name")
     p.add_argument("--baseline", default="baseline", help="scenario to compare with (baseline)")
-    p.add_argument("--period", help="YYYY or YYYY-MM (default: the year tariffs start)")
+    p.add_argument(
+        "--period", type=_period, help="YYYY or YYYY-MM (default: the year tariffs start)"
+    )
     p.add_argument("--out", type=_path, help="output folder (default out/decompose_<scenario>)")
     force(p)
     p.add_argument(
@@ -668,6 +671,13 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; a seed is 0 or more")
     return value
+
+
+def _period(text: str) -> str:
+    """An argument that is a year (YYYY) or a month (YYYY-MM)."""
+    if not re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2]))?", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year (2025) or a month (2025-11)")
+    return text
 
 
 def _path(text: str) -> str:

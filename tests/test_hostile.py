@@ -316,6 +316,7 @@ def test_outputs_follow_the_umask(workdir):
         (["run", "tiny.yaml", "--seed", "-1"], 2, "-1 is negative; a seed is 0 or more"),
         (["run", "tiny.yaml", "--seed", "x"], 2, "'x' is not a whole number"),
         (["run", "tiny.yaml", "--out", ""], 2, "argument --out: the name is empty"),
+        (["decompose", "tiny.yaml", "--period", "2025-13"], 2, "'2025-13' is not a year"),
         (["run", "tiny.yaml", "--out", "out/" + "a" * 300], EXIT_OUTPUT, "File name too long"),
     ],
 )
