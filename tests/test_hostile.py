@@ -377,3 +377,18 @@ def test_a_path_to_a_missing_bundled_scenario_says_how_to_name_it(workdir: Path)
         load_scenario("scenarios/autos_25.yaml")
     with pytest.raises(ScenarioError, match="did you mean 'autos_25'"):
         load_scenario("autos_52")
+
+
+@pytest.mark.parametrize(
+    ("stem", "name"),
+    [
+        ("a..b", "a_b"),
+        ("my scen ü", "my_scen_u"),
+        ("my scen ä", "my_scen_a"),
+        ("x" * 100, "x" * 80),
+    ],
+)
+def test_a_file_without_a_name_gets_a_safe_one_from_its_file_name(stem, name, tmp_path):
+    path = tmp_path / f"{stem}.yaml"
+    path.write_text(TINY.replace("name: tiny\n", ""))
+    assert load_scenario(path).scenario.name == name

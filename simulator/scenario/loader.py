@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -139,9 +140,13 @@ def load_scenario(
 
 
 def _slug(text: str) -> str:
-    """A safe scenario name made from a file name: unsafe characters become ``_``."""
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip(".") or "scenario"
-    return slug if slug[0].isalnum() or slug[0] == "_" else f"_{slug}"
+    """A safe scenario name made from a file name (the name a file without ``name:`` gets):
+    accents dropped (``é`` → ``e``), other unsafe characters and ``..`` made ``_``, at most
+    80 characters."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9_.-]+|\.{2,}", "_", ascii_text).strip(".") or "scenario"
+    slug = slug if slug[0].isalnum() or slug[0] == "_" else f"_{slug}"
+    return slug[:80]
 
 
 def _bundled_or_path(source: str | os.PathLike) -> Path:
