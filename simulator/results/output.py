@@ -200,7 +200,7 @@ def check_output_file(path: Path, marker: str, *, force: bool = False) -> Path:
         if marker not in head:
             raise OutputError(
                 f"{path}: the file was not written by tradesim; it is left untouched\n"
-                "    hint: choose another file name, or add --force to replace it"
+                "    hint: choose another --out, or add --force to replace it"
             )
     return path
 
