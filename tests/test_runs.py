@@ -236,7 +236,7 @@ def test_grid_sweep_plans_every_combination_and_seed(sweep_file):
         (
             "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pass_through: [0.8, 1.5]\n",
             4,
-            "less than or equal to 1",
+            "invalid value 1.5 (expected: a number from 0 to 1)",
         ),
         (
             "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"

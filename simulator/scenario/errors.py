@@ -14,7 +14,7 @@ from typing import Annotated, Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from simulator.scenario.schema import MAX_RATE_PCT, RatePct
+from simulator.scenario.schema import MAX_RATE_PCT, RatePct, yaml_number
 
 KeyPath = tuple[Any, ...]
 
@@ -106,6 +106,8 @@ def show(value: Any) -> str:
         return "a list"
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, float):
+        return yaml_number(value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -181,9 +183,18 @@ def _describe(
     if kind == "value_error":
         field = parent.model_fields.get(path[-1]) if parent and path else None
         message, expected = _message(err), None
-        if field and _is_rate(field) and not message.startswith("expected"):
+        if field and _is_rate(field) and not message.startswith("expected a rate"):
             expected = f"a number in percent between 0 and {MAX_RATE_PCT:g}"
-        return message, expected, None
+        hint = _FINITE_HINT if message.startswith("expected a finite number") else None
+        return message, expected, hint
+    if kind == "finite_number":
+        bounds = _bounds_text(_annotation_at(model, path))
+        expected = f"a number {bounds}" if bounds else None
+        return f"expected a finite number, got {_show_number(value)}", expected, _FINITE_HINT
+    if kind in _BOUND_ERRORS:  # the whole range, not only the side that was crossed
+        bounds = _bounds_text(_annotation_at(model, path))
+        expected = f"a number {bounds}" if bounds else err["msg"].removeprefix("Input should be ")
+        return f"invalid value {_show_number(value)}", expected, None
     if kind == "invalid_key":
         return f"the key {show(value)} is not text", None, "put the key in quotes"
     if kind == "string_type" and isinstance(value, int | float | dt.date):
@@ -197,6 +208,72 @@ def _describe(
         expected = err["msg"].removeprefix("Input should be ")
     hint = _null_hint(path) if value is None else None
     return f"invalid value {show(value)}", expected, hint
+
+
+_FINITE_HINT = "YAML reads .nan as not-a-number and .inf as infinity (so is 1e400): give a number"
+_BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_SIGNS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+
+
+def _show_number(value: Any) -> str:
+    """A value given for a number: text YAML left unread (``1e308``) is shown unquoted."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return show(value)
+        return value.strip()
+    return show(value)
+
+
+def _annotation_at(model: type[BaseModel], path: KeyPath) -> Any:
+    """The annotation (with its constraints) of the value at a key path, or None."""
+    tp: Any = model
+    for step in path:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(step) if isinstance(step, str) else None
+            if field is None:
+                return None
+            tp = field.rebuild_annotation()
+        elif get_origin(tp) in (list, dict):
+            tp = get_args(tp)[-1]
+        else:
+            return None
+    return tp
+
+
+def _constraints(tp: Any) -> dict[str, Any]:
+    """The numeric bounds (``ge``, ``gt``, ``le``, ``lt``) an annotation carries."""
+    found: dict[str, Any] = {}
+    origin = get_origin(tp)
+    if origin is Annotated:
+        found |= _constraints(get_args(tp)[0])
+        items = list(tp.__metadata__)
+        while items:
+            item = items.pop()
+            if isinstance(item, FieldInfo):
+                items += item.metadata
+            for attr in _SIGNS:
+                if getattr(item, attr, None) is not None:
+                    found[attr] = getattr(item, attr)
+    elif origin in (typing.Union, types.UnionType):
+        for member in get_args(tp):
+            found |= _constraints(member)
+    return found
+
+
+def _bounds_text(tp: Any) -> str:
+    """An annotation's bounds in words: ``from 0 to 1``, ``> 0``, ``> 0 and ≤ 100``."""
+    found = {k: _number_text(v) for k, v in _constraints(tp).items()}
+    if "ge" in found and "le" in found:
+        return f"from {found['ge']} to {found['le']}"
+    return " and ".join(f"{_SIGNS[k]} {found[k]}" for k in _SIGNS if k in found)
+
+
+def _number_text(value: float) -> str:
+    """``10000`` → ``10,000``; ``0.25`` → ``0.25``."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def _is_rate(field: FieldInfo) -> bool:
