@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulator.calibration import dataset
+from simulator.calibration.parameters import DATA_DEFAULTS
 from simulator.scenario.errors import (
     Issue,
     KeyPath,
@@ -122,6 +123,7 @@ def load_scenario(
         *_code_issues(scenario, locate),
         *_date_issues(scenario, locate),
         *_self_target_issues(scenario, locate),
+        *_gold_issues(scenario, locate),
     ]
     if issues:
         raise ScenarioError(issues)
@@ -564,6 +566,29 @@ def _self_target_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
         if r.imposer == r.target:
             path = ("retaliation", i, "target")
             yield Issue.at(locate(path), path, "a region cannot retaliate against itself")
+
+
+def _gold_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
+    """A gold arbitrage cost at or above its full spread, one of them the data set's value.
+
+    (Both set in the scenario are compared by the schema.)"""
+    g = s.parameters.gold
+    cost, full = g.cost_usd_per_oz, g.full_spread_usd_per_oz
+    if (cost is None) == (full is None) or s.data not in dataset.available_datasets():
+        return
+    given, default = ("cost_usd_per_oz", "full_spread_usd_per_oz")[:: 1 if full is None else -1]
+    row = DATA_DEFAULTS[f"gold.{default}"]
+    values = dataset.load_dataset(s.data).parameters
+    if row not in values:
+        return
+    cost, full = (cost, values[row]) if full is None else (values[row], full)
+    if cost >= full:
+        path = ("parameters", "gold", given)
+        message = (
+            f"'full_spread_usd_per_oz' ({full:g}) must be above 'cost_usd_per_oz' ({cost:g}); "
+            f"{default} is data set {s.data}'s value"
+        )
+        yield Issue.at(locate(path), path, message, hint=f"set parameters.gold.{default} too")
 
 
 def _rate_warnings(s: Scenario, locate: Locate) -> Iterator[Issue]:

@@ -446,7 +446,8 @@ class Macro(Strict):
 
 
 class Gold(Strict):
-    """Bullion arbitrage between London and New York (simulator/markets/gold.py)."""
+    """Bullion arbitrage between London and New York (simulator/markets/gold.py). The full
+    spread must be above the cost (each as set here, or the data set's value)."""
 
     cost_usd_per_oz: float | None = Field(
         None,
@@ -467,6 +468,15 @@ class Gold(Strict):
         le=MAX_GOLD_TONNES,
         description="Most tonnes shipped in a month (default: data set).",
     )
+
+    @model_validator(mode="after")
+    def _cost_below_full_spread(self) -> Gold:
+        cost, full = self.cost_usd_per_oz, self.full_spread_usd_per_oz
+        if cost is not None and full is not None and cost >= full:
+            raise ValueError(
+                f"'full_spread_usd_per_oz' ({full:g}) must be above 'cost_usd_per_oz' ({cost:g})"
+            )
+        return self
 
 
 class Services(Strict):

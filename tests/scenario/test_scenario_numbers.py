@@ -164,3 +164,40 @@ def test_validate_refuses_a_nan_end_to_end_without_a_traceback(tmp_path):
         "expected a finite number, got .nan"
     )
     assert "Traceback" not in done.stderr and not done.stdout
+
+
+@pytest.mark.parametrize(
+    ("gold", "where", "words"),
+    [
+        (
+            "{cost_usd_per_oz: 30, full_spread_usd_per_oz: 20}",
+            "parameters.gold.full_spread_usd_per_oz",
+            "'full_spread_usd_per_oz' (20) must be above 'cost_usd_per_oz' (30)",
+        ),
+        (
+            "{cost_usd_per_oz: 30}",
+            "parameters.gold.cost_usd_per_oz",
+            "'full_spread_usd_per_oz' (20) must be above 'cost_usd_per_oz' (30); "
+            "full_spread_usd_per_oz is data set base_2024's value",
+        ),
+        (
+            "{full_spread_usd_per_oz: 4}",
+            "parameters.gold.full_spread_usd_per_oz",
+            "'full_spread_usd_per_oz' (4) must be above 'cost_usd_per_oz' (5)",
+        ),
+    ],
+)
+def test_a_gold_cost_at_or_above_the_full_spread_is_refused(tmp_path, gold, where, words):
+    # the model divides by their difference (simulator/markets/gold.py)
+    path = tmp_path / "gold.yaml"
+    path.write_text(f"name: gold\nparameters:\n  gold: {gold}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert "gold.yaml:3:" in str(caught.value)
+    assert f"{where}: {words}" in str(caught.value)
+
+
+def test_a_gold_cost_below_the_data_sets_full_spread_is_accepted(tmp_path):
+    path = tmp_path / "gold.yaml"
+    path.write_text("name: gold\nparameters:\n  gold: {cost_usd_per_oz: 19}\n")
+    assert load_scenario(path).scenario.parameters.gold.cost_usd_per_oz == 19
