@@ -291,7 +291,9 @@ class AICapex(Strict):
     region: str = "USA"
     path: dict[Month, UsdBnPerMonth] = Field(
         description="AI capex above its 2024 average, $bn a month, at given months (negative "
-        "before the boom took off); linear in between, zero before the first month.",
+        "before the boom took off); linear in between, zero before the first month. A negative "
+        "value cannot take away more than the base year's purchases it comes out of (from each "
+        "origin by its share, from home producers the rest; checked against the data set).",
         min_length=1,
     )
     sector: str = "computers_semis"

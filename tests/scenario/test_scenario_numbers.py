@@ -201,3 +201,33 @@ def test_a_gold_cost_below_the_data_sets_full_spread_is_accepted(tmp_path):
     path = tmp_path / "gold.yaml"
     path.write_text("name: gold\nparameters:\n  gold: {cost_usd_per_oz: 19}\n")
     assert load_scenario(path).scenario.parameters.gold.cost_usd_per_oz == 19
+
+
+CAPEX = """\
+name: capex
+shocks:
+  ai_capex:
+    import_content: 1.0
+    origin_shares: {MEX: 1.0}
+"""
+
+
+@pytest.mark.parametrize("capex", [-3.0, 0.0, 10.0])
+def test_ai_capex_below_its_2024_average_within_the_base_years_purchases_is_accepted(
+    tmp_path, capex
+):
+    path = tmp_path / "capex.yaml"
+    path.write_text(CAPEX + f"    path: {{2024-06: {capex}}}\n")
+    assert load_scenario(path).scenario.shocks.ai_capex.path == {"2024-06": capex}
+
+
+def test_ai_capex_below_its_2024_average_beyond_the_base_years_purchases_is_refused(tmp_path):
+    # all of it imported from Mexico: less than the ~6 $bn a month the US bought there in 2024
+    path = tmp_path / "capex.yaml"
+    path.write_text(CAPEX + "    path:\n      2024-06: 5\n      2025-01: -10\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert "capex.yaml:8:7: shocks.ai_capex.path.2025-01: AI capex 10 $bn a month below" in message
+    assert "purchases of computers_semis from MEX by" in message
+    assert "(expected: at least -" in message and "hint: a negative value" in message
