@@ -33,6 +33,7 @@ from simulator.scenario.errors import (
     did_you_mean,
     format_path,
     issues_from_validation,
+    show,
 )
 from simulator.scenario.hints import code_hint
 from simulator.scenario.schema import CodeList, Scenario, month_index
@@ -272,11 +273,17 @@ def _parent_path(extends: _Node, child: Path | None, local: bool) -> Path:
     """
     ref = extends.value
     if not isinstance(ref, str) or not ref.strip():
+        hint = None
+        if isinstance(ref, list):  # shown as the user wrote it ("a list"), never as nodes
+            hint = "a scenario extends one other scenario, named on one line"
+            if len(ref) == 1 and isinstance(ref[0].value, str):
+                hint = f"a scenario extends one other: write extends: {ref[0].value}"
         raise _error(
             extends.loc,
             ("extends",),
-            f"invalid value {ref!r}",
+            f"invalid value {show(ref)}",
             expected="a bundled scenario name such as us_2025, or a path such as ../base.yaml",
+            hint=hint,
         )
     if "/" in ref or "\\" in ref or "." in ref:
         if not local:
