@@ -244,6 +244,51 @@ def test_grid_sweep_plans_every_combination_and_seed(sweep_file):
             5,
             "'mode' between",
         ),
+        # one form of a vary entry is picked by its keys, and only its errors are reported
+        (
+            "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"
+            "  parameters.macro.twin_deficit: {distribution: triangular, low: 0.2, mode: 0.3, "
+            "hihg: 0.6}\n",
+            5,
+            "vary.parameters.macro.twin_deficit.hihg: unknown key 'hihg' (expected: one of "
+            "distribution, low, high, mode, mean, sd)\n    hint: did you mean 'high'?",
+        ),
+        (
+            "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"
+            "  parameters.macro.twin_deficit: {distribution: triangle, low: 0.2, mode: 0.3, "
+            "high: 0.6}\n",
+            5,
+            "vary.parameters.macro.twin_deficit.distribution: 'triangle' is not allowed (expected: "
+            "one of uniform, loguniform, triangular, normal)\n    hint: did you mean 'triangular'?",
+        ),
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n"
+            "  parameters.pass_through: {range: [0.8, 1.0], steps: 100000}\n",
+            4,
+            "vary.parameters.pass_through.steps: invalid value 100000 (expected: a number from 2 "
+            "to 10,000)",
+        ),
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pass_through: {rnage: [0, 1]}\n",
+            4,
+            "unknown key 'rnage' (expected: one of range, steps)\n    hint: did you mean 'range'?",
+        ),
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pass_through: 0.8\n",
+            4,
+            "invalid value 0.8 (expected: a list of values, {range: [low, high]}",
+        ),
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pass_through: [0.8, .nan]\n",
+            4,
+            "vary.parameters.pass_through[1]: expected a finite number, got .nan",
+        ),
+        (
+            "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"
+            "  parameters.pass_through: {range: [0.8, .inf]}\n",
+            5,
+            "vary.parameters.pass_through.range[1]: expected a finite number, got .inf",
+        ),
     ],
 )
 def test_bad_sweep_files_are_reported_with_file_line_and_key(tmp_path, capsys, text, line, message):
@@ -255,6 +300,20 @@ def test_bad_sweep_files_are_reported_with_file_line_and_key(tmp_path, capsys, t
     assert main(["validate", str(path)]) == 2
     assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_vary_typos_name_only_the_key_that_is_wrong(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text(
+        "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"
+        "  parameters.macro.twin_deficit: {distribution: triangular, low: 0.2, mode: 0.3, "
+        "hihg: 0.6}\n"
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_sweep(path)
+    assert len(err.value.issues) == 1  # not one per form of a vary entry
+    assert err.value.issues[0].path == "vary.parameters.macro.twin_deficit.hihg"
+    assert "required but missing" not in str(err.value)
 
 
 def test_validate_accepts_sweep_files(sweep_file, capsys):

@@ -13,40 +13,65 @@ A sweep file names a scenario and the keys that vary, each by its ``--set`` path
       parameters.macro.twin_deficit: {distribution: triangular, low: 0.2, mode: 0.3, high: 0.6}
 
 It is read with the scenario loader's YAML reader, so every error names the file, line and key.
+A ``vary`` entry's form is picked by its keys (``_vary_form``), so a typo is reported for that
+form only.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from simulator.calibration.uncertainty import Distribution, Kind, uncertain_parameters
 from simulator.runs.run import RunSpec
 from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
 from simulator.scenario.errors import Issue, KeyPath, Location, issues_from_validation
+from simulator.scenario.schema import yaml_number
 from simulator.scenario.yaml_io import load_yaml
 
 Method = Literal["grid", "latin_hypercube", "monte_carlo"]
 MAX_RUNS = 1_000_000
 MAX_BYTES = 1_000_000
+MAX_STEPS = 10_000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys are errors, and every number is finite (no .nan, .inf)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Range(_Strict):
     range: Annotated[list[float], Field(min_length=2, max_length=2)] = Field(
         description="[low, high]"
     )
-    steps: int | None = Field(None, ge=2, le=10_000, description="Grid points (grid only).")
+    steps: int | None = Field(
+        None, ge=2, le=MAX_STEPS, description="Grid points (grid only), at most 10,000."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_values(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "values" in data:
+            raise ValueError("write the values as a YAML list, key: [1, 2, 3], without 'values:'")
+        return data
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -56,12 +81,12 @@ class Range(_Strict):
 
 
 class DistributionSpec(_Strict):
-    distribution: Kind
-    low: float | None = None
-    high: float | None = None
-    mode: float | None = None
-    mean: float | None = None
-    sd: float | None = None
+    distribution: Kind = Field(description="uniform, loguniform, triangular or normal")
+    low: float | None = Field(None, description="Lowest value (normal: truncated there).")
+    high: float | None = Field(None, description="Highest value (normal: truncated there).")
+    mode: float | None = Field(None, description="Most likely value (triangular).")
+    mean: float | None = Field(None, description="Mean (normal).")
+    sd: float | None = Field(None, description="Standard deviation (normal).")
 
     def to_distribution(self) -> Distribution:
         return Distribution(self.distribution, self.low, self.high, self.mode, self.mean, self.sd)
@@ -74,7 +99,50 @@ class DistributionSpec(_Strict):
         return self
 
 
-Values = Annotated[list[Any], Field(min_length=1)]
+def _finite(value: Any) -> Any:
+    """A listed value: anything the scenario key accepts, but never NaN or infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {yaml_number(value)}")
+    return value
+
+
+Values = Annotated[list[Annotated[Any, AfterValidator(_finite)]], Field(min_length=1)]
+
+_RANGE_KEYS = {"range", "steps"}
+_DISTRIBUTION_KEYS = {"distribution", "low", "high", "mode", "mean", "sd"}
+VARY_FORMS = (
+    "a list of values, {range: [low, high]} (with steps: N in a grid) or "
+    "{distribution: uniform, loguniform, triangular or normal, ...}"
+)
+
+
+def _vary_form(entry: Any) -> str | None:
+    """Which form a ``vary`` entry is written in, by its keys, so that an error is reported
+    for that form only (not for each of the three): a list of values; a block with
+    ``distribution`` (or only a distribution's keys) a distribution; any other block a range.
+    The tags are bracketed so that they never read as a key of the user's data."""
+    if isinstance(entry, list):
+        return "[values]"
+    if isinstance(entry, Range | DistributionSpec):  # serialising a validated spec
+        return "[range]" if isinstance(entry, Range) else "[distribution]"
+    if isinstance(entry, dict):
+        keys = set(entry)
+        if "distribution" in keys or (keys & _DISTRIBUTION_KEYS and not keys & _RANGE_KEYS):
+            return "[distribution]"
+        return "[range]"
+    return None
+
+
+VaryEntry = Annotated[
+    Annotated[Values, Tag("[values]")]
+    | Annotated[Range, Tag("[range]")]
+    | Annotated[DistributionSpec, Tag("[distribution]")],
+    Discriminator(
+        _vary_form,
+        custom_error_type="vary_form",
+        custom_error_message=f"Input should be {VARY_FORMS}",
+    ),
+]
 
 
 class SweepSpec(_Strict):
@@ -86,7 +154,7 @@ class SweepSpec(_Strict):
     seeds: int | list[int] = Field(1, description="Seeds per point: a count or a list.")
     seed: int = Field(0, ge=0, description="Seed of the sampler.")
     uncertain: bool = Field(False, description="Also draw the uncertain behaviour parameters.")
-    vary: dict[str, Values | Range | DistributionSpec] = Field(default_factory=dict)
+    vary: dict[str, VaryEntry] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSpec:

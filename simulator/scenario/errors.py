@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Discriminator, Tag, ValidationError
 from pydantic.fields import FieldInfo
 
 from simulator.scenario.schema import MAX_RATE_PCT, RatePct, yaml_number
@@ -125,7 +125,7 @@ def issues_from_validation(
     issues = []
     for path, errs in grouped.items():
         if len(errs) == 1:
-            message, expected, hint = _describe(errs[0], model, path)
+            message, expected, hint = _describe(errs[0], model, path, data)
         else:  # one error per member of a union such as "'all' or a list of codes"
             message = f"invalid value {show(errs[0]['input'])}"
             expected = " or ".join(e["msg"].removeprefix("Input should be ") for e in errs)
@@ -161,11 +161,11 @@ def _message(err: dict[str, Any]) -> str:
 
 
 def _describe(
-    err: dict[str, Any], model: type[BaseModel], path: KeyPath
+    err: dict[str, Any], model: type[BaseModel], path: KeyPath, data: Any = None
 ) -> tuple[str, str | None, str | None]:
-    """Message, expected values and hint for one pydantic error."""
+    """Message, expected values and hint for one pydantic error about ``data`` at ``path``."""
     kind, value = err["type"], err["input"]
-    parent = _model_at(model, path[:-1])
+    parent = _model_at(model, path[:-1], data)
     if kind == "extra_forbidden":
         allowed = list(parent.model_fields) if parent else []
         hint = _elsewhere_hint(model, path[-1]) or did_you_mean(path[-1], allowed)
@@ -188,11 +188,11 @@ def _describe(
         hint = _FINITE_HINT if message.startswith("expected a finite number") else None
         return message, expected, hint
     if kind == "finite_number":
-        bounds = _bounds_text(_annotation_at(model, path))
+        bounds = _bounds_text(_annotation_at(model, path, data))
         expected = f"a number {bounds}" if bounds else None
         return f"expected a finite number, got {_show_number(value)}", expected, _FINITE_HINT
     if kind in _BOUND_ERRORS:  # the whole range, not only the side that was crossed
-        bounds = _bounds_text(_annotation_at(model, path))
+        bounds = _bounds_text(_annotation_at(model, path, data))
         expected = f"a number {bounds}" if bounds else err["msg"].removeprefix("Input should be ")
         return f"invalid value {_show_number(value)}", expected, None
     if kind == "invalid_key":
@@ -204,6 +204,16 @@ def _describe(
     elif kind == "too_short" and not value:
         expected = f"at least {err['ctx']['min_length']} entry"
         return "cannot be empty", expected, "give at least one entry, or leave the key out"
+    elif kind in {"too_short", "too_long"} and isinstance(value, list):
+        field = parent.model_fields.get(path[-1]) if parent and path else None
+        ctx = err["ctx"]
+        count = (
+            f"at least {ctx['min_length']}"
+            if kind == "too_short"
+            else f"at most {ctx['max_length']}"
+        )
+        expected = (f"{field.description}: " if field and field.description else "") + count
+        return f"invalid value a list of {len(value)}", expected + " entries", None
     else:
         expected = err["msg"].removeprefix("Input should be ")
     hint = _null_hint(path) if value is None else None
@@ -226,11 +236,15 @@ def _show_number(value: Any) -> str:
     return show(value)
 
 
-def _annotation_at(model: type[BaseModel], path: KeyPath) -> Any:
-    """The annotation (with its constraints) of the value at a key path, or None."""
+def _annotation_at(model: type[BaseModel], path: KeyPath, data: Any = None) -> Any:
+    """The annotation (with its constraints) of the value at a key path in ``data``, or None.
+
+    List indices and dict keys step into items; a union told apart by a discriminator (a
+    sweep's ``vary`` entry) is resolved by the value written in ``data``."""
     tp: Any = model
+    node = data
     for step in path:
-        tp = _unwrap(tp)
+        tp = _unwrap(tp, node)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             field = tp.model_fields.get(step) if isinstance(step, str) else None
             if field is None:
@@ -240,6 +254,31 @@ def _annotation_at(model: type[BaseModel], path: KeyPath) -> Any:
             tp = get_args(tp)[-1]
         else:
             return None
+        node = _child(node, step)
+    return _resolve_discriminated(tp, node)
+
+
+def _child(node: Any, step: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(step)
+    if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        return node[step]
+    return None
+
+
+def _resolve_discriminated(tp: Any, node: Any) -> Any:
+    """The member of a discriminated union (``Annotated[A | B, Discriminator(f)]``) that
+    ``f(node)`` tags; any other annotation as it is."""
+    if get_origin(tp) is not Annotated or node is None:
+        return tp
+    found = [m for m in tp.__metadata__ if isinstance(m, Discriminator)]
+    if not found or not callable(found[0].discriminator):
+        return tp
+    tag = found[0].discriminator(node)
+    for member in get_args(get_args(tp)[0]):
+        tags = [m.tag for m in getattr(member, "__metadata__", ()) if isinstance(m, Tag)]
+        if tag in tags:
+            return member
     return tp
 
 
@@ -286,9 +325,11 @@ def _null_hint(path: KeyPath) -> str:
     return f"{key!r} is present but empty; give it a value, or remove it to use the default"
 
 
-def _unwrap(tp: Any) -> Any:
-    """``X | None`` → ``X``; ``Annotated[X, ...]`` → ``X``."""
+def _unwrap(tp: Any, node: Any = None) -> Any:
+    """``X | None`` → ``X``; ``Annotated[X, ...]`` → ``X``; a discriminated union → the
+    member ``node`` (the value written, if given) belongs to."""
     while True:
+        tp = _resolve_discriminated(tp, node)
         origin = get_origin(tp)
         if origin is Annotated:
             tp = get_args(tp)[0]
@@ -301,21 +342,16 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def _model_at(model: type[BaseModel], path: KeyPath) -> type[BaseModel] | None:
+def _model_at(model: type[BaseModel], path: KeyPath, data: Any = None) -> type[BaseModel] | None:
     """The schema block at a key path (list indices and dict keys step into items)."""
-    tp: Any = model
-    for step in path:
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            if step not in tp.model_fields:
-                return None
-            tp = tp.model_fields[step].annotation
-        elif get_origin(tp) in (list, dict):
-            tp = get_args(tp)[-1]
-        else:
-            return None
-    tp = _unwrap(tp)
+    tp = _unwrap(_annotation_at(model, path, data), _child_at(data, path))
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _child_at(data: Any, path: KeyPath) -> Any:
+    for step in path:
+        data = _child(data, step)
+    return data
 
 
 def schema_blocks(
