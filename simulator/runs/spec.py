@@ -14,7 +14,7 @@ A sweep file names a scenario and the keys that vary, each by its ``--set`` path
 
 It is read with the scenario loader's YAML reader, so every error names the file, line and key.
 A ``vary`` entry's form is picked by its keys (``_vary_form``), so a typo is reported for that
-form only.
+form only. The number of runs is counted before any is built: at most ``MAX_RUNS``.
 """
 
 from __future__ import annotations
@@ -221,6 +221,7 @@ def load_sweep(source: str | os.PathLike) -> Sweep:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(issues_from_validation(exc, SweepSpec, data, locate)) from None
+    _check_size(spec, locate)
     ref = path.parent / spec.scenario
     try:
         loaded = load_scenario(ref if ref.is_file() else spec.scenario)
@@ -230,6 +231,47 @@ def load_sweep(source: str | os.PathLike) -> Sweep:
         raise ScenarioError([Issue.at(where, ("scenario",), first), *exc.issues]) from None
     _check_keys(spec, loaded, locate)
     return Sweep(spec, path, loaded, plan_sweep(spec, loaded))
+
+
+def _seed_count(spec: SweepSpec) -> int:
+    return len(spec.seeds) if isinstance(spec.seeds, list) else spec.seeds
+
+
+def _grid_size(entry: Values | Range | DistributionSpec) -> int:
+    """Points along one varied key of a grid (a distribution, refused in a grid, counts 1)."""
+    if isinstance(entry, list):
+        return len(entry)
+    if isinstance(entry, Range):
+        return entry.steps or 2
+    return 1
+
+
+def _grid_sizes(spec: SweepSpec) -> dict[str, int]:
+    return {key: _grid_size(entry) for key, entry in spec.vary.items()}
+
+
+def count_runs(spec: SweepSpec) -> int:
+    """How many runs a sweep plans, counted without building them."""
+    points = math.prod(_grid_sizes(spec).values()) if spec.method == "grid" else spec.samples
+    return (points or 1) * _seed_count(spec)
+
+
+def _check_size(spec: SweepSpec, locate: Any) -> None:
+    """Refuse a sweep of more than MAX_RUNS runs before anything is built or loaded."""
+    total = count_runs(spec)
+    if total <= MAX_RUNS:
+        return
+    seeds = _seed_count(spec)
+    per_point = f" × {seeds} seeds" if seeds > 1 else ""
+    if spec.method == "grid":
+        sizes = " × ".join(f"{n:,}" for n in _grid_sizes(spec).values())
+        key, hint = ("vary",), "use fewer values or steps, or sample: method: latin_hypercube"
+        how = f"{sizes} points{per_point}"
+    else:
+        key, hint = ("samples",), "draw fewer samples or use fewer seeds"
+        how = f"{spec.samples:,} samples{per_point}"
+    message = f"the sweep plans {total:,} runs ({how}); at most {MAX_RUNS:,}"
+    raise ScenarioError([Issue.at(locate(key), key, message, hint=hint)])
 
 
 def _extremes(entry: Values | Range | DistributionSpec) -> list[Any]:
@@ -280,6 +322,9 @@ def _seeds(spec_seeds: int | list[int], base: int) -> list[int]:
 
 def plan_sweep(spec: SweepSpec, loaded: LoadedScenario) -> list[RunSpec]:
     """The runs of a sweep, numbered from 0: every point with every seed."""
+    total = count_runs(spec)  # before building anything: a grid can be vast
+    if total > MAX_RUNS:
+        raise ScenarioError.simple(f"the sweep plans {total:,} runs; at most {MAX_RUNS:,}")
     seeds = _seeds(spec.seeds, loaded.scenario.seed)
     if spec.method == "grid":
         axes = {k: _grid_values(v) for k, v in spec.vary.items()}
@@ -292,9 +337,6 @@ def plan_sweep(spec: SweepSpec, loaded: LoadedScenario) -> list[RunSpec]:
             for p in uncertain_parameters(loaded.scenario.data):
                 dims.setdefault(p.path, p.distribution)
         points = _sample(dims, spec.samples or 1, spec.method, spec.seed)
-    total = len(points) * len(seeds)
-    if total > MAX_RUNS:
-        raise ScenarioError.simple(f"the sweep plans {total:,} runs; at most {MAX_RUNS:,}")
     raw = loaded.raw
     return [
         RunSpec(i, raw, seed, point)
@@ -304,7 +346,7 @@ def plan_sweep(spec: SweepSpec, loaded: LoadedScenario) -> list[RunSpec]:
 
 def _grid_values(entry: Values | Range | DistributionSpec) -> list[Any]:
     if isinstance(entry, Range):
-        return [float(v) for v in np.linspace(*entry.range, entry.steps or 2)]
+        return [float(v) for v in np.linspace(*entry.range, _grid_size(entry))]
     return list(entry)  # a list (distributions were refused by the check)
 
 
