@@ -20,7 +20,7 @@ from simulator.calibration.parameters import DATA_DEFAULTS
 from simulator.calibration.uncertainty import Distribution, uncertain_parameters
 from simulator.cli import main
 from simulator.runs import RunSet, RunSpec, load_sweep, run_ensemble, run_one, run_sweep
-from simulator.runs.spec import _sample
+from simulator.runs.spec import Range, _sample
 from simulator.scenario import ScenarioError, load_scenario
 
 SHORT = ["end=2025-12", "firms.count=0"]
@@ -236,13 +236,58 @@ def test_grid_sweep_plans_every_combination_and_seed(sweep_file):
         (
             "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pass_through: [0.8, 1.5]\n",
             4,
-            "less than or equal to 1",
+            "invalid value 1.5 (expected: a number from 0 to 1)",
         ),
         (
             "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"
             "  parameters.pass_through: {distribution: triangular, low: 0.9, mode: 0.5, high: 1}\n",
             5,
             "'mode' between",
+        ),
+        # one form of a vary entry is picked by its keys, and only its errors are reported
+        (
+            "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"
+            "  parameters.macro.twin_deficit: {distribution: triangular, low: 0.2, mode: 0.3, "
+            "hihg: 0.6}\n",
+            5,
+            "vary.parameters.macro.twin_deficit.hihg: unknown key 'hihg' (expected: one of "
+            "distribution, low, high, mode, mean, sd)\n    hint: did you mean 'high'?",
+        ),
+        (
+            "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"
+            "  parameters.macro.twin_deficit: {distribution: triangle, low: 0.2, mode: 0.3, "
+            "high: 0.6}\n",
+            5,
+            "vary.parameters.macro.twin_deficit.distribution: 'triangle' is not allowed (expected: "
+            "one of uniform, loguniform, triangular, normal)\n    hint: did you mean 'triangular'?",
+        ),
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n"
+            "  parameters.pass_through: {range: [0.8, 1.0], steps: 100000}\n",
+            4,
+            "vary.parameters.pass_through.steps: invalid value 100000 (expected: a number from 2 "
+            "to 10,000)",
+        ),
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pass_through: {rnage: [0, 1]}\n",
+            4,
+            "unknown key 'rnage' (expected: one of range, steps)\n    hint: did you mean 'range'?",
+        ),
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pass_through: 0.8\n",
+            4,
+            "invalid value 0.8 (expected: a list of values, {range: [low, high]}",
+        ),
+        (
+            "scenario: autos_25\nmethod: grid\nvary:\n  parameters.pass_through: [0.8, .nan]\n",
+            4,
+            "vary.parameters.pass_through[1]: expected a finite number, got .nan",
+        ),
+        (
+            "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"
+            "  parameters.pass_through: {range: [0.8, .inf]}\n",
+            5,
+            "vary.parameters.pass_through.range[1]: expected a finite number, got .inf",
         ),
     ],
 )
@@ -255,6 +300,68 @@ def test_bad_sweep_files_are_reported_with_file_line_and_key(tmp_path, capsys, t
     assert main(["validate", str(path)]) == 2
     assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_vary_typos_name_only_the_key_that_is_wrong(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text(
+        "scenario: autos_25\nmethod: monte_carlo\nsamples: 3\nvary:\n"
+        "  parameters.macro.twin_deficit: {distribution: triangular, low: 0.2, mode: 0.3, "
+        "hihg: 0.6}\n"
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_sweep(path)
+    assert len(err.value.issues) == 1  # not one per form of a vary entry
+    assert err.value.issues[0].path == "vary.parameters.macro.twin_deficit.hihg"
+    assert "required but missing" not in str(err.value)
+
+
+def _no_grid(*args, **kwargs):
+    raise AssertionError("the grid was built")
+
+
+def test_a_vast_grid_is_refused_by_its_count_before_anything_is_built(tmp_path, monkeypatch):
+    # two keys of 10,000 steps took 85 s to build before being refused
+    import simulator.runs.spec as spec_module
+
+    monkeypatch.setattr(spec_module, "_grid_values", _no_grid)
+    monkeypatch.setattr(spec_module, "load_scenario", _no_grid)  # refused before loading it
+    path = tmp_path / "vast.yaml"
+    path.write_text(
+        "scenario: autos_25\nmethod: grid\nseeds: 2\nvary:\n"
+        "  parameters.pass_through: {range: [0.8, 1.0], steps: 10000}\n"
+        "  parameters.macro.twin_deficit: {range: [0.2, 0.6], steps: 10000}\n"
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_sweep(path)
+    assert str(err.value) == (
+        f"{path}:4:1: vary: the sweep plans 200,000,000 runs (10,000 × 10,000 points × 2 seeds); "
+        "at most 1,000,000\n    hint: use fewer values or steps, or sample: method: "
+        "latin_hypercube"
+    )
+
+
+def test_plan_sweep_counts_before_it_builds(sweep_file, monkeypatch):
+    import simulator.runs.spec as spec_module
+
+    sweep = load_sweep(sweep_file)
+    vast = sweep.spec.model_copy(
+        update={"vary": {k: Range(range=[0.0, 1.0], steps=10_000) for k in ("a", "b")}}
+    )
+    monkeypatch.setattr(spec_module, "_grid_values", _no_grid)
+    with pytest.raises(ScenarioError, match="plans 200,000,000 runs; at most 1,000,000"):
+        spec_module.plan_sweep(vast, sweep.loaded)
+    assert spec_module.count_runs(sweep.spec) == len(sweep.runs) == 12
+
+
+def test_too_many_samples_times_seeds_are_refused_at_samples(tmp_path):
+    path = tmp_path / "many.yaml"
+    path.write_text(
+        "scenario: autos_25\nmethod: monte_carlo\nsamples: 1000000\nseeds: 2\nvary:\n"
+        "  parameters.pass_through: {range: [0.8, 1.0]}\n"
+    )
+    with pytest.raises(ScenarioError, match=r"many.yaml:3:1: samples: the sweep plans 2,000,000"):
+        load_sweep(path)
 
 
 def test_validate_accepts_sweep_files(sweep_file, capsys):

@@ -13,40 +13,65 @@ A sweep file names a scenario and the keys that vary, each by its ``--set`` path
       parameters.macro.twin_deficit: {distribution: triangular, low: 0.2, mode: 0.3, high: 0.6}
 
 It is read with the scenario loader's YAML reader, so every error names the file, line and key.
+A ``vary`` entry's form is picked by its keys (``_vary_form``), so a typo is reported for that
+form only. The number of runs is counted before any is built: at most ``MAX_RUNS``.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from simulator.calibration.uncertainty import Distribution, Kind, uncertain_parameters
 from simulator.runs.run import RunSpec
 from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
 from simulator.scenario.errors import Issue, KeyPath, Location, issues_from_validation
+from simulator.scenario.schema import yaml_number
 from simulator.scenario.yaml_io import load_yaml
 
 Method = Literal["grid", "latin_hypercube", "monte_carlo"]
 MAX_RUNS = 1_000_000
 MAX_BYTES = 1_000_000
+MAX_STEPS = 10_000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys are errors, and every number is finite (no .nan, .inf)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Range(_Strict):
     range: Annotated[list[float], Field(min_length=2, max_length=2)] = Field(
         description="[low, high]"
     )
-    steps: int | None = Field(None, ge=2, le=10_000, description="Grid points (grid only).")
+    steps: int | None = Field(
+        None, ge=2, le=MAX_STEPS, description="Grid points (grid only), at most 10,000."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_values(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "values" in data:
+            raise ValueError("write the values as a YAML list, key: [1, 2, 3], without 'values:'")
+        return data
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -56,12 +81,12 @@ class Range(_Strict):
 
 
 class DistributionSpec(_Strict):
-    distribution: Kind
-    low: float | None = None
-    high: float | None = None
-    mode: float | None = None
-    mean: float | None = None
-    sd: float | None = None
+    distribution: Kind = Field(description="uniform, loguniform, triangular or normal")
+    low: float | None = Field(None, description="Lowest value (normal: truncated there).")
+    high: float | None = Field(None, description="Highest value (normal: truncated there).")
+    mode: float | None = Field(None, description="Most likely value (triangular).")
+    mean: float | None = Field(None, description="Mean (normal).")
+    sd: float | None = Field(None, description="Standard deviation (normal).")
 
     def to_distribution(self) -> Distribution:
         return Distribution(self.distribution, self.low, self.high, self.mode, self.mean, self.sd)
@@ -74,7 +99,50 @@ class DistributionSpec(_Strict):
         return self
 
 
-Values = Annotated[list[Any], Field(min_length=1)]
+def _finite(value: Any) -> Any:
+    """A listed value: anything the scenario key accepts, but never NaN or infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {yaml_number(value)}")
+    return value
+
+
+Values = Annotated[list[Annotated[Any, AfterValidator(_finite)]], Field(min_length=1)]
+
+_RANGE_KEYS = {"range", "steps"}
+_DISTRIBUTION_KEYS = {"distribution", "low", "high", "mode", "mean", "sd"}
+VARY_FORMS = (
+    "a list of values, {range: [low, high]} (with steps: N in a grid) or "
+    "{distribution: uniform, loguniform, triangular or normal, ...}"
+)
+
+
+def _vary_form(entry: Any) -> str | None:
+    """Which form a ``vary`` entry is written in, by its keys, so that an error is reported
+    for that form only (not for each of the three): a list of values; a block with
+    ``distribution`` (or only a distribution's keys) a distribution; any other block a range.
+    The tags are bracketed so that they never read as a key of the user's data."""
+    if isinstance(entry, list):
+        return "[values]"
+    if isinstance(entry, Range | DistributionSpec):  # serialising a validated spec
+        return "[range]" if isinstance(entry, Range) else "[distribution]"
+    if isinstance(entry, dict):
+        keys = set(entry)
+        if "distribution" in keys or (keys & _DISTRIBUTION_KEYS and not keys & _RANGE_KEYS):
+            return "[distribution]"
+        return "[range]"
+    return None
+
+
+VaryEntry = Annotated[
+    Annotated[Values, Tag("[values]")]
+    | Annotated[Range, Tag("[range]")]
+    | Annotated[DistributionSpec, Tag("[distribution]")],
+    Discriminator(
+        _vary_form,
+        custom_error_type="vary_form",
+        custom_error_message=f"Input should be {VARY_FORMS}",
+    ),
+]
 
 
 class SweepSpec(_Strict):
@@ -86,7 +154,7 @@ class SweepSpec(_Strict):
     seeds: int | list[int] = Field(1, description="Seeds per point: a count or a list.")
     seed: int = Field(0, ge=0, description="Seed of the sampler.")
     uncertain: bool = Field(False, description="Also draw the uncertain behaviour parameters.")
-    vary: dict[str, Values | Range | DistributionSpec] = Field(default_factory=dict)
+    vary: dict[str, VaryEntry] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSpec:
@@ -153,6 +221,7 @@ def load_sweep(source: str | os.PathLike) -> Sweep:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(issues_from_validation(exc, SweepSpec, data, locate)) from None
+    _check_size(spec, locate)
     ref = path.parent / spec.scenario
     try:
         loaded = load_scenario(ref if ref.is_file() else spec.scenario)
@@ -162,6 +231,47 @@ def load_sweep(source: str | os.PathLike) -> Sweep:
         raise ScenarioError([Issue.at(where, ("scenario",), first), *exc.issues]) from None
     _check_keys(spec, loaded, locate)
     return Sweep(spec, path, loaded, plan_sweep(spec, loaded))
+
+
+def _seed_count(spec: SweepSpec) -> int:
+    return len(spec.seeds) if isinstance(spec.seeds, list) else spec.seeds
+
+
+def _grid_size(entry: Values | Range | DistributionSpec) -> int:
+    """Points along one varied key of a grid (a distribution, refused in a grid, counts 1)."""
+    if isinstance(entry, list):
+        return len(entry)
+    if isinstance(entry, Range):
+        return entry.steps or 2
+    return 1
+
+
+def _grid_sizes(spec: SweepSpec) -> dict[str, int]:
+    return {key: _grid_size(entry) for key, entry in spec.vary.items()}
+
+
+def count_runs(spec: SweepSpec) -> int:
+    """How many runs a sweep plans, counted without building them."""
+    points = math.prod(_grid_sizes(spec).values()) if spec.method == "grid" else spec.samples
+    return (points or 1) * _seed_count(spec)
+
+
+def _check_size(spec: SweepSpec, locate: Any) -> None:
+    """Refuse a sweep of more than MAX_RUNS runs before anything is built or loaded."""
+    total = count_runs(spec)
+    if total <= MAX_RUNS:
+        return
+    seeds = _seed_count(spec)
+    per_point = f" × {seeds} seeds" if seeds > 1 else ""
+    if spec.method == "grid":
+        sizes = " × ".join(f"{n:,}" for n in _grid_sizes(spec).values())
+        key, hint = ("vary",), "use fewer values or steps, or sample: method: latin_hypercube"
+        how = f"{sizes} points{per_point}"
+    else:
+        key, hint = ("samples",), "draw fewer samples or use fewer seeds"
+        how = f"{spec.samples:,} samples{per_point}"
+    message = f"the sweep plans {total:,} runs ({how}); at most {MAX_RUNS:,}"
+    raise ScenarioError([Issue.at(locate(key), key, message, hint=hint)])
 
 
 def _extremes(entry: Values | Range | DistributionSpec) -> list[Any]:
@@ -212,6 +322,9 @@ def _seeds(spec_seeds: int | list[int], base: int) -> list[int]:
 
 def plan_sweep(spec: SweepSpec, loaded: LoadedScenario) -> list[RunSpec]:
     """The runs of a sweep, numbered from 0: every point with every seed."""
+    total = count_runs(spec)  # before building anything: a grid can be vast
+    if total > MAX_RUNS:
+        raise ScenarioError.simple(f"the sweep plans {total:,} runs; at most {MAX_RUNS:,}")
     seeds = _seeds(spec.seeds, loaded.scenario.seed)
     if spec.method == "grid":
         axes = {k: _grid_values(v) for k, v in spec.vary.items()}
@@ -224,9 +337,6 @@ def plan_sweep(spec: SweepSpec, loaded: LoadedScenario) -> list[RunSpec]:
             for p in uncertain_parameters(loaded.scenario.data):
                 dims.setdefault(p.path, p.distribution)
         points = _sample(dims, spec.samples or 1, spec.method, spec.seed)
-    total = len(points) * len(seeds)
-    if total > MAX_RUNS:
-        raise ScenarioError.simple(f"the sweep plans {total:,} runs; at most {MAX_RUNS:,}")
     raw = loaded.raw
     return [
         RunSpec(i, raw, seed, point)
@@ -236,7 +346,7 @@ def plan_sweep(spec: SweepSpec, loaded: LoadedScenario) -> list[RunSpec]:
 
 def _grid_values(entry: Values | Range | DistributionSpec) -> list[Any]:
     if isinstance(entry, Range):
-        return [float(v) for v in np.linspace(*entry.range, entry.steps or 2)]
+        return [float(v) for v in np.linspace(*entry.range, _grid_size(entry))]
     return list(entry)  # a list (distributions were refused by the check)
 
 

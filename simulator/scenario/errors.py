@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Discriminator, Tag, ValidationError
 from pydantic.fields import FieldInfo
 
-from simulator.scenario.schema import MAX_RATE_PCT, RatePct
+from simulator.scenario.schema import MAX_RATE_PCT, RatePct, yaml_number
 
 KeyPath = tuple[Any, ...]
 
@@ -106,6 +106,8 @@ def show(value: Any) -> str:
         return "a list"
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, float):
+        return yaml_number(value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -138,7 +140,7 @@ def issues_from_validation(
     issues = []
     for path, errs in grouped.items():
         if len(errs) == 1:
-            message, expected, hint = _describe(errs[0], model, path)
+            message, expected, hint = _describe(errs[0], model, path, data)
         else:  # one error per member of a union such as "'all' or a list of codes"
             message = f"invalid value {show(errs[0]['input'])}"
             expected = " or ".join(e["msg"].removeprefix("Input should be ") for e in errs)
@@ -176,11 +178,11 @@ def _message(err: dict[str, Any]) -> str:
 
 
 def _describe(
-    err: dict[str, Any], model: type[BaseModel], path: KeyPath
+    err: dict[str, Any], model: type[BaseModel], path: KeyPath, data: Any = None
 ) -> tuple[str, str | None, str | None]:
-    """Message, expected values and hint for one pydantic error."""
+    """Message, expected values and hint for one pydantic error about ``data`` at ``path``."""
     kind, value = err["type"], err["input"]
-    parent = _model_at(model, path[:-1])
+    parent = _model_at(model, path[:-1], data)
     if kind == "extra_forbidden":
         allowed = list(parent.model_fields) if parent else []
         hint = _elsewhere_hint(model, path[-1]) or did_you_mean(path[-1], allowed)
@@ -198,9 +200,18 @@ def _describe(
     if kind == "value_error":
         field = parent.model_fields.get(path[-1]) if parent and path else None
         message, expected = _message(err), None
-        if field and _is_rate(field) and not message.startswith("expected"):
+        if field and _is_rate(field) and not message.startswith("expected a rate"):
             expected = f"a number in percent between 0 and {MAX_RATE_PCT:g}"
-        return message, expected, None
+        hint = _FINITE_HINT if message.startswith("expected a finite number") else None
+        return message, expected, hint
+    if kind == "finite_number":
+        bounds = _bounds_text(_annotation_at(model, path, data))
+        expected = f"a number {bounds}" if bounds else None
+        return f"expected a finite number, got {_show_number(value)}", expected, _FINITE_HINT
+    if kind in _BOUND_ERRORS:  # the whole range, not only the side that was crossed
+        bounds = _bounds_text(_annotation_at(model, path, data))
+        expected = f"a number {bounds}" if bounds else err["msg"].removeprefix("Input should be ")
+        return f"invalid value {_show_number(value)}", expected, None
     if kind == "invalid_key":
         return f"the key {show(value)} is not text", None, "put the key in quotes"
     if kind == "string_type" and isinstance(value, int | float | dt.date):
@@ -210,10 +221,115 @@ def _describe(
     elif kind == "too_short" and not value:
         expected = f"at least {err['ctx']['min_length']} entry"
         return "cannot be empty", expected, "give at least one entry, or leave the key out"
+    elif kind in {"too_short", "too_long"} and isinstance(value, list):
+        field = parent.model_fields.get(path[-1]) if parent and path else None
+        ctx = err["ctx"]
+        count = (
+            f"at least {ctx['min_length']}"
+            if kind == "too_short"
+            else f"at most {ctx['max_length']}"
+        )
+        expected = (f"{field.description}: " if field and field.description else "") + count
+        return f"invalid value a list of {len(value)}", expected + " entries", None
     else:
         expected = err["msg"].removeprefix("Input should be ")
     hint = _null_hint(path) if value is None else None
     return f"invalid value {show(value)}", expected, hint
+
+
+_FINITE_HINT = "YAML reads .nan as not-a-number and .inf as infinity (so is 1e400): give a number"
+_BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_SIGNS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+
+
+def _show_number(value: Any) -> str:
+    """A value given for a number: text YAML left unread (``1e308``) is shown unquoted."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return show(value)
+        return value.strip()
+    return show(value)
+
+
+def _annotation_at(model: type[BaseModel], path: KeyPath, data: Any = None) -> Any:
+    """The annotation (with its constraints) of the value at a key path in ``data``, or None.
+
+    List indices and dict keys step into items; a union told apart by a discriminator (a
+    sweep's ``vary`` entry) is resolved by the value written in ``data``."""
+    tp: Any = model
+    node = data
+    for step in path:
+        tp = _unwrap(tp, node)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(step) if isinstance(step, str) else None
+            if field is None:
+                return None
+            tp = field.rebuild_annotation()
+        elif get_origin(tp) in (list, dict):
+            tp = get_args(tp)[-1]
+        else:
+            return None
+        node = _child(node, step)
+    return _resolve_discriminated(tp, node)
+
+
+def _child(node: Any, step: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(step)
+    if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        return node[step]
+    return None
+
+
+def _resolve_discriminated(tp: Any, node: Any) -> Any:
+    """The member of a discriminated union (``Annotated[A | B, Discriminator(f)]``) that
+    ``f(node)`` tags; any other annotation as it is."""
+    if get_origin(tp) is not Annotated or node is None:
+        return tp
+    found = [m for m in tp.__metadata__ if isinstance(m, Discriminator)]
+    if not found or not callable(found[0].discriminator):
+        return tp
+    tag = found[0].discriminator(node)
+    for member in get_args(get_args(tp)[0]):
+        tags = [m.tag for m in getattr(member, "__metadata__", ()) if isinstance(m, Tag)]
+        if tag in tags:
+            return member
+    return tp
+
+
+def _constraints(tp: Any) -> dict[str, Any]:
+    """The numeric bounds (``ge``, ``gt``, ``le``, ``lt``) an annotation carries."""
+    found: dict[str, Any] = {}
+    origin = get_origin(tp)
+    if origin is Annotated:
+        found |= _constraints(get_args(tp)[0])
+        items = list(tp.__metadata__)
+        while items:
+            item = items.pop()
+            if isinstance(item, FieldInfo):
+                items += item.metadata
+            for attr in _SIGNS:
+                if getattr(item, attr, None) is not None:
+                    found[attr] = getattr(item, attr)
+    elif origin in (typing.Union, types.UnionType):
+        for member in get_args(tp):
+            found |= _constraints(member)
+    return found
+
+
+def _bounds_text(tp: Any) -> str:
+    """An annotation's bounds in words: ``from 0 to 1``, ``> 0``, ``> 0 and ≤ 100``."""
+    found = {k: _number_text(v) for k, v in _constraints(tp).items()}
+    if "ge" in found and "le" in found:
+        return f"from {found['ge']} to {found['le']}"
+    return " and ".join(f"{_SIGNS[k]} {found[k]}" for k in _SIGNS if k in found)
+
+
+def _number_text(value: float) -> str:
+    """``10000`` → ``10,000``; ``0.25`` → ``0.25``."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def _is_rate(field: FieldInfo) -> bool:
@@ -226,9 +342,11 @@ def _null_hint(path: KeyPath) -> str:
     return f"{key!r} is present but empty; give it a value, or remove it to use the default"
 
 
-def _unwrap(tp: Any) -> Any:
-    """``X | None`` → ``X``; ``Annotated[X, ...]`` → ``X``."""
+def _unwrap(tp: Any, node: Any = None) -> Any:
+    """``X | None`` → ``X``; ``Annotated[X, ...]`` → ``X``; a discriminated union → the
+    member ``node`` (the value written, if given) belongs to."""
     while True:
+        tp = _resolve_discriminated(tp, node)
         origin = get_origin(tp)
         if origin is Annotated:
             tp = get_args(tp)[0]
@@ -241,21 +359,16 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def _model_at(model: type[BaseModel], path: KeyPath) -> type[BaseModel] | None:
+def _model_at(model: type[BaseModel], path: KeyPath, data: Any = None) -> type[BaseModel] | None:
     """The schema block at a key path (list indices and dict keys step into items)."""
-    tp: Any = model
-    for step in path:
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            if step not in tp.model_fields:
-                return None
-            tp = tp.model_fields[step].annotation
-        elif get_origin(tp) in (list, dict):
-            tp = get_args(tp)[-1]
-        else:
-            return None
-    tp = _unwrap(tp)
+    tp = _unwrap(_annotation_at(model, path, data), _child_at(data, path))
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _child_at(data: Any, path: KeyPath) -> Any:
+    for step in path:
+        data = _child(data, step)
+    return data
 
 
 def schema_blocks(

@@ -19,7 +19,17 @@ from pydantic.fields import FieldInfo
 
 from simulator.scenario import json_schema
 from simulator.scenario.errors import schema_blocks
-from simulator.scenario.schema import MAX_RATE_PCT, Date, Month, RatePct, Scenario
+from simulator.scenario.schema import (
+    FX_INDEX_RANGE,
+    MAX_GOLD_TONNES,
+    MAX_GOLD_USD_PER_OZ,
+    MAX_RATE_PCT,
+    MAX_USD_BN_PER_MONTH,
+    Date,
+    Month,
+    RatePct,
+    Scenario,
+)
 from simulator.scenario.yaml_io import MAX_FILE_BYTES, MAX_NODES
 
 SCHEMA_FILE = Path(__file__).with_name("scenario.schema.json")
@@ -34,6 +44,8 @@ _SIMPLE = {str: "text", int: "integer", float: "number", bool: "`true` or `false
 _SIMPLE |= {dt.date: "date", type(None): "`null`"}
 _SIGNS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
 
+_USD, _OZ = f"{MAX_USD_BN_PER_MONTH:,.0f}", f"{MAX_GOLD_USD_PER_OZ:,.0f}"
+_FX, _TONNES = f"{FX_INDEX_RANGE[0]:g} to {FX_INDEX_RANGE[1]:g}", f"{MAX_GOLD_TONNES:,.0f}"
 _INTRO = f"""\
 # Scenario file reference
 
@@ -57,6 +69,14 @@ Limits, checked before a file is parsed: at most {MAX_FILE_BYTES:,} bytes and {M
 and values per file (the largest bundled scenario, `us_2025`, has about 15,000 bytes and 500
 values). A rate between 0 and 1 is accepted with a warning: rates are in percent, so
 `rate: 0.25` is a quarter of one percent.
+
+Every number must be finite: `.nan`, `.inf` and `-.inf` (and numbers too large to store, such
+as `1e400`) are errors wherever a number is expected, in paths and mappings too. Quantities
+whose huge values would make the model overflow have bounds, given in the tables below:
+flows of dollars (capital inflows, AI capex) at most {_USD} $bn a month either way,
+exchange-rate index values from {_FX} (a hundredfold move either way),
+gold prices, spreads and costs at most {_OZ} $/oz and gold shipments at most
+{_TONNES} tonnes a month.
 
 On the command line, `--set key.path=value` overrides one value after `extends`, e.g.
 `--set parameters.pass_through=0.8` or `--set tariffs.autos_232.rate=35` (a list entry by id).

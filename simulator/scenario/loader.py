@@ -21,9 +21,11 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from simulator.calibration import dataset
+from simulator.calibration.parameters import DATA_DEFAULTS
 from simulator.scenario.errors import (
     Issue,
     KeyPath,
@@ -32,6 +34,7 @@ from simulator.scenario.errors import (
     did_you_mean,
     format_path,
     issues_from_validation,
+    show,
 )
 from simulator.scenario.hints import code_hint
 from simulator.scenario.schema import CodeList, Scenario, month_index
@@ -126,6 +129,8 @@ def load_scenario(
         *_code_issues(scenario, locate),
         *_date_issues(scenario, locate),
         *_self_target_issues(scenario, locate),
+        *_gold_issues(scenario, locate),
+        *_ai_capex_issues(scenario, locate),
     ]
     if issues:
         raise ScenarioError(issues)
@@ -286,11 +291,17 @@ def _parent_path(extends: _Node, child: Path | None, local: bool) -> Path:
     """
     ref = extends.value
     if not isinstance(ref, str) or not ref.strip():
+        hint = None
+        if isinstance(ref, list):  # shown as the user wrote it ("a list"), never as nodes
+            hint = "a scenario extends one other scenario, named on one line"
+            if len(ref) == 1 and isinstance(ref[0].value, str):
+                hint = f"a scenario extends one other: write extends: {ref[0].value}"
         raise _error(
             extends.loc,
             ("extends",),
-            f"invalid value {ref!r}",
+            f"invalid value {show(ref)}",
             expected="a bundled scenario name such as us_2025, or a path such as ../base.yaml",
+            hint=hint,
         )
     if "/" in ref or "\\" in ref or "." in ref:
         if not local:
@@ -582,6 +593,73 @@ def _self_target_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
         if r.imposer == r.target:
             path = ("retaliation", i, "target")
             yield Issue.at(locate(path), path, "a region cannot retaliate against itself")
+
+
+def _gold_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
+    """A gold arbitrage cost at or above its full spread, one of them the data set's value.
+
+    (Both set in the scenario are compared by the schema.)"""
+    g = s.parameters.gold
+    cost, full = g.cost_usd_per_oz, g.full_spread_usd_per_oz
+    if (cost is None) == (full is None) or s.data not in dataset.available_datasets():
+        return
+    given, default = ("cost_usd_per_oz", "full_spread_usd_per_oz")[:: 1 if full is None else -1]
+    row = DATA_DEFAULTS[f"gold.{default}"]
+    values = dataset.load_dataset(s.data).parameters
+    if row not in values:
+        return
+    cost, full = (cost, values[row]) if full is None else (values[row], full)
+    if cost >= full:
+        path = ("parameters", "gold", given)
+        message = (
+            f"'full_spread_usd_per_oz' ({full:g}) must be above 'cost_usd_per_oz' ({cost:g}); "
+            f"{default} is data set {s.data}'s value"
+        )
+        yield Issue.at(locate(path), path, message, hint=f"set parameters.gold.{default} too")
+
+
+def _ai_capex_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
+    """AI capex further below its 2024 average than the base year's purchases it comes out of.
+
+    A negative value is less AI hardware bought than in 2024: the model takes it out of the
+    region's base-year purchases of the sector, from each origin by its share (the import
+    content) and from home producers (the rest). Taking more than a supplier sold would make
+    purchases negative, and the model breaks down (outputs of NaN).
+    """
+    ai = s.shocks.ai_capex
+    if ai is None or min(ai.path.values()) >= 0 or s.data not in dataset.available_datasets():
+        return
+    from simulator.policy.shocks import by_member  # the model's split of origin shares
+
+    data = dataset.load_dataset(s.data).aggregate(s.regions, s.sectors)
+    if ai.region not in data.regions or ai.sector not in data.sectors:
+        return  # an unknown or merged code, reported as such
+    r, k = data.region_index(ai.region), data.sector_index(ai.sector)
+    monthly = data.flows[:, r, k] / 12.0
+    imports = data.flows[:, r, k].copy()
+    imports[r] = 0.0
+    if ai.origin_shares is not None:
+        shares = by_member(ai.origin_shares, imports, data)
+    else:
+        shares = imports / imports.sum() if imports.sum() > 0 else imports
+    # customs value taken from each supplier per $bn of capex (imports pay the base rate)
+    taken = ai.import_content * shares / (1.0 + data.base_tariff[:, r, k])
+    taken[r] = 1.0 - ai.import_content
+    limits = np.where(taken > 0, monthly / np.where(taken > 0, taken, 1.0), np.inf)
+    o = int(np.argmin(limits))
+    month = min(ai.path, key=ai.path.__getitem__)
+    value = ai.path[month]
+    if -value > limits[o]:
+        path = ("shocks", "ai_capex", "path", month)
+        supplier = "its own producers" if o == r else data.regions[o]
+        message = (
+            f"AI capex {-value:g} $bn a month below its 2024 average would cut {ai.region}'s "
+            f"purchases of {ai.sector} from {supplier} by {-value * taken[o]:.3g} $bn a month, "
+            f"more than they were in the base year ({monthly[o]:.3g} $bn a month)"
+        )
+        expected = f"at least {-limits[o]:.3g}, given this import content and these origin shares"
+        hint = "a negative value is less AI capex than in 2024, so at most what 2024 held"
+        yield Issue.at(locate(path), path, message, expected, hint)
 
 
 def _rate_warnings(s: Scenario, locate: Locate) -> Iterator[Issue]:

@@ -10,6 +10,7 @@ validation.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -24,6 +25,14 @@ from pydantic import (
 )
 
 MAX_RATE_PCT = 1000.0
+MAX_USD_BN_PER_MONTH = 10_000.0
+"""Largest flow of dollars a scenario may set, $bn a month (US GDP is about 2,400)."""
+FX_INDEX_RANGE = (0.01, 100.0)
+"""Exchange-rate index values allowed (base = 1): a hundredfold move either way."""
+MAX_GOLD_USD_PER_OZ = 100_000.0
+"""Highest gold price, spread or arbitrage cost, $/oz (gold sold at about $2,600 in 2024)."""
+MAX_GOLD_TONNES = 10_000.0
+"""Most gold shipped in a month, tonnes (about three years of world mine output)."""
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -58,10 +67,20 @@ def _parse_date(value: Any) -> dt.date:
     raise ValueError(f"expected a date written YYYY-MM-DD or YYYY-MM, got {value!r}")
 
 
+def yaml_number(value: float) -> str:
+    """A float as YAML writes it: ``.nan``, ``.inf``, ``-.inf`` or the number."""
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    return repr(value)
+
+
 def _parse_rate(value: Any) -> float:
     """A rate in percent: a number (25) or a string with a percent sign ('25%')."""
     if isinstance(value, bool):
         raise ValueError("expected a rate in percent (a number such as 25), got a boolean")
+    written = value.strip() if isinstance(value, str) else None
     if isinstance(value, str):
         text = value.strip()
         if text.endswith("%"):
@@ -74,8 +93,8 @@ def _parse_rate(value: Any) -> float:
     if not isinstance(value, int | float):
         raise ValueError(f"expected a rate in percent (a number such as 25), got {value!r}")
     value = float(value)
-    if value != value:  # NaN
-        raise ValueError("a rate cannot be NaN")
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {written or yaml_number(value)}")
     if value < 0:
         raise ValueError(f"a rate cannot be negative, got {value}")
     if value > MAX_RATE_PCT:
@@ -87,6 +106,9 @@ Month = Annotated[str, BeforeValidator(_parse_month)]
 Date = Annotated[dt.date, BeforeValidator(_parse_date)]
 RatePct = Annotated[float, BeforeValidator(_parse_rate)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+UsdBnPerMonth = Annotated[float, Field(ge=-MAX_USD_BN_PER_MONTH, le=MAX_USD_BN_PER_MONTH)]
+FxIndex = Annotated[float, Field(ge=FX_INDEX_RANGE[0], le=FX_INDEX_RANGE[1])]
+GoldSpreadUsd = Annotated[float, Field(ge=-MAX_GOLD_USD_PER_OZ, le=MAX_GOLD_USD_PER_OZ)]
 CodeList = Literal["all"] | list[str]
 
 
@@ -114,9 +136,11 @@ def month_index(month: str) -> int:
 
 
 class Strict(BaseModel):
-    """Base for every schema block: unknown keys are errors, never silently ignored."""
+    """Base for every schema block: unknown keys are errors, never silently ignored, and every
+    number is finite (``.nan``, ``.inf`` and ``-.inf`` are errors, in dict values and lists
+    too)."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 AUTHORITIES = (
@@ -265,9 +289,11 @@ class AICapex(Strict):
     """The AI data-centre investment boom: a monthly capex path and its import content."""
 
     region: str = "USA"
-    path: dict[Month, float] = Field(
+    path: dict[Month, UsdBnPerMonth] = Field(
         description="AI capex above its 2024 average, $bn a month, at given months (negative "
-        "before the boom took off); linear in between, zero before the first month.",
+        "before the boom took off); linear in between, zero before the first month. A negative "
+        "value cannot take away more than the base year's purchases it comes out of (from each "
+        "origin by its share, from home producers the rest; checked against the data set).",
         min_length=1,
     )
     sector: str = "computers_semis"
@@ -302,7 +328,9 @@ class CapitalInflow(Strict):
     region: str = "USA"
     start: Month
     end: Month | None = None
-    usd_bn_per_month: float
+    usd_bn_per_month: UsdBnPerMonth = Field(
+        description="Net inflows, $bn a month (negative: outflows)."
+    )
 
 
 class ExchangeRatePath(Strict):
@@ -312,19 +340,24 @@ class ExchangeRatePath(Strict):
         description="Region whose currency the path is for; USA means the "
         "broad dollar index (its inverse applied to every other currency)."
     )
-    path: dict[Month, Annotated[float, Field(gt=0.0)]] = Field(min_length=1)
+    path: dict[Month, FxIndex] = Field(
+        min_length=1,
+        description="The currency's value in dollars (the dollar index for USA), base year = 1, "
+        "at given months; linear in between, 1 before the first month, held after the last. "
+        "At most a hundredfold move either way.",
+    )
     source: str = ""
 
 
 class GoldSpread(Strict):
     """The New York–London gold price spread and the gold price: drive bullion shipments."""
 
-    spread: dict[Month, float] = Field(
+    spread: dict[Month, GoldSpreadUsd] = Field(
         description="COMEX futures less London spot, $/oz, monthly average at given months; "
         "linear in between, zero before the first month, held after the last.",
         min_length=1,
     )
-    price: dict[Month, Annotated[float, Field(gt=0.0)]] = Field(
+    price: dict[Month, Annotated[float, Field(gt=0.0, le=MAX_GOLD_USD_PER_OZ)]] = Field(
         description="Gold price, $/oz, at given months (linear in between, held outside).",
         min_length=1,
     )
@@ -384,6 +417,7 @@ class Dollar(Strict):
     inflow_elasticity: float | None = Field(
         None,
         ge=0.0,
+        le=10.0,
         description="Percent dollar appreciation per 1% of US GDP (annualised) of net inflows "
         "(default: data set).",
     )
@@ -414,27 +448,42 @@ class Macro(Strict):
 
 
 class Gold(Strict):
-    """Bullion arbitrage between London and New York (simulator/markets/gold.py)."""
+    """Bullion arbitrage between London and New York (simulator/markets/gold.py). The full
+    spread must be above the cost (each as set here, or the data set's value)."""
 
     cost_usd_per_oz: float | None = Field(
         None,
         ge=0.0,
+        le=MAX_GOLD_USD_PER_OZ,
         description="Spread below which no bars move: shipping, recasting and financing, $/oz "
         "(default: data set).",
     )
     full_spread_usd_per_oz: float | None = Field(
         None,
         gt=0.0,
+        le=MAX_GOLD_USD_PER_OZ,
         description="Spread at which shipments reach capacity, $/oz (default: data set).",
     )
     capacity_tonnes: float | None = Field(
-        None, gt=0.0, description="Most tonnes shipped in a month (default: data set)."
+        None,
+        gt=0.0,
+        le=MAX_GOLD_TONNES,
+        description="Most tonnes shipped in a month (default: data set).",
     )
+
+    @model_validator(mode="after")
+    def _cost_below_full_spread(self) -> Gold:
+        cost, full = self.cost_usd_per_oz, self.full_spread_usd_per_oz
+        if cost is not None and full is not None and cost >= full:
+            raise ValueError(
+                f"'full_spread_usd_per_oz' ({full:g}) must be above 'cost_usd_per_oz' ({cost:g})"
+            )
+        return self
 
 
 class Services(Strict):
     digital_export_growth_per_ai_capex: float = Field(
-        0.1, ge=0.0, description="$ of US digital-services exports per $ of AI capex."
+        0.1, ge=0.0, le=10.0, description="$ of US digital-services exports per $ of AI capex."
     )
 
 
@@ -543,11 +592,14 @@ class Parameters(Strict):
     )
     supply_elasticity: float | None = Field(
         None,
-        gt=0.0,
-        description="Elasticity of producer supply below capacity (default: data set).",
+        ge=0.2,
+        description="Elasticity of producer supply below capacity (default: data set); a "
+        "huge value makes supply flat (producer prices constant).",
     )
     capacity_elasticity: float = Field(
-        0.25, gt=0.0, description="Elasticity of supply once output exceeds capacity."
+        0.25,
+        ge=0.05,
+        description="Elasticity of supply once output exceeds capacity.",
     )
     price_adjustment_speed: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="Share of the gap to the market-clearing price closed each month."

@@ -110,3 +110,27 @@ def test_yaml_anchors_and_merge_keys(tmp_path: Path) -> None:
     )
     with pytest.raises(ScenarioError, match=r"anchors\.yaml:6:5: tariffs\[1\]\.rate"):
         load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "hint"),
+    [
+        ("[base]", "invalid value a list", "write extends: base"),
+        ("[base, middle]", "invalid value a list", "named on one line"),
+        ("{name: base}", "invalid value a block of keys", None),
+        ("3", "invalid value 3", None),
+        ("''", "invalid value ''", None),
+    ],
+)
+def test_extends_that_is_not_a_name_shows_the_value_as_written(
+    tmp_path: Path, value: str, shown: str, hint: str | None
+) -> None:
+    path = tmp_path / "child.yaml"
+    path.write_text(f"name: child\nextends: {value}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert f"child.yaml:2:1: extends: {shown} (expected: a bundled scenario name" in message
+    assert "_Node" not in message and "Location" not in message
+    if hint:
+        assert hint in message

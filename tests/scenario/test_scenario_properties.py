@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scenario_codes import REGIONS, SECTORS
 
+from simulator.calibration import dataset
 from simulator.scenario import ScenarioError, load_scenario
 from simulator.scenario.schema import Scenario, Tariff
 
@@ -22,6 +23,11 @@ outside_horizon = st.dates(max_value=FIRST - dt.timedelta(days=1)) | st.dates(
 )
 rates = st.integers(0, 1000) | st.floats(0, 1000)
 codes = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
+# the loader checks codes against the real data set, which has more regions (CHE, GBR, DEU,
+# ...) than the ones valid scenarios are drawn from: an "unknown" code must be neither
+_REAL = dataset.load_dataset("base_2024")
+KNOWN_REGIONS = {*REGIONS, *_REAL.codes}
+KNOWN_SECTORS = {*SECTORS, *_REAL.sectors}
 
 
 @st.composite
@@ -86,9 +92,9 @@ MUTATIONS: dict[str, Mutation] = {
     "rate above 1000": _set("rate", st.floats(min_value=1000.001) | st.integers(1001)),
     "text rate": _set("rate", st.text().filter(_not_a_number)),
     "rate of a wrong type": _set("rate", st.sampled_from([[25], {"x": 1}, None, True])),
-    "unknown imposer": _set("imposer", codes.filter(lambda c: c not in REGIONS)),
+    "unknown imposer": _set("imposer", codes.filter(lambda c: c not in KNOWN_REGIONS)),
     "unknown sector": _set(
-        "sectors", st.lists(codes.filter(lambda c: c not in SECTORS), min_size=1)
+        "sectors", st.lists(codes.filter(lambda c: c not in KNOWN_SECTORS), min_size=1)
     ),
     "effective out of horizon": _set("effective", outside_horizon),
     "bad mode": _set("mode", st.text().filter(lambda m: m not in ("add", "set"))),
