@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
+
 from simulator.calibration.dataset import load_dataset
 from simulator.model import TradeModel
 from simulator.results import Provenance, SimulationResult
@@ -50,6 +52,7 @@ def run_scenario(
         if progress is not None:
             progress(model.t, model.n_months)
     model.release()  # the result keeps the model; nothing else should
+    _check_finite(model, loaded)
     provenance = Provenance.collect(
         scenario=loaded.scenario.name,
         path=str(loaded.path) if loaded.path else None,
@@ -60,6 +63,37 @@ def run_scenario(
         chain=loaded.chain,
     )
     return SimulationResult(model, provenance)
+
+
+MONEY = ("flows", "revenue", "spending", "gdp_gap")
+"""Monthly records in $bn a month."""
+MAX_MONEY_BN = 1e7
+"""Far above anything a real economy trades in a month (world GDP is about 9,000 $bn a month):
+a record beyond it has blown up."""
+
+
+def _check_finite(model: TradeModel, loaded: LoadedScenario) -> None:
+    """Refuse a run whose monthly records hold NaN, infinity or money beyond
+    :data:`MAX_MONEY_BN`: values each within their bounds can together go beyond what the
+    model computes (huge inflows with a huge elasticity), and such a run must not look like a
+    result."""
+    for name, values in vars(model).items():
+        if not (isinstance(values, np.ndarray) and values.dtype.kind == "f" and values.ndim):
+            continue
+        if values.shape[0] != model.n_months:
+            continue
+        bad = ~np.isfinite(values)
+        if name in MONEY:
+            bad |= np.abs(values) > MAX_MONEY_BN
+        if bad.any():
+            month = model.month_label(int(np.argwhere(bad)[0][0]))
+            raise ScenarioError.simple(
+                f"the run blew up: its {name.removesuffix('_path')} hold values that are not "
+                f"finite or beyond {MAX_MONEY_BN:,.0f} $bn a month from {month}. The "
+                "scenario's values together go beyond what the model can compute; make its "
+                "largest shocks or parameters smaller",
+                file=str(loaded.path) if loaded.path else None,
+            )
 
 
 def decompose_scenario(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from simulator.cli import EXIT_BAD_INPUT, EXIT_OUTPUT, main
@@ -392,3 +394,40 @@ def test_a_file_without_a_name_gets_a_safe_one_from_its_file_name(stem, name, tm
     path = tmp_path / f"{stem}.yaml"
     path.write_text(TINY.replace("name: tiny\n", ""))
     assert load_scenario(path).scenario.name == name
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("regions=[USA, USA, CHN]", "regions[1]: region 'USA' is listed twice"),
+        ("sectors=[autos, autos]", "sectors[1]: sector 'autos' is listed twice"),
+        ("tariffs.autos.partners=[CHN, MEX, CHN]", "partners[2]: region 'CHN' is listed twice"),
+        ("tariffs.autos.effective=2025-02-29", "2025-02-29 is not a day of the calendar"),
+    ],
+)
+def test_codes_listed_twice_and_days_not_in_the_calendar_are_errors(override, message):
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        load_scenario("autos_25", [override])
+
+
+def test_a_firm_count_needing_gigabytes_is_run_with_a_warning():
+    loaded = load_scenario("autos_25", ["firms.count=50000000"])
+    assert any("about 4.3 GB of memory" in str(w) for w in loaded.warnings)
+    assert not load_scenario("autos_25").warnings
+
+
+def test_a_run_that_blows_up_is_an_error_and_writes_nothing(workdir, capsys):
+    """Values each within their bounds can together blow the model up: huge capital outflows
+    with the largest inflow elasticity and currencies at the ends of their range."""
+    (workdir / "extreme.yaml").write_text(
+        "extends: baseline\nname: extreme\nend: 2025-06\nfirms: {count: 0}\n"
+        "shocks:\n  capital_inflows:\n    - {start: 2025-01, usd_bn_per_month: -10000}\n"
+        "  exchange_rates:\n    - {region: CHN, path: {2025-01: 100}}\n"
+        "    - {region: JPN, path: {2025-01: 0.01}}\n"
+        "parameters:\n  dollar: {inflow_elasticity: 10}\n"
+    )
+    before = snapshot(workdir)
+    with np.errstate(all="ignore"):
+        assert main(["run", "extreme.yaml", "-q"]) == EXIT_BAD_INPUT
+    assert "the run blew up" in capsys.readouterr().err
+    assert snapshot(workdir) == before

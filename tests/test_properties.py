@@ -78,9 +78,9 @@ def tariffs(draw: st.DrawFn) -> dict:
     if draw(st.integers(0, 3)) == 0:
         entry["cancelled"] = draw(st.dates(announced, effective)).isoformat()
     if draw(st.booleans()):
-        entry["exempt_partners"] = draw(st.lists(st.sampled_from(others), max_size=2))
+        entry["exempt_partners"] = draw(st.lists(st.sampled_from(others), max_size=2, unique=True))
     if draw(st.booleans()):
-        entry["exempt_sectors"] = draw(st.lists(st.sampled_from(GOODS), max_size=2))
+        entry["exempt_sectors"] = draw(st.lists(st.sampled_from(GOODS), max_size=2, unique=True))
     return entry
 
 

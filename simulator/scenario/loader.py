@@ -140,7 +140,7 @@ def load_scenario(
         raw,
         [str(p) for p in chain],
         list(overrides),
-        list(_rate_warnings(scenario, locate)),
+        [*_rate_warnings(scenario, locate), *_size_warnings(scenario, locate)],
     )
 
 
@@ -518,7 +518,18 @@ def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
     valid = {"region": data.codes, "sector": list(data.sectors)}
     kept = data.aggregate(s.regions, s.sectors)
     modelled = {"region": kept.codes, "sector": list(kept.sectors)}
+    first: dict[tuple[KeyPath, str], KeyPath] = {}  # (list, code) -> where it is first listed
     for path, code, kind in _codes_used(s):
+        if isinstance(path[-1], int) and (path[:-1], code) in first:
+            yield Issue.at(
+                locate(path),
+                path,
+                f"{kind} {code!r} is listed twice",
+                hint=f"remove one: it is also {format_path(first[path[:-1], code])}",
+            )
+            continue
+        if isinstance(path[-1], int):
+            first[path[:-1], code] = path
         if code not in valid[kind]:
             yield Issue.at(
                 locate(path),
@@ -674,6 +685,24 @@ def _rate_warnings(s: Scenario, locate: Locate) -> Iterator[Issue]:
                 f"a rate of {rate:g} % is tiny: rates are in percent",
                 hint=f"did you mean {rate * 100:g} (percent)?",
             )
+
+
+BYTES_PER_FIRM = 80
+"""Memory a firm agent takes in a run (benchmarks/engine.py: 333 MB at 1M firms, 657 MB at
+5M), for the warning about very large firm counts."""
+
+
+def _size_warnings(s: Scenario, locate: Locate) -> Iterator[Issue]:
+    """A firm count large enough to need gigabytes of memory."""
+    if s.firms.count > 5_000_000:
+        gigabytes = 0.3 + s.firms.count * BYTES_PER_FIRM / 1e9
+        yield Issue.at(
+            locate(("firms", "count")),
+            ("firms", "count"),
+            f"{s.firms.count:,} firms need about {gigabytes:.1f} GB of memory per run",
+            hint="a continuum of firms (count: 0) is the limit of many firms, without sampling "
+            "noise and without the memory",
+        )
 
 
 def _canonical(value: Any) -> Any:

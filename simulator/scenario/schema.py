@@ -9,6 +9,7 @@ validation.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import re
@@ -63,7 +64,11 @@ def _parse_date(value: Any) -> dt.date:
             if _MONTH_RE.match(text):
                 return dt.date.fromisoformat(text + "-01")
         except ValueError:
-            pass
+            if _DATE_RE.match(text) and 1 <= int(text[5:7]) <= 12:
+                days = calendar.monthrange(int(text[:4]), int(text[5:7]))[1]
+                raise ValueError(
+                    f"{text} is not a day of the calendar: {text[:7]} has {days} days"
+                ) from None
     raise ValueError(f"expected a date written YYYY-MM-DD or YYYY-MM, got {value!r}")
 
 

@@ -38,8 +38,12 @@ def tariffs(draw: st.DrawFn) -> dict[str, Any]:
     effective = draw(in_horizon)
     entry = {
         "imposer": imposer,
-        "partners": draw(st.just("all") | st.lists(st.sampled_from(others), min_size=1)),
-        "sectors": draw(st.just("all") | st.lists(st.sampled_from(SECTORS), min_size=1)),
+        "partners": draw(
+            st.just("all") | st.lists(st.sampled_from(others), min_size=1, unique=True)
+        ),
+        "sectors": draw(
+            st.just("all") | st.lists(st.sampled_from(SECTORS), min_size=1, unique=True)
+        ),
         "rate": draw(rates | rates.map(lambda r: f"{r}%")),
         "mode": draw(st.sampled_from(["add", "set"])),
         "effective": draw(st.sampled_from([effective, effective.isoformat()])),
