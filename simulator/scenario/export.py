@@ -76,7 +76,12 @@ whose huge values would make the model overflow have bounds, given in the tables
 flows of dollars (capital inflows, AI capex) at most {_USD} $bn a month either way,
 exchange-rate index values from {_FX} (a hundredfold move either way),
 gold prices, spreads and costs at most {_OZ} $/oz and gold shipments at most
-{_TONNES} tonnes a month.
+{_TONNES} tonnes a month. Values each within their bounds can still, together, go beyond what
+the model computes (the largest capital outflows with the largest inflow elasticity): a run
+whose monthly records become NaN, infinite or larger than 10 million $bn a month is stopped
+with an error naming the record and the month, and writes nothing. A region or sector listed
+twice in one list is an error; a firm count above 5 million is run with a warning of the
+memory it needs (about 80 bytes a firm).
 
 On the command line, `--set key.path=value` overrides one value after `extends`, e.g.
 `--set parameters.pass_through=0.8` or `--set tariffs.autos_232.rate=35` (a list entry by id).
