@@ -431,3 +431,17 @@ def test_a_run_that_blows_up_is_an_error_and_writes_nothing(workdir, capsys):
         assert main(["run", "extreme.yaml", "-q"]) == EXIT_BAD_INPUT
     assert "the run blew up" in capsys.readouterr().err
     assert snapshot(workdir) == before
+
+
+def test_a_run_folder_and_a_run_store_are_not_mistaken_for_foreign_files(workdir, capsys):
+    (workdir / "tiny.yaml").write_text(TINY)
+    assert main(["run", "tiny.yaml", "-q", "--out", "out/run"]) == 0
+    assert (
+        main(["run", "tiny.yaml", "-q", "--ensemble", "2", "--jobs", "1", "--out", "out/ens"]) == 0
+    )
+    capsys.readouterr()
+    err = refused(["run", "tiny.yaml", "--out", "out/ens"], EXIT_OUTPUT, capsys, workdir)
+    assert "is the store of a sweep or ensemble" in err
+    argv = ["run", "tiny.yaml", "--ensemble", "2", "--jobs", "1", "--out", "out/run"]
+    assert "is the output folder of a tradesim run" in refused(argv, EXIT_OUTPUT, capsys, workdir)
+    assert "no complete calendar year" in (workdir / "out/ens/results/summary.md").read_text()

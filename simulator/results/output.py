@@ -23,6 +23,8 @@ from simulator.version import __version__
 
 PROVENANCE = "provenance.json"
 GENERATOR = "tradesim"
+STORE_KIND = "tradesim run store"
+"""The ``kind`` in the ``manifest.json`` of a sweep's or ensemble's store."""
 _MAX_PROVENANCE_BYTES = 5_000_000
 
 
@@ -54,6 +56,23 @@ def foreign_files(folder: Path) -> list[str]:
     ]
 
 
+def _is_run_store(folder: Path) -> bool:
+    """Whether ``folder`` is a sweep's or ensemble's store (its manifest says so)."""
+    manifest = _read_provenance_like(folder / "manifest.json")
+    return manifest is not None and manifest.get("kind") == STORE_KIND
+
+
+def _read_provenance_like(path: Path) -> dict[str, Any] | None:
+    """A small JSON object file, or None."""
+    try:
+        if not path.is_file() or path.stat().st_size > _MAX_PROVENANCE_BYTES:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
@@ -70,13 +89,8 @@ def _umask() -> int:
 
 def _read_provenance(path: Path) -> dict[str, Any] | None:
     """The provenance written by tradesim at ``path``, or None if it is not that."""
-    try:
-        if not path.is_file() or path.stat().st_size > _MAX_PROVENANCE_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(data, dict):
+    data = _read_provenance_like(path)
+    if data is None:
         return None
     if data.get("generator") == GENERATOR or "tradesim_version" in data:
         return data
@@ -127,6 +141,11 @@ def _check_output_dir(out: Path, *, force: bool, protect: Iterable[Path]) -> Pat
                 "    hint: choose a folder name, e.g. --out out/run1"
             )
         foreign = [] if force or not any(target.iterdir()) else foreign_files(target)
+        if foreign and _is_run_store(target):
+            raise OutputError(
+                f"{out}: is the store of a sweep or ensemble; it is left untouched\n"
+                "    hint: give another --out"
+            )
         if foreign:
             shown = ", ".join(foreign[:3]) + (
                 f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""

@@ -217,12 +217,23 @@ class RunSet:
         by = rows.groupby(["year", "variable", "partner"], sort=True)
         groups = by.ngroup().to_numpy()
         labels = by.size().index.to_frame(index=False)  # in ngroup order
+        columns = ["run", "year", "variable", "partner", "value"]
+        if labels.empty:  # no complete calendar year in the horizon
+            dtypes = {
+                "run": int,
+                "year": int,
+                "variable": object,
+                "partner": object,
+                "value": float,
+            }
+            empty = pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in columns})
+            return empty.join(self.runs, on="run")
         sums = np.stack([selected[:, groups == g].sum(axis=1) for g in range(len(labels))], 1)
         runs = self.usable()
         table = pd.concat(
             [labels.assign(run=run, value=sums[i]) for i, run in enumerate(runs)],
             ignore_index=True,
-        )[["run", "year", "variable", "partner", "value"]]
+        )[columns]
         return table.join(self.runs, on="run")
 
     def quantiles(self, quantiles: Sequence[float] = QUANTILES) -> pd.DataFrame:
@@ -270,6 +281,12 @@ class RunSet:
                 f"values: the model failed under their draws) and are left out of every number "
                 f"and chart here: run {shown} (seeds and drawn values in runs.csv, column "
                 "`finite`).",
+                "",
+            ]
+        if table.empty:
+            lines += [
+                "The horizon holds no complete calendar year, so there are no yearly numbers; "
+                "the monthly bands are in quantiles.csv and the fan charts.",
                 "",
             ]
         for year, rows in table.groupby("year"):

@@ -22,12 +22,12 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.results.output import OutputError, check_output_dir
+from simulator.results.output import STORE_KIND, OutputError, check_output_dir
 from simulator.runs.run import RunSpec
 from simulator.scenario import ScenarioError
 from simulator.version import __version__
 
-MARKER = "tradesim run store"
+MARKER = STORE_KIND
 
 
 def plan_hash(scenario_sha256: str, specs: list[RunSpec]) -> str:
@@ -70,9 +70,13 @@ class Store:
                 )
             return store
         if store.root.is_dir() and not store.root.is_symlink() and any(store.root.iterdir()):
+            what = (
+                "is the output folder of a tradesim run"
+                if (store.root / "provenance.json").is_file()
+                else "the folder holds files tradesim did not write"
+            )
             raise OutputError(
-                f"{store.root}: the folder holds files tradesim did not write; they are left "
-                "untouched\n    hint: give another --out"
+                f"{store.root}: {what}; it is left untouched\n    hint: give another --out"
             )
         check_output_dir(store.root)  # not a file, the working folder, home, or unwritable
         try:
