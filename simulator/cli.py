@@ -716,12 +716,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:
-        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        signum = _terminated_by(exc)  # a store's interruption keeps the signal as its cause
+        how = "interrupted" if signum is None else "terminated"
         if _is(exc, "simulator.runs.ensemble", "RunsInterrupted"):  # a store keeps its runs
             print(f"tradesim: {how}; {exc}", file=sys.stderr)
         else:
             print(f"tradesim: {how}; nothing was written", file=sys.stderr)
-        return 128 + exc.args[0] if isinstance(exc, Terminated) else 130
+        return 130 if signum is None else 128 + signum
     except Exception as exc:
         if (signum := _terminated_by(exc)) is not None:  # a signal raised inside an import
             print("tradesim: terminated; nothing was written", file=sys.stderr)

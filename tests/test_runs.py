@@ -469,6 +469,29 @@ def test_ctrl_c_says_which_runs_are_kept_and_the_same_command_resumes(
     assert "every run is kept in" in capsys.readouterr().err
 
 
+def test_sigterm_keeps_the_finished_runs_and_says_terminated(
+    sweep_file, tmp_path, monkeypatch, capsys
+):
+    """SIGTERM (``timeout``, a batch system) stops a sweep as Ctrl-C does, with 128 + 15."""
+    import signal
+
+    from simulator.cli import _terminate
+    from simulator.runs.store import Store
+
+    out = tmp_path / "store"
+    write = Store.write
+
+    def terminated_after_two(self, frame):
+        if len(self.done()) == 2:
+            _terminate(signal.SIGTERM, None)  # what the handler main installs does
+        write(self, frame)
+
+    monkeypatch.setattr(Store, "write", terminated_after_two)
+    argv = ["sweep", str(sweep_file), "--out", str(out), "--jobs", "1", "-q"]
+    assert main(argv) == 128 + signal.SIGTERM
+    assert "tradesim: terminated; 2 of 12 runs are kept" in capsys.readouterr().err
+
+
 def test_dask_executor_gives_the_local_numbers(sweep_file, tmp_path):
     pytest.importorskip("dask.distributed")
     local = run_sweep(sweep_file, out=tmp_path / "local", jobs=1)
