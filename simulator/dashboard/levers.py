@@ -29,8 +29,7 @@ from simulator.calibration.parameters import resolve_parameters
 from simulator.game.game import RETALIATION_SECTORS
 from simulator.results.incidence import incidence, no_tariff_counterfactual
 from simulator.results.result import SimulationResult
-from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
-from simulator.scenario.loader import bundled_dir
+from simulator.scenario import LoadedScenario, ScenarioError, bundled_scenarios, load_scenario
 from simulator.scenario.schema import Mechanisms
 
 MAX_UPLOAD_BYTES = 256 * 1024
@@ -274,14 +273,25 @@ def opened(source: Source) -> Iterator[tuple[LoadedScenario, str]]:
 
 @contextmanager
 def _plain_errors(*folders: str) -> Iterator[None]:
-    """Scenario errors without the server's folders (the upload's and the bundled ones)."""
+    """Scenario errors without the server's folders (the upload's and the bundled ones), as
+    messages write them: absolute, or relative to the working folder when inside it."""
     try:
         yield
     except ScenarioError as exc:
         message = str(exc)
-        for folder in (*folders, str(bundled_dir())):
-            message = message.replace(f"{folder}/", "")
+        bundled = {str(path.resolve().parent) for path in bundled_scenarios().values()}
+        for folder in sorted({*folders, *bundled}, key=len, reverse=True):
+            for shown in {folder, _relative(folder)}:
+                message = message.replace(f"{shown}/", "")
         raise ScenarioError.simple(message) from None
+
+
+def _relative(folder: str) -> str:
+    """``folder`` as a message shows it: relative to the working folder when inside it."""
+    try:
+        return str(Path(folder).relative_to(Path.cwd()))
+    except ValueError:
+        return folder
 
 
 @dataclass(frozen=True)
