@@ -413,7 +413,7 @@ def RunResults(kept: list[Run]) -> None:
 
 @solara.component
 def Explore() -> None:
-    with solara.ColumnsResponsive(12, large=[4, 8]):  # one column below 1264 px
+    with solara.ColumnsResponsive(12, medium=[5, 7], large=[4, 8]):  # one column below 960 px
         with solara.Column():
             ScenarioPicker()
             RunPanel()
