@@ -30,6 +30,8 @@ from simulator.calibration.parameters import (
     resolve_parameters,
     switching_cost_medians,
 )
+from simulator.costs.prices import price_after_substitution, price_before_substitution
+from simulator.costs.supply_chains import unit_cost_index
 from simulator.markets import exchange, gold, inventory
 from simulator.markets.armington import nested_shares
 from simulator.markets.expectations import Expectations
@@ -86,6 +88,10 @@ class TradeModel(mesa.Model):
             params.composite_demand_elasticity,
         )
         self.rho = params.pass_through if mech.pass_through else 1.0
+        # supply chains: inputs per unit of output, [region, input sector, using sector]
+        self.input_coefficients = np.zeros((n_r, n_s, n_s))
+        if mech.supply_chains and data.input_coefficients is not None:
+            self.input_coefficients = data.input_coefficients
         self.invoicing = np.full(n_r, params.dollar.invoicing_share)  # by destination
         if "USA" in data.regions:
             self.invoicing[data.region_index("USA")] = params.dollar.us_import_invoicing_share
@@ -205,6 +211,7 @@ class TradeModel(mesa.Model):
         self.expected_price = np.ones((n_r, n_r, n_s))  # contract-average landed price
         self.utilisation = np.ones((n_r, n_s))
         self.output_value = self.flows0.sum(axis=1)
+        self.unit_cost = np.ones((n_r, n_s))  # producers' unit cost, base = 1 (supply chains)
 
         # --- records
         shape = (self.n_months, n_r, n_r, n_s)
@@ -216,6 +223,10 @@ class TradeModel(mesa.Model):
         self.exempt_flows = np.zeros(shape)
         self.exempt_rates = np.zeros(shape)
         self.prices = np.zeros((self.n_months, n_r, n_s))
+        self.unit_costs = np.zeros((self.n_months, n_r, n_s))
+        # the price buyers pay for a sector's goods, after and before they re-source
+        self.sector_prices = np.zeros((self.n_months, n_r, n_s))
+        self.sector_prices_pre = np.zeros((self.n_months, n_r, n_s))
         self.serving_path = np.zeros(shape)
         self.switched = np.zeros((self.n_months, n_r, n_s))  # share of buyers re-sourcing
         self.fx_path = np.zeros((self.n_months, n_r))
@@ -309,6 +320,12 @@ class TradeModel(mesa.Model):
             )
         )
         self.switched[t] = self.firms.buyers.last.share_switched.reshape(n_r, -1)
+        sector_price = price_after_substitution(
+            weights, shares, rel_price, self.sigma_domestic, sigma_import
+        )
+        self.sector_prices[t] = sector_price
+        self.sector_prices_pre[t] = price_before_substitution(self.weights, rel_price)
+        self.unit_cost = unit_cost_index(self.input_coefficients, sector_price)
         self.serving_path[t] = self.serving
 
         eta = params.composite_demand_elasticity
@@ -356,6 +373,7 @@ class TradeModel(mesa.Model):
         self.rates[t] = tau
         self.unit_values[t] = unit_customs
         self.prices[t] = self.price
+        self.unit_costs[t] = self.unit_cost
         self.fx_path[t] = self.fx
         self.spending[t] = spend_usd
         self._macro(t, customs - bars, revenue, diag)  # GDP excludes gold (BEA)
@@ -465,18 +483,20 @@ class TradeModel(mesa.Model):
         return drawn
 
     def _update_prices(self, t: int, quantity: np.ndarray) -> None:
-        """Producers set next month's price from this month's output against the baseline."""
+        """Producers set next month's price from this month's output against the baseline and
+        this month's unit cost (supply chains: :mod:`simulator.costs.supply_chains`)."""
         output = quantity.sum(axis=1)
         self.utilisation = output / self.baseline_output[t]
         self.output_value = (quantity * self.price[:, None, :]).sum(axis=1)
         params = self.params
         cap = params.capacity_elasticity if self.spec.mechanisms.capacity else None
         producers = self.firms.producers
+        unit_cost = self.unit_cost.ravel()  # this month's input prices set next month's cost
         target = anticipated_price(
             self.price.ravel(),
             self.utilisation.ravel(),
             self.demand_elasticity.ravel(),
-            lambda x: producers.desired_price(x, params.supply_elasticity, cap),
+            lambda x: unit_cost * producers.desired_price(x, params.supply_elasticity, cap),
         ).reshape(self.price.shape)
         theta = params.price_adjustment_speed
         self.price = self.price ** (1.0 - theta) * target**theta

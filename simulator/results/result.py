@@ -14,12 +14,23 @@ import pandas as pd
 
 from simulator.data import manifest_sha256
 from simulator.model import TradeModel
+from simulator.results.costs import RunCosts
 from simulator.results.csvio import write_csv
 from simulator.results.output import write_atomically
 from simulator.version import __version__
 
 BN = 1e9
 US = "USA"
+# macro columns that are indices, shares or annual rates: a year's figure is their mean
+AVERAGED = [
+    "consumer_price_index",
+    "consumer_price_index_pre",
+    "producer_price_index",
+    "real_income_change_pct",
+    "household_cost",
+    "household_cost_pre",
+    "real_income_per_household",
+]
 
 
 @dataclass
@@ -167,8 +178,6 @@ class SimulationResult:
                     revenue, dutiable, out=np.zeros_like(revenue), where=dutiable > 0
                 ).ravel(),
                 "exchange_rate": m.fx_path.ravel(),
-                "producer_price_index": (m.prices * m.flows0.sum(axis=1)).sum(axis=2).ravel()
-                / np.tile(m.flows0.sum(axis=(1, 2)), len(self.months)),
             }
         )
         frame["nx_contribution_pp"] = _nx_contribution(frame)
@@ -183,7 +192,20 @@ class SimulationResult:
         who = incidence(self)
         for column in MACRO_COLUMNS:
             frame[column] = who[column].to_numpy()
+        # prices, real GDP, real income and households (simulator/results/costs.py)
+        for column, values in self.costs.columns().items():
+            frame[column] = values.ravel()
         return frame
+
+    @cached_property
+    def costs(self) -> RunCosts:
+        """What the run cost: price indices, real income and its parts, households."""
+        return RunCosts(self.model)
+
+    @property
+    def households(self) -> pd.DataFrame | None:
+        """Cost per household by income group and month (see :attr:`RunCosts.households`)."""
+        return self.costs.households
 
     def us(self) -> pd.DataFrame:
         """The US rows of :attr:`macro`, indexed by month."""
@@ -222,6 +244,8 @@ class SimulationResult:
         counts = frame.groupby("year").size()
         sums = frame.groupby("year").sum(numeric_only=True)
         sums["effective_tariff_rate"] = sums["tariff_revenue"] / sums["goods_imports"]
+        # price indices and annual rates: the year's average
+        sums[AVERAGED] = frame.groupby("year")[AVERAGED].mean()
         return sums[counts == 12].drop(columns=["nx_contribution_pp", "exchange_rate"])
 
     # ------------------------------------------------------------------ output

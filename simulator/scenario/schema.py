@@ -635,6 +635,7 @@ class Mechanisms(Strict):
     services: bool = True
     growth: bool = True
     gold: bool = True
+    supply_chains: bool = True
 
 
 class Firms(Strict):
