@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from costs import write_costs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -418,6 +419,9 @@ def main() -> int:
     assert set(unc.central_row) <= set(par.parameter), "uncertainty rows name a parameters.csv row"
     assert unc.source.fillna("").str.strip().ne("").all(), "every uncertainty row needs a source"
     unc.to_csv(os.path.join(OUT, "uncertainty.csv"), index=False)
+
+    # ------------------------------------------------------------------ what tariffs cost (costs.py)
+    write_costs(OUT, OUT_REGIONS, SECTORS)
 
     write_manifest(DATA)
     return check(trade, tar)

@@ -2,6 +2,9 @@
 
 A data set is a folder of CSV files (see ``docs/data-sources.md``). It is read into a
 :class:`BaseData` holding dense numpy arrays indexed ``[origin, destination, sector]``.
+Optional tables add what tariffs cost: input-output coefficients (``inputs.csv``), household
+consumption shares and margins (``consumption.csv``) and households by income decile
+(``households.csv``, ``household_spending.csv``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,26 @@ RESIDUAL_SECTOR = {"goods": "other_goods", "services": "other_services"}
 
 class DataError(Exception):
     """A calibration data set is missing or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Households:
+    """One region's households by income group (deciles of income), base year.
+
+    ``count[g]`` households (consumer units) in group ``g``; ``income[g]`` after-tax income,
+    US$ per household per year; ``spending[g, s]`` US$ per household per year spent on sector
+    ``s``'s products at purchasers' prices (see ``docs/data-sources.md`` for the CEX/PCE gap).
+    """
+
+    region: str
+    labels: tuple[str, ...]
+    count: np.ndarray
+    income: np.ndarray
+    spending: np.ndarray
+
+    def total_spending(self) -> np.ndarray:
+        """US$ bn a year by sector, summed over the groups."""
+        return (self.count[:, None] * self.spending).sum(axis=0) / 1e9
 
 
 @dataclass(frozen=True)
@@ -46,6 +69,20 @@ class BaseData:
     gdp: np.ndarray
     parameters: dict[str, float] = field(default_factory=dict)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What tariffs cost (optional: None when the data set has no such table).
+    # input_coefficients[r, i, j]: value of sector i's goods and services (all origins) used per
+    # $1 of sector j's gross output in region r, base year; column sums < 1.
+    input_coefficients: np.ndarray | None = None
+    # consumption_share[r, s]: share of household consumption (purchasers' prices) on sector s.
+    consumption_share: np.ndarray | None = None
+    # margin_share[r, s]: trade and transport margins' share of the purchasers' price.
+    margin_share: np.ndarray | None = None
+    households: Households | None = None
+
+    @property
+    def gross_output(self) -> np.ndarray:
+        """``[region, sector]`` base-year gross output: domestic sales plus exports (US$ bn)."""
+        return self.flows.sum(axis=1)
 
     @property
     def n_regions(self) -> int:
@@ -150,7 +187,35 @@ class BaseData:
             base_tariff=tariff,
             gdp=gdp,
             growth=growth,
+            **self._merge_cost_regions(idx, n, keep),
         )
+
+    def _merge_cost_regions(self, idx: np.ndarray, n: int, keep: list[str]) -> dict:
+        """The cost tables of merged regions: coefficients weighted by the using sector's gross
+        output, consumption shares by consumption (GDP as its proxy), margins by consumption of
+        the sector; households stay with their region when it is kept alone."""
+        out: dict = {}
+        if self.input_coefficients is not None:
+            x = self.gross_output  # [region, using sector]
+            weight = np.zeros((n, self.n_sectors))
+            np.add.at(weight, idx, x)
+            value = np.zeros((n, self.n_sectors, self.n_sectors))
+            np.add.at(value, idx, self.input_coefficients * x[:, None, :])
+            out["input_coefficients"] = value / np.where(weight > 0, weight, 1.0)[:, None, :]
+        if self.consumption_share is not None:
+            spend = self.consumption_share * self.gdp[:, None]
+            total = np.zeros((n, self.n_sectors))
+            np.add.at(total, idx, spend)
+            out["consumption_share"] = total / total.sum(axis=1, keepdims=True)
+            if self.margin_share is not None:
+                margin = np.zeros_like(total)
+                np.add.at(margin, idx, spend * self.margin_share)
+                out["margin_share"] = margin / np.where(total > 0, total, 1.0)
+        if self.households is not None:
+            home = self.regions.index(self.households.region)
+            alone = np.sum(idx == idx[home]) == 1 and keep[idx[home]] == self.households.region
+            out["households"] = self.households if alone else None
+        return out
 
     def _merge_sectors(self, keep: list[str], target: list[str]) -> BaseData:
         idx = np.array([keep.index(t) for t in target])
@@ -172,7 +237,36 @@ class BaseData:
             flows=flows,
             base_tariff=tariff,
             elasticity=elasticity,
+            **self._merge_cost_sectors(idx, n),
         )
+
+    def _merge_cost_sectors(self, idx: np.ndarray, n: int) -> dict:
+        """The cost tables of merged sectors: inputs summed over the merged input sectors and
+        averaged over the merged using sectors by gross output; consumption shares summed;
+        margins weighted by consumption; household spending summed."""
+        out: dict = {}
+        if self.input_coefficients is not None:
+            x = self.gross_output  # [region, using sector]
+            used = self.input_coefficients * x[:, None, :]  # value of inputs used
+            value = np.zeros((self.n_regions, n, n))
+            np.add.at(value, (slice(None), idx[:, None], idx[None, :]), used)
+            weight = np.zeros((self.n_regions, n))
+            np.add.at(weight, (slice(None), idx), x)
+            out["input_coefficients"] = value / np.where(weight > 0, weight, 1.0)[:, None, :]
+        if self.consumption_share is not None:
+            share = np.zeros((self.n_regions, n))
+            np.add.at(share, (slice(None), idx), self.consumption_share)
+            out["consumption_share"] = share
+            if self.margin_share is not None:
+                margin = np.zeros_like(share)
+                np.add.at(margin, (slice(None), idx), self.consumption_share * self.margin_share)
+                out["margin_share"] = margin / np.where(share > 0, share, 1.0)
+        if self.households is not None:
+            h = self.households
+            spending = np.zeros((len(h.labels), n))
+            np.add.at(spending, (slice(None), idx), h.spending)
+            out["households"] = replace(h, spending=spending)
+        return out
 
 
 def available_datasets() -> list[str]:
@@ -264,6 +358,9 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
         raise DataError(f"{folder / 'growth.csv'}: no growth rate for {missing}")
     growth = np.array([growth_map[r] / 100.0 for r in regions])
     groups = _read_groups(folder / "groups.csv", regions)
+    coefficients = _read_inputs(folder / "inputs.csv", regions, sectors)
+    share, margin = _read_consumption(folder / "consumption.csv", regions, sectors)
+    households = _read_households(folder, regions, sectors)
     return BaseData(
         name=name or folder.name,
         regions=regions,
@@ -279,6 +376,154 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
             for k, v in zip(params_df["parameter"], params_df["value"], strict=True)
         },
         groups=groups,
+        input_coefficients=coefficients,
+        consumption_share=share,
+        margin_share=margin,
+        households=households,
+    )
+
+
+def _read_optional(path: Path, columns: list[str]) -> pd.DataFrame | None:
+    """An optional table with the given columns, each row sourced; None when absent."""
+    if not path.is_file():
+        return None
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from exc
+    missing = [c for c in [*columns, "source"] if c not in table]
+    if missing:
+        raise DataError(f"{path}: missing columns {missing}")
+    for i, text in enumerate(table["source"]):
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(f"{path}, row {i + 2}: no source")
+    return table
+
+
+def _cell(
+    table: pd.DataFrame,
+    path: Path,
+    keys: dict[str, dict[str, int]],
+    value: str,
+    low: float,
+    high: float,
+    high_open: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index arrays for ``keys`` and the checked numbers of column ``value`` (file row named)."""
+    index = []
+    for column, known in keys.items():
+        codes = table[column].astype(str)
+        for i, code in enumerate(codes):
+            if code not in known:
+                raise DataError(f"{path}, row {i + 2}: unknown {column} {code!r}")
+        index.append(codes.map(known).to_numpy())
+    numbers = pd.to_numeric(table[value], errors="coerce").to_numpy(dtype=float)
+    for i, v in enumerate(numbers):
+        bad = not np.isfinite(v) or v < low or (v >= high if high_open else v > high)
+        if bad:
+            bound = f"[{low:g}, {high:g}{')' if high_open else ']'}"
+            raise DataError(f"{path}, row {i + 2}: {value} {table[value].iloc[i]!r} not in {bound}")
+    seen = pd.DataFrame(dict(zip(keys, index, strict=True))).duplicated()
+    if seen.any():
+        raise DataError(f"{path}, row {int(np.argmax(seen.to_numpy())) + 2}: duplicate row")
+    return np.stack(index), numbers
+
+
+def _read_inputs(
+    path: Path, regions: tuple[str, ...], sectors: tuple[str, ...]
+) -> np.ndarray | None:
+    """``region,input_sector,using_sector,coefficient,source``: one row per cell."""
+    table = _read_optional(path, ["region", "input_sector", "using_sector", "coefficient"])
+    if table is None:
+        return None
+    r_idx = {r: i for i, r in enumerate(regions)}
+    s_idx = {s: i for i, s in enumerate(sectors)}
+    keys = {"region": r_idx, "input_sector": s_idx, "using_sector": s_idx}
+    (r, i, j), value = _cell(table, path, keys, "coefficient", 0.0, 1.0, high_open=True)
+    n_r, n_s = len(regions), len(sectors)
+    if len(table) != n_r * n_s * n_s:
+        raise DataError(
+            f"{path}: {len(table)} rows; every region x input sector x using sector "
+            f"needs one ({n_r * n_s * n_s})"
+        )
+    a = np.zeros((n_r, n_s, n_s))
+    a[r, i, j] = value
+    total = a.sum(axis=1)
+    if np.any(total >= 1.0):
+        rr, jj = np.argwhere(total >= 1.0)[0]
+        raise DataError(
+            f"{path}: inputs of {regions[rr]} {sectors[jj]} sum to {total[rr, jj]:.3f} "
+            "per $1 of output (must be < 1: the rest is value added)"
+        )
+    return a
+
+
+def _read_consumption(
+    path: Path, regions: tuple[str, ...], sectors: tuple[str, ...]
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``region,sector,share,margin_share,source``: shares of each region sum to 1."""
+    table = _read_optional(path, ["region", "sector", "share", "margin_share"])
+    if table is None:
+        return None, None
+    r_idx = {r: i for i, r in enumerate(regions)}
+    s_idx = {s: i for i, s in enumerate(sectors)}
+    keys = {"region": r_idx, "sector": s_idx}
+    (r, s), share = _cell(table, path, keys, "share", 0.0, 1.0)
+    _, margin = _cell(table, path, keys, "margin_share", 0.0, 1.0, high_open=True)
+    n_r, n_s = len(regions), len(sectors)
+    if len(table) != n_r * n_s:
+        raise DataError(f"{path}: {len(table)} rows; every region x sector needs one ({n_r * n_s})")
+    a = np.zeros((n_r, n_s))
+    m = np.zeros((n_r, n_s))
+    a[r, s] = share
+    m[r, s] = margin
+    total = a.sum(axis=1)
+    bad = np.flatnonzero(np.abs(total - 1.0) > 1e-4)
+    if bad.size:
+        raise DataError(
+            f"{path}: consumption shares of {regions[bad[0]]} sum to {total[bad[0]]:.6f}, not 1"
+        )
+    return a / total[:, None], m
+
+
+def _read_households(
+    folder: Path, regions: tuple[str, ...], sectors: tuple[str, ...]
+) -> Households | None:
+    """``households.csv`` (``region,decile,households,income_usd,source``) and
+    ``household_spending.csv`` (``region,decile,sector,spending_usd,source``); one region."""
+    path = folder / "households.csv"
+    table = _read_optional(path, ["region", "decile", "households", "income_usd"])
+    spend_path = folder / "household_spending.csv"
+    spend = _read_optional(spend_path, ["region", "decile", "sector", "spending_usd"])
+    if table is None and spend is None:
+        return None
+    if table is None or spend is None:
+        raise DataError(f"{folder}: households.csv and household_spending.csv come together")
+    region_set = set(table["region"].astype(str))
+    if len(region_set) != 1:
+        raise DataError(f"{path}: one region expected, found {sorted(region_set)}")
+    region = region_set.pop()
+    r_idx = {region: 0} if region in regions else {}
+    labels = tuple(dict.fromkeys(table["decile"].astype(str)))
+    g_idx = {g: i for i, g in enumerate(labels)}
+    s_idx = {s: i for i, s in enumerate(sectors)}
+    (_, g), count = _cell(table, path, {"region": r_idx, "decile": g_idx}, "households", 1, 1e12)
+    _, income = _cell(table, path, {"region": r_idx, "decile": g_idx}, "income_usd", 0, 1e9)
+    keys = {"region": r_idx, "decile": g_idx, "sector": s_idx}
+    (_, gs, ss), value = _cell(spend, spend_path, keys, "spending_usd", 0, 1e9)
+    if len(spend) != len(labels) * len(sectors):
+        raise DataError(
+            f"{spend_path}: {len(spend)} rows; every decile x sector needs one "
+            f"({len(labels) * len(sectors)})"
+        )
+    spending = np.zeros((len(labels), len(sectors)))
+    spending[gs, ss] = value
+    return Households(
+        region=region,
+        labels=labels,
+        count=count[np.argsort(g)],
+        income=income[np.argsort(g)],
+        spending=spending,
     )
 
 
