@@ -29,6 +29,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+# NIPA Table 2.4.5U line ranges of the 16 PCE functions of BLS's distribution of PCE (the groups of
+# bls_distributional_pce_2023.csv: 4 motor vehicles and parts ... 21 other services, 22 NPISH)
+GROUP_LAST_LINE = [(22, 4), (38, 5), (62, 6), (71, 7), (103, 9), (113, 10), (119, 11), (149, 12),
+                   (171, 15), (189, 16), (208, 17), (233, 18), (251, 19), (279, 20), (339, 21), (10**6, 22)]
+
+
+def pce_group(line: int) -> int:
+    return next(g for last, g in GROUP_LAST_LINE if line <= last)
+
+
 def table(repo: str, path: str) -> list[dict[str, str]]:
     text = subprocess.run(
         ["git", "-C", repo, "show", f"HEAD:{path}"], capture_output=True, text=True, check=True
@@ -50,10 +60,12 @@ def main(repo: str) -> None:
     for row in table(repo, detail + "bea_industry_output.csv"):
         output[bridge[row["bea_code"]]] += float(row["output"])
     pce = defaultdict(lambda: [0.0, 0.0])
+    by_group = defaultdict(lambda: [0.0, 0.0])
     for row in table(repo, detail + "pce_bridge.csv"):
-        cell = pce[bridge[row["bea_code"]]]
-        cell[0] += float(row["producers_value"])
-        cell[1] += float(row["purchasers_value"])
+        for cell in (pce[bridge[row["bea_code"]]],
+                     by_group[(pce_group(int(row["nipa_line"])), bridge[row["bea_code"]])]):
+            cell[0] += float(row["producers_value"])
+            cell[1] += float(row["purchasers_value"])
     sectors = list(dict.fromkeys(bridge.values()))
     with open(HERE / "us_use_2017.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -66,6 +78,11 @@ def main(repo: str) -> None:
         w.writerow(["sector", "output_usd_m"])
         for s in sectors:
             w.writerow([s, round(output[s])])
+    with open(HERE / "us_pce_2017_groups.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["group", "sector", "producers_usd_m", "purchasers_usd_m"])
+        for (g, s), (prod, purch) in sorted(by_group.items(), key=lambda kv: (kv[0][0], sectors.index(kv[0][1]))):
+            w.writerow([g, s, round(prod), round(purch)])
     with open(HERE / "us_pce_2017.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["sector", "producers_usd_m", "purchasers_usd_m"])
