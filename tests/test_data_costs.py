@@ -66,8 +66,10 @@ def test_us_coefficients_are_the_bea_use_table_over_output(data):
 def test_about_half_of_us_goods_imports_are_intermediate_inputs(data):
     """Coefficients x base-year output x import share of absorption, capped at imports.
 
-    Published: about half of US goods imports are intermediate inputs (issue 21; BEA's 2017
-    import matrix: 1.12 of 2.37 trillion goods imports go to intermediate use, see docs)."""
+    Published: about half of US goods imports are intermediate inputs (issue 21). BEA's 2017
+    import matrix (after redefinitions) gives 1.09 of the 2.15 trillion $ of imported goods used
+    at home to intermediate use (0.51; data-raw/base_2024/costs/us_use_2017.csv and the repository's
+    bea_commodity_use_totals.csv)."""
     u = data.region_index("USA")
     goods = data.goods_mask
     output = data.flows[u].sum(axis=0)
