@@ -40,7 +40,9 @@ def test_bundled_tables_and_manifest_regenerate_from_the_sourced_inputs(tmp_path
 
 def test_every_table_row_names_its_source():
     columns = {"sectors": "elasticity_source"}
-    for name in ["trade", "domestic", "regions", "sectors", "base_tariffs", "growth", "parameters"]:
+    tables = ["trade", "domestic", "regions", "sectors", "base_tariffs", "growth", "parameters"]
+    tables += ["inputs", "consumption", "households", "household_spending", "customs_revenue"]
+    for name in tables:
         source = pd.read_csv(BUNDLED / f"{name}.csv")[columns.get(name, "source")]
         assert source.notna().all() and (source.str.len() > 10).all(), name
 

@@ -225,7 +225,9 @@ def test_the_bundled_eu_is_a_customs_union_of_germany_ireland_and_the_rest():
     outside = [i for i in range(data.n_regions) if i not in eu]
     levied = data.base_tariff[np.ix_(outside, eu, np.flatnonzero(goods))]
     assert levied == pytest.approx(np.repeat(levied[:, :1], len(eu), axis=1))
-    assert levied.max() > 0.05  # and there is one (agriculture, autos)
+    # and there is one (agriculture, autos): effective rates, scaled to the duties the EU
+    # collects (data-sources.md §5a), so about a third of the applied 10-11%
+    assert levied.max() > 0.03
 
 
 @pytest.mark.parametrize(
@@ -324,7 +326,8 @@ def test_the_eu_group_equals_the_sum_of_its_members_every_month_and_flow(bundled
     ) & keyed.sector.isin(["autos", "agriculture"])
     exact = ~eu_buys.to_numpy()
     assert grouped.to_numpy()[exact] == pytest.approx(whole.to_numpy()[exact], rel=1e-9, abs=1.0)
-    assert grouped.to_numpy()[~exact] == pytest.approx(whole.to_numpy()[~exact], rel=0.01)
+    # (the gap reached 1.01% once the EU's base rates became its collected, effective rates)
+    assert grouped.to_numpy()[~exact] == pytest.approx(whole.to_numpy()[~exact], rel=0.015)
     # the group column of the bilateral table is the members' sum, every month
     table = split.bilateral("USA", groups=True)
     assert table["EU"].to_numpy() == pytest.approx(

@@ -381,7 +381,9 @@ def main() -> int:
     assert set(tar.partner) <= set(OUT_REGIONS) | {"*"}
     assert set(tar.sector) <= set(SECTORS) | {"*"}
     assert not tar.duplicated(["imposer", "partner", "sector"]).any()
+    tar, revenue = calibrate_revenue(tar, trade)
     tar.to_csv(os.path.join(OUT, "base_tariffs.csv"), index=False)
+    revenue.to_csv(os.path.join(OUT, "customs_revenue.csv"), index=False)
 
     # ------------------------------------------------------------------ growth
     gr = raw("growth_raw.csv")
@@ -568,6 +570,61 @@ def write_manifest(data_dir: str) -> None:
     tmp = root / (MANIFEST + ".tmp")
     tmp.write_text("".join(lines), encoding="utf-8", newline="\n")
     tmp.replace(root / MANIFEST)
+
+
+def duties_by_imposer(tar: pd.DataFrame, trade: pd.DataFrame) -> pd.Series:
+    """Rate x base-year value summed over each imposer's imports (US$ bn), most specific row winning."""
+    rate = {(r.imposer, r.partner, r.sector): r.rate_pct for r in tar.itertuples(index=False)}
+    goods = set(GOODS)
+
+    def lookup(i: str, p: str, s: str) -> float:
+        for key in ((i, p, s), (i, p, "*"), (i, "*", s), (i, "*", "*")):
+            if key in rate and (key[2] != "*" or s in goods):
+                return rate[key]
+        return 0.0
+
+    duty = [lookup(i, e, s) / 100 * v for e, i, s, v in
+            zip(trade.exporter, trade.importer, trade.sector, trade.value_usd_bn)]
+    return pd.Series(duty, index=trade.index).groupby(trade.importer).sum()
+
+
+def calibrate_revenue(tar: pd.DataFrame, trade: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scale each non-US region's rates so that its 2024 duties equal what it collected.
+
+    The rates in base_tariffs_raw.csv are applied (MFN, preferential, retaliatory) rates; applied to
+    every import they give several times the customs duties governments collect, because of duty-free
+    processing trade, exemptions, suspensions, free-trade preferences that the table misses and
+    exclusions from retaliation. One collection factor per region (per group: the EU's members share
+    the EU's) = collected / modelled multiplies all its rates (docs/data-sources.md section 5a).
+    """
+    raw_rev = raw("customs_revenue_raw.csv")
+    before = duties_by_imposer(tar, trade)
+    tar = tar.copy()
+    rows = []
+    for r in raw_rev.itertuples(index=False):
+        collected = (r.collected_usd_bn if pd.notna(r.collected_usd_bn)
+                     else r.value_local_bn * r.usd_per_local)
+        members = [*SPLITS[r.region], GROUPS[r.region]] if r.region in GROUPS else [r.region]
+        modelled = before[members].sum()
+        factor = collected / modelled
+        mine = tar.imposer.isin(members) & (tar.rate_pct > 0)
+        tar.loc[mine, "source"] = ("effective rate = " + tar.loc[mine, "rate_pct"].map(lambda v: f"{v:g}") +
+                                   f"% x collection factor {factor:.4f} ({r.region} duties collected "
+                                   f"{collected:.2f} bn, customs_revenue.csv): " + tar.loc[mine, "source"])
+        tar.loc[mine, "rate_pct"] = (tar.loc[mine, "rate_pct"] * factor).round(4)
+        rows.append((r.region, r.period, r.value_local_bn, r.currency, r.usd_per_local, round(collected, 3),
+                     r.low_usd_bn, r.high_usd_bn, r.status, round(modelled, 3), round(factor, 4), r.source,
+                     r.read_at))
+    after = duties_by_imposer(tar, trade)
+    out = pd.DataFrame(rows, columns=["region", "period", "value_local_bn", "currency", "usd_per_local",
+                                      "collected_usd_bn", "low_usd_bn", "high_usd_bn", "status",
+                                      "modelled_before_usd_bn", "collection_factor", "source", "read_at"])
+    out.insert(11, "modelled_usd_bn", [round(after[[*SPLITS[g], GROUPS[g]] if g in GROUPS else [g]].sum(), 3)
+                                       for g in out.region])
+    assert ((out.modelled_usd_bn - out.collected_usd_bn).abs() <= 0.01 * out.collected_usd_bn).all(), out
+    calibrated = {m for g in out.region for m in ([*SPLITS[g], GROUPS[g]] if g in GROUPS else [g])}
+    assert calibrated == set(OUT_REGIONS) - {"USA"}, calibrated
+    return tar, out
 
 
 def tariff_lookup(tar: pd.DataFrame, imposer: str, partner: str, sector: str) -> float:

@@ -14,7 +14,7 @@ It reads, through ``git show HEAD:...`` (the checkout may have no work tree):
 - resources/io/detail/pce_bridge.csv: BEA PCE bridge, 2017 detailed (PCEBridge_Detail.xlsx),
   producers' and purchasers' value by NIPA PCE line and commodity, $ million;
 and writes, with bea_bridge.csv, the derived tables us_use_2017.csv, us_output_2017.csv and
-us_pce_2017.csv next to this script. Only these derived tables are used by build.py.
+us_pce_2017_groups.csv next to this script. Only these derived tables are used by build.py.
 """
 
 from __future__ import annotations
@@ -27,6 +27,16 @@ from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+
+# ranges of the bridge's NIPA line numbers that make up the 16 PCE functions of BLS's distribution of PCE (the groups of
+# bls_distributional_pce_2023.csv: 4 motor vehicles and parts ... 21 other services, 22 NPISH)
+GROUP_LAST_LINE = [(22, 4), (38, 5), (62, 6), (71, 7), (103, 9), (113, 10), (119, 11), (149, 12),
+                   (171, 15), (189, 16), (208, 17), (233, 18), (251, 19), (279, 20), (339, 21), (10**6, 22)]
+
+
+def pce_group(line: int) -> int:
+    return next(g for last, g in GROUP_LAST_LINE if line <= last)
 
 
 def table(repo: str, path: str) -> list[dict[str, str]]:
@@ -49,9 +59,9 @@ def main(repo: str) -> None:
     output = defaultdict(float)
     for row in table(repo, detail + "bea_industry_output.csv"):
         output[bridge[row["bea_code"]]] += float(row["output"])
-    pce = defaultdict(lambda: [0.0, 0.0])
+    by_group = defaultdict(lambda: [0.0, 0.0])
     for row in table(repo, detail + "pce_bridge.csv"):
-        cell = pce[bridge[row["bea_code"]]]
+        cell = by_group[(pce_group(int(row["nipa_line"])), bridge[row["bea_code"]])]
         cell[0] += float(row["producers_value"])
         cell[1] += float(row["purchasers_value"])
     sectors = list(dict.fromkeys(bridge.values()))
@@ -66,11 +76,12 @@ def main(repo: str) -> None:
         w.writerow(["sector", "output_usd_m"])
         for s in sectors:
             w.writerow([s, round(output[s])])
-    with open(HERE / "us_pce_2017.csv", "w", newline="") as f:
+    with open(HERE / "us_pce_2017_groups.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["sector", "producers_usd_m", "purchasers_usd_m"])
-        for s in sectors:
-            w.writerow([s, round(pce[s][0]), round(pce[s][1])])
+        w.writerow(["group", "sector", "producers_usd_m", "purchasers_usd_m"])
+        for (g, s), (prod, purch) in sorted(by_group.items(), key=lambda kv: (kv[0][0], sectors.index(kv[0][1]))):
+            w.writerow([g, s, round(prod), round(purch)])
+
 
 
 if __name__ == "__main__":
