@@ -31,7 +31,7 @@ from simulator.calibration.parameters import (
     switching_cost_medians,
 )
 from simulator.costs.prices import price_after_substitution, price_before_substitution
-from simulator.costs.supply_chains import unit_cost_index
+from simulator.costs.supply_chains import unit_cost_index, within_purchases
 from simulator.markets import exchange, gold, inventory
 from simulator.markets.armington import nested_shares
 from simulator.markets.expectations import Expectations
@@ -91,7 +91,9 @@ class TradeModel(mesa.Model):
         # supply chains: inputs per unit of output, [region, input sector, using sector]
         self.input_coefficients = np.zeros((n_r, n_s, n_s))
         if mech.supply_chains and data.input_coefficients is not None:
-            self.input_coefficients = data.input_coefficients
+            self.input_coefficients = within_purchases(
+                data.input_coefficients, self.flows0.sum(axis=1), self.spending0
+            )
         self.invoicing = np.full(n_r, params.dollar.invoicing_share)  # by destination
         if "USA" in data.regions:
             self.invoicing[data.region_index("USA")] = params.dollar.us_import_invoicing_share
@@ -320,8 +322,16 @@ class TradeModel(mesa.Model):
             )
         )
         self.switched[t] = self.firms.buyers.last.share_switched.reshape(n_r, -1)
+        # what buyers pay for what they get, measured with the Armington composite (base-year
+        # weights, the long-run elasticity): with Pareto-distributed exporters the variety
+        # lost when exporters leave is offset by the fixed costs they no longer pay, so the
+        # welfare change is the Armington one (Arkolakis, Costinot & Rodriguez-Clare 2012)
         sector_price = price_after_substitution(
-            weights, shares, rel_price, self.sigma_domestic, sigma_import
+            self.weights,
+            shares,
+            rel_price,
+            self.sigma_domestic,
+            self.sigma_import if mech.diversion else np.ones_like(self.sigma_import),
         )
         self.sector_prices[t] = sector_price
         self.sector_prices_pre[t] = price_before_substitution(self.weights, rel_price)

@@ -37,6 +37,7 @@ ALL_OFF = {  # every channel off; a test switches on what it needs
     "macro": False,
     "services": False,
     "growth": False,
+    "supply_chains": False,
 }
 FLAT_SUPPLY = 1e9  # a supply elasticity that makes producer prices constant
 

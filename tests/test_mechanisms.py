@@ -22,6 +22,7 @@ QUIET = {  # every channel off except the core: tariffs move relative prices
     "macro": False,
     "services": False,
     "growth": False,
+    "supply_chains": False,
 }
 
 

@@ -30,6 +30,23 @@ def unit_cost_index(coefficients: np.ndarray, input_price: np.ndarray) -> np.nda
     return value_added + np.einsum("rks,rk->rs", coefficients, input_price)
 
 
+def within_purchases(
+    coefficients: np.ndarray, output: np.ndarray, purchases: np.ndarray
+) -> np.ndarray:
+    """Coefficients scaled so that no sector's intermediate use exceeds what its region buys.
+
+    Input–output tables and the model's trade data draw sector lines differently (BEA's
+    commodities bridged to ``steel`` include steel products that HS 72–73 leaves out, so the
+    US table's steel use is three times the model's steel market). Each input's row is scaled
+    by ``min(1, purchases[r, k] / sum_s a[r, k, s] output[r, s])``: a using sector's share of
+    that input keeps the table's pattern, and the input's price reaches users only for as much
+    as they can have bought of it.
+    """
+    use = np.einsum("rks,rs->rk", coefficients, output)
+    scale = np.minimum(1.0, np.divide(purchases, use, out=np.ones_like(use), where=use > 0))
+    return coefficients * scale[:, :, None]
+
+
 def final_demand_share(
     coefficients: np.ndarray, output: np.ndarray, purchases: np.ndarray
 ) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,14 @@ from simulator.costs.supply_chains import final_demand_share
 from simulator.costs.welfare import RealIncome, real_gdp, real_income_change
 from simulator.model import TradeModel
 
+if TYPE_CHECKING:
+    from simulator.results.result import SimulationResult
+
 BN = 1e9
 
 MACRO_COLUMNS = [
+    "gdp_change",
+    "real_gdp_change",
     "consumer_price_index",
     "consumer_price_index_pre",
     "producer_price_index",
@@ -34,21 +40,19 @@ MACRO_COLUMNS = [
     "revenue_change",
     "terms_of_trade",
     "efficiency",
-    "household_cost",
-    "household_cost_pre",
-    "real_income_per_household",
 ]
 """Columns :attr:`SimulationResult.macro` gets from here, per region and month:
 
-``consumer_price_index`` after buyers substitute, ``consumer_price_index_pre`` before
-(the base-year basket at today's prices); ``producer_price_index`` (base-year output
-weights); ``real_gdp`` (US$ at base-year prices, a monthly flow); ``real_income_change``
-against the no-policy path (US$ a month) and as a percentage of the baseline's GDP, with its
-parts ``consumers_change + producers_change + revenue_change`` and, split the other way,
-``terms_of_trade + efficiency``; for the region whose households the data set has (USA):
-``household_cost`` and ``household_cost_pre``, the extra cost of the average household's
-purchases (US$ a year at the month's prices, after and before substitution) and
-``real_income_per_household``, the real-income change per household (US$ a year)."""
+``gdp_change`` and ``real_gdp_change``: nominal GDP (US$ at the month's prices) and real GDP
+against the no-policy path; ``consumer_price_index`` after buyers substitute,
+``consumer_price_index_pre`` before (the base-year basket at today's prices);
+``producer_price_index`` (base-year output weights); ``real_gdp`` (US$ at base-year prices, a
+monthly flow); ``real_income_change`` against the no-policy path (US$ a month) and as a
+percentage of the baseline's GDP, with its parts ``consumers_change + producers_change +
+revenue_change`` and, split the other way, ``terms_of_trade + efficiency``. Households are in
+:attr:`RunCosts.households`."""
+
+ALL_HOUSEHOLDS = "all"
 
 
 @dataclass
@@ -135,6 +139,8 @@ class RunCosts:
         income: RealIncome = a["income"]
         baseline_gdp = m.baseline_gdp_month
         columns = {
+            "gdp_change": m.gdp_gap * BN,
+            "real_gdp_change": a["real_gdp"] - baseline_gdp * BN,
             "consumer_price_index": a["consumer_price_index"],
             "consumer_price_index_pre": a["consumer_price_index_pre"],
             "producer_price_index": a["producer_price_index"],
@@ -147,43 +153,39 @@ class RunCosts:
             "terms_of_trade": income.terms_of_trade * BN,
             "efficiency": income.efficiency * BN,
         }
-        empty = np.full(baseline_gdp.shape, np.nan)
-        columns |= {
-            "household_cost": empty.copy(),
-            "household_cost_pre": empty.copy(),
-            "real_income_per_household": empty.copy(),
-        }
-        h = m.data.households
-        if h is not None and h.region in m.data.regions:
-            r = m.data.region_index(h.region)
-            frame = self.households
-            by_month = frame.groupby("month", sort=False)
-            weight = frame["households"]
-            for column, source in (("household_cost", "cost"), ("household_cost_pre", "cost_pre")):
-                columns[column][:, r] = (
-                    (frame[source] * weight).groupby(frame["month"], sort=False).sum()
-                    / by_month["households"].sum()
-                ).to_numpy()
-            columns["real_income_per_household"][:, r] = (
-                income.total[:, r] * 12.0 * BN / h.count.sum()
-            )
         return columns
 
-    @cached_property
-    def households(self) -> pd.DataFrame | None:
-        """Cost per household by income group, every month (US$ a year at the month's prices):
-        month, group, households, income, cost, cost_pre, share (of after-tax income, %),
-        share_pre. ``None`` when the data set has no households in the model's regions."""
+    def real_income_per_household(self) -> pd.Series | None:
+        """The households' region's real-income change per household, US$ a year, by month
+        (``None`` without households)."""
         m = self.model
         h = m.data.households
         if h is None or h.region not in m.data.regions:
             return None
         r = m.data.region_index(h.region)
-        margins = (
-            m.data.margin_share[r]
-            if m.data.margin_share is not None
-            else np.zeros(len(h.spending[0]))
-        )
+        per_household = self.real_income.total[:, r] * 12.0 * BN / h.count.sum()
+        return pd.Series(per_household, index=self._months(), name="real_income_per_household")
+
+    def _months(self) -> pd.DatetimeIndex:
+        m = self.model
+        return pd.to_datetime([m.month_label(t) for t in range(m.n_months)])
+
+    @cached_property
+    def households(self) -> pd.DataFrame | None:
+        """Cost per household by income decile and for all households together (group
+        ``all``, household-weighted means), every month, in US$ a year at the month's prices:
+        month, region, group, households, income (after tax), spending (at base-year prices),
+        cost and cost_pre (after and before substitution), share_of_income and
+        share_of_spending (%). ``None`` when the data set has no households in the model's
+        regions."""
+        m = self.model
+        h = m.data.households
+        if h is None or h.region not in m.data.regions:
+            return None
+        r = m.data.region_index(h.region)
+        margins = np.zeros(m.data.n_sectors)
+        if m.data.margin_share is not None:
+            margins = m.data.margin_share[r]
         margin_price = self._arrays["margin_price"][:, r]
         cost = household_costs.household_cost(
             h.spending, margins, m.sector_prices[:, r], margin_price
@@ -191,17 +193,165 @@ class RunCosts:
         cost_pre = household_costs.household_cost(
             h.spending, margins, m.sector_prices_pre[:, r], margin_price
         )
+        spending = h.spending.sum(axis=1)
+        count = h.count
+        # all households: household-weighted means, as one more group
+        cost = np.column_stack([cost, household_costs.average(cost, count)])
+        cost_pre = np.column_stack([cost_pre, household_costs.average(cost_pre, count)])
+        income = np.append(h.income, h.income @ count / count.sum())
+        spending = np.append(spending, spending @ count / count.sum())
+        count = np.append(count, count.sum())
+        labels = [*h.labels, ALL_HOUSEHOLDS]
         n_t, n_g = cost.shape
-        months = pd.to_datetime([m.month_label(t) for t in range(n_t)])
         return pd.DataFrame(
             {
-                "month": np.repeat(months, n_g),
-                "group": pd.Categorical(np.tile(h.labels, n_t), categories=list(h.labels)),
-                "households": np.tile(h.count, n_t),
-                "income": np.tile(h.income, n_t),
+                "month": np.repeat(self._months(), n_g),
+                "region": h.region,
+                "group": pd.Categorical(np.tile(labels, n_t), categories=labels),
+                "households": np.tile(count, n_t),
+                "income": np.tile(income, n_t),
+                "spending": np.tile(spending, n_t),
                 "cost": cost.ravel(),
                 "cost_pre": cost_pre.ravel(),
-                "share": (cost / h.income).ravel() * 100.0,
-                "share_pre": (cost_pre / h.income).ravel() * 100.0,
+                "share_of_income": (cost / income).ravel() * 100.0,
+                "share_of_spending": (cost / spending).ravel() * 100.0,
             }
         )
+
+
+def annual_households(result: SimulationResult) -> pd.DataFrame | None:
+    """Household costs by calendar year (complete years) and group: means of the monthly
+    annual rates, with the real-income change per household (US$ a year) for ``all``."""
+    frame = result.households
+    if frame is None:
+        return None
+    years = frame.month.dt.year
+    months = frame.groupby(years)["month"].nunique()
+    complete = months[months == 12].index
+    frame = frame[years.isin(complete)].assign(year=years)
+    table = frame.groupby(["year", "group"], observed=True)[
+        [
+            "households",
+            "income",
+            "spending",
+            "cost",
+            "cost_pre",
+            "share_of_income",
+            "share_of_spending",
+        ]
+    ].mean()
+    per_household = result.costs.real_income_per_household()
+    by_year = per_household.groupby(per_household.index.year).mean()
+    table["real_income_change"] = np.nan
+    for year in complete:
+        table.loc[(year, ALL_HOUSEHOLDS), "real_income_change"] = by_year.loc[year]
+    return table
+
+
+def what_it_costs_markdown(result: SimulationResult, region: str = "USA") -> list[str]:
+    """The summary's first section: real income, prices and households, year by year."""
+    from simulator.results.summary import markdown_table
+
+    if region not in result.regions:
+        return []
+    annual = result.annual(region)
+    if annual.empty:
+        return []
+    years = [int(y) for y in annual.index]
+    households = annual_households(result) if result.households is not None else None
+    if households is not None and households.iloc[0].name[0] != years[0]:
+        households = None
+    everyone = households.xs(ALL_HOUSEHOLDS, level="group") if households is not None else None
+    rows: dict[str, list[float]] = {
+        "Real income, change, $bn": list(annual.real_income_change / BN),
+        "Real income, change, % of GDP": list(annual.real_income_change_pct),
+    }
+    if everyone is not None:
+        rows["Real income per household, change, $ a year"] = list(everyone.real_income_change)
+        rows["Cost of purchases per household, $ a year"] = list(everyone.cost)
+        rows["the same before substitution, $ a year"] = list(everyone.cost_pre)
+    rows |= {
+        "Consumer prices, change, %": list((annual.consumer_price_index - 1) * 100),
+        "the same before substitution, %": list((annual.consumer_price_index_pre - 1) * 100),
+        "Nominal GDP, change, $bn": list(annual.gdp_change / BN),
+        "Real GDP, change, $bn": list(annual.real_gdp_change / BN),
+        "Real income change: consumers, $bn": list(annual.consumers_change / BN),
+        "producers, $bn": list(annual.producers_change / BN),
+        "tariff revenue, $bn": list(annual.revenue_change / BN),
+        "Split the other way: terms of trade, $bn": list(annual.terms_of_trade / BN),
+        "efficiency, $bn": list(annual.efficiency / BN),
+    }
+    table = pd.DataFrame(rows, index=[str(y) for y in years]).T
+    last = annual.iloc[-1]
+    year = years[-1]
+
+    def bn(x: float) -> str:
+        return f"{'-' if x < 0 else '+'}${abs(x) / BN:,.1f}bn"
+
+    def usd(x: float) -> str:
+        return f"{'-' if x < 0 else '+'}${abs(x):,.0f}"
+
+    per_household = ""
+    if everyone is not None:
+        per_household = f", {usd(everyone.loc[year, 'real_income_change'])} a year per household"
+    lines = [
+        f"Against the no-policy path (the same world without this scenario's policies and "
+        f"shocks), in {year}:",
+        "",
+        f"- {region}'s real income changed by {bn(last.real_income_change)} "
+        f"({last.real_income_change_pct:+.2f}% of GDP){per_household}; nominal GDP by "
+        f"{bn(last.gdp_change)} and real GDP by {bn(last.real_gdp_change)}.",
+        f"- Consumer prices were {(last.consumer_price_index - 1) * 100:+.2f}% "
+        f"({(last.consumer_price_index_pre - 1) * 100:+.2f}% before buyers switched suppliers).",
+    ]
+    if everyone is not None:
+        row = everyone.loc[year]
+        lines.append(
+            f"- The average household paid {usd(row.cost)} a year for what it buys "
+            f"({usd(row.cost_pre)} before switching suppliers), {row.share_of_spending:.2f}% of "
+            "its spending; tariff revenue and producers' gains give some of it back, which is "
+            "why real income moved by less (or more) than that."
+        )
+    lines.append(
+        f"- Where it went: consumers {bn(last.consumers_change)}, producers "
+        f"{bn(last.producers_change)}, tariff revenue {bn(last.revenue_change)}; or, split the "
+        f"other way, terms of trade {bn(last.terms_of_trade)} (what exports fetch and imports "
+        f"cost) and efficiency {bn(last.efficiency)} (trade and production that tariffs "
+        "destroy or divert, and the other shocks' volume effects)."
+    )
+    if last.gdp_change > 0 > last.real_income_change:
+        lines.append(
+            "- Nominal GDP rose while real income fell: GDP as it is counted grows when imports "
+            "fall or investment rises, but what incomes buy at the new prices shrank "
+            "(docs/costs.md)."
+        )
+    lines += ["", markdown_table(table), ""]
+    if households is not None:
+        deciles = households.xs(year, level="year")[
+            ["income", "spending", "cost", "cost_pre", "share_of_income", "share_of_spending"]
+        ]
+        deciles.columns = [
+            "after-tax income, $",
+            "spending, $",
+            "cost, $ a year",
+            "before substitution, $",
+            "% of income",
+            "% of spending",
+        ]
+        deciles.index = [
+            "all households" if g == ALL_HOUSEHOLDS else f"decile {g}" for g in deciles.index
+        ]
+        lines += [
+            f"Cost of purchases by household income decile ({region}, {year}; spending on the "
+            "national accounts' basis, which exceeds the survey incomes of the lowest deciles: "
+            "read their share of income as an upper bound, docs/costs.md):",
+            "",
+            markdown_table(deciles, fmt=",.1f"),
+            "",
+        ]
+    lines += [
+        "Real income: what consumers, producers and the government gain or lose against the "
+        "no-policy path, in dollars at 2024 prices (docs/costs.md). Before substitution: "
+        "the 2024 basket at the new prices; after: what buyers actually buy.",
+    ]
+    return lines

@@ -27,9 +27,6 @@ AVERAGED = [
     "consumer_price_index_pre",
     "producer_price_index",
     "real_income_change_pct",
-    "household_cost",
-    "household_cost_pre",
-    "real_income_per_household",
 ]
 
 

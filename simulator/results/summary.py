@@ -9,6 +9,7 @@ import pandas as pd
 
 from simulator.calibration.dataset import region_names
 from simulator.results import effective_rates
+from simulator.results.costs import what_it_costs_markdown
 from simulator.results.incidence import who_pays_markdown
 
 if TYPE_CHECKING:
@@ -122,6 +123,9 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     off = [k for k, v in s.mechanisms.model_dump().items() if not v]
     lines.append("Mechanisms switched off: " + (", ".join(off) if off else "none") + ".")
     lines.append("")
+    costs = what_it_costs_markdown(result)
+    if costs:
+        lines += ["## What it costs", "", *costs, ""]
     if s.tariffs:
         lines += ["## Tariffs in the scenario", "", *tariff_table(s.tariffs), ""]
     if s.retaliation:
