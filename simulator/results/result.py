@@ -266,7 +266,10 @@ class SimulationResult:
         want_plots = outputs.plots if plots is None else plots
 
         def write(tmp: Path) -> None:
-            for name, frame in {"trade": self.trade, "macro": self.macro}.items():
+            tables = {"trade": self.trade, "macro": self.macro}
+            if self.households is not None:
+                tables["households"] = self.households
+            for name, frame in tables.items():
                 if "parquet" in outputs.formats:
                     # the provenance travels with the data (pandas reads it back into attrs)
                     frame = frame.copy(deep=False)

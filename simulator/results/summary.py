@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ import pandas as pd
 
 from simulator.calibration.dataset import region_names
 from simulator.results import effective_rates
-from simulator.results.costs import what_it_costs_markdown
+from simulator.results.costs import ALL_HOUSEHOLDS, annual_households, what_it_costs_markdown
 from simulator.results.incidence import who_pays_markdown
 
 if TYPE_CHECKING:
@@ -43,6 +44,20 @@ def key_outcomes(result: SimulationResult) -> pd.DataFrame:
     def add(label: str, series: pd.Series, scale: float = BN) -> None:
         rows[label] = (series.loc[first] / scale, series.loc[last] / scale)
 
+    # what it costs, first (simulator/results/costs.py)
+    add("Real income against the no-policy path, $bn", annual.real_income_change)
+    add("Real income against the no-policy path, % of GDP", annual.real_income_change_pct, 1.0)
+    add(
+        "Consumer prices against the no-policy path, %",
+        (annual.consumer_price_index - 1) * 100,
+        1.0,
+    )
+    households = annual_households(result)
+    years_with_households = set() if households is None else set(households.index.levels[0])
+    if households is not None and years_with_households >= {first, last}:
+        everyone = households.xs(ALL_HOUSEHOLDS, level="group")
+        add("Real income per household, $ a year", everyone.real_income_change, 1.0)
+        add("Cost of purchases per household, $ a year", everyone.cost, 1.0)
     add("Goods and services balance, $bn", annual.balance)
     add("Goods balance, $bn", annual.goods_balance)
     if annual.gold_balance.abs().sum() > 0:  # gold bars shipped on the New York-London spread
@@ -93,8 +108,15 @@ def markdown_table(table: pd.DataFrame, fmt: str = ",.1f") -> str:
     """A DataFrame as a Markdown table (index as the first column; missing values as —)."""
     header = "| | " + " | ".join(str(c) for c in table.columns) + " |"
     rule = "|---|" + "---:|" * len(table.columns)
+
+    def cell(v: float) -> str:
+        if v != v:
+            return "—"
+        text = format(v, fmt)
+        return text[1:] if re.fullmatch(r"-0[.,0]*", text) else text  # no "-0.0"
+
     body = [
-        f"| {idx} | " + " | ".join("—" if v != v else format(v, fmt) for v in row) + " |"
+        f"| {idx} | " + " | ".join(cell(v) for v in row) + " |"
         for idx, row in zip(table.index, table.to_numpy(), strict=True)
     ]
     return "\n".join([header, rule, *body])
