@@ -418,3 +418,17 @@ def test_welfare_parts_add_up_every_month_in_the_bundled_us_2025():
     assert np.allclose(macro.real_income_change, parts, rtol=1e-12, atol=1.0)
     assert np.allclose(macro.real_income_change, macro.terms_of_trade + macro.efficiency, atol=1.0)
     assert np.isfinite(macro.select_dtypes("number").drop(columns="nx_contribution_pp")).all().all()
+
+
+def test_the_budget_lab_comparison_in_docs_is_current():
+    """docs/costs.md's table is what simulator/analysis/costs_anchors.py makes today."""
+    from pathlib import Path
+
+    from simulator.analysis.costs_anchors import BEGIN, END, anchors_markdown
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "costs.md"
+    if not page.is_file():
+        pytest.skip("docs/ is not shipped with an installed copy")
+    text = page.read_text(encoding="utf-8")
+    table = text.split(BEGIN)[1].split(END)[0].strip()
+    assert table == anchors_markdown(), "run python -m simulator.analysis.costs_anchors"

@@ -306,11 +306,13 @@ def what_it_costs_markdown(result: SimulationResult, region: str = "USA") -> lis
     ]
     if everyone is not None:
         row = everyone.loc[year]
+        more = "more" if row.cost >= 0 else "less"
         lines.append(
-            f"- The average household paid {usd(row.cost)} a year for what it buys "
-            f"({usd(row.cost_pre)} before switching suppliers), {row.share_of_spending:.2f}% of "
-            "its spending; tariff revenue and producers' gains give some of it back, which is "
-            "why real income moved by less (or more) than that."
+            f"- The average household paid ${abs(row.cost):,.0f} {more} a year for what it buys "
+            f"(${abs(row.cost_pre):,.0f} before switching suppliers), "
+            f"{abs(row.share_of_spending):.2f}% of its spending. Tariff revenue, producers' "
+            "gains and better terms of trade give part of that back to the country; the trade "
+            "lost does not."
         )
     lines.append(
         f"- Where it went: consumers {bn(last.consumers_change)}, producers "

@@ -174,6 +174,16 @@ def who_pays_markdown(
             f"- US exporters absorbed ${row.exporters_burden_abroad:,.1f}bn of other countries' "
             "tariffs (retaliation) in lower prices."
         )
+    annual = result.annual()
+    if year in annual.index:
+        costs = annual.loc[year] / BN
+        lines.append(
+            f"- The extra duty goes to the US Treasury (${row.extra_duty:,.1f}bn). Net for the "
+            f"country, once buyers' higher prices on home goods too, producers' gains, the "
+            f"terms of trade and the trade lost are counted, real income changed by "
+            f"{'-' if costs.real_income_change < 0 else '+'}${abs(costs.real_income_change):,.1f}bn"
+            " (see What it costs)."
+        )
     return lines
 
 
