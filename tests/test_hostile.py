@@ -199,7 +199,7 @@ def test_a_previous_output_is_replaced_but_not_one_a_user_added_to(workdir, caps
     out = workdir / "out" / "tiny"
     provenance = json.loads((out / "provenance.json").read_text())
     assert provenance["generator"] == "tradesim"
-    assert set(provenance["files"]) == {"macro.csv", "trade.csv", "summary.md"}
+    assert set(provenance["files"]) == {"macro.csv", "trade.csv", "households.csv", "summary.md"}
     assert main(["run", "tiny.yaml", "-q", "--seed", "3"]) == 0  # replaced: ours
     assert json.loads((out / "provenance.json").read_text())["seed"] == 3
     (out / "my_analysis.ipynb").write_text("{}")
