@@ -166,6 +166,11 @@ class RunCosts:
         per_household = self.real_income.total[:, r] * 12.0 * BN / h.count.sum()
         return pd.Series(per_household, index=self._months(), name="real_income_per_household")
 
+    @cached_property
+    def households_by_year(self) -> pd.DataFrame | None:
+        """:func:`annual_households`'s table (made once)."""
+        return _households_by_year(self)
+
     def _months(self) -> pd.DatetimeIndex:
         m = self.model
         return pd.to_datetime([m.month_label(t) for t in range(m.n_months)])
@@ -222,7 +227,11 @@ class RunCosts:
 def annual_households(result: SimulationResult) -> pd.DataFrame | None:
     """Household costs by calendar year (complete years) and group: means of the monthly
     annual rates, with the real-income change per household (US$ a year) for ``all``."""
-    frame = result.households
+    return result.costs.households_by_year
+
+
+def _households_by_year(costs: RunCosts) -> pd.DataFrame | None:
+    frame = costs.households
     if frame is None:
         return None
     years = frame.month.dt.year
@@ -240,7 +249,7 @@ def annual_households(result: SimulationResult) -> pd.DataFrame | None:
             "share_of_spending",
         ]
     ].mean()
-    per_household = result.costs.real_income_per_household()
+    per_household = costs.real_income_per_household()
     by_year = per_household.groupby(per_household.index.year).mean()
     table["real_income_change"] = np.nan
     for year in complete:

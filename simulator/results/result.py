@@ -102,6 +102,7 @@ class SimulationResult:
         self.goods = model.data.goods_mask
         self.goods_sectors = [s for s, g in zip(self.sectors, self.goods, strict=True) if g]
         self._summaries: dict[SimulationResult | None, str] = {}
+        self._annual: dict[str, pd.DataFrame] = {}
 
     # ------------------------------------------------------------------ tables
     @cached_property
@@ -236,6 +237,11 @@ class SimulationResult:
 
     def annual(self, region: str = US) -> pd.DataFrame:
         """Calendar-year sums of a region's macro series (complete years only)."""
+        if region not in self._annual:
+            self._annual[region] = self._annual_table(region)
+        return self._annual[region].copy()
+
+    def _annual_table(self, region: str) -> pd.DataFrame:
         frame = self.macro[self.macro.region == region].copy()
         frame["year"] = frame.month.dt.year
         counts = frame.groupby("year").size()
