@@ -147,3 +147,22 @@ def test_compare_plot_writes_its_own_folder_and_refuses_a_users(us_2025, baselin
     assert [p.name for p in mine.iterdir()] == ["overlay.png"]
     assert (mine / "overlay.png").read_bytes() == b"my own picture"
     assert comparison.plot(tmp_path / "plots") == paths  # its own folder is replaced
+
+
+def test_what_it_costs_plot_shows_the_annual_parts_and_the_deciles(us_2025, alone):
+    fig = alone["What it costs"]
+    income, deciles = fig.axes
+    annual = us_2025.annual()
+    bars = [patch.get_height() for patch in income.patches]
+    n = len(annual)
+    assert bars[:n] == pytest.approx(list(annual.consumers_change / 1e9))
+    assert bars[2 * n :] == pytest.approx(list(annual.revenue_change / 1e9))
+    line = income.get_lines()[0].get_ydata()  # real income: the sum of the parts
+    parts = annual.consumers_change + annual.producers_change + annual.revenue_change
+    assert line == pytest.approx(list(parts / 1e9))
+    assert "US$ bn a year" in income.get_ylabel()
+    households = us_2025.households
+    last = households[households.month.dt.year == annual.index[-1]]
+    first_decile = last[last.group == "1"].share_of_spending.mean()
+    assert deciles.patches[0].get_height() == pytest.approx(first_decile)
+    assert len(deciles.patches) == 10

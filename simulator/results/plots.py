@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from simulator.calibration.dataset import region_names
 from simulator.results import effective_rates
+from simulator.results.costs import ALL_HOUSEHOLDS, annual_households
 
 if TYPE_CHECKING:
     from simulator.results.result import SimulationResult
@@ -100,7 +101,49 @@ def run_plots(result: SimulationResult) -> dict[str, Plot]:
     }
     if US in result.regions:
         plots["effective_rates.png"] = lambda r, _, path: effective_rates.plot(r, path)
+        if not result.annual().empty:
+            plots["what_it_costs.png"] = _costs_plot
     return plots
+
+
+def _costs_plot(result: SimulationResult, baseline: SimulationResult | None, path: Path) -> Path:
+    """US real income and its parts by year against GDP as counted; the cost per household
+    by income decile in the last year."""
+    annual = result.annual()
+    households = annual_households(result)
+    fig = figure(11 if households is not None else 7, 4.8, bottom=1.2, wspace=0.35)
+    axes = fig.subplots(1, 2 if households is not None else 1)
+    income = axes[0] if households is not None else axes
+    years = np.arange(len(annual))
+    parts = {
+        "consumers_change": ("consumers", "tab:red"),
+        "producers_change": ("producers", "tab:blue"),
+        "revenue_change": ("tariff revenue", "tab:green"),
+    }
+    width = 0.25
+    for i, (column, (label, color)) in enumerate(parts.items()):
+        income.bar(years + (i - 1) * width, annual[column] / BN, width, label=label, color=color)
+    income.plot(years, annual.real_income_change / BN, "ko-", label="real income (their sum)")
+    income.plot(years, annual.gdp_change / BN, "D", mfc="none", mec="0.3", label="GDP as counted")
+    income.axhline(0.0, color="0.5", lw=0.8)
+    income.set_xticks(years, [str(y) for y in annual.index])
+    income.set_ylabel("against the no-policy path, US$ bn a year")
+    income.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    income.set_title("US real income and its parts", fontsize=10)
+    if households is not None:
+        year = households.index.levels[0].max()
+        deciles = households.xs(year, level="year")
+        deciles = deciles[deciles.index != ALL_HOUSEHOLDS]
+        share = axes[1]
+        x = np.arange(len(deciles))
+        share.bar(x, deciles.share_of_spending, 0.6, color="tab:orange", label="% of spending")
+        share.plot(x, deciles.share_of_income, "k^", label="% of after-tax income (upper bound)")
+        share.set_xticks(x, [str(g) for g in deciles.index])
+        share.set_xlabel("household income decile")
+        share.set_ylabel(f"extra cost of purchases in {year}, %")
+        share.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+        share.set_title("Cost per household by income", fontsize=10)
+    return finish(fig, path, "What it costs", result.scenario.name)
 
 
 def _trade_plot(result: SimulationResult, baseline: SimulationResult | None, path: Path) -> Path:
