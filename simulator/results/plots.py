@@ -93,7 +93,10 @@ def save_run_plots(
 
 def run_plots(result: SimulationResult) -> dict[str, Plot]:
     """The run's plots by file name, each ``plot(result, baseline, path) -> path``."""
-    plots: dict[str, Plot] = {
+    plots: dict[str, Plot] = {}
+    if US in result.regions and not result.annual().empty:
+        plots["what_it_costs.png"] = _costs_plot  # the real measure first
+    plots |= {
         "us_trade.png": _trade_plot,
         "bilateral_balances.png": _bilateral_plot,
         "sector_contributions.png": _sector_plot,
@@ -101,8 +104,6 @@ def run_plots(result: SimulationResult) -> dict[str, Plot]:
     }
     if US in result.regions:
         plots["effective_rates.png"] = lambda r, _, path: effective_rates.plot(r, path)
-        if not result.annual().empty:
-            plots["what_it_costs.png"] = _costs_plot
     return plots
 
 
