@@ -11,8 +11,10 @@ One month (:meth:`TradeModel.step`):
 4. spending by destination and sector is split over origins; front-loading orders placed
    ``lead_months`` ago arrive; the AI-capex shock adds hardware purchases; the services shock
    adds exports;
-5. flows, tariff revenue and macro aggregates are recorded, and producers set next month's
-   prices from this month's output against the baseline (partial adjustment).
+5. flows, tariff revenue, macro aggregates and the prices buyers paid for each sector's goods
+   are recorded, and producers set next month's prices from this month's output against the
+   baseline and their unit cost, which follows the prices of their inputs through the
+   input-output table (supply chains; partial adjustment).
 
 All arrays are indexed ``[origin, destination, sector]`` (flows) or ``[region, sector]``.
 Money is US$ bn per month at the month's prices and exchange rates.
