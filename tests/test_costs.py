@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import independent
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -27,20 +28,8 @@ from simulator.scenario.schema import Scenario
 
 US, CHN = REGIONS.index("USA"), REGIONS.index("CHN")
 STEEL, AUTOS = SECTORS.index("steel"), SECTORS.index("autos")
-ALL_OFF = {
-    "switching_frictions": False,
-    "exporter_exit": False,
-    "front_loading": False,
-    "macro": False,
-    "dollar": False,
-    "capacity": False,
-    "growth": False,
-    "pass_through": False,
-    "retaliation": False,
-    "ai_capex": False,
-    "services": False,
-    "gold": False,
-}
+# every channel off but diversion and supply chains (a test switches on what else it needs)
+ALL_OFF = {**independent.ALL_OFF, "diversion": True, "supply_chains": True, "gold": False}
 
 
 def world(n: int, s: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
