@@ -421,3 +421,19 @@ def test_the_budget_lab_comparison_in_docs_is_current():
     text = page.read_text(encoding="utf-8")
     table = text.split(BEGIN)[1].split(END)[0].strip()
     assert table == anchors_markdown(), "run python -m simulator.analysis.costs_anchors"
+
+
+def test_costs_of_a_model_part_way_through_its_run_cover_the_months_run():
+    """The game advances a model a quarter at a time and reads it between quarters."""
+    sc = Scenario.model_validate(
+        {"name": "t", "end": "2025-12", "firms": {"count": 0}, "mechanisms": ALL_OFF}
+    )
+    whole = TradeModel(sc, _steel_world(0.3))
+    whole.run()
+    part = TradeModel(sc, _steel_world(0.3))
+    for _ in range(7):
+        part.step()
+    columns, full = RunCosts(part).columns(), RunCosts(whole).columns()
+    for name, values in columns.items():
+        assert values[:7] == pytest.approx(full[name][:7], rel=1e-12, abs=1e-9), name
+        assert np.isnan(values[7:]).all(), name

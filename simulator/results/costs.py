@@ -63,30 +63,33 @@ class RunCosts:
 
     @cached_property
     def _arrays(self) -> dict[str, np.ndarray]:
+        """The measures over the months run so far (all of them once the run is over: a game
+        reads a model it advances a quarter at a time)."""
         m = self.model
         data = m.data
-        n_r = data.n_regions
-        diag = np.arange(n_r)
-        fx = m.fx_path
-        trade_value = m.flows - self._gold()
+        n = m.t
+        diag = np.arange(data.n_regions)
+        fx = m.fx_path[:n]
+        trade_value = m.flows[:n] - self._gold()[:n]
+        unit_values = m.unit_values[:n]
         quantity = np.divide(
-            trade_value, m.unit_values, out=np.zeros_like(trade_value), where=m.unit_values > 0
+            trade_value, unit_values, out=np.zeros_like(trade_value), where=unit_values > 0
         )
-        baseline = m.baseline_flows
+        baseline = m.baseline_flows[:n]
         output0 = m.flows0.sum(axis=1)
-        spending_local = m.spending / fx[:, :, None]
+        sector_prices = m.sector_prices[:n]
         income = real_income_change(
-            sector_price=m.sector_prices,
-            composite_quantity=spending_local / m.sector_prices,
+            sector_price=sector_prices,
+            composite_quantity=m.spending[:n] / fx[:, :, None] / sector_prices,
             final_share=final_demand_share(m.input_coefficients, output0, m.spending0),
             demand_elasticity=m.params.composite_demand_elasticity,
-            producer_price=m.prices,
-            unit_cost=m.unit_costs,
+            producer_price=m.prices[:n],
+            unit_cost=m.unit_costs[:n],
             quantity=quantity,
             baseline_quantity=baseline,
-            unit_value=m.unit_values,
+            unit_value=unit_values,
             fx=fx,
-            revenue=m.revenue.sum(axis=(1, 3)),
+            revenue=m.revenue[:n].sum(axis=(1, 3)),
             baseline_revenue=(baseline * m.tau0).sum(axis=(1, 3)),
         )
         weights = data.consumption_share
@@ -95,17 +98,17 @@ class RunCosts:
             weights = m.spending0 / m.spending0.sum(axis=1, keepdims=True)
         if margins is None:
             margins = np.zeros_like(weights)
-        margin_price = self._margin_price()
-        cpi = consumer_price_index(weights, margins, m.sector_prices, margin_price)
-        cpi_pre = consumer_price_index(weights, margins, m.sector_prices_pre, margin_price)
+        margin_price = self._margin_price()[:n]
+        cpi = consumer_price_index(weights, margins, sector_prices, margin_price)
+        cpi_pre = consumer_price_index(weights, margins, m.sector_prices_pre[:n], margin_price)
         foreign = trade_value.copy()
         foreign[:, diag, diag] = 0.0
         nx = foreign.sum(axis=(2, 3)) - foreign.sum(axis=(1, 3))
-        absorption = (m.baseline_gdp_month + m.gdp_gap - nx) / fx  # local currency
+        absorption = (m.baseline_gdp_month[:n] + m.gdp_gap[:n] - nx) / fx  # local currency
         return {
             "consumer_price_index": cpi,
             "consumer_price_index_pre": cpi_pre,
-            "producer_price_index": producer_price_index(output0, m.prices),
+            "producer_price_index": producer_price_index(output0, m.prices[:n]),
             "real_gdp": real_gdp(absorption, cpi, quantity) * BN,
             "income": income,
             "margin_price": margin_price,
@@ -137,9 +140,9 @@ class RunCosts:
         m = self.model
         a = self._arrays
         income: RealIncome = a["income"]
-        baseline_gdp = m.baseline_gdp_month
+        baseline_gdp = m.baseline_gdp_month[: m.t]
         columns = {
-            "gdp_change": m.gdp_gap * BN,
+            "gdp_change": m.gdp_gap[: m.t] * BN,
             "real_gdp_change": a["real_gdp"] - baseline_gdp * BN,
             "consumer_price_index": a["consumer_price_index"],
             "consumer_price_index_pre": a["consumer_price_index_pre"],
@@ -153,6 +156,9 @@ class RunCosts:
             "terms_of_trade": income.terms_of_trade * BN,
             "efficiency": income.efficiency * BN,
         }
+        if m.t < m.n_months:  # months not run yet: not a number
+            gap = np.full((m.n_months - m.t, m.data.n_regions), np.nan)
+            columns = {k: np.concatenate([v, gap]) for k, v in columns.items()}
         return columns
 
     def real_income_per_household(self) -> pd.Series | None:
@@ -173,7 +179,7 @@ class RunCosts:
 
     def _months(self) -> pd.DatetimeIndex:
         m = self.model
-        return pd.to_datetime([m.month_label(t) for t in range(m.n_months)])
+        return pd.to_datetime([m.month_label(t) for t in range(m.t)])
 
     @cached_property
     def households(self) -> pd.DataFrame | None:
@@ -193,10 +199,10 @@ class RunCosts:
             margins = m.data.margin_share[r]
         margin_price = self._arrays["margin_price"][:, r]
         cost = household_costs.household_cost(
-            h.spending, margins, m.sector_prices[:, r], margin_price
+            h.spending, margins, m.sector_prices[: m.t, r], margin_price
         )
         cost_pre = household_costs.household_cost(
-            h.spending, margins, m.sector_prices_pre[:, r], margin_price
+            h.spending, margins, m.sector_prices_pre[: m.t, r], margin_price
         )
         spending = h.spending.sum(axis=1)
         count = h.count
