@@ -2,8 +2,8 @@
 
 Starts ``tradesim dashboard`` in a subprocess and drives it with headless Chromium (Playwright,
 Debian's /usr/bin/chromium): one browser context (one session) per student. Student ``i``
-sets the China lever to ``5 * (i % 30)`` points and adds 5 points on autos before each later
-run, so the 120 runs are all different (no run is shared between students; their common
+sets the China lever to ``5 * (i % 6)`` and the EU lever to ``5 * (i // 6 % 6)`` points and
+adds 5 points on autos before each later run, so the 120 runs are all different (no run is shared between students; their common
 no-tariff world is, legitimately: same scenario, levers and seed). Prints:
 
 - the time from the first click to the first result of each student and to the last of the
@@ -101,10 +101,12 @@ def main() -> int:
                 page.set_default_timeout(120_000)
                 page.goto(url)
                 page.locator(".run-button").wait_for()
-                china = page.get_by_role("slider").nth(2)
-                china.focus()
-                for _ in range(i % 30):
-                    china.press("ArrowRight")
+                # a different pair of China and EU levers for each student (few key presses)
+                for slider, presses in ((2, i % 6), (3, (i // 6) % 6)):
+                    handle = page.get_by_role("slider").nth(slider)
+                    handle.focus()
+                    for _ in range(presses):
+                        handle.press("ArrowRight")
                 pages.append(page)
             print(f"{len(pages)} students connected; RSS {rss_mb(server.pid):,.0f} MB")
 

@@ -795,7 +795,6 @@ def TeamView(game_id: str, team: str) -> None:
                         max=150 if kind == "t" else 100,
                         step=5,
                         on_value=lambda v, n=name: set_rates({**rates, n: v}),
-                        classes=[f"slider-{name}"],
                     )
 
         def submit() -> None:
@@ -854,7 +853,7 @@ def TeacherView(game_id: str) -> None:
                 if shown == team:
                     solara.Text(
                         game.teams[team],
-                        classes=["join-code"],
+                        classes=["join-code", f"join-code-{team}"],
                         style="font: 1.3rem monospace; padding: 0 0.5rem",
                     )
                     solara.Button("Hide", on_click=lambda: set_shown(""), text=True)
