@@ -3,8 +3,9 @@
 Starts ``tradesim dashboard`` in a subprocess and drives it with headless Chromium (Playwright,
 Debian's /usr/bin/chromium): one browser context (one session) per student. Student ``i``
 sets the China lever to ``5 * (i % 6)`` and the EU lever to ``5 * (i // 6 % 6)`` points and
-adds 5 points on autos before each later run, so the 120 runs are all different (no run is shared between students; their common
-no-tariff world is, legitimately: same scenario, levers and seed). Prints:
+adds 5 points on autos before each later run, so the 120 runs are all different (no run is
+shared between students; their common no-tariff world is, legitimately: same scenario, levers
+and seed). Prints:
 
 - the time from the first click to the first result of each student and to the last of the
   120 results, with the server's queue (workers) as set;
@@ -20,6 +21,7 @@ The browser runs on the same two cores as the server, so times include its rende
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import subprocess
@@ -44,10 +46,8 @@ def rss_mb(pid: int) -> float:
     proc = psutil.Process(pid)
     total = proc.memory_info().rss
     for child in proc.children(recursive=True):
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += child.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total / 1e6
 
 
