@@ -1,21 +1,24 @@
 """A class on one dashboard server: 30 students, 4 runs each, everyone clicking Run together.
 
-Starts ``tradesim dashboard`` in a subprocess and drives it with headless Chromium (Playwright,
-Debian's /usr/bin/chromium): one browser context (one session) per student. Student ``i``
-sets the China lever to ``5 * (i % 6)`` and the EU lever to ``5 * (i // 6 % 6)`` points and
-adds 5 points on autos before each later run, so the 120 runs are all different (no run is
-shared between students; their common no-tariff world is, legitimately: same scenario, levers
-and seed). Prints:
+By default it drives the server's run machinery (the worker pool and its queue,
+:mod:`simulator.dashboard.runs`) from 30 threads, one per student, as the page does. With
+``--browser`` it starts ``tradesim dashboard`` in a subprocess and drives it with headless
+Chromium (Playwright, Debian's /usr/bin/chromium): one browser context (one session) per
+student. In both, student ``i`` sets the China lever to ``5 * (i % 6)`` and the EU lever to
+``5 * (i // 6 % 6)`` points and adds 5 points on autos before each later run, so the 120 runs
+all differ (up to 36 students) and no result is shared between students; their common
+no-tariff world is (legitimately: same scenario, levers and seed). Prints:
 
 - the time from the first click to the first result of each student and to the last of the
-  120 results, with the server's queue (workers) as set;
-- bytes per kept run (the pickled view) and the server's memory (RSS of the server and its
-  worker processes) before, with 120 runs kept, and every 20 s after every tab closes, until
-  it is below 400 MB or 5 minutes have passed.
+  120 results;
+- bytes per kept run (the pickled view) and memory (RSS of the server or this process and
+  the worker processes) with 120 runs kept and after every tab closes (with ``--browser``:
+  every 20 s until it is below 400 MB or 5 minutes have passed).
 
-    python benchmarks/classroom.py [--students 30] [--runs 4] [--workers N]
+    python benchmarks/classroom.py [--students 30] [--runs 4] [--workers N] [--browser]
 
-The browser runs on the same two cores as the server, so times include its rendering work.
+With ``--browser`` the browser runs on the same two cores as the server, so times include its
+rendering work (30 Chromium pages weigh more than the server).
 """
 
 from __future__ import annotations
@@ -51,17 +54,71 @@ def rss_mb(pid: int) -> float:
     return total / 1e6
 
 
+def pool_main(args) -> int:
+    """The server's run machinery without browsers: 30 sessions as threads, each clicking Run
+    4 times (the next click when its result arrives), all starting together."""
+    import threading
+
+    from simulator.dashboard.levers import Levers
+    from simulator.dashboard.runs import Limits, RunPool, _trim, run_child
+
+    pid = os.getpid()
+    _trim()
+    print(f"before: RSS {rss_mb(pid):,.0f} MB (this process, engine imported)")
+    pool = RunPool(workers=args.workers)
+    pool.warm()
+    print(f"{pool.workers} workers up: RSS {rss_mb(pid):,.0f} MB (with workers)")
+    kept: list[list] = [[] for _ in range(args.students)]
+    firsts: list[float] = [0.0] * args.students
+    gate = threading.Barrier(args.students + 1)
+
+    def student(i: int) -> None:
+        gate.wait()
+        for r in range(args.runs):
+            levers = Levers(china_rate=5 * (i % 6), eu_rate=5 * (i // 6 % 6), autos_rate=5 * r)
+            run_child("us_2025", levers, f"s{i}_run_{r}", Limits())  # as the page checks first
+            ticket = pool.submit("us_2025", levers, f"s{i}_run_{r}", Limits())
+            kept[i].append(ticket.result())
+            if r == 0:
+                firsts[i] = time.monotonic()
+
+    threads = [threading.Thread(target=student, args=(i,)) for i in range(args.students)]
+    for t in threads:
+        t.start()
+    t0 = time.monotonic()
+    gate.wait()
+    for t in threads:
+        t.join()
+    last = time.monotonic() - t0
+    total = sum(len(k) for k in kept)
+    print(
+        f"first run of all {args.students} students (clicked together): last result after "
+        f"{max(firsts) - t0:.1f} s"
+    )
+    print(f"all {total} runs: last result after {last:.1f} s ({total / last:.2f} runs/s)")
+    print(f"RSS with {total} runs kept: {rss_mb(pid):,.0f} MB (this process and workers)")
+    print(f"bytes of the {total} kept views: {sum(v.nbytes() for k in kept for v in k):,}")
+    kept.clear()
+    pool.shutdown()
+    _trim()
+    print(f"after the sessions' runs are dropped and the workers stop: RSS {rss_mb(pid):,.0f} MB")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--runs", type=int, default=4)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--session-timeout", default="1m")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="drive a real server with headless Chromium, one context per student",
+    )
     args = parser.parse_args()
 
     import pickle
-
-    from playwright.sync_api import sync_playwright
 
     from simulator.dashboard.levers import Levers, run_levers
     from simulator.dashboard.runs import Limits, compute
@@ -74,6 +131,10 @@ def main() -> int:
         f"{len(pickle.dumps(old)):,} for the whole run with its model (as kept before)"
     )
     del old
+    if not args.browser:
+        return pool_main(args)
+
+    from playwright.sync_api import sync_playwright
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"

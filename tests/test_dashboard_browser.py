@@ -229,7 +229,10 @@ def test_teams_play_rejoin_after_a_reload_and_play_round_is_guarded(server, brow
     expect(usa.locator(".mandate")).to_contain_text("Your mandate")
     usa.reload()  # a reload rejoins through the page's address
     expect(usa.get_by_text("You are the government of USA")).to_be_visible(timeout=TIMEOUT)
-    expect(teacher.locator(".team-status", has_text="USA")).to_contain_text("connected")
+    usa_status = teacher.locator(".team-status", has_text="USA")
+    expect(usa_status).to_contain_text("USA — ")
+    expect(usa_status).not_to_contain_text("not connected", timeout=TIMEOUT)
+    expect(teacher.locator(".team-status", has_text="CHN")).to_contain_text("not connected")
 
     _move(usa, 4)
     expect(usa.locator(".move-status")).to_contain_text("Waiting for: CHN")

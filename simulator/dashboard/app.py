@@ -92,6 +92,8 @@ sessions = {"open": 0}
 
 def _session_started():
     sessions["open"] += 1
+    if sessions["open"] == 1:  # the first student: start the workers (a quiet spell stops them)
+        threading.Thread(target=lambda: runs_module.pool().warm(), daemon=True).start()
 
     def closed() -> None:
         sessions["open"] -= 1
@@ -101,7 +103,9 @@ def _session_started():
 
 
 solara.lab.on_kernel_start(_session_started)
-# start the workers with the server, so the first student's run does not wait for them
+# start the workers with the server, so the first student's run does not wait for them; they
+# stay up while any session is open
+runs_module.pool().keep_alive = lambda: sessions["open"] > 0
 threading.Thread(target=lambda: runs_module.pool().warm(), daemon=True).start()
 
 

@@ -41,7 +41,8 @@ ENV_MAX_MONTHS = "TRADESIM_MAX_MONTHS"
 DEFAULT_MAX_FIRMS = 200_000
 DEFAULT_MAX_MONTHS = 60
 IDLE_SECONDS = 60.0
-"""Workers are stopped after this long with nothing to do (their memory goes back)."""
+"""Workers are stopped after this long with nothing to do and no session open (their memory
+goes back); the next session starts them again."""
 
 KEY_ROWS: list[tuple[str, str, str, float]] = [
     # (column of the annual table, plain name, unit, scale)
@@ -279,6 +280,8 @@ class RunPool:
         self._cache_size = cache
         self._last_used = time.monotonic()
         self._reaper: threading.Thread | None = None
+        self.keep_alive = lambda: False
+        """Set by the app: True while any session is open (workers then stay up)."""
 
     def _pool(self) -> cf.Executor:
         if self._executor is None:
@@ -298,6 +301,8 @@ class RunPool:
         """Stop idle workers, so a quiet server holds only its sessions' small views."""
         while True:
             time.sleep(5)
+            if self.keep_alive():
+                continue
             with self.lock:
                 idle = not self._running and time.monotonic() - self._last_used > IDLE_SECONDS
                 if idle and self._executor is not None:

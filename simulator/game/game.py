@@ -114,7 +114,8 @@ EVENTS: dict[str, Event] = {
             "court",
             "A court strikes down emergency tariffs",
             "After the US Court of International Trade's ruling of 28 May 2025 (V.O.S. "
-            "Selections v. Trump) that tariffs under the emergency-powers act were unlawful: "
+            "Selections v. Trump) that tariffs under the emergency-powers act were unlawful "
+            "(stayed on appeal the next day in reality; here, suppose it held for a quarter): "
             "this quarter the USA's tariffs on all goods count at half their rate.",
             ("USA",),
         ),
@@ -122,8 +123,9 @@ EVENTS: dict[str, Event] = {
             "truce",
             "A 90-day truce",
             "After the US–China talks in Geneva (joint statement of 12 May 2025), which cut "
-            "each side's extra tariffs by 115 points for 90 days: this quarter the USA and "
-            "China tax each other's goods at no more than 10%.",
+            "each side's extra tariffs by 115 points for 90 days (the US to 30%, China to "
+            "10%): this quarter the USA's tariff on China is at most 30% and China's on the "
+            "USA at most 10%.",
             ("USA", "CHN"),
         ),
         Event(
@@ -463,13 +465,14 @@ def _clean(value: float, tol: float = 1e-9) -> float:
 
 def _after_event(event: Event | None, team: str, rival: str, kind: str, rate: float) -> float:
     """A move's rate in the quarter after ``event`` (the court halves US tariffs on all goods;
-    the truce caps US–China tariffs at 10%; the USMCA exemption lifts US tariffs on MEX, CAN)."""
+    the truce caps the US tariff on China at 30% and China's on the US at 10%; the USMCA
+    exemption lifts US tariffs on MEX, CAN)."""
     if event is None or kind != "tariff":
         return rate
     if event.key == "court" and team == "USA":
         return rate / 2
     if event.key == "truce" and {team, rival} == {"USA", "CHN"}:
-        return min(rate, 10.0)
+        return min(rate, 30.0 if team == "USA" else 10.0)
     if event.key == "usmca" and team == "USA" and rival in ("MEX", "CAN"):
         return 0.0
     return rate
