@@ -917,7 +917,7 @@ def TeacherView(game_id: str) -> None:
     solara.FileDownload(
         lambda: store().games[game_id].scenario_yaml(),
         f"game_{game_id.lower()}.yaml",
-        "Download the game as a scenario (tradesim run replays it)",
+        "The game as a scenario (YAML)",
     )
     Scoreboard(game_id, version)
 
@@ -947,11 +947,16 @@ def GameLobby(on_join) -> None:
             solara.Button("Join", on_click=lambda: on_join(join_code.value), classes=["join"])
         with solara.Card("Teacher: open a game", margin=0):
             solara.InputText(
-                "Teacher code (printed when the server starts)",
+                "Teacher code",
                 value=code,
                 on_value=set_code,
                 password=True,
                 continuous_update=True,
+            )
+            solara.Text(
+                "The teacher code is printed when the server starts (or set with "
+                "tradesim dashboard --teacher-code).",
+                style=SMALL,
             )
             solara.Text("Governments playing:", style="display:block")
             with solara.Row(style="flex-wrap: wrap"):

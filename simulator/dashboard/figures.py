@@ -287,11 +287,16 @@ def partner_label(code: str) -> str:
 
 def game_scores(board: pd.DataFrame, measure: str, measure_label: str) -> go.Figure:
     """The tariff war by quarter: each team's score measure, consumer cost and revenue."""
-    fig = make_subplots(
-        rows=1,
-        cols=3,
-        subplot_titles=(measure_label, "Consumer cost, $bn", "Tariff revenue, $bn"),
-        horizontal_spacing=0.08,
+    fig = make_subplots(  # stacked: three panels side by side do not fit a phone
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        subplot_titles=(
+            measure_label,
+            "Consumer cost, US$ bn in the quarter",
+            "Tariff revenue, US$ bn in the quarter",
+        ),
     )
     colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
     for k, (team, rows) in enumerate(board.groupby("team", sort=False)):
@@ -307,14 +312,14 @@ def game_scores(board: pd.DataFrame, measure: str, measure_label: str) -> go.Fig
                     line=dict(color=colors[k % 6]),
                     hovertemplate="%{y:,.2f}",
                 ),
-                row=1,
-                col=col,
+                row=col,
+                col=1,
             )
-    for col in (1, 2, 3):
-        values = clean(board[[measure, "consumer_cost", "tariff_revenue"][col - 1]])
+    for row in (1, 2, 3):
+        values = clean(board[[measure, "consumer_cost", "tariff_revenue"][row - 1]])
         if np.all(values == 0):  # an all-zero game: a plain axis around 0, no 1e-14 noise
-            fig.update_yaxes(range=[-1, 1], row=1, col=col)
-    return _layout(fig, "The tariff war, quarter by quarter", 380)
+            fig.update_yaxes(range=[-1, 1], row=row, col=1)
+    return _layout(fig, "The tariff war, quarter by quarter", 620)
 
 
 def fmt(value: float, digits: int = 1) -> str:

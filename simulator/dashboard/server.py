@@ -78,6 +78,10 @@ def serve(host: str = "127.0.0.1", port: int = 8765, game_dir: str = "out/games"
 
     print(f"tradesim dashboard: http://{host}:{port}  (Ctrl+C stops it)", flush=True)
     uvicorn.run("simulator.dashboard.server:app", host=host, port=port, log_level="warning")
+    from simulator.dashboard import runs
+
+    if runs._pool is not None:  # stop the run workers with the server
+        runs._pool.shutdown()
     return 0
 
 

@@ -722,9 +722,10 @@ def mandate_progress(game: Game, board: pd.DataFrame) -> dict[str, str]:
         mandate = MANDATES[key]
         if team not in latest.index:
             continue
-        value = _clean(float(latest.loc[team, mandate.column]))
-        unit = "$bn" if mandate.column == "consumer_cost" else "%"
-        out[team] = f"{mandate.title}: {value:,.2f} {unit} ({mandate.better} is better)"
+        value = _clean(round(float(latest.loc[team, mandate.column]), 2))
+        unit = " $bn" if mandate.column == "consumer_cost" else "%"
+        shown = f"{value:,.2f}".replace("-", "−")
+        out[team] = f"{mandate.title}: {shown}{unit} this quarter ({mandate.better} is better)"
     return out
 
 
