@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from simulator.dashboard.levers import Levers, run_levers
-from simulator.dashboard.runs import Limits, RunPool, compute
+from simulator.dashboard.runs import Limits, RunPool, compute, run_child
 from simulator.game import GameStore, Move
 from simulator.game.game import EVENTS, MANDATES, score_measure, why
 from simulator.scenario import ScenarioError
@@ -33,9 +33,12 @@ def test_a_kept_run_is_small_and_holds_what_the_page_shows():
 def test_limits_refuse_big_runs_with_a_clear_message():
     limits = Limits(max_firms=1000, max_months=24)
     with pytest.raises(ScenarioError, match=r"at most 1,000 \(the teacher sets it"):
-        compute("us_2025", Levers(), "x", limits)
-    with pytest.raises(ScenarioError, match="at most 24 months"):
-        compute("baseline", Levers(), "x", Limits(max_months=24))
+        run_child("us_2025", Levers(), "x", limits)  # what the page checks before queueing
+    # and in a worker process, the message survives the trip back
+    pool = RunPool(workers=1)
+    with pytest.raises(ScenarioError, match=r"^this scenario runs 48 months .* at most 24 months"):
+        pool.submit("baseline", Levers(), "x", Limits(max_months=24)).result(120)
+    pool.shutdown()
 
 
 def test_the_pool_queues_and_shares_identical_runs():

@@ -216,6 +216,9 @@ def run_task() -> None:
     except (ScenarioError, DataError) as exc:
         run_error.value = str(exc)
         return
+    except Exception as exc:  # a worker that died: say so, never a blank page
+        run_error.value = f"the run failed on the server ({type(exc).__name__}); try again"
+        return
     finally:
         queue_note.value = ""
     if view.label != label:  # another student's identical run: the same numbers

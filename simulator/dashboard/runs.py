@@ -203,6 +203,11 @@ def _scenario_key(loaded, seed: int | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class RunRefused(Exception):
+    """A scenario error from a worker, as plain text (ScenarioError does not survive the trip
+    between processes); :meth:`Ticket.result` raises it as a ScenarioError again."""
+
+
 class _Quantities:
     """What :func:`~simulator.results.incidence.incidence` reads of the no-tariff world (its
     taxed quantities), without the rest of its run: 1 MB kept instead of 50."""
@@ -223,6 +228,15 @@ def compute(source, levers, label: str, limits: Limits, seed: int | None = None)
 
     Runs in a worker process (or inline for tests). The model is dropped before returning.
     """
+    from simulator.calibration.dataset import DataError
+
+    try:
+        return _compute(source, levers, label, limits, seed)
+    except (ScenarioError, DataError) as exc:
+        raise RunRefused(str(exc)) from None
+
+
+def _compute(source, levers, label: str, limits: Limits, seed: int | None) -> RunView:
     from simulator.api import run_scenario
     from simulator.dashboard.levers import extends_name, opened
     from simulator.results.incidence import by_year, incidence, no_tariff_counterfactual
@@ -399,7 +413,10 @@ class Ticket:
         return self.pool.position(self.number)
 
     def result(self, timeout: float | None = None) -> RunView:
-        return self.future.result(timeout)
+        try:
+            return self.future.result(timeout)
+        except RunRefused as exc:
+            raise ScenarioError.simple(str(exc)) from None
 
 
 _pool: RunPool | None = None
