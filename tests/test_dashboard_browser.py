@@ -174,6 +174,16 @@ def test_a_bad_uploaded_file_shows_its_error_and_runs_nothing(server, browser, t
     expect(page.locator(".run-button")).to_be_disabled()
     page.screenshot(path=tmp_path / "upload_error.png")
     assert page.locator(".tradesim-headline").count() == 0
+
+    # within the schema but beyond this server's limits: refused before it runs, with the reason
+    big = tmp_path / "huge.yaml"
+    big.write_text("extends: baseline\nfirms:\n  count: 50000000\n")
+    page.locator("input[type=file]").set_input_files(str(big))
+    expect(page.get_by_text("Using the uploaded file huge.yaml")).to_be_visible(timeout=TIMEOUT)
+    page.locator(".run-button").click()
+    expect(page.locator(".run-error")).to_contain_text("50,000,000 firms", timeout=TIMEOUT)
+    expect(page.locator(".run-error")).to_contain_text("at most 200,000")
+    assert page.locator(".tradesim-headline").count() == 0
     page.context.close()
 
 
