@@ -207,10 +207,11 @@ def run_task() -> None:
                 view = ticket.result(timeout=0.5)
                 break
             except TimeoutError:
-                ahead = ticket.position()
+                ahead, workers = ticket.position(), runs_module.pool().workers
                 queue_note.value = (
-                    f"In the queue: {ahead} run{'s' if ahead != 1 else ''} ahead of yours"
-                    if ahead
+                    f"In the queue: {ahead} run{'s' if ahead != 1 else ''} ahead of yours "
+                    f"(the server makes {workers} at a time)"
+                    if ahead >= workers
                     else "Running…"
                 )
     except (ScenarioError, DataError) as exc:

@@ -381,15 +381,12 @@ class RunPool:
                     self._cache.popitem(last=False)
 
     def position(self, number: int) -> int:
-        """Requests ahead of ticket ``number`` that are not finished (0: it is running or done).
-
-        The pool runs ``workers`` at once; a ticket is running when fewer than that are ahead.
-        """
+        """Requests ahead of ticket ``number`` that are not finished (running or waiting);
+        0 when it is done. It is running when fewer than ``workers`` are ahead."""
         with self.lock:
-            ahead = sum(1 for n in self._waiting if n < number)
             if number not in self._waiting:
                 return 0
-            return max(0, ahead - self.workers + 1)
+            return sum(1 for n in self._waiting if n < number)
 
     def queued(self) -> int:
         with self.lock:
