@@ -627,15 +627,32 @@ def RunResults(kept: list[Kept]) -> None:
         )
 
 
+EXPLORE_CSS = """
+.explore-grid{display:grid;grid-template-columns:minmax(0,1fr);gap:12px;align-items:start}
+@media (min-width:960px){
+  .explore-grid{grid-template-columns:minmax(0,5fr) minmax(0,7fr);
+                grid-template-rows:auto 1fr}
+  .area-picker{grid-column:1;grid-row:1}
+  .area-results{grid-column:2;grid-row:1 / span 2}
+  .area-levers{grid-column:1;grid-row:2}
+}
+"""
+
+
 @solara.component
 def Explore() -> None:
-    with solara.ColumnsResponsive(12, medium=[5, 7], large=[4, 8]):  # one column below 960 px
-        with solara.Column():
+    # two columns from 960 px (scenario and Run, then the levers, beside the results); below,
+    # one column with the results right after Run, so a phone sees them without scrolling
+    # past every lever
+    solara.Style(EXPLORE_CSS)
+    with solara.Div(classes=["explore-grid"]):
+        with solara.Div(classes=["area-picker"]):
             ScenarioPicker()
             RunPanel()
-            LeverPanel()
-        with solara.Column():
+        with solara.Div(classes=["area-results"]):
             Results()
+        with solara.Div(classes=["area-levers"]):
+            LeverPanel()
 
 
 # -- Tariff war ---------------------------------------------------------------------------
