@@ -421,7 +421,16 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             f"the dashboard needs the optional extra ({missing} is missing): "
             'pip install "tradesim[dashboard]"'
         )
-    return serve(args.host, args.port, game_dir=args.game_dir)
+    return serve(
+        args.host,
+        args.port,
+        game_dir=args.game_dir,
+        max_firms=args.max_firms,
+        max_months=args.max_months,
+        workers=args.workers,
+        session_timeout=args.session_timeout,
+        teacher_code=args.teacher_code,
+    )
 
 
 def _history_bands(args: argparse.Namespace) -> Coverage:
@@ -656,6 +665,36 @@ def build_parser() -> argparse.ArgumentParser:
         default="out/games",
         help="folder where tariff-war games are saved and resumed from (out/games)",
     )
+    p.add_argument(
+        "--max-firms",
+        type=_positive_int,
+        default=200_000,
+        help="largest firms: count a run may ask for; larger ones are refused (200000)",
+    )
+    p.add_argument(
+        "--max-months",
+        type=_positive_int,
+        default=60,
+        help="longest horizon a run may ask for, in months; longer ones are refused (60)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="runs made at once (default: one per core); others wait in a queue",
+    )
+    p.add_argument(
+        "--session-timeout",
+        default="3m",
+        help="how long a session whose tab vanished keeps its runs (3m; closed tabs free "
+        "theirs at once)",
+    )
+    p.add_argument(
+        "--teacher-code",
+        default=None,
+        help="a code a teacher types to open, close and end games (default: one is made "
+        "up and printed at start)",
+    )
 
     add("list", cmd_list, "List the bundled scenarios.")
     add("schema", cmd_schema, "Print the JSON Schema of scenario files (for editors).")
@@ -670,6 +709,17 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; a seed is 0 or more")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    """An argument that is a whole number, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1")
     return value
 
 

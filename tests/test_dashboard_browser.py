@@ -41,6 +41,7 @@ if (reason := _missing()) is not None:
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 TIMEOUT = 30_000  # ms: generous for a shared CI machine
+TEACHER = "TEACH9"
 
 
 def _free_port() -> int:
@@ -57,7 +58,7 @@ def server(tmp_path_factory):
     env = {**os.environ, "MPLBACKEND": "Agg"}
     command = [sys.executable, "-m", "simulator.cli", "dashboard", "--port", str(port)]
     proc = subprocess.Popen(
-        [*command, "--game-dir", str(games)],
+        [*command, "--game-dir", str(games), "--teacher-code", TEACHER],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -92,9 +93,9 @@ def browser():
         b.close()
 
 
-def _open(browser: Browser, url: str) -> tuple[Page, list[str]]:
+def _open(browser: Browser, url: str, width: int = 1400) -> tuple[Page, list[str]]:
     """A page in a fresh context (a separate session), recording requests to other hosts."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": width, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     foreign: list[str] = []
@@ -102,7 +103,7 @@ def _open(browser: Browser, url: str) -> tuple[Page, list[str]]:
         "request",
         lambda r: (
             foreign.append(r.url)
-            if not r.url.startswith((url, "data:", "blob:", "ws://127.0.0.1"))
+            if not r.url.startswith((url, "data:", "blob:", "ws://127.0.0.1", "about:"))
             else None
         ),
     )
@@ -128,11 +129,14 @@ def test_dashboard_runs_and_a_lever_changes_the_numbers(server, browser, tmp_pat
     started = time.monotonic()
     page.locator(".run-button").click()
     first = _headlines(page, 1)
-    expect(page.locator("img")).to_have_count(1)
+    expect(page.locator("iframe.tradesim-plot")).to_have_count(1)
     elapsed = time.monotonic() - started
     page.screenshot(path=tmp_path / "explore_run1.png")
     print(f"first run shown in {elapsed:.1f} s; server up in {startup:.1f} s")
-    assert "us_2025_run_1: in 2027" in first[0]
+    assert "Run 1: in 2025" in first[0]  # us_2025 opens on 2025
+    # the plot is drawn by plotly (served by the app) and shows values on hover
+    frame = page.frame_locator("iframe.tradesim-plot")
+    expect(frame.locator(".js-plotly-plot")).to_have_count(1, timeout=TIMEOUT)
 
     # China: +50 (ten steps of 5 from the keyboard) and run again
     china = page.get_by_role("slider").nth(2)
@@ -145,9 +149,9 @@ def test_dashboard_runs_and_a_lever_changes_the_numbers(server, browser, tmp_pat
     page.screenshot(path=tmp_path / "explore_run2.png")
     assert _balance(both[1]) != _balance(both[0])
     assert page.get_by_text("+50% on CHN").count() >= 1  # the run says what changed
-    plot = page.locator("img").get_attribute("src")
+    plot = page.locator("iframe.tradesim-plot").get_attribute("srcdoc")
     page.get_by_role("button", name="Who pays").click()
-    expect(page.locator("img")).not_to_have_attribute("src", plot)
+    expect(page.locator("iframe.tradesim-plot")).not_to_have_attribute("srcdoc", plot)
     page.screenshot(path=tmp_path / "explore_who_pays.png")
     assert foreign == []  # offline: nothing loaded from anywhere else
 
@@ -170,6 +174,16 @@ def test_a_bad_uploaded_file_shows_its_error_and_runs_nothing(server, browser, t
     expect(page.locator(".run-button")).to_be_disabled()
     page.screenshot(path=tmp_path / "upload_error.png")
     assert page.locator(".tradesim-headline").count() == 0
+
+    # within the schema but beyond this server's limits: refused before it runs, with the reason
+    big = tmp_path / "huge.yaml"
+    big.write_text("extends: baseline\nfirms:\n  count: 50000000\n")
+    page.locator("input[type=file]").set_input_files(str(big))
+    expect(page.get_by_text("Using the uploaded file huge.yaml")).to_be_visible(timeout=TIMEOUT)
+    page.locator(".run-button").click()
+    expect(page.locator(".run-error")).to_contain_text("50,000,000 firms", timeout=TIMEOUT)
+    expect(page.locator(".run-error")).to_contain_text("at most 200,000")
+    assert page.locator(".tradesim-headline").count() == 0
     page.context.close()
 
 
@@ -186,43 +200,135 @@ def _move(page: Page, steps: int) -> None:
     page.locator(".submit-move").click()
 
 
-def test_two_teams_play_two_rounds_and_see_the_same_scoreboard(server, browser, tmp_path):
+def _open_game(page: Page, teams: list[str], rounds: int) -> dict[str, str]:
+    """Open a game as the teacher; returns the team codes, read one by one with Show code."""
+    page.get_by_text("Tariff war").click()
+    page.get_by_label("Teacher code").fill(TEACHER)
+    for gov in ("USA", "CHN", "EU", "MEX", "CAN", "JPN"):
+        box = page.locator("label", has_text=re.compile(f"^{gov}$"))
+        ticked = page.get_by_role("checkbox", name=gov).is_checked()
+        if ticked != (gov in teams):
+            box.click()
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    for _ in range(abs(rounds - 4)):
+        slider.press("ArrowRight" if rounds > 4 else "ArrowLeft")
+    page.locator(".open-game").click()
+    expect(page.get_by_text("Teacher of game")).to_be_visible()
+    assert "code=" in page.url  # the teacher's way back in
+    codes = {}
+    for team in teams:
+        page.locator(f".show-code-{team}").click()
+        expect(page.locator(f".join-code-{team}")).to_be_visible()
+        expect(page.locator(".join-code")).to_have_count(1)  # one code on screen at a time
+        codes[team] = page.locator(f".join-code-{team}").inner_text().strip()
+    page.get_by_role("button", name="Hide").click()
+    return codes
+
+
+def test_teams_play_rejoin_after_a_reload_and_play_round_is_guarded(server, browser, tmp_path):
     url, _ = server
-    usa, _ = _open(browser, url)
+    teacher, foreign = _open(browser, url)
+    codes = _open_game(teacher, ["USA", "CHN"], 2)
+    teacher.screenshot(path=tmp_path / "game_teacher.png")
+
+    usa, foreign_usa = _open(browser, url)
     usa.get_by_text("Tariff war").click()
-    # open a game for USA and CHN (EU unticked), two rounds
-    usa.locator("label", has_text=re.compile("^EU$")).click()
-    rounds = usa.get_by_role("slider").first
-    rounds.focus()
-    for _ in range(2):
-        rounds.press("ArrowLeft")
-    usa.locator(".open-game").click()
-    expect(usa.locator(".join-code")).to_have_count(3)
-    codes = dict(
-        line.split(": ") for line in usa.locator(".join-code").all_inner_texts() if ": " in line
-    )
-    assert set(codes) == {"USA", "CHN", "teacher"}
-    usa.screenshot(path=tmp_path / "game_teacher.png")
-    usa.get_by_role("button", name="Leave").click()
     _join(usa, codes["USA"])
+    expect(usa.get_by_text("You are the government of USA")).to_be_visible()
+    expect(usa.locator(".mandate")).to_contain_text("Your mandate")
+    usa.reload()  # a reload rejoins through the page's address
+    expect(usa.get_by_text("You are the government of USA")).to_be_visible(timeout=TIMEOUT)
+    usa_status = teacher.locator(".team-status", has_text="USA")
+    expect(usa_status).to_contain_text("USA — ")
+    expect(usa_status).not_to_contain_text("not connected", timeout=TIMEOUT)
+    expect(teacher.locator(".team-status", has_text="CHN")).to_contain_text("not connected")
 
-    chn, _ = _open(browser, url)
-    chn.get_by_text("Tariff war").click()
-    _join(chn, codes["CHN"])
-
-    for round_ in (1, 2):
-        _move(usa, 4 * round_)  # China: 20%, then 60% (eight more steps of 5)
-        expect(usa.locator(".move-status")).to_contain_text("Waiting for: CHN")
-        _move(chn, 2)  # 10%, then 20% on the US
-        for page in (usa, chn):
-            expect(page.get_by_text(f"played: {round_}")).to_be_visible(timeout=TIMEOUT)
-    expect(chn.get_by_text("game over")).to_be_visible()
-    boards = [p.locator(".scoreboard").inner_text() for p in (usa, chn)]
-    assert boards[0] == boards[1] and "USA" in boards[0] and "CHN" in boards[0]
+    _move(usa, 4)
+    expect(usa.locator(".move-status")).to_contain_text("Waiting for: CHN")
+    advance = teacher.locator(".advance")
+    advance.dblclick()  # a double click plays one round, not two
+    expect(teacher.get_by_text("played: 1")).to_be_visible(timeout=TIMEOUT)
+    teacher.wait_for_timeout(1500)
+    expect(teacher.get_by_text("played: 1")).to_be_visible()
+    expect(usa.get_by_text("played: 1")).to_be_visible(timeout=TIMEOUT)
+    expect(usa.locator(".why").first).to_be_visible()
+    teacher.locator(".end-game").click()  # asks first
+    expect(teacher.locator(".confirm-end")).to_be_visible()
+    expect(teacher.get_by_text("game over")).to_have_count(0)
+    teacher.locator(".confirm-end").click()
+    expect(usa.get_by_text("game over")).to_be_visible(timeout=TIMEOUT)
     usa.screenshot(path=tmp_path / "game_usa.png")
-    chn.screenshot(path=tmp_path / "game_chn.png")
+    assert foreign == [] and foreign_usa == []
     usa.context.close()
-    chn.context.close()
+    teacher.context.close()
+
+
+def test_a_team_on_a_phone_moves_every_slider(server, browser, tmp_path):
+    url, _ = server
+    teacher, _ = _open(browser, url)
+    codes = _open_game(teacher, ["USA", "CHN", "EU"], 1)
+    phone, foreign = _open(browser, url, width=390)
+    phone.get_by_text("Tariff war").click()
+    _join(phone, codes["EU"])
+    expect(phone.get_by_text("You are the government of EU")).to_be_visible()
+    sliders = phone.get_by_role("slider")
+    expect(sliders).to_have_count(4)  # tariff and retaliation on each of two rivals
+    phone.screenshot(path=tmp_path / "game_phone.png")
+    for k in range(4):
+        slider = sliders.nth(k)
+        track = phone.locator(".v-slider__track-container").nth(k).bounding_box()
+        assert track["width"] > 150 and track["x"] + track["width"] <= 390  # movable, on screen
+        slider.focus()
+        slider.press("ArrowRight")
+        expect(slider).to_have_attribute("aria-valuenow", "5")
+    phone.screenshot(path=tmp_path / "game_phone.png")
+    assert foreign == []
+    phone.context.close()
+    teacher.context.close()
+
+
+def test_six_teams_eight_rounds_round_times_do_not_grow(server, browser, tmp_path):
+    url, _ = server
+    teacher, foreign = _open(browser, url)
+    _open_game(teacher, ["USA", "CHN", "EU", "MEX", "CAN", "JPN"], 8)
+    times = []
+    for r in range(1, 9):
+        started = time.monotonic()
+        teacher.locator(".advance").click()
+        expect(teacher.get_by_text(f"played: {r}")).to_be_visible(timeout=TIMEOUT)
+        expect(teacher.locator(".scoreboard")).to_be_visible()
+        times.append(time.monotonic() - started)
+    print("round times, s:", [round(t, 2) for t in times])
+    assert max(times[-3:]) < 2 * max(times[:3]) + 1.0  # no re-run from the start
+    board = teacher.locator(".scoreboard").inner_text()
+    assert "−0.000" not in board and "-0.000" not in board and "e-" not in board
+    teacher.screenshot(path=tmp_path / "game_six_teams.png")
+    assert foreign == []
+    teacher.context.close()
+
+
+def test_description_year_selector_and_phone_layout(server, browser, tmp_path):
+    url, _ = server
+    page, foreign = _open(browser, url, width=390)
+    expect(page.locator(".scenario-description")).to_contain_text("2025 US tariff timeline")
+    page.locator(".run-button").click()
+    _headlines(page, 1)
+    expect(page.locator(".year-selector")).to_contain_text("2025")
+    viewport = 390
+    for cell in page.locator(".key-table th, .key-table td, .tradesim-headline").all():
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport + 0.5
+    page.screenshot(path=tmp_path / "explore_phone.png", full_page=True)
+    page.locator(".year-selector").get_by_text("2026").click()
+    expect(page.locator(".tradesim-headline")).to_contain_text("in 2026")
+    # a new scenario resets the levers and says so
+    page.get_by_label("Bundled scenario").click(force=True)
+    page.get_by_role("option", name="truce").click()
+    expect(page.locator(".scenario-description")).to_contain_text("truce")
+    expect(page.locator(".lever-note")).to_contain_text("Levers reset")
+    assert foreign == []
+    page.context.close()
 
 
 def test_report_opens_offline_with_no_requests(browser, tmp_path):

@@ -1,13 +1,18 @@
 """The classroom dashboard: a Solara app (``tradesim dashboard`` serves it).
 
-Two tabs. *Explore*: pick a bundled scenario or upload one, move the levers, run, read the
-plots, keep up to four runs to compare, download the settings as a scenario file and the
-results as CSV or Parquet. *Tariff war*: the teacher opens a game, teams join with a code and
-set their tariffs each quarter; everyone sees the same scoreboard.
+Two tabs. *Explore*: pick a bundled scenario (its description shown) or upload one, move the
+levers, run, read the plots and the key table for a chosen year, keep up to four runs and
+compare them with a baseline the student picks, download the settings as a scenario file and
+the results as CSV or Parquet. *Tariff war*: the teacher opens a game with the server's
+teacher code, hands out team codes one by one, and plays rounds; teams join with a code that
+stays in the page's address, so a reload rejoins.
 
 State made with ``solara.reactive`` at module level belongs to one browser session (Solara
-keeps it per connection), so students on one server do not see each other's runs. Games are
-shared on purpose: they live in one :class:`~simulator.game.GameStore`.
+keeps it per connection), so students on one server do not see each other's runs. A session
+keeps small views of its runs (:class:`~simulator.dashboard.runs.RunView`), never a model,
+and they go when its tab closes. Runs are made in the server's pool
+(:func:`simulator.dashboard.runs.pool`), first come first served. Games are shared on purpose:
+they live in one :class:`~simulator.game.GameStore`.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import html
 import os
 import threading
+from dataclasses import dataclass
 
 import pandas as pd
 import solara
@@ -23,21 +29,29 @@ from ipyvuetify.extra import FileInput
 
 from simulator.calibration.dataset import DataError
 from simulator.dashboard import figures
+from simulator.dashboard import runs as runs_module
+from simulator.dashboard.figures import fmt
 from simulator.dashboard.levers import (
     MAX_UPLOAD_BYTES,
     MECHANISMS,
     Levers,
-    Run,
     Source,
     Upload,
     base_info,
-    key_table,
     results_zip,
     run_levers,
     scenario_yaml,
 )
+from simulator.dashboard.runs import RunView, run_child
 from simulator.game import GOVERNMENTS, GameStore, Move
-from simulator.game.game import gdp_score
+from simulator.game.game import (
+    MANDATES,
+    SCORE_COLUMN,
+    SCORE_LABEL,
+    mandate_progress,
+    score_measure,
+    why,
+)
 from simulator.scenario import ScenarioError, bundled_scenarios
 from simulator.version import __version__
 
@@ -49,7 +63,12 @@ scenario_name = solara.reactive(DEFAULT)
 upload: solara.Reactive[Upload | None] = solara.reactive(None)
 upload_error = solara.reactive("")
 run_error = solara.reactive("")
-runs: solara.Reactive[list[Run]] = solara.reactive([])
+queue_note = solara.reactive("")
+lever_note = solara.reactive("")
+runs: solara.Reactive[list[Kept]] = solara.reactive([])
+baseline_name = solara.reactive("")
+year_choice = solara.reactive("")
+partner_choice = solara.reactive(["China", "EU", "North America (Mexico, Canada)"])
 autos = solara.reactive(0.0)
 steel = solara.reactive(0.0)
 china = solara.reactive(0.0)
@@ -67,6 +86,27 @@ join_code = solara.reactive("")
 
 _store: GameStore | None = None
 _store_lock = threading.Lock()
+sessions = {"open": 0}
+"""Sessions (browser tabs) alive on this server; their runs go when they close."""
+
+
+def _session_started():
+    sessions["open"] += 1
+    if sessions["open"] == 1:  # the first student: start the workers (a quiet spell stops them)
+        threading.Thread(target=lambda: runs_module.pool().warm(), daemon=True).start()
+
+    def closed() -> None:
+        sessions["open"] -= 1
+        runs_module._trim()  # give the closed session's memory back to the system
+
+    return closed
+
+
+solara.lab.on_kernel_start(_session_started)
+# start the workers with the server, so the first student's run does not wait for them; they
+# stay up while any session is open
+runs_module.pool().keep_alive = lambda: sessions["open"] > 0
+threading.Thread(target=lambda: runs_module.pool().warm(), daemon=True).start()
 
 
 def store() -> GameStore:
@@ -74,8 +114,22 @@ def store() -> GameStore:
     global _store
     with _store_lock:
         if _store is None:
-            _store = GameStore(os.environ.get("TRADESIM_GAME_DIR", "out/games"))
+            _store = GameStore(
+                os.environ.get("TRADESIM_GAME_DIR", "out/games"),
+                teacher_code=os.environ.get("TRADESIM_TEACHER_CODE"),
+            )
+            print(f"tradesim dashboard: teacher code {_store.teacher_code}", flush=True)
         return _store
+
+
+@dataclass
+class Kept:
+    """A run kept in a session: what the page shows (no model), and how to make it again."""
+
+    name: str  # "Run 1", ...
+    view: RunView
+    source: Source
+    levers: Levers
 
 
 def source() -> Source:
@@ -99,45 +153,82 @@ def current_levers() -> Levers:
 
 
 def reset_levers_to(src: Source) -> None:
-    """Sliders and switches to the scenario's own values (shown before any change)."""
+    """Every lever back to the scenario's own values (a new scenario starts clean)."""
     try:
         info = base_info(src)
     except ScenarioError:
         return
+    for reactive in (autos, steel, china, eu, retaliation_rate, dollar):
+        reactive.value = 0.0
+    ai_scale.value = 1.0
+    own_dollar.value = True
     pass_through.value = info.pass_through
     speed.value = info.adjustment_speed
     for k, on in info.mechanisms:
         switches[k].value = on
-    if effective.value not in info.months and info.months:
+    if info.months:
         effective.value = "2025-04" if "2025-04" in info.months else info.months[0]
+    lever_note.value = (
+        f"Levers reset to {info.name}'s own values: no extra tariffs, no retaliation lever, "
+        "its own AI capex, dollar, pass-through, adjustment and mechanisms."
+    )
 
 
-def _label(base_name: str) -> str:
-    """A name for the next run: the scenario's, numbered within the session."""
-    number = max((int(r.label.split("_")[-1]) for r in runs.value), default=0) + 1
+def _label(base_name: str) -> tuple[str, str]:
+    """A file name and a display name for the next run, numbered within the session."""
+    number = max((int(k.name.split()[-1]) for k in runs.value), default=0) + 1
     stem = "".join(c if c.isalnum() else "_" for c in base_name)[:30]
-    return f"{stem}_run_{number}"
+    return f"{stem}_run_{number}", f"Run {number}"
+
+
+def keep(kept: Kept) -> None:
+    """Keep a new run: at most four; the oldest goes, never the chosen baseline."""
+    now = [*runs.value, kept]
+    while len(now) > MAX_RUNS:
+        drop = next(k for k in now if k.name != baseline_name.value)
+        now.remove(drop)
+    runs.value = now
+    if baseline_name.value not in [k.name for k in now]:
+        baseline_name.value = now[0].name
 
 
 @solara.lab.task
 def run_task() -> None:
-    """Run the current settings in a thread; progress goes to the page."""
+    """Queue the current settings in the server's pool; show the place in the queue."""
     src, levers = source(), current_levers()
     run_error.value = ""
     try:
-        label = _label(base_info(src).name)
-
-        def progress(done: int, total: int) -> None:
-            percent = 100.0 * done // total
-            if percent % 10 == 0:  # a few updates, not one a month: each re-renders the page
-                run_task.progress = percent
-
-        run = run_levers(src, levers, label, progress)
+        info = base_info(src)
+        label, name = _label(info.name)
+        child = run_child(src, levers, label, limits())
+        ticket = runs_module.pool().submit(src, levers, label, limits())
+        while True:
+            try:
+                view = ticket.result(timeout=0.5)
+                break
+            except TimeoutError:
+                ahead, workers = ticket.position(), runs_module.pool().workers
+                queue_note.value = (
+                    f"In the queue: {ahead} run{'s' if ahead != 1 else ''} ahead of yours "
+                    f"(the server makes {workers} at a time)"
+                    if ahead >= workers
+                    else "Running…"
+                )
     except (ScenarioError, DataError) as exc:
         run_error.value = str(exc)
         return
-    kept = [*runs.value, run]
-    runs.value = kept[-MAX_RUNS:]
+    except Exception as exc:  # a worker that died: say so, never a blank page
+        run_error.value = f"the run failed on the server ({type(exc).__name__}); try again"
+        return
+    finally:
+        queue_note.value = ""
+    if view.label != label:  # another student's identical run: the same numbers
+        view = view.relabel(label, child)
+    keep(Kept(name, view, src, levers))
+
+
+def limits() -> runs_module.Limits:
+    return runs_module.Limits.from_env()
 
 
 # -- Explore --------------------------------------------------------------------------------
@@ -149,6 +240,7 @@ def Heading(text: str, level: int = 4) -> None:
 
 
 LINE = "display:block; white-space: pre-wrap"
+SMALL = "display:block; font-size: 0.85rem; color: #555"
 
 
 def Problems(title: str, message: str, classes: list[str]) -> None:
@@ -236,6 +328,22 @@ def ScenarioPicker() -> None:
             text=True,
             classes=["use-bundled"],
         )
+    if not upload_error.value:
+        try:
+            info = base_info(source())
+        except ScenarioError:
+            info = None
+        if info is not None:
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f"<b>{html.escape(info.name)}</b>: "
+                + html.escape(info.description or "(this scenario has no description)"),
+                classes=["scenario-description"],
+                style="margin: 0.5rem 0; padding: 0.5rem; background: #f4f6fa; "
+                "border-left: 3px solid #1f77b4; font-size: 0.9rem",
+            )
+    if lever_note.value:
+        solara.Text(lever_note.value, classes=["lever-note"], style=SMALL)
 
 
 @solara.component
@@ -251,8 +359,7 @@ def LeverPanel() -> None:
         solara.SliderFloat(f"China: +{china.value:g}", value=china, min=0, max=150, step=5)
         solara.SliderFloat(f"EU: +{eu.value:g}", value=eu, min=0, max=100, step=5)
         solara.Text(
-            "Autos and steel from every partner; China and EU on all their goods.",
-            style="display:block; font-size: 0.8rem; color: #666",
+            "Autos and steel from every partner; China and EU on all their goods.", style=SMALL
         )
         if months:
             solara.Select(
@@ -261,7 +368,7 @@ def LeverPanel() -> None:
         else:
             solara.Text(
                 "This scenario's horizon leaves no month for new tariffs.",
-                style="display:block; font-size: 0.8rem; color: #a00",
+                style="display:block; font-size: 0.85rem; color: #a00",
             )
     with solara.Card("Retaliation", margin=0):
         solara.Checkbox(label="Retaliation switched on", value=switches["retaliation"])
@@ -276,7 +383,7 @@ def LeverPanel() -> None:
         solara.Text(
             "China and the EU put this tariff on US farm goods, whiskey and motorcycles once "
             "the US raises tariffs on them (a month later).",
-            style="display:block; font-size: 0.8rem; color: #666",
+            style=SMALL,
         )
     with solara.Card("Shocks and behaviour", margin=0):
         solara.SliderFloat(
@@ -297,23 +404,15 @@ def LeverPanel() -> None:
             disabled=own_dollar.value,
         )
         solara.SliderFloat(
-            f"Pass-through: {pass_through.value:.2f}",
-            value=pass_through,
-            min=0,
-            max=1,
-            step=0.05,
+            f"Pass-through: {pass_through.value:.2f}", value=pass_through, min=0, max=1, step=0.05
         )
         solara.SliderFloat(
-            f"Adjustment: {speed.value:.2f} a month",
-            value=speed,
-            min=0.01,
-            max=1,
-            step=0.01,
+            f"Adjustment: {speed.value:.2f} a month", value=speed, min=0.01, max=1, step=0.01
         )
         solara.Text(
             "Pass-through: the share of a tariff buyers pay (exporters absorb the rest). "
             "Adjustment: the share of buyers re-thinking their suppliers each month.",
-            style="display:block; font-size: 0.8rem; color: #666",
+            style=SMALL,
         )
     with solara.Details("Mechanisms (switch off to see each one's part)"):
         for key, reactive in switches.items():
@@ -331,42 +430,117 @@ def RunPanel() -> None:
             disabled=run_task.pending or bool(upload_error.value),
             classes=["run-button"],
         )
-        solara.Button("Clear runs", on_click=lambda: runs.set([]), text=True)
+        solara.Button(
+            "Clear runs", on_click=lambda: (runs.set([]), baseline_name.set("")), text=True
+        )
+    lim = limits()
+    solara.Text(
+        f"This server runs at most {lim.max_firms:,} firms and {lim.max_months} months a run.",
+        style=SMALL,
+    )
     if run_task.pending:
-        solara.ProgressLinear(run_task.progress or True)
-        solara.Text("Running…")
+        solara.ProgressLinear(True)
+        solara.Text(queue_note.value or "Waiting…", classes=["queue-note"], style="display:block")
     if run_error.value:
         Problems("Not run:", run_error.value, ["run-error"])
     if runs.value:
         latest = runs.value[-1]
-        solara.Text(f"Downloads for {latest.label}:", style="display:block")
+        solara.Text(f"Downloads for {latest.name} ({latest.view.label}):", style="display:block")
         with solara.Row(style="flex-wrap: wrap"):
             solara.FileDownload(
-                scenario_yaml(latest.child), f"{latest.label}.yaml", "Settings (YAML)"
+                scenario_yaml(latest.view.child), f"{latest.view.label}.yaml", "Settings (YAML)"
             )
             solara.FileDownload(
-                lambda: results_zip(latest, "csv"), f"{latest.label}_csv.zip", "Results (CSV)"
+                lambda: _zip(latest, "csv"), f"{latest.view.label}_csv.zip", "Results (CSV)"
             )
             solara.FileDownload(
-                lambda: results_zip(latest, "parquet"),
-                f"{latest.label}_parquet.zip",
+                lambda: _zip(latest, "parquet"),
+                f"{latest.view.label}_parquet.zip",
                 "Results (Parquet)",
             )
 
 
-def _headline(run: Run) -> str:
-    annual = run.result.annual()
-    if annual.empty:
-        return f"{run.label}: no complete calendar year in the horizon"
-    year = int(annual.index[-1])
+def _zip(kept: Kept, fmt: str) -> bytes:
+    """Full results are not kept on the server: the run is made again (same scenario, levers
+    and seed give the same numbers) for the download."""
+    run = run_levers(kept.source, kept.levers, kept.view.label)
+    return results_zip(run, fmt)
+
+
+def default_year(years: list[int], kept: list[Kept]) -> int:
+    """2025 for us_2025 (the year of its tariffs) and whenever present; else the last."""
+    if 2025 in years:
+        return 2025
+    return years[-1]
+
+
+def _headline(kept: Kept, year: int) -> str:
+    annual = kept.view.annual
+    if year not in annual.index:
+        return f"{kept.name}: {year} is not a complete year of this run"
     row = annual.loc[year]
     balance = row.balance / 1e9
     word = "deficit" if balance < 0 else "surplus"
     return (
-        f"{run.label}: in {year} the US trade {word} is ${abs(balance):,.1f}bn, "
-        f"tariff revenue ${row.tariff_revenue / 1e9:,.1f}bn, effective rate "
-        f"{100 * row.effective_tariff_rate:.1f}%"
+        f"{kept.name}: in {year} the US trade {word} is ${fmt(abs(balance))}bn, "
+        f"tariff revenue ${fmt(row.tariff_revenue / 1e9)}bn, average tariff "
+        f"{fmt(100 * row.effective_tariff_rate)}%"
     )
+
+
+def key_table_html(kept: list[Kept], year: int, baseline: str) -> str:
+    """The key table as plain HTML: plain names with units, one column per run, and under
+    each run's value its difference from the chosen baseline. No row numbers, no pager."""
+    col = str(year)
+    names = [k.name for k in kept]
+    base = next((k for k in kept if k.name == baseline), kept[0])
+    rows = list(dict.fromkeys(r for k in kept for r in k.view.key.index))
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    body = []
+    for row in rows:
+        unit = next(k.view.key.loc[row, "unit"] for k in kept if row in k.view.key.index)
+        cells = []
+        for k in kept:
+            table = k.view.key
+            value = table.loc[row, col] if row in table.index and col in table else float("nan")
+            text = fmt(value, 2 if unit == "points" else 1)
+            if k is not base and len(kept) > 1:
+                ref = base.view.key
+                other = ref.loc[row, col] if row in ref.index and col in ref else float("nan")
+                diff = value - other
+                sign = "+" if round(diff, 1) > 0 else ""
+                text += f"<br><span class='diff'>{sign}{fmt(diff)}</span>"
+            cells.append(f"<td>{text}</td>")
+        body.append(
+            f"<tr><th scope='row'>{html.escape(row)} <span class='unit'>"
+            f"({html.escape(unit)})</span></th>{''.join(cells)}</tr>"
+        )
+    note = (
+        f"Under each value: the difference from {html.escape(base.name)}, the baseline."
+        if len(kept) > 1
+        else ""
+    )
+    return (
+        "<style>.key-table{border-collapse:collapse;width:100%;font-size:0.9rem}"
+        ".key-table th,.key-table td{border-bottom:1px solid #ddd;padding:3px 4px;"
+        "text-align:right;vertical-align:top}"
+        ".key-table th[scope=row]{text-align:left;font-weight:normal;word-break:break-word}"
+        ".key-table .unit,.key-table .diff{color:#666;font-size:0.8rem}"
+        "@media (max-width:600px){.key-table{font-size:0.78rem}}</style>"
+        f"<table class='key-table'><thead><tr><th style='text-align:left'>US outcome in "
+        f"{year}</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"<div style='font-size:0.8rem;color:#666'>{note}</div>"
+    )
+
+
+PLOTS = ["US trade", "Tariffs", "Who pays", "By partner", "Sectors"]
+plot_choice = solara.reactive("US trade")
+shown_run = solara.reactive("")
+
+
+@solara.component
+def Plot(figure) -> None:
+    solara.HTML(tag="iframe", attributes=figures.iframe_attributes(figure))
 
 
 @solara.component
@@ -374,121 +548,224 @@ def Results() -> None:
     if not runs.value:
         solara.Info("Move the levers and press Run. Each run is kept (up to four) to compare.")
     else:
-        RunResults(runs.value)
-
-
-PLOTS = {
-    "US trade": lambda kept: figures.us_trade(kept),
-    "Tariff revenue and rate": lambda kept: figures.tariffs(kept),
-    "Who pays": lambda kept: figures.who_pays(kept[-1]),
-    "Balances by partner": lambda kept: figures.partners(kept[-1]),
-    "Sectors": lambda kept: figures.sectors(kept),
-}
-plot_choice = solara.reactive("US trade")
+        if any(k.view.years() for k in runs.value):
+            RunResults(runs.value)
+        else:
+            solara.Warning("No complete calendar year in these runs' horizon.")
 
 
 @solara.component
-def RunResults(kept: list[Run]) -> None:
-    key = tuple(id(r) for r in kept)
-    for run in kept:
-        solara.Text(_headline(run), classes=["tradesim-headline"], style="display: block")
-    for run in kept:
-        solara.Text(f"{run.label}: {run.child['description']}", style="display:block; color:#555")
-    solara.ToggleButtonsSingle(value=plot_choice, values=list(PLOTS), style="flex-wrap: wrap")
-    figure = solara.use_memo(
-        lambda: PLOTS[plot_choice.value](kept), dependencies=[key, plot_choice.value]
+def RunResults(kept: list[Kept]) -> None:
+    names = [k.name for k in kept]
+    years = sorted({y for k in kept for y in k.view.years()}) or [0]
+    year = (
+        int(year_choice.value)
+        if year_choice.value.isdigit() and int(year_choice.value) in years
+        else default_year(years, kept)
     )
-    solara.FigureMatplotlib(figure, format="png", dpi=90, dependencies=[key, plot_choice.value])
-    if len(kept) > 1:
-        solara.Text(
-            "Lines: black is the first run kept, then red, blue, green. 'Who pays' and "
-            "'Balances by partner' show the latest run.",
-            style="display:block; font-size: 0.8rem; color: #666",
+    baseline = baseline_name.value if baseline_name.value in names else names[0]
+    with solara.Row(style="flex-wrap: wrap; align-items: center; gap: 0.5rem"):
+        solara.ToggleButtonsSingle(
+            value=str(year),
+            values=[str(y) for y in years],
+            on_value=year_choice.set,
+            classes=["year-selector"],
         )
-    table = key_table(kept).round(1) + 0.0  # + 0.0: no "-0.0"
-    shown = table.astype(object).where(table.notna(), "n/a").reset_index(names="outcome")
-    Heading("Key US outcomes in the last complete year (US$ bn, %)")
-    solara.DataFrame(shown, items_per_page=max(len(shown), 1))
+        if len(kept) > 1:
+            solara.Select(
+                "Compare with (baseline)",
+                values=names,
+                value=baseline,
+                on_value=baseline_name.set,
+                style="max-width: 14rem",
+            )
+    for k in kept:
+        solara.Text(_headline(k, year), classes=["tradesim-headline"], style="display: block")
+        solara.Text(f"{k.name}: {k.view.description}", style=SMALL)
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=key_table_html(kept, year, baseline),
+        classes=["key-table-box"],
+        style="margin: 0.5rem 0; max-width: 100%",
+    )
+    solara.ToggleButtonsSingle(value=plot_choice, values=PLOTS, style="flex-wrap: wrap")
+    one = next((k for k in kept if k.name == shown_run.value), kept[-1])
+    if plot_choice.value in ("Who pays", "By partner") and len(kept) > 1:
+        solara.Select("Run shown", values=names, value=one.name, on_value=shown_run.set)
+    if plot_choice.value == "By partner":
+        solara.SelectMultiple(
+            "Partners (a group adds up its members)",
+            values=partner_choice,
+            all_values=list(figures.PARTNER_GROUPS),
+        )
+    key = (tuple(id(k) for k in kept), plot_choice.value, one.name, tuple(partner_choice.value))
+
+    def make():
+        views = [k.view for k in kept]
+        choice = plot_choice.value
+        if choice == "US trade":
+            return figures.us_trade(views, names)
+        if choice == "Tariffs":
+            return figures.tariffs(views, names)
+        if choice == "Who pays":
+            return figures.who_pays(one.view, one.name)
+        if choice == "By partner":
+            return figures.partners(one.view, one.name, list(partner_choice.value))
+        return figures.sectors(views, names)
+
+    figure = solara.use_memo(make, dependencies=[key])
+    Plot(figure)
+    if figures.shows_history([k.view for k in kept]) and plot_choice.value in (
+        "US trade",
+        "Tariffs",
+        "By partner",
+    ):
+        solara.Text(
+            "Dotted orange: the published monthly figures (Census/BEA trade, Treasury customs "
+            "duties, as shipped in simulator/data/history) beside the model's runs.",
+            style=SMALL,
+        )
+
+
+EXPLORE_CSS = """
+.explore-grid{display:grid;grid-template-columns:minmax(0,1fr);gap:12px;align-items:start}
+@media (min-width:960px){
+  .explore-grid{grid-template-columns:minmax(0,5fr) minmax(0,7fr);
+                grid-template-rows:auto 1fr}
+  .area-picker{grid-column:1;grid-row:1}
+  .area-results{grid-column:2;grid-row:1 / span 2}
+  .area-levers{grid-column:1;grid-row:2}
+}
+"""
 
 
 @solara.component
 def Explore() -> None:
-    with solara.ColumnsResponsive(12, medium=[5, 7], large=[4, 8]):  # one column below 960 px
-        with solara.Column():
+    # two columns from 960 px (scenario and Run, then the levers, beside the results); below,
+    # one column with the results right after Run, so a phone sees them without scrolling
+    # past every lever
+    solara.Style(EXPLORE_CSS)
+    with solara.Div(classes=["explore-grid"]):
+        with solara.Div(classes=["area-picker"]):
             ScenarioPicker()
             RunPanel()
-            LeverPanel()
-        with solara.Column():
+        with solara.Div(classes=["area-results"]):
             Results()
+        with solara.Div(classes=["area-levers"]):
+            LeverPanel()
 
 
 # -- Tariff war ---------------------------------------------------------------------------
 
 
 @solara.component
-def Poll(game_id: str, on_version) -> None:
-    """Re-render when the shared game changes (another team moved, the teacher advanced)."""
+def Poll(game_id: str, on_version, team: str | None = None) -> None:
+    """Re-render when the shared game changes (another team moved, the teacher advanced);
+    a team's page also says it is connected."""
 
     def poll(cancel: threading.Event) -> None:
         seen = None
         while not cancel.wait(0.7):
-            version = store().games[game_id].version
+            if team is not None:
+                store().seen(game_id, team)
+            game = store().games[game_id]
+            version = (game.version, tuple(store().connected(game_id)))
             if version != seen:
                 seen = version
                 on_version(version)
 
-    solara.use_thread(poll, dependencies=[game_id])
+    solara.use_thread(poll, dependencies=[game_id, team])
 
 
-def _board_frame(board: pd.DataFrame) -> pd.DataFrame:
-    names = {
-        "exports": "exports $bn",
-        "consumer_cost": "consumer cost $bn",
-        "tariff_revenue": "tariff revenue $bn",
-        "gdp_vs_peace_pct": "GDP vs peace %",
-    }
-    frame = board.rename(columns=names)
-    frame.columns = [c.replace("balance_with_", "balance with ") for c in frame.columns]
-    return frame.round(2).fillna("")
+BOARD_NAMES = {
+    "quarter": "quarter",
+    "team": "team",
+    SCORE_COLUMN: SCORE_LABEL,
+    "consumer_cost": "consumer cost, $bn",
+    "tariff_revenue": "tariff revenue, $bn",
+    "exports": "exports, $bn",
+    "steel_output_vs_peace_pct": "steel output vs peace, %",
+}
+
+
+def board_html(board: pd.DataFrame) -> str:
+    """The scoreboard of the latest round as a plain table (no pager, no row numbers)."""
+    latest = board[board["round"] == board["round"].max()]
+    head = "".join(f"<th>{html.escape(v)}</th>" for v in BOARD_NAMES.values())
+    rows = []
+    for _, row in latest.iterrows():
+        cells = []
+        for column in BOARD_NAMES:
+            value = row[column]
+            cells.append(
+                f"<td>{html.escape(str(value))}</td>"
+                if isinstance(value, str)
+                else f"<td>{fmt(value, 2)}</td>"
+            )
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        "<style>.board{border-collapse:collapse;font-size:0.85rem;width:100%}"
+        ".board td,.board th{border-bottom:1px solid #ddd;padding:2px 4px;text-align:right}"
+        ".board td:nth-child(-n+2),.board th:nth-child(-n+2){text-align:left}</style>"
+        f"<div style='overflow-x:auto'><table class='board'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 @solara.component
-def Scoreboard(game_id: str, version: int) -> None:
+def Scoreboard(game_id: str, version) -> None:
     game = store().games[game_id]
-    played = store().results(game_id)
+    board = store().results(game_id)
     solara.HTML(
         tag="p",
         unsafe_innerHTML=f"<b>Round {min(game.round + 1, game.rounds)} of {game.rounds}</b> · "
         f"played: {game.round}" + (" · <b>game over</b>" if game.finished else ""),
+        classes=["round-status"],
     )
-    if played is None:
+    if board is None:
         solara.Info("No round played yet: the scoreboard appears after the first quarter.")
-    else:
-        _, board = played
-        score = gdp_score(board)
-        solara.Text(
-            "Scoreboard: " + ", ".join(f"{t} {round(v, 3) + 0.0:+.3f}%" for t, v in score.items()),
-            classes=["scoreboard"],
-            style="display:block; font-weight:bold",
-        )
-        solara.Text(
-            "GDP vs peace: the team's GDP against the same world with no game tariffs "
-            "(mean over the quarters played). Money is US$ bn in the quarter; balances are "
-            "goods exports minus imports with each rival.",
-            style="display:block; margin: 0.5rem 0",
-        )
-        solara.FigureMatplotlib(
-            figures.game_scores(board), format="png", dpi=90, dependencies=[game.round]
-        )
-        solara.DataFrame(_board_frame(board), items_per_page=40)
-        Heading("Moves")
-        solara.DataFrame(game.moves_table(), items_per_page=40)
+        return
+    score = score_measure(board)
+    solara.Text(
+        "Scoreboard: " + ", ".join(f"{t} {fmt(v, 3)}%" for t, v in score.items()),
+        classes=["scoreboard"],
+        style="display:block; font-weight:bold",
+    )
+    solara.Text(
+        f"Ranked by {SCORE_LABEL.split(',')[0]} (mean over the quarters played): the team's "
+        "nominal GDP against the same world with no game tariffs. Beside it, what the team's "
+        "buyers pay for tariffs (consumer cost) and the tariff revenue it collects: a tariff "
+        "can raise GDP and still cost households.",
+        style=SMALL,
+    )
+    progress = mandate_progress(game, board)
+    for team, text in progress.items():
+        solara.Text(f"{team} — {text}", style="display:block; font-size:0.9rem")
+    Plot(figures.game_scores(board, SCORE_COLUMN, SCORE_LABEL))
+    solara.HTML(tag="div", unsafe_innerHTML=board_html(board))
+    with solara.Details("All moves"):
+        solara.HTML(tag="div", unsafe_innerHTML=moves_html(game))
+
+
+def moves_html(game) -> str:
+    table = game.moves_table()
+    if table.empty:
+        return "<p>No moves yet.</p>"
+    rows = "".join(
+        f"<tr><td>{r['round']}</td><td>{r['team']}</td><td>{r['rival']}</td>"
+        f"<td>{r['tariff_pct']:g}</td><td>{r['retaliation_pct']:g}</td></tr>"
+        for _, r in table.iterrows()
+    )
+    return (
+        "<table class='board'><thead><tr><th>round</th><th>team</th><th>on</th>"
+        f"<th>tariff %</th><th>retaliation %</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 @solara.component
 def TeamView(game_id: str, team: str) -> None:
-    version, set_version = solara.use_state(0)
-    Poll(game_id, set_version)
+    version, set_version = solara.use_state(None)
+    Poll(game_id, set_version, team)
     game = store().games[game_id]
     last = game.last_move(team)
     rates, set_rates = solara.use_state(
@@ -497,8 +774,30 @@ def TeamView(game_id: str, team: str) -> None:
     )
     error, set_error = solara.use_state("")
     Heading(f"You are the government of {team} (game {game_id})", 3)
-    if not game.finished:
-        waiting = [t for t in game.teams if t not in game.pending]
+    mandate = MANDATES[game.mandates.get(team, "prices")]
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"<b>Your mandate: {html.escape(mandate.title)}.</b> "
+        f"{html.escape(mandate.brief)}",
+        classes=["mandate"],
+        style="padding:0.5rem; background:#fff7e6; border-left:3px solid #ff7f0e",
+    )
+    board = store().results(game_id)
+    if board is not None:
+        lines = why(game, board, team)
+        if lines:
+            Heading(f"Why your numbers moved in round {game.round}", 5)
+            for line in lines:
+                solara.Text(line, classes=["why"], style="display:block; font-size:0.9rem")
+    if game.finished:
+        solara.Info("The game is over.")
+    elif team in game.removed:
+        solara.Warning("The teacher took your team out of the game.")
+    else:
+        event = game.event_before(game.round + 1)
+        if event is not None:
+            solara.Warning(f"Next quarter — {event.title}: {event.text}", classes=["event"])
+        waiting = [t for t in game.active() if t not in game.pending]
         if team in game.pending:
             solara.Success(
                 f"Your move for round {game.round + 1} is in. Waiting for: "
@@ -512,8 +811,10 @@ def TeamView(game_id: str, team: str) -> None:
                     ("r", "retaliation on farm goods, drinks, motorcycles"),
                 ):
                     name = f"{kind}_{rival}"
+                    # the label above the slider: beside it, it leaves a phone's track 0 px wide
+                    solara.Text(f"{label}: {rates[name]:g}%", style="display:block")
                     solara.SliderFloat(
-                        f"{label}: {rates[name]:g}%",
+                        "",
                         value=rates[name],
                         min=0,
                         max=150 if kind == "t" else 100,
@@ -545,33 +846,99 @@ def TeamView(game_id: str, team: str) -> None:
 
 @solara.component
 def TeacherView(game_id: str) -> None:
-    version, set_version = solara.use_state(0)
+    version, set_version = solara.use_state(None)
     Poll(game_id, set_version)
+    shown, set_shown = solara.use_state("")  # the one team whose code is on screen
+    confirm_end, set_confirm_end = solara.use_state(False)
+    confirm_remove, set_confirm_remove = solara.use_state("")
     game = store().games[game_id]
+    connected = store().connected(game_id)
     Heading(f"Teacher of game {game_id}", 3)
-    solara.HTML(
-        tag="p",
-        unsafe_innerHTML="Join codes: each team types its own in <i>join with a code</i>.",
+    solara.Text(
+        "This page's address is your way back in: keep it to yourself (it holds the teacher "
+        "code). Hand out team codes one by one with Show code.",
+        style=SMALL,
     )
-    for team, code in [*game.teams.items(), ("teacher", game.teacher_code)]:
-        solara.Text(
-            f"{team}: {code}", classes=["join-code"], style="display:block; font: 1.1rem monospace"
+    for team in game.teams:
+        out = team in game.removed
+        status = (
+            "removed"
+            if out
+            else ("connected" if team in connected else "not connected")
+            + (" · moved" if team in game.pending else "")
         )
+        mandate = MANDATES[game.mandates.get(team, "prices")].title
+        with solara.Row(style="align-items:center; flex-wrap:wrap; gap:0.3rem"):
+            solara.Text(
+                f"{team} — {mandate} — {status}",
+                classes=["team-status"],
+                style="min-width: 16rem",
+            )
+            if not out:
+                if shown == team:
+                    solara.Text(
+                        game.teams[team],
+                        classes=["join-code", f"join-code-{team}"],
+                        style="font: 1.3rem monospace; padding: 0 0.5rem",
+                    )
+                    solara.Button("Hide", on_click=lambda: set_shown(""), text=True)
+                else:
+                    solara.Button(
+                        "Show code",
+                        on_click=lambda t=team: set_shown(t),
+                        text=True,
+                        classes=[f"show-code-{team}"],
+                    )
+                if confirm_remove == team:
+                    solara.Button(
+                        f"Yes, remove {team}",
+                        on_click=lambda t=team: (
+                            store().remove(game_id, t),
+                            set_confirm_remove(""),
+                        ),
+                        color="error",
+                        classes=["confirm-remove"],
+                    )
+                    solara.Button("No", on_click=lambda: set_confirm_remove(""), text=True)
+                else:
+                    solara.Button(
+                        "Remove", on_click=lambda t=team: set_confirm_remove(t), text=True
+                    )
     if not game.finished:
-        moved = ", ".join(game.pending) or "nobody yet"
-        solara.Text(f"Moved this round: {moved}", style="display:block")
-        with solara.Row():
+        event = game.event_before(game.round + 1)
+        if event is not None:
+            solara.Warning(f"Before round {game.round + 1} — {event.title}: {event.text}")
+        played = game.round
+
+        def play() -> None:
+            store().advance(game_id, expected_round=played)  # a second click is a no-op
+
+        with solara.Row(style="flex-wrap: wrap"):
             solara.Button(
-                "Play the round now",
-                on_click=lambda: store().advance(game_id),
+                f"Play round {played + 1} now",
+                on_click=play,
                 color="primary",
                 classes=["advance"],
             )
-            solara.Button("End the game", on_click=lambda: store().end(game_id), outlined=True)
+            if confirm_end:
+                solara.Button(
+                    "Yes, end the game",
+                    on_click=lambda: (store().end(game_id), set_confirm_end(False)),
+                    color="error",
+                    classes=["confirm-end"],
+                )
+                solara.Button("No, keep playing", on_click=lambda: set_confirm_end(False))
+            else:
+                solara.Button(
+                    "End the game…",
+                    on_click=lambda: set_confirm_end(True),
+                    outlined=True,
+                    classes=["end-game"],
+                )
     solara.FileDownload(
         lambda: store().games[game_id].scenario_yaml(),
         f"game_{game_id.lower()}.yaml",
-        "Download the game as a scenario (tradesim run replays it)",
+        "The game as a scenario (YAML)",
     )
     Scoreboard(game_id, version)
 
@@ -580,22 +947,38 @@ def TeacherView(game_id: str) -> None:
 def GameLobby(on_join) -> None:
     chosen, set_chosen = solara.use_state(["USA", "CHN", "EU"])
     rounds, set_rounds = solara.use_state(4)
+    code, set_code = solara.use_state("")
     error, set_error = solara.use_state("")
 
     def toggle(government: str, on: bool) -> None:
-        keep = {g for g in chosen if g != government} | ({government} if on else set())
-        set_chosen([g for g in GOVERNMENTS if g in keep])
+        keep_ = {g for g in chosen if g != government} | ({government} if on else set())
+        set_chosen([g for g in GOVERNMENTS if g in keep_])
 
     def open_game() -> None:
         try:
-            game = store().open(list(chosen), rounds=rounds)
+            game = store().open(list(chosen), rounds=rounds, teacher_code=code)
         except ScenarioError as exc:
             set_error(str(exc))
             return
         on_join(game.teacher_code)
 
-    with solara.Columns([1, 1]):
+    with solara.ColumnsResponsive(12, medium=[6, 6]):
+        with solara.Card("Team or teacher: join with a code", margin=0):
+            solara.InputText("Join code", value=join_code, continuous_update=True)
+            solara.Button("Join", on_click=lambda: on_join(join_code.value), classes=["join"])
         with solara.Card("Teacher: open a game", margin=0):
+            solara.InputText(
+                "Teacher code",
+                value=code,
+                on_value=set_code,
+                password=True,
+                continuous_update=True,
+            )
+            solara.Text(
+                "The teacher code is printed when the server starts (or set with "
+                "tradesim dashboard --teacher-code).",
+                style=SMALL,
+            )
             solara.Text("Governments playing:", style="display:block")
             with solara.Row(style="flex-wrap: wrap"):
                 for gov in GOVERNMENTS:
@@ -604,49 +987,60 @@ def GameLobby(on_join) -> None:
                         value=gov in chosen,
                         on_value=lambda on, g=gov: toggle(g, on),
                     )
-            solara.SliderInt(
-                "Rounds (quarters from 2025 Q1)", value=rounds, min=1, max=8, on_value=set_rounds
-            )
+            solara.Text(f"Rounds (quarters from 2025 Q1): {rounds}", style="display:block")
+            solara.SliderInt("", value=rounds, min=1, max=8, on_value=set_rounds)
             solara.Button(
                 "Open the game", on_click=open_game, color="primary", classes=["open-game"]
             )
             if error:
-                solara.Error(error)
-        with solara.Card("Team or teacher: join with a code", margin=0):
-            solara.InputText("Join code", value=join_code, continuous_update=True)
-            solara.Button("Join", on_click=lambda: on_join(join_code.value), classes=["join"])
+                solara.Error(error, classes=["open-error"])
+
+
+def _code_in(search: str | None) -> str:
+    """The join code in the page's address (``?code=…``), if any."""
+    for part in (search or "").split("&"):
+        key, _, value = part.partition("=")
+        if key == "code":
+            return "".join(c for c in value if c.isalnum())[:12]
+    return ""
 
 
 @solara.component
 def TariffWar() -> None:
-    joined, set_joined = solara.use_state(None)  # (game id, team or None) for this session
+    router = solara.use_router()
     error, set_error = solara.use_state("")
+    found = store().find(_code_in(router.search))
 
     def join(code: str) -> None:
-        found = store().find(code or "")
-        if found is None:
+        if store().find(code or "") is None:
             set_error(f"No game has the code {code!r}.")
             return
         set_error("")
-        set_joined((found[0].id, found[1]))
+        router.push(f"{router.path or '/'}?code={code.strip().upper()}")
 
-    if joined is None:
+    if found is None:
         GameLobby(join)
         if error:
             solara.Error(error, classes=["join-error"])
         return
-    game_id, team = joined
+    game, team = found
     if team is None:
-        TeacherView(game_id)
+        TeacherView(game.id)
     else:
-        TeamView(game_id, team)
-    solara.Button("Leave", on_click=lambda: set_joined(None), text=True)
+        TeamView(game.id, team)
+    solara.Button("Leave", on_click=lambda: router.push(router.path or "/"), text=True)
 
 
 @solara.component
 def Page() -> None:
     solara.Title("tradesim classroom")
-    tab, set_tab = solara.use_state(0)
+    router = solara.use_router()
+    in_game = bool(_code_in(router.search))
+    tab, set_tab = solara.use_state(1 if in_game else 0)
+    solara.Style(
+        ".v-slider{min-width:8rem} body{overflow-x:hidden}"
+        "@media (max-width:600px){.v-card{padding:4px!important}}"
+    )
     Heading(f"tradesim — trade policy in the classroom (v{__version__})", 2)
     with solara.lab.Tabs(value=tab, on_value=set_tab):
         solara.lab.Tab("Explore")

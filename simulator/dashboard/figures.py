@@ -1,121 +1,330 @@
-"""The dashboard's plots (matplotlib), for up to four runs at once, with units and dates."""
+"""The dashboard's plots: interactive (values on hover), drawn with plotly, offline.
+
+Each figure is a small HTML document shown in an ``<iframe srcdoc>``; its script tag loads
+plotly's JavaScript from the dashboard's own server (:data:`PLOTLY_URL`, served from the
+plotly package by :mod:`simulator.dashboard.server`), so nothing is fetched from elsewhere.
+"""
 
 from __future__ import annotations
 
-import matplotlib
+import html
+import math
 
-matplotlib.use("Agg")
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from simulator.dashboard.levers import Run
-from simulator.results.incidence import by_year, who_pays_figure
-from simulator.results.plots import PARTNERS, partner_style, sector_balances
+from simulator.dashboard.runs import BN, PARTNER_NAMES, RunView
 
-BN = 1e9
-COLORS = ["black", "tab:red", "tab:blue", "tab:green"]
+PLOTLY_URL = "/tradesim/plotly.min.js"
+COLORS = ["#222222", "#d62728", "#1f77b4", "#2ca02c"]
+PUBLISHED = dict(color="#ff7f0e", dash="dot", width=2)
+PARTNER_GROUPS = {
+    "China": ["CHN"],
+    "EU": ["EU"],
+    "North America (Mexico, Canada)": ["MEX", "CAN"],
+    "Asia (Vietnam, Japan, Korea, Taiwan, India)": ["VNM", "JPN", "KOR", "TWN", "IND"],
+    "Others (Switzerland, UK, rest of world)": ["CHE", "GBR", "ROW"],
+}
 
 
-def _dates(ax) -> None:
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
-    ax.grid(alpha=0.3)
-
-
-def us_trade(runs: list[Run]) -> Figure:
-    """US balance, imports and exports (goods and services), one line per run."""
-    fig = Figure(figsize=(8, 7))
-    axes = fig.subplots(3, 1, sharex=True)
-    for run, color in zip(runs, COLORS, strict=False):
-        us = run.result.us()
-        for ax, column in zip(axes, ["balance", "imports", "exports"], strict=True):
-            ax.plot(us.index, us[column] / BN, color=color, label=run.label)
-    for ax, label in zip(axes, ["balance", "imports", "exports"], strict=True):
-        ax.set_ylabel(f"US {label},\nUS$ bn a month")
-        _dates(ax)
-    axes[0].axhline(0.0, color="0.6", lw=0.8)
-    axes[0].legend(fontsize=8)
-    fig.suptitle("US trade (goods and services), monthly", fontweight="bold")
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=15), x=0.01, xanchor="left"),
+        height=height,
+        margin=dict(l=50, r=10, t=45, b=10),
+        hovermode="x unified",
+        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, font=dict(size=12)),
+        font=dict(size=12),
+        template="plotly_white",
+    )
     return fig
 
 
-def partners(run: Run) -> Figure:
-    """The US goods balance with each partner in one run."""
-    fig = Figure(figsize=(8, 4.5))
-    ax = fig.subplots()
-    table = run.result.bilateral("USA", groups=True) / BN  # the EU beside its members
-    for k, partner in enumerate(p for p in PARTNERS if p in table.columns):
-        ax.plot(table.index, table[partner], label=partner, **partner_style(k))
-    ax.axhline(0.0, color="0.6", lw=0.8)
-    ax.set_ylabel("US goods balance, US$ bn a month")
-    ax.legend(ncol=5, fontsize=8)
-    _dates(ax)
-    fig.suptitle(f"US goods balance by partner — {run.label}", fontweight="bold")
-    return fig
+def html_document(fig: go.Figure) -> str:
+    """A whole HTML page for an iframe: the figure, and plotly from this server."""
+    body = fig.to_html(
+        include_plotlyjs=PLOTLY_URL,
+        full_html=False,
+        config={"responsive": True, "displaylogo": False, "displayModeBar": False},
+        default_width="100%",
+        default_height=f"{fig.layout.height}px",
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<style>html,body{margin:0;padding:0;overflow:hidden}</style></head>"
+        f"<body>{body}</body></html>"
+    )
 
 
-def sectors(runs: list[Run]) -> Figure:
-    """Change in the US balance by sector, last complete year against the first, per run."""
-    fig = Figure(figsize=(8, 5.5))
-    ax = fig.subplots()
-    tables = [sector_balances(run.result) / BN for run in runs]
-    if any(len(t) < 2 for t in tables):
-        ax.text(0.5, 0.5, "needs two complete calendar years", ha="center", va="center")
-        return fig
-    changes = [t.iloc[-1] - t.iloc[0] for t in tables]
-    first, last = int(tables[-1].index[0]), int(tables[-1].index[-1])
-    order = changes[-1].sort_values().index
-    y = np.arange(len(order))
-    height = 0.8 / len(runs)
-    for i, (run, change, color) in enumerate(zip(runs, changes, COLORS, strict=False)):
-        offset = (i - (len(runs) - 1) / 2) * height
-        ax.barh(y + offset, change.reindex(order), height, color=color, label=run.label)
-    ax.set_yticks(y, list(order))
-    ax.axvline(0.0, color="0.4", lw=0.8)
-    ax.set_xlabel(f"US balance in {last} minus {first}, US$ bn a year (growth and policy)")
-    ax.legend(fontsize=8)
-    fig.suptitle("Which sectors moved the US balance", fontweight="bold")
-    fig.tight_layout()
-    return fig
+def iframe_attributes(fig: go.Figure) -> dict[str, str]:
+    return {
+        "srcdoc": html_document(fig),
+        "title": html.escape(str(fig.layout.title.text or "plot")),
+        "class": "tradesim-plot",
+        "style": f"width:100%; height:{fig.layout.height + 30}px; border:0",
+    }
 
 
-def tariffs(runs: list[Run]) -> Figure:
-    """US tariff revenue and the effective tariff rate."""
-    fig = Figure(figsize=(8, 5))
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    for run, color in zip(runs, COLORS, strict=False):
-        us = run.result.us()
-        top.plot(us.index, us.tariff_revenue / BN, color=color, label=run.label)
-        bottom.plot(us.index, 100 * us.effective_tariff_rate, color=color)
-    top.set_ylabel("tariff revenue,\nUS$ bn a month")
-    bottom.set_ylabel("effective rate, %\n(revenue / goods imports)")
-    for ax in (top, bottom):
-        _dates(ax)
-    top.legend(fontsize=8)
-    fig.suptitle("US tariff revenue and effective tariff rate", fontweight="bold")
-    return fig
+def _published(series: str) -> pd.Series | None:
+    """Published monthly US figures (Census/BEA, US$ bn) from the package's history data."""
+    from simulator.analysis.validation import history_table
+
+    table = history_table("us_monthly")
+    rows = table[table.series == series]
+    if rows.empty:
+        return None
+    return pd.Series(
+        rows.value_usd_bn.to_numpy(), index=pd.to_datetime(rows.month.to_numpy())
+    ).sort_index()
 
 
-def who_pays(run: Run) -> Figure:
+def shows_history(runs: list[RunView]) -> bool:
+    """Published 2024–25 data go beside runs of us_2025 (the real 2025 timeline)."""
+    return any(r.child.get("extends") == "us_2025" for r in runs)
+
+
+def clean(values) -> np.ndarray:
+    """Values with floating-point noise (|x| < 1e-9) and −0.0 turned into 0."""
+    array = np.asarray(values, dtype=float)
+    return np.where(np.abs(array) < 1e-9, 0.0, array) + 0.0
+
+
+def us_trade(runs: list[RunView], names: list[str]) -> go.Figure:
+    """US balance, imports and exports (goods and services) per run, and the published
+    months for us_2025."""
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=("Trade balance", "Imports", "Exports"),
+    )
+    history = shows_history(runs)
+    for row, column in enumerate(["balance", "imports", "exports"], start=1):
+        for k, (run, name) in enumerate(zip(runs, names, strict=True)):
+            fig.add_trace(
+                go.Scatter(
+                    x=run.us.index,
+                    y=clean(run.us[column] / BN),
+                    name=name,
+                    legendgroup=name,
+                    showlegend=row == 1,
+                    line=dict(color=COLORS[k % 4], width=2),
+                    hovertemplate="%{y:,.1f}",
+                ),
+                row=row,
+                col=1,
+            )
+        if history and (published := _published(column)) is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=published.index,
+                    y=published.to_numpy(),
+                    name="published (Census/BEA)",
+                    legendgroup="published",
+                    showlegend=row == 1,
+                    line=PUBLISHED,
+                    hovertemplate="%{y:,.1f}",
+                ),
+                row=row,
+                col=1,
+            )
+        fig.update_yaxes(title_text="US$ bn a month", row=row, col=1)
+    return _layout(fig, "US trade, monthly (US$ bn)", 620)
+
+
+def tariffs(runs: list[RunView], names: list[str]) -> go.Figure:
+    """US tariff revenue and the average tariff paid; published customs duties for us_2025."""
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.1,
+        subplot_titles=("Tariff revenue, US$ bn a month", "Average tariff paid, %"),
+    )
+    for k, (run, name) in enumerate(zip(runs, names, strict=True)):
+        style = dict(color=COLORS[k % 4], width=2)
+        fig.add_trace(
+            go.Scatter(
+                x=run.us.index,
+                y=clean(run.us.tariff_revenue / BN),
+                name=name,
+                legendgroup=name,
+                line=style,
+                hovertemplate="%{y:,.1f}",
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=run.us.index,
+                y=clean(100 * run.us.effective_tariff_rate),
+                name=name,
+                legendgroup=name,
+                showlegend=False,
+                line=style,
+                hovertemplate="%{y:.1f}%",
+            ),
+            row=2,
+            col=1,
+        )
+    if shows_history(runs):
+        from simulator.analysis.validation import history_table
+
+        duties = history_table("customs_revenue")
+        duties = duties[duties.series == "customs_duties"]
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(duties.month.to_numpy()),
+                y=duties.value_usd_bn.to_numpy(),
+                name="published customs duties (Treasury)",
+                line=PUBLISHED,
+                hovertemplate="%{y:,.1f}",
+            ),
+            row=1,
+            col=1,
+        )
+    return _layout(fig, "US tariffs", 480)
+
+
+def who_pays(run: RunView, name: str) -> go.Figure:
     """Who pays for the US tariffs in one run, by year."""
-    return who_pays_figure(by_year(run.who_pays), f"Who pays for US tariffs — {run.label}")
+    parts = {
+        "buyers_cost": ("paid by US buyers", "#d62728"),
+        "exporters_absorbed": ("absorbed by foreign exporters", "#1f77b4"),
+        "deadweight_loss": ("deadweight loss (trade that stops)", "#888888"),
+        "exporters_burden_abroad": ("borne by US exporters (retaliation)", "#2ca02c"),
+    }
+    fig = go.Figure()
+    years = [str(y) for y in run.who_pays.index]
+    for column, (label, color) in parts.items():
+        if column in run.who_pays and run.who_pays[column].notna().any():
+            fig.add_trace(
+                go.Bar(
+                    x=years,
+                    y=clean(run.who_pays[column] / BN),
+                    name=label,
+                    marker_color=color,
+                    hovertemplate="%{y:,.1f} bn",
+                )
+            )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text="US$ bn a year")
+    return _layout(fig, f"Who pays for US tariffs — {name}", 430)
 
 
-def game_scores(board: pd.DataFrame) -> Figure:
-    """The tariff war by quarter: each team's GDP against peace and its consumers' cost."""
-    fig = Figure(figsize=(8, 3.6))
-    left, right = fig.subplots(1, 2)
-    for team, rows in board.groupby("team", sort=False):
-        left.plot(rows["quarter"], rows["gdp_vs_peace_pct"], marker="o", label=team)
-        right.plot(rows["quarter"], rows["consumer_cost"], marker="o", label=team)
-    left.axhline(0.0, color="0.6", lw=0.8)
-    left.set_ylabel("GDP against peace, %")
-    right.set_ylabel("consumer cost, US$ bn in the quarter")
-    left.legend(fontsize=8)
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-    fig.suptitle("The tariff war, quarter by quarter", fontweight="bold")
-    fig.tight_layout()
-    return fig
+def partners(run: RunView, name: str, chosen: list[str]) -> go.Figure:
+    """The US goods balance with the chosen partner groups (a group sums its members)."""
+    fig = go.Figure()
+    history = None
+    if shows_history([run]):
+        from simulator.analysis.validation import history_table
+
+        history = history_table("us_partner_monthly")
+    for k, group in enumerate(chosen):
+        members = [p for p in PARTNER_GROUPS.get(group, [group]) if p in run.partners]
+        if not members:
+            continue
+        color = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b"][k % 5]
+        fig.add_trace(
+            go.Scatter(
+                x=run.partners.index,
+                y=clean(run.partners[members].sum(axis=1) / BN),
+                name=group,
+                line=dict(color=color, width=2),
+                hovertemplate="%{y:,.1f}",
+            )
+        )
+        if history is not None:
+            rows = history[history.partner.isin(members) & (history.series == "goods_balance")]
+            if rows.partner.nunique() == len(members) and not rows.empty:
+                sums = rows.groupby("month").value_usd_bn.sum()
+                fig.add_trace(
+                    go.Scatter(
+                        x=pd.to_datetime(sums.index.to_numpy()),
+                        y=sums.to_numpy(),
+                        name=f"{group}, published",
+                        line=dict(color=color, dash="dot", width=2),
+                        hovertemplate="%{y:,.1f}",
+                    )
+                )
+    fig.update_yaxes(title_text="US$ bn a month")
+    return _layout(fig, f"US goods balance by partner — {name}", 460)
+
+
+def sectors(runs: list[RunView], names: list[str]) -> go.Figure:
+    """Change in the US balance by sector, last complete year against the first, per run."""
+    fig = go.Figure()
+    if any(len(r.sectors) < 2 for r in runs):
+        fig.add_annotation(text="needs two complete calendar years", showarrow=False)
+        return _layout(fig, "Which sectors moved the US balance", 300)
+    changes = [(r.sectors.iloc[-1] - r.sectors.iloc[0]) / BN for r in runs]
+    first, last = int(runs[-1].sectors.index[0]), int(runs[-1].sectors.index[-1])
+    order = list(changes[-1].sort_values().index)
+    for k, (change, name) in enumerate(zip(changes, names, strict=True)):
+        fig.add_trace(
+            go.Bar(
+                y=[s.replace("_", " ") for s in order],
+                x=clean(change.reindex(order)),
+                orientation="h",
+                name=name,
+                marker_color=COLORS[k % 4],
+                hovertemplate="%{x:,.1f} bn",
+            )
+        )
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text=f"US balance, {last} minus {first}, US$ bn a year")
+    return _layout(fig, "Which sectors moved the US balance", 520)
+
+
+def partner_label(code: str) -> str:
+    return PARTNER_NAMES.get(code, code)
+
+
+def game_scores(board: pd.DataFrame, measure: str, measure_label: str) -> go.Figure:
+    """The tariff war by quarter: each team's score measure, consumer cost and revenue."""
+    fig = make_subplots(  # stacked: three panels side by side do not fit a phone
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        subplot_titles=(
+            measure_label,
+            "Consumer cost, US$ bn in the quarter",
+            "Tariff revenue, US$ bn in the quarter",
+        ),
+    )
+    colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
+    for k, (team, rows) in enumerate(board.groupby("team", sort=False)):
+        for col, column in enumerate([measure, "consumer_cost", "tariff_revenue"], start=1):
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["quarter"],
+                    y=clean(rows[column]),
+                    name=team,
+                    legendgroup=team,
+                    showlegend=col == 1,
+                    mode="lines+markers",
+                    line=dict(color=colors[k % 6]),
+                    hovertemplate="%{y:,.2f}",
+                ),
+                row=col,
+                col=1,
+            )
+    for row in (1, 2, 3):
+        values = clean(board[[measure, "consumer_cost", "tariff_revenue"][row - 1]])
+        if np.all(values == 0):  # an all-zero game: a plain axis around 0, no 1e-14 noise
+            fig.update_yaxes(range=[-1, 1], row=row, col=1)
+    return _layout(fig, "The tariff war, quarter by quarter", 620)
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    """A number for a table: thousands separators, no −0.0, n/a for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    value = round(float(value), digits) + 0.0
+    return f"{value:,.{digits}f}".replace("-", "−")

@@ -299,6 +299,7 @@ class BaseInfo:
     """What the levers need to know about the chosen scenario."""
 
     name: str
+    description: str
     months: tuple[str, ...]
     has_ai_capex: bool
     pass_through: float
@@ -313,6 +314,7 @@ def base_info(source: Source) -> BaseInfo:
         params = defaults(base)
         return BaseInfo(
             name=base.scenario.name,
+            description=" ".join(str(base.scenario.description or "").split()),
             months=tuple(effective_months(base)),
             has_ai_capex=base.scenario.shocks.ai_capex is not None,
             pass_through=params.pass_through,

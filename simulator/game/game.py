@@ -4,10 +4,16 @@ A teacher opens a game for some governments (USA, CHN, EU, ...). Each round ever
 an extra tariff on all goods from each rival and, if it wants, a targeted retaliation on a
 rival's farm goods, drinks and motorcycles. When every team has moved (or the teacher
 advances), the quarter is played: the moves become tariff entries in force for those three
-months, and the whole game so far is run again from the bundled scenario it extends. Because
-the model is causal (tariffs are announced when they take effect, and the horizon is fixed
-when the game opens), the months already played never change, and the game's scenario file
+months. The store keeps the game's model after each round and advances it by one quarter
+(:class:`LiveGame`): the tariff schedule is rebuilt from the game's scenario so far and the
+model steps three more months. Because the model is causal (tariffs are announced when they
+take effect, and the horizon is fixed when the game opens), this is the same as running the
+whole game again from the start (tested), and the game's scenario file
 (:meth:`Game.scenario`) replays it exactly with ``tradesim run``.
+
+Each team has a mandate (:data:`MANDATES`) and between some rounds an event drawn from a real
+2025 episode changes the world (:data:`EVENTS`); each round every team is told why its numbers
+moved (:func:`why`). The scoreboard ranks teams by ONE measure, :func:`score_measure`.
 
 A game is a small JSON file in the store's folder, rewritten atomically after every change, so
 a server restart resumes it.
@@ -19,6 +25,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +51,100 @@ BN = 1e9
 MARKER = '"generator": "tradesim'
 """What marks a game file as tradesim's (see :meth:`Game.to_json`)."""
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+@dataclass(frozen=True)
+class Mandate:
+    key: str
+    title: str
+    brief: str
+    column: str  # the scoreboard column that tracks it
+    better: str  # "higher" or "lower"
+
+
+MANDATES: dict[str, Mandate] = {
+    m.key: m
+    for m in (
+        Mandate(
+            "steel",
+            "Protect steel jobs",
+            "Keep your steel industry's output at or above where it would be in peace.",
+            "steel_output_vs_peace_pct",
+            "higher",
+        ),
+        Mandate(
+            "prices",
+            "Hold down consumer prices",
+            "Keep what your buyers pay in tariffs as low as you can.",
+            "consumer_cost",
+            "lower",
+        ),
+        Mandate(
+            "deal",
+            "Win a deal",
+            "Get your rivals to lower the tariffs they put on your goods by the last round.",
+            "tariffs_faced_pct",
+            "lower",
+        ),
+        Mandate(
+            "exports",
+            "Grow exports",
+            "Sell more abroad than you would in peace.",
+            "exports_vs_peace_pct",
+            "higher",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happens in the world before a round, after a real 2025 episode."""
+
+    key: str
+    title: str
+    text: str
+    needs: tuple[str, ...]  # teams that must play for it to matter
+
+
+EVENTS: dict[str, Event] = {
+    e.key: e
+    for e in (
+        Event(
+            "court",
+            "A court strikes down emergency tariffs",
+            "After the US Court of International Trade's ruling of 28 May 2025 (V.O.S. "
+            "Selections v. Trump) that tariffs under the emergency-powers act were unlawful "
+            "(stayed on appeal the next day in reality; here, suppose it held for a quarter): "
+            "this quarter the USA's tariffs on all goods count at half their rate.",
+            ("USA",),
+        ),
+        Event(
+            "truce",
+            "A 90-day truce",
+            "After the US–China talks in Geneva (joint statement of 12 May 2025), which cut "
+            "each side's extra tariffs by 115 points for 90 days (the US to 30%, China to "
+            "10%): this quarter the USA's tariff on China is at most 30% and China's on the "
+            "USA at most 10%.",
+            ("USA", "CHN"),
+        ),
+        Event(
+            "usmca",
+            "Trade-agreement goods exempted",
+            "After the 6–7 March 2025 orders exempting goods that qualify under the USMCA: "
+            "this quarter the USA's tariffs on Mexico and Canada do not apply.",
+            ("USA",),
+        ),
+        Event(
+            "shortage",
+            "A supplier's shortage",
+            "After China's export controls on rare-earth magnets (4 April 2025), which "
+            "stopped some car plants in May and June: this quarter buyers everywhere spend "
+            "10% less on cars, which cannot be built.",
+            (),
+        ),
+    )
+}
 
 
 def _code(n: int = 6) -> str:
@@ -96,6 +197,9 @@ class Game:
     pending: dict[str, Move] = field(default_factory=dict)  # moves for the next round
     finished: bool = False
     version: int = 0  # bumped on every change, so pages know when to refresh
+    mandates: dict[str, str] = field(default_factory=dict)  # team -> key of MANDATES
+    events: dict[str, str] = field(default_factory=dict)  # "round number" (1-based) -> EVENTS
+    removed: list[str] = field(default_factory=list)  # teams the teacher took out
 
     # -- set-up and moves --------------------------------------------------------------
     @classmethod
@@ -119,6 +223,10 @@ class Game:
             start=start,
             rounds=rounds,
         )
+        keys = list(MANDATES)
+        offset = secrets.randbelow(len(keys))
+        game.mandates = {g: keys[(i + offset) % len(keys)] for i, g in enumerate(governments)}
+        game.events = plan_events(governments, rounds)
         first = load_scenario(base).scenario.start
         if _index(start) <= _index(first):
             raise ScenarioError.simple(
@@ -136,8 +244,29 @@ class Game:
     def rivals(self, team: str) -> list[str]:
         return [g for g in self.teams if g != team]
 
+    def active(self) -> list[str]:
+        """Teams still in the game (the teacher may remove one; its last policy stays)."""
+        return [g for g in self.teams if g not in self.removed]
+
     def team_for(self, code: str) -> str | None:
-        return next((g for g, c in self.teams.items() if c == code.strip().upper()), None)
+        code = code.strip().upper()
+        if not code:
+            return None
+        return next((g for g, c in self.teams.items() if c == code and g not in self.removed), None)
+
+    def remove(self, team: str) -> None:
+        """Take a team out: its code stops working and nobody waits for it."""
+        if team not in self.teams:
+            raise ScenarioError.simple(f"{team} is not in this game")
+        if team not in self.removed:
+            self.removed.append(team)
+            self.pending.pop(team, None)
+            self.version += 1
+
+    def event_before(self, round_number: int) -> Event | None:
+        """The event that happens before round ``round_number`` (1-based), if any."""
+        key = self.events.get(str(round_number))
+        return EVENTS.get(key) if key else None
 
     def last_move(self, team: str) -> Move:
         """The team's pending move, else its last played one, else no tariffs."""
@@ -149,9 +278,11 @@ class Game:
         """Record a team's move for the next round; True when every team has moved."""
         if self.finished:
             raise ScenarioError.simple("the game is over")
+        if team in self.removed:
+            raise ScenarioError.simple(f"the teacher removed {team} from the game")
         self.pending[team] = move.checked(team, self.rivals(team))
         self.version += 1
-        return set(self.pending) == set(self.teams)
+        return set(self.active()) <= set(self.pending)
 
     def advance(self) -> None:
         """Play the next quarter; teams that did not move keep their last policy."""
@@ -178,9 +309,11 @@ class Game:
         for r, moves in enumerate(self.history):
             first, _ = self.round_months(r)
             after = f"{_month(_index(first) + 3)}-01"
+            event = self.event_before(r + 1)
             for team, move in moves.items():
                 for kind, rates in (("tariff", move.tariffs), ("retaliation", move.retaliation)):
                     for rival, rate in rates.items():
+                        rate = _after_event(event, team, rival, kind, rate)
                         if rate <= 0:
                             continue
                         entry = {
@@ -206,6 +339,17 @@ class Game:
         }
         if tariffs:
             mapping["tariffs"] = tariffs
+        demand = []
+        for r in range(self.rounds):
+            event = self.event_before(r + 1)
+            if event is not None and event.key == "shortage":
+                first, last = self.round_months(r)
+                demand += [
+                    {"region": g, "sectors": ["autos"], "start": first, "end": last, "change": -10}
+                    for g in self.teams
+                ]
+        if demand:
+            mapping["shocks"] = {"demand": demand}
         base = load_scenario(self.base).scenario
         data = load_dataset(base.data)
         played = [g for g in self.teams if g in data.groups]
@@ -224,45 +368,59 @@ class Game:
 
     # -- results -----------------------------------------------------------------------------
     def play(self) -> SimulationResult:
-        """Run the game so far (from the base scenario's start to the game's last month)."""
+        """Run the game so far from the start (what :class:`LiveGame` does a quarter at a
+        time; kept to check that the two agree)."""
         from simulator.api import run_scenario
 
         return run_scenario(load_scenario(self.scenario()))
 
-    def scoreboard(self, result: SimulationResult) -> pd.DataFrame:
-        """Per team and played round: exports, consumer cost, tariff revenue, GDP against the
-        game without a war, and the goods balance with each rival (US$ bn in the quarter)."""
-        macro, who = result.macro, incidence(result)
+    def round_rows(self, result: SimulationResult, r: int) -> list[dict[str, Any]]:
+        """Scoreboard rows of round ``r`` (0-based), one per team (US$ bn in the quarter)."""
         m = result.model
         regions = list(result.regions)
-        gdp0 = pd.DataFrame(m.baseline_gdp_month, index=result.months, columns=regions)
-        gap = pd.DataFrame(m.gdp_gap, index=result.months, columns=regions)
+        first, last = (pd.Period(x, "M") for x in self.round_months(r))
+        span = (first, last)
+        window = _within(result.months, span)
+        who = incidence(result)
+        who = who[_within(who.month, span)]
+        steel = result.sectors.index("steel") if "steel" in result.sectors else None
+        moves = self.history[r]
         rows = []
-        for r in range(self.round):
-            first, last = (pd.Period(x, "M") for x in self.round_months(r))
-            span = (first, last)
-            for team in self.teams:
-                mine = macro[_within(macro.month, span) & (macro.region == team).to_numpy()]
-                cost = who[_within(who.month, span) & (who.region == team).to_numpy()]
-                window = _within(gap.index, span)
-                row = {
-                    "round": r + 1,
-                    "quarter": f"{first.year} Q{first.quarter}",
-                    "team": team,
-                    "exports": mine.exports.sum() / BN,
-                    "consumer_cost": cost.buyers_cost.sum() / BN,
-                    "tariff_revenue": mine.tariff_revenue.sum() / BN,
-                    "gdp_vs_peace_pct": 100
-                    * gap.loc[window, team].sum()
-                    / gdp0.loc[window, team].sum(),
-                }
-                balance = result.bilateral(team)
-                for rival in self.rivals(team):
-                    row[f"balance_with_{rival}"] = (
-                        balance.loc[_within(balance.index, span), rival].sum() / BN
-                    )
-                rows.append(row)
-        return pd.DataFrame(rows)
+        for team in self.teams:
+            i = regions.index(team)
+            exports = m.flows[window][:, i, :, :][:, [j for j in range(len(regions)) if j != i]]
+            exports0 = m.baseline_flows[window][:, i, :, :][
+                :, [j for j in range(len(regions)) if j != i]
+            ]
+            faced = [moves[rv].tariffs.get(team, 0.0) for rv in self.rivals(team) if rv in moves]
+            row = {
+                "round": r + 1,
+                "quarter": f"{first.year} Q{first.quarter}",
+                "team": team,
+                "exports": float(exports.sum()),
+                "exports_vs_peace_pct": _pct(exports.sum(), exports0.sum()),
+                "consumer_cost": float(who.buyers_cost[(who.region == team).to_numpy()].sum() / BN),
+                "tariff_revenue": float(m.revenue[window][:, :, i].sum()),
+                "gdp_vs_peace_pct": _pct(
+                    m.gdp_gap[window, i].sum() + m.baseline_gdp_month[window, i].sum(),
+                    m.baseline_gdp_month[window, i].sum(),
+                ),
+                "steel_output_vs_peace_pct": _pct(
+                    m.flows[window][:, i, :, steel].sum(),
+                    m.baseline_flows[window][:, i, :, steel].sum(),
+                )
+                if steel is not None
+                else float("nan"),
+                "tariffs_faced_pct": float(np.mean(faced)) if faced else 0.0,
+            }
+            for rival in self.rivals(team):
+                j = regions.index(rival)
+                goods = result.goods
+                out = m.flows[window][:, i, j][:, goods].sum()
+                back = m.flows[window][:, j, i][:, goods].sum()
+                row[f"balance_with_{rival}"] = float(out - back)
+            rows.append({k: (_clean(v) if isinstance(v, float) else v) for k, v in row.items()})
+        return rows
 
     def moves_table(self) -> pd.DataFrame:
         """The history of moves: one row per round, team and rival."""
@@ -295,20 +453,125 @@ class Game:
         return cls(**data)
 
 
+def _pct(value: float, peace: float) -> float:
+    """Percent difference from peace (0 when peace is 0)."""
+    return float(100.0 * (value / peace - 1.0)) if peace else 0.0
+
+
+def _clean(value: float, tol: float = 1e-9) -> float:
+    """A number without floating-point noise: |x| < tol becomes 0, and never −0.0."""
+    return 0.0 if abs(value) < tol else float(value) + 0.0
+
+
+def _after_event(event: Event | None, team: str, rival: str, kind: str, rate: float) -> float:
+    """A move's rate in the quarter after ``event`` (the court halves US tariffs on all goods;
+    the truce caps the US tariff on China at 30% and China's on the US at 10%; the USMCA
+    exemption lifts US tariffs on MEX, CAN)."""
+    if event is None or kind != "tariff":
+        return rate
+    if event.key == "court" and team == "USA":
+        return rate / 2
+    if event.key == "truce" and {team, rival} == {"USA", "CHN"}:
+        return min(rate, 30.0 if team == "USA" else 10.0)
+    if event.key == "usmca" and team == "USA" and rival in ("MEX", "CAN"):
+        return 0.0
+    return rate
+
+
+def plan_events(governments: list[str], rounds: int) -> dict[str, str]:
+    """Events for a game: one before every second round from round 2, each a real 2025
+    episode that matters for the teams playing, in a random order."""
+    usable = [
+        k
+        for k, e in EVENTS.items()
+        if all(g in governments for g in e.needs)
+        and (k != "usmca" or any(g in governments for g in ("MEX", "CAN")))
+    ]
+    order = sorted(usable, key=lambda _: secrets.randbelow(1000))
+    plan = {}
+    for n, round_number in enumerate(range(2, rounds + 1, 2)):
+        if n < len(order):
+            plan[str(round_number)] = order[n]
+    return plan
+
+
 def _within(months: pd.Series | pd.Index, span: tuple[pd.Period, pd.Period]) -> np.ndarray:
     """Which of ``months`` fall in the span of monthly periods (both ends included)."""
     period = pd.PeriodIndex(months, freq="M")
     return np.asarray((period >= span[0]) & (period <= span[1]))
 
 
-class GameStore:
-    """Games kept in memory and saved as JSON files in a folder (shared by every session)."""
+class LiveGame:
+    """A game's model kept between rounds and advanced a quarter at a time.
 
-    def __init__(self, folder: str | os.PathLike) -> None:
+    Before each quarter the tariff schedule (and the governments' tariff lists) are rebuilt
+    from the game's scenario so far; the months already played are untouched (tariffs in the
+    game are announced when they take effect), so stepping on equals re-running from the start.
+    """
+
+    def __init__(self, game: Game) -> None:
+        from simulator.api import build_model
+
+        self.loaded = load_scenario(game.scenario())
+        self.model = build_model(self.loaded)
+        self.rounds = 0
+        self.rows: list[dict[str, Any]] = []
+
+    def advance(self, game: Game) -> None:
+        """Play the rounds of ``game`` not yet stepped (one quarter each)."""
+        from simulator.api import build_model
+
+        while self.rounds < game.round:
+            fresh = build_model(load_scenario(game.scenario()))  # a new schedule, 20 ms
+            m = self.model
+            m.schedule = fresh.schedule
+            m._announced = None
+            for gov, new in zip(m.governments, fresh.governments, strict=True):
+                gov.tariffs = new.tariffs
+            fresh.release()
+            first = _index(game.round_months(self.rounds)[0]) - _index(m.spec.start)
+            while m.t < first:  # the base scenario's months before the game
+                m.step()
+            end = min(first + 3, m.n_months)
+            while m.t < end:
+                m.step()
+            self.rounds += 1
+            self.rows += game.round_rows(self.result(), self.rounds - 1)
+
+    def result(self) -> SimulationResult:
+        from simulator.results.result import Provenance
+
+        provenance = Provenance.collect(
+            scenario=self.loaded.scenario.name,
+            path=None,
+            sha256=self.loaded.sha256,
+            seed=self.model.seed,
+            data=self.loaded.scenario.data,
+            overrides=[],
+            chain=self.loaded.chain,
+        )
+        return SimulationResult(self.model, provenance)
+
+    def board(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+
+class GameStore:
+    """Games kept in memory and saved as JSON files in a folder (shared by every session).
+
+    ``teacher_code`` (the server's, from ``tradesim dashboard --teacher-code`` or made up at
+    start) is needed to open a game; each game also has its own teacher code that opens its
+    teacher page. :meth:`seen` records which teams' pages are connected.
+    """
+
+    def __init__(self, folder: str | os.PathLike, teacher_code: str | None = None) -> None:
         self.folder = Path(folder)
         self.lock = threading.RLock()
         self.games: dict[str, Game] = {}
-        self._results: dict[tuple[str, int], tuple[SimulationResult, pd.DataFrame]] = {}
+        self.teacher_code = (teacher_code or _code()).strip().upper()
+        self._live: dict[str, LiveGame] = {}
+        self._seen: dict[tuple[str, str], float] = {}
+        self.timings: list[tuple[str, int, float]] = []  # (game, round, seconds to compute)
         if self.folder.is_dir():
             for path in sorted(self.folder.glob("game_*.json")):
                 game = self._read(path)
@@ -336,7 +599,20 @@ class GameStore:
             write_text_atomically(self.path(game), game.to_json(), MARKER)
             self.games[game.id] = game
 
-    def open(self, governments: list[str], rounds: int = 4, start: str = "2025-01") -> Game:
+    def check_teacher(self, code: str) -> None:
+        if (code or "").strip().upper() != self.teacher_code:
+            raise ScenarioError.simple("that is not the teacher code of this server")
+
+    def open(
+        self,
+        governments: list[str],
+        rounds: int = 4,
+        start: str = "2025-01",
+        teacher_code: str | None = None,
+    ) -> Game:
+        """Open a game; with ``teacher_code`` given, it must be the server's."""
+        if teacher_code is not None:
+            self.check_teacher(teacher_code)
         with self.lock:
             game = Game.open(governments, rounds=rounds, start=start)
             while game.id in self.games or self.path(game).exists():
@@ -346,7 +622,9 @@ class GameStore:
 
     def find(self, code: str) -> tuple[Game, str | None] | None:
         """The game and team (None: the teacher) for a join code."""
-        code = code.strip().upper()
+        code = (code or "").strip().upper()
+        if not code:
+            return None
         with self.lock:
             for game in self.games.values():
                 if code == game.teacher_code:
@@ -364,11 +642,17 @@ class GameStore:
                 game.advance()
             self.save(game)
 
-    def advance(self, game_id: str) -> None:
+    def advance(self, game_id: str, expected_round: int | None = None) -> bool:
+        """Play the next round. With ``expected_round`` (rounds played when the teacher
+        clicked), a second click for the same round does nothing: one round per click.
+        Returns whether a round was played."""
         with self.lock:
             game = self.games[game_id]
+            if game.finished or (expected_round is not None and game.round != expected_round):
+                return False
             game.advance()
             self.save(game)
+            return True
 
     def end(self, game_id: str) -> None:
         with self.lock:
@@ -376,20 +660,123 @@ class GameStore:
             game.end()
             self.save(game)
 
-    def results(self, game_id: str) -> tuple[SimulationResult, pd.DataFrame] | None:
-        """The game's run and scoreboard after its latest round (cached per round)."""
+    def remove(self, game_id: str, team: str) -> None:
+        """Take a team out; play the round if every remaining team has moved."""
+        with self.lock:
+            game = self.games[game_id]
+            game.remove(team)
+            if game.pending and set(game.active()) <= set(game.pending) and not game.finished:
+                game.advance()
+            self.save(game)
+
+    def seen(self, game_id: str, team: str) -> None:
+        """A team's page is open (called every second or so by the page)."""
+        self._seen[(game_id, team)] = time.monotonic()
+
+    def connected(self, game_id: str, within: float = 10.0) -> list[str]:
+        """Teams whose page has been heard from in the last ``within`` seconds."""
+        now = time.monotonic()
+        game = self.games[game_id]
+        return [t for t in game.teams if now - self._seen.get((game_id, t), -1e9) < within]
+
+    def results(self, game_id: str) -> pd.DataFrame | None:
+        """The game's scoreboard after its latest round: the kept model is advanced by the
+        quarters played since it was last asked (one per new round)."""
         with self.lock:
             game = self.games[game_id]
             if game.round == 0:
                 return None
-            key = (game_id, game.round)
-            if key not in self._results:
-                result = game.play()
-                self._results = {k: v for k, v in self._results.items() if k[0] != game_id}
-                self._results[key] = (result, game.scoreboard(result))
-            return self._results[key]
+            live = self._live.get(game_id)
+            if live is None or live.rounds > game.round:
+                live = self._live[game_id] = LiveGame(game)
+            if live.rounds < game.round:
+                started = time.perf_counter()
+                live.advance(game)
+                self.timings.append((game_id, game.round, time.perf_counter() - started))
+            return live.board()
+
+
+SCORE_COLUMN = "gdp_vs_peace_pct"
+SCORE_LABEL = "GDP against peace, %"
+"""What the scoreboard ranks by (nominal GDP for now; real income per household once the
+model has it: change these two names and :func:`score_measure`)."""
+
+
+def score_measure(board: pd.DataFrame) -> pd.Series:
+    """THE scoreboard measure: each team's score, best first (here the mean over the rounds
+    played of :data:`SCORE_COLUMN`). Switch it to real income per household here."""
+    score = board.groupby("team")[SCORE_COLUMN].mean()
+    return score.map(_clean).sort_values(ascending=False)
 
 
 def gdp_score(board: pd.DataFrame) -> pd.Series:
-    """Each team's GDP against peace, averaged over the rounds played (percent)."""
-    return board.groupby("team")["gdp_vs_peace_pct"].mean().sort_values(ascending=False)
+    """Kept for callers of the old name: :func:`score_measure`."""
+    return score_measure(board)
+
+
+def mandate_progress(game: Game, board: pd.DataFrame) -> dict[str, str]:
+    """For each team, its mandate's figure in the latest round, in words."""
+    latest = board[board["round"] == board["round"].max()].set_index("team")
+    out = {}
+    for team, key in game.mandates.items():
+        mandate = MANDATES[key]
+        if team not in latest.index:
+            continue
+        value = _clean(round(float(latest.loc[team, mandate.column]), 2))
+        unit = " $bn" if mandate.column == "consumer_cost" else "%"
+        shown = f"{value:,.2f}".replace("-", "−")
+        out[team] = f"{mandate.title}: {shown}{unit} this quarter ({mandate.better} is better)"
+    return out
+
+
+def why(game: Game, board: pd.DataFrame, team: str) -> list[str]:
+    """Why the team's numbers moved in the latest round: the tariffs that changed (its own,
+    its rivals' on it, retaliation on its farm goods), the event, and the changes in its
+    consumer cost, revenue and exports from the round before."""
+    r = game.round
+    if r == 0:
+        return []
+    now = game.history[r - 1]
+    before = game.history[r - 2] if r >= 2 else {t: Move() for t in game.teams}
+    lines = []
+    event = game.event_before(r)
+    if event is not None:
+        lines.append(f"Event this quarter — {event.title}: {event.text}")
+    for rival in game.rivals(team):
+        a, b = before[team].tariffs.get(rival, 0.0), now[team].tariffs.get(rival, 0.0)
+        if a != b:
+            lines.append(f"You moved your tariff on {rival} from {a:g}% to {b:g}%.")
+        a, b = before[rival].tariffs.get(team, 0.0), now[rival].tariffs.get(team, 0.0)
+        if a != b:
+            lines.append(f"{rival} moved its tariff on your goods from {a:g}% to {b:g}%.")
+        a, b = before[rival].retaliation.get(team, 0.0), now[rival].retaliation.get(team, 0.0)
+        if a != b:
+            lines.append(
+                f"{rival} moved its retaliation on your farm goods, drinks and motorcycles "
+                f"from {a:g}% to {b:g}%."
+            )
+    mine = board[board.team == team].set_index("round")
+    if r in mine.index:
+        row = mine.loc[r]
+        prev = mine.loc[r - 1] if r - 1 in mine.index else None
+        parts = []
+        for column, name in (
+            ("consumer_cost", "consumer cost"),
+            ("tariff_revenue", "tariff revenue"),
+            ("exports", "exports"),
+        ):
+            value = _clean(float(row[column]))
+            if prev is None:
+                parts.append(f"{name} ${value:,.1f}bn")
+            else:
+                change = _clean(value - float(prev[column]))
+                parts.append(f"{name} ${value:,.1f}bn ({change:+,.1f})")
+        lines.append("This quarter: " + ", ".join(parts) + ".")
+        if len(lines) == 1 and prev is not None:
+            lines.insert(
+                0,
+                "No tariff that touches you changed: the change comes from buyers still "
+                "switching suppliers and from stocks bought ahead of earlier tariffs being used "
+                "up.",
+            )
+    return lines

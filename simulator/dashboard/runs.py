@@ -1,0 +1,441 @@
+"""What the classroom server keeps of a run, and how runs are queued.
+
+A page shows aggregates: the US monthly series, balances by partner, sector balances by year,
+who pays by year and a key table per year. :class:`RunView` holds exactly those (tens of kB),
+not the model (tens of MB). Runs are made in a bounded pool of worker processes
+(:class:`RunPool`); each request gets a ticket, so a page can say its place in the queue.
+Identical requests (same scenario, levers and seed) share one result; the no-tariff world a
+run is compared with (for the deadweight loss) is shared by every run that differs from
+another only in tariffs and retaliation.
+
+A teacher bounds each run on the command line (``tradesim dashboard --max-firms N
+--max-months M``): a run beyond those is refused before it starts, with the reason.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import ctypes
+import gc
+import hashlib
+import json
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.scenario import ScenarioError
+
+BN = 1e9
+ENV_WORKERS = "TRADESIM_DASHBOARD_WORKERS"
+ENV_MAX_FIRMS = "TRADESIM_MAX_FIRMS"
+ENV_MAX_MONTHS = "TRADESIM_MAX_MONTHS"
+DEFAULT_MAX_FIRMS = 200_000
+DEFAULT_MAX_MONTHS = 60
+IDLE_SECONDS = 60.0
+"""Workers are stopped after this long with nothing to do and no session open (their memory
+goes back); the next session starts them again."""
+
+KEY_ROWS: list[tuple[str, str, str, float]] = [
+    # (column of the annual table, plain name, unit, scale)
+    ("balance", "Trade balance (goods and services)", "US$ bn", BN),
+    ("goods_balance", "Goods balance", "US$ bn", BN),
+    ("services_balance", "Services balance", "US$ bn", BN),
+    ("exports", "Exports (goods and services)", "US$ bn", BN),
+    ("imports", "Imports (goods and services)", "US$ bn", BN),
+    ("tariff_revenue", "Tariff revenue", "US$ bn", BN),
+    ("effective_tariff_rate", "Average tariff paid (revenue ÷ goods imports)", "%", 0.01),
+    ("buyers_cost", "What US buyers pay for the tariffs", "US$ bn", BN),
+]
+PARTNER_NAMES = {
+    "CHN": "China",
+    "EU": "European Union",
+    "MEX": "Mexico",
+    "CAN": "Canada",
+    "VNM": "Vietnam",
+    "JPN": "Japan",
+    "KOR": "South Korea",
+    "TWN": "Taiwan",
+    "IND": "India",
+    "CHE": "Switzerland",
+    "GBR": "United Kingdom",
+    "DEU": "Germany",
+    "IRL": "Ireland",
+    "EU_OTHER": "rest of the EU",
+    "ROW": "rest of the world",
+    "USA": "United States",
+}
+KEY_PARTNERS = ("CHN", "EU", "MEX", "CAN", "VNM")
+
+
+@dataclass
+class RunView:
+    """What a page shows of one run: small tables, no model."""
+
+    label: str
+    child: dict[str, Any]
+    description: str
+    seed: int
+    us: pd.DataFrame  # monthly US series (index: month start)
+    annual: pd.DataFrame  # complete calendar years (index: year)
+    partners: pd.DataFrame  # monthly US goods balance by partner, groups beside members
+    sectors: pd.DataFrame  # US balance by sector and complete year
+    who_pays: pd.DataFrame  # US who-pays by year
+    key: pd.DataFrame  # rows: plain names; columns: unit and one per complete year
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def years(self) -> list[int]:
+        return [int(y) for y in self.annual.index]
+
+    def nbytes(self) -> int:
+        """Bytes this view holds (its pickled size: what a kept run costs the server)."""
+        return len(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def relabel(self, label: str, child: dict[str, Any]) -> RunView:
+        """The same numbers under another session's name for the run."""
+        out = RunView(**{**self.__dict__})
+        out.label, out.child = label, child
+        return out
+
+
+def key_frame(annual: pd.DataFrame, partners: pd.DataFrame, us: pd.DataFrame) -> pd.DataFrame:
+    """Key US outcomes by complete year, with plain names and units."""
+    rows: dict[str, list[Any]] = {}
+    years = [int(y) for y in annual.index]
+    for column, name, unit, scale in KEY_ROWS:
+        if column in annual:
+            rows[name] = [unit, *(annual[column] / scale).tolist()]
+    by_year = partners.groupby(partners.index.year).sum()
+    for p in KEY_PARTNERS:
+        if p in by_year.columns:
+            values = [by_year[p].get(y, np.nan) / BN for y in years]
+            rows[f"Goods balance with {PARTNER_NAMES[p]}"] = ["US$ bn", *values]
+    nx = us.nx_contribution_pp.dropna() if "nx_contribution_pp" in us else pd.Series()
+    if not nx.empty:
+        mean = nx.groupby(nx.index.year).mean()
+        rows["Net exports' part of GDP growth (average quarter)"] = [
+            "points",
+            *(mean.get(y, np.nan) for y in years),
+        ]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["unit", *map(str, years)])
+
+
+def view_of(result, who_pays_by_year: pd.DataFrame, label: str, child: dict) -> RunView:
+    """The small tables of a finished run (``result`` is a SimulationResult)."""
+    from simulator.results.plots import sector_balances
+
+    us = result.us()
+    us = us.drop(columns=[c for c in ("region",) if c in us]).astype("float32")
+    us.index = pd.to_datetime(
+        us.index.to_timestamp() if hasattr(us.index, "to_timestamp") else us.index
+    )
+    annual = result.annual()
+    partners = result.bilateral("USA", groups=True).astype("float32")
+    if hasattr(partners.index, "to_timestamp"):
+        partners.index = partners.index.to_timestamp()
+    sectors = sector_balances(result)
+    return RunView(
+        label=label,
+        child=child,
+        description=str(child.get("description", "")),
+        seed=int(result.provenance.seed),
+        us=us,
+        annual=annual,
+        partners=partners,
+        sectors=sectors,
+        who_pays=who_pays_by_year,
+        key=key_frame(annual, partners, us),
+        provenance=dict(result.provenance.__dict__),
+    )
+
+
+# -- limits -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-run bounds a teacher sets for a classroom server."""
+
+    max_firms: int = DEFAULT_MAX_FIRMS
+    max_months: int = DEFAULT_MAX_MONTHS
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        return cls(
+            int(os.environ.get(ENV_MAX_FIRMS, DEFAULT_MAX_FIRMS)),
+            int(os.environ.get(ENV_MAX_MONTHS, DEFAULT_MAX_MONTHS)),
+        )
+
+    def check(self, scenario) -> None:
+        """Refuse a scenario beyond the limits, before any work (raises ScenarioError)."""
+        firms = scenario.firms.count
+        if firms > self.max_firms:
+            raise ScenarioError.simple(
+                f"this scenario asks for {firms:,} firms; this classroom server runs at most "
+                f"{self.max_firms:,} (the teacher sets it with tradesim dashboard --max-firms). "
+                "Set firms: count: lower, or 0 for a continuum of firms"
+            )
+        if scenario.n_months > self.max_months:
+            raise ScenarioError.simple(
+                f"this scenario runs {scenario.n_months} months ({scenario.start} on); this "
+                f"classroom server runs at most {self.max_months} months (the teacher sets it "
+                "with tradesim dashboard --max-months). Choose an earlier end"
+            )
+
+
+# -- one run, in a worker ---------------------------------------------------------------------
+
+_counterfactuals: OrderedDict[str, Any] = OrderedDict()
+"""Per worker: the quantities of recent no-tariff worlds, by scenario hash."""
+
+
+def _scenario_key(loaded, seed: int | None) -> str:
+    dump = loaded.scenario.model_dump(mode="json", exclude={"name", "description"})
+    text = json.dumps(dump, sort_keys=True, default=str) + f"|{seed}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class RunRefused(Exception):
+    """A scenario error from a worker, as plain text (ScenarioError does not survive the trip
+    between processes); :meth:`Ticket.result` raises it as a ScenarioError again."""
+
+
+class _Quantities:
+    """What :func:`~simulator.results.incidence.incidence` reads of the no-tariff world (its
+    taxed quantities), without the rest of its run: 1 MB kept instead of 50."""
+
+    def __init__(self, result) -> None:
+        from types import SimpleNamespace
+
+        from simulator.results.incidence import _quantity
+
+        q = _quantity(result)
+        self.model = SimpleNamespace(
+            flows=q, exempt_flows=np.zeros((1, 1, 1, 1)), unit_values=np.ones((1, 1, 1, 1))
+        )
+
+
+def compute(source, levers, label: str, limits: Limits, seed: int | None = None) -> RunView:
+    """Run the levers on a scenario and its no-tariff world; return what a page shows.
+
+    Runs in a worker process (or inline for tests). The model is dropped before returning.
+    """
+    from simulator.calibration.dataset import DataError
+
+    try:
+        return _compute(source, levers, label, limits, seed)
+    except (ScenarioError, DataError) as exc:
+        raise RunRefused(str(exc)) from None
+
+
+def _compute(source, levers, label: str, limits: Limits, seed: int | None) -> RunView:
+    from simulator.api import run_scenario
+    from simulator.dashboard.levers import extends_name, opened
+    from simulator.results.incidence import by_year, incidence, no_tariff_counterfactual
+    from simulator.scenario import load_scenario
+
+    with opened(source) as (base, extends):
+        loaded = load_scenario(levers.child(base, extends, label))
+        limits.check(loaded.scenario)
+        child = levers.child(base, extends_name(source), label)
+        counter = no_tariff_counterfactual(loaded)
+    result = run_scenario(loaded, seed=seed)
+    key = _scenario_key(counter, seed)
+    world = _counterfactuals.get(key)
+    if world is None:
+        world = _Quantities(run_scenario(counter, seed=seed))
+        _counterfactuals[key] = world
+        while len(_counterfactuals) > 4:
+            _counterfactuals.popitem(last=False)
+    _counterfactuals.move_to_end(key)
+    who = by_year(incidence(result, world))
+    view = view_of(result, who, label, child)
+    del result
+    _trim()
+    return view
+
+
+def _warm() -> int:
+    """Import the engine in a new worker (so the first student's run does not pay for it)."""
+    import simulator.api
+    import simulator.results.incidence  # noqa: F401
+
+    return os.getpid()
+
+
+def _trim() -> None:
+    """Give freed memory back to the system (glibc keeps it otherwise)."""
+    gc.collect()
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+# -- the pool ---------------------------------------------------------------------------------
+
+
+def request_key(source, levers, seed: int | None) -> str:
+    """Identical requests (scenario or upload bytes, levers, seed) share one result."""
+    from dataclasses import asdict
+
+    src = source if isinstance(source, str) else hashlib.sha256(source.data).hexdigest()
+    text = json.dumps([src, asdict(levers), seed], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class RunPool:
+    """A bounded pool of worker processes with a first-come queue, shared by all sessions.
+
+    :meth:`submit` returns a :class:`Ticket`; :meth:`position` says how many requests are
+    ahead of it. Results of identical requests are shared (an LRU of small views).
+    """
+
+    def __init__(self, workers: int | None = None, cache: int = 256, inline: bool = False):
+        self.workers = workers or int(os.environ.get(ENV_WORKERS, max(1, os.cpu_count() or 1)))
+        self.inline = inline
+        self.lock = threading.Lock()
+        self._executor: cf.Executor | None = None
+        self._issued = 0
+        self._started: set[int] = set()
+        self._waiting: list[int] = []
+        self._running: dict[str, cf.Future] = {}
+        self._cache: OrderedDict[str, RunView] = OrderedDict()
+        self._cache_size = cache
+        self._last_used = time.monotonic()
+        self._reaper: threading.Thread | None = None
+        self.keep_alive = lambda: False
+        """Set by the app: True while any session is open (workers then stay up)."""
+
+    def _pool(self) -> cf.Executor:
+        if self._executor is None:
+            if self.inline:
+                self._executor = cf.ThreadPoolExecutor(self.workers)
+            else:
+                context = multiprocessing.get_context("spawn")
+                self._executor = cf.ProcessPoolExecutor(self.workers, mp_context=context)
+                for f in [self._executor.submit(_warm) for _ in range(self.workers)]:
+                    f.result()
+            if self._reaper is None or not self._reaper.is_alive():
+                self._reaper = threading.Thread(target=self._reap, daemon=True)
+                self._reaper.start()
+        return self._executor
+
+    def _reap(self) -> None:
+        """Stop idle workers, so a quiet server holds only its sessions' small views."""
+        while True:
+            time.sleep(5)
+            if self.keep_alive():
+                continue
+            with self.lock:
+                idle = not self._running and time.monotonic() - self._last_used > IDLE_SECONDS
+                if idle and self._executor is not None:
+                    self._executor.shutdown(wait=False)
+                    self._executor = None
+                    self._reaper = None
+                    _trim()
+                    return
+
+    def warm(self) -> None:
+        with self.lock:
+            self._pool()
+
+    def submit(self, source, levers, label: str, limits: Limits, seed=None) -> Ticket:
+        """Queue a run; identical ones in flight or done are shared."""
+        key = request_key(source, levers, seed)
+        with self.lock:
+            self._last_used = time.monotonic()
+            self._issued += 1
+            number = self._issued
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                done: cf.Future = cf.Future()
+                done.set_result(self._cache[key])
+                self._started.add(number)
+                return Ticket(self, number, done, label)
+            future = self._running.get(key)
+            if future is None:
+                self._waiting.append(number)
+                future = self._pool().submit(compute, source, levers, label, limits, seed)
+                self._running[key] = future
+                future.add_done_callback(lambda f, k=key, n=number: self._finished(k, n, f))
+            else:
+                self._started.add(number)
+            return Ticket(self, number, future, label)
+
+    def _finished(self, key: str, number: int, future: cf.Future) -> None:
+        with self.lock:
+            self._running.pop(key, None)
+            if number in self._waiting:
+                self._waiting.remove(number)
+            self._last_used = time.monotonic()
+            if future.exception() is None:
+                self._cache[key] = future.result()
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+
+    def position(self, number: int) -> int:
+        """Requests ahead of ticket ``number`` that are not finished (running or waiting);
+        0 when it is done. It is running when fewer than ``workers`` are ahead."""
+        with self.lock:
+            if number not in self._waiting:
+                return 0
+            return sum(1 for n in self._waiting if n < number)
+
+    def queued(self) -> int:
+        with self.lock:
+            return len(self._waiting)
+
+    def shutdown(self) -> None:
+        with self.lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+                self._executor = None
+
+
+@dataclass
+class Ticket:
+    pool: RunPool
+    number: int
+    future: cf.Future
+    label: str
+
+    def position(self) -> int:
+        return self.pool.position(self.number)
+
+    def result(self, timeout: float | None = None) -> RunView:
+        try:
+            return self.future.result(timeout)
+        except RunRefused as exc:
+            raise ScenarioError.simple(str(exc)) from None
+
+
+_pool: RunPool | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> RunPool:
+    """The server's pool (one per process)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = RunPool()
+        return _pool
+
+
+def run_child(source, levers, label: str, limits: Limits) -> dict[str, Any]:
+    """The child scenario a run will use, checked (bad levers or limits raise ScenarioError)
+    before it is queued, so a refusal is immediate."""
+    from simulator.dashboard.levers import extends_name, opened
+    from simulator.scenario import load_scenario
+
+    with opened(source) as (base, extends):
+        loaded = load_scenario(levers.child(base, extends, label))
+        limits.check(loaded.scenario)
+        return levers.child(base, extends_name(source), label)

@@ -1,0 +1,114 @@
+"""The classroom server's parts without a browser: small kept runs, the queue, limits, and
+the game's incremental rounds, guards, mandates, events and scoreboard measure."""
+
+from __future__ import annotations
+
+import pickle
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.dashboard.levers import Levers, run_levers
+from simulator.dashboard.runs import Limits, RunPool, compute, run_child
+from simulator.game import GameStore, Move
+from simulator.game.game import EVENTS, MANDATES, score_measure, why
+from simulator.scenario import ScenarioError
+
+
+def test_a_kept_run_is_small_and_holds_what_the_page_shows():
+    view = compute("us_2025", Levers(china_rate=50), "x_run_1", Limits())
+    whole = run_levers("us_2025", Levers(china_rate=50), "x_run_1")
+    assert view.nbytes() < 200_000  # a few tens of kB, not the model
+    assert len(pickle.dumps(whole)) > 100 * view.nbytes()
+    assert 2025 in view.years()
+    assert "Trade balance (goods and services)" in view.key.index
+    assert not any("_" in name for name in view.key.index)  # plain names, not ids
+    np.testing.assert_allclose(
+        view.annual.balance.to_numpy(), whole.result.annual().balance.to_numpy()
+    )
+
+
+def test_limits_refuse_big_runs_with_a_clear_message():
+    limits = Limits(max_firms=1000, max_months=24)
+    with pytest.raises(ScenarioError, match=r"at most 1,000 \(the teacher sets it"):
+        run_child("us_2025", Levers(), "x", limits)  # what the page checks before queueing
+    # and in a worker process, the message survives the trip back
+    pool = RunPool(workers=1)
+    with pytest.raises(ScenarioError, match=r"^this scenario runs 48 months .* at most 24 months"):
+        pool.submit("baseline", Levers(), "x", Limits(max_months=24)).result(120)
+    pool.shutdown()
+
+
+def test_the_pool_queues_and_shares_identical_runs():
+    pool = RunPool(workers=1, inline=True)
+    a = pool.submit("baseline", Levers(china_rate=10), "a", Limits())
+    b = pool.submit("baseline", Levers(china_rate=20), "b", Limits())
+    c = pool.submit("baseline", Levers(china_rate=30), "c", Limits())
+    assert c.position() >= 1 or c.future.done()  # behind the others while they run
+    same = pool.submit("baseline", Levers(china_rate=10), "d", Limits())
+    for t in (a, b, c, same):
+        t.result(60)
+    assert same.result() is a.result()  # identical scenario, levers and seed: shared
+    assert c.position() == 0
+    pool.shutdown()
+
+
+def _store(tmp_path, teams, rounds):
+    store = GameStore(tmp_path / "games", teacher_code="TEACH")
+    return store, store.open(teams, rounds=rounds, teacher_code="teach")
+
+
+def test_opening_a_game_needs_the_teacher_code(tmp_path):
+    store = GameStore(tmp_path / "games", teacher_code="TEACH")
+    with pytest.raises(ScenarioError, match="not the teacher code"):
+        store.open(["USA", "CHN"], teacher_code="guess")
+
+
+def test_play_round_is_one_round_per_click_and_teams_can_be_removed(tmp_path):
+    store, game = _store(tmp_path, ["USA", "CHN", "EU"], 4)
+    assert store.advance(game.id, expected_round=0)
+    assert not store.advance(game.id, expected_round=0)  # a double click: nothing more
+    assert game.round == 1
+    store.remove(game.id, "EU")
+    assert store.find(game.teams["EU"]) is None  # its code stops working
+    store.submit(game.id, "USA", Move({"CHN": 10}))
+    store.submit(game.id, "CHN", Move({"USA": 10}))
+    assert game.round == 2  # nobody waits for the removed team
+
+
+def test_rounds_are_computed_incrementally_and_equal_a_full_rerun(tmp_path):
+    store, game = _store(tmp_path, ["USA", "CHN", "EU", "MEX", "CAN", "JPN"], 8)
+    for r in range(8):
+        store.submit(game.id, "USA", Move({"CHN": 10 * (r + 1), "MEX": 25}))
+        store.submit(game.id, "CHN", Move({"USA": 10}, {"USA": 5 * r}))
+        store.advance(game.id, expected_round=r)
+        store.results(game.id)
+    times = [t for _, _, t in store.timings]
+    assert len(times) == 8
+    # one quarter a round: the last rounds cost no more than the first (no re-run from start)
+    assert np.median(times[-3:]) < 3 * np.median(times[:3]) + 0.05
+    board = store.results(game.id)
+    full = game.play()
+    again = pd.DataFrame([row for r in range(8) for row in game.round_rows(full, r)])
+    numbers = board.select_dtypes("number").columns
+    np.testing.assert_allclose(board[numbers], again[numbers], rtol=1e-12, atol=1e-12)
+    assert set(game.mandates.values()) <= set(MANDATES)
+    assert set(game.events.values()) <= set(EVENTS) and game.events
+    lines = why(game, board, "USA")
+    assert any("tariff on CHN" in line for line in lines)
+
+
+def test_an_all_zero_game_has_no_floating_point_noise(tmp_path):
+    store, game = _store(tmp_path, ["USA", "CHN"], 2)
+    game.events = {}
+    store.advance(game.id, 0)
+    store.advance(game.id, 1)
+    board = store.results(game.id)
+    for column in ("consumer_cost", "tariffs_faced_pct"):
+        assert (board[column] == 0).all()
+        assert not np.signbit(board[column]).any()  # no −0.0
+    score = score_measure(board)
+    assert (score == 0).all() and not np.signbit(score).any()
+    assert time.time()  # keep the import used
