@@ -95,3 +95,25 @@ def test_bad_games_and_moves_are_refused(tmp_path):
         game.submit("USA", Move({"EU": 10}))
     with pytest.raises(ScenarioError, match="between 0 and 200"):
         game.submit("USA", Move({"CHN": -5}))
+
+
+def test_the_scoreboard_ranks_a_tariff_war_by_real_income_not_nominal_gdp(tmp_path):
+    """Issue 21's game: the US puts 50% then 125% on China and 20% on the EU; China answers
+    35% then 100% with retaliation; the EU retaliates 25%. Nominal GDP rewards the taxer;
+    real income per household does not."""
+    from simulator.game.game import SCORE_COLUMN, score_measure
+
+    store = GameStore(tmp_path / "games")
+    game = store.open(["USA", "CHN", "EU"], rounds=3)
+    for us_on_china, china_on_us in ((50, 35), (125, 100), (125, 100)):
+        store.submit(game.id, "USA", Move({"CHN": us_on_china, "EU": 20}))
+        store.submit(game.id, "CHN", Move({"USA": china_on_us}, {"USA": 25}))
+        store.submit(game.id, "EU", Move({"USA": 25}))
+    board = store.results(game.id)
+    usa = board[board.team == "USA"]
+    assert SCORE_COLUMN == "real_income_vs_peace_pct"
+    assert usa.gdp_vs_peace_pct.mean() > 0  # the old scoreboard's winner
+    assert usa[SCORE_COLUMN].mean() < 0  # poorer than in peace
+    assert score_measure(board)["USA"] == pytest.approx(usa[SCORE_COLUMN].mean())
+    # the consumer price mandate's figure: US prices above peace
+    assert usa.consumer_prices_vs_peace_pct.iloc[-1] > 0

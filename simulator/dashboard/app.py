@@ -481,9 +481,13 @@ def _headline(kept: Kept, year: int) -> str:
     row = annual.loc[year]
     balance = row.balance / 1e9
     word = "deficit" if balance < 0 else "surplus"
+    income = row.real_income_change_pct
     return (
-        f"{kept.name}: in {year} the US trade {word} is ${fmt(abs(balance))}bn, "
-        f"tariff revenue ${fmt(row.tariff_revenue / 1e9)}bn, average tariff "
+        f"{kept.name}: in {year} US real income is {fmt(abs(income), 2)}% "
+        f"{'below' if income < 0 else 'above'} the no-policy path, consumer prices "
+        f"{fmt(row.consumer_prices_pct, 2)}% above it"
+        f"; the US trade {word} is ${fmt(abs(balance))}bn, tariff revenue "
+        f"${fmt(row.tariff_revenue / 1e9)}bn, average tariff "
         f"{fmt(100 * row.effective_tariff_rate)}%"
     )
 
@@ -503,13 +507,14 @@ def key_table_html(kept: list[Kept], year: int, baseline: str) -> str:
         for k in kept:
             table = k.view.key
             value = table.loc[row, col] if row in table.index and col in table else float("nan")
-            text = fmt(value, 2 if unit == "points" else 1)
+            digits = 2 if unit in ("points", "%") else 0 if unit == "US$" else 1
+            text = fmt(value, digits)
             if k is not base and len(kept) > 1:
                 ref = base.view.key
                 other = ref.loc[row, col] if row in ref.index and col in ref else float("nan")
                 diff = value - other
-                sign = "+" if round(diff, 1) > 0 else ""
-                text += f"<br><span class='diff'>{sign}{fmt(diff)}</span>"
+                sign = "+" if round(diff, digits) > 0 else ""
+                text += f"<br><span class='diff'>{sign}{fmt(diff, digits)}</span>"
             cells.append(f"<td>{text}</td>")
         body.append(
             f"<tr><th scope='row'>{html.escape(row)} <span class='unit'>"
@@ -533,8 +538,8 @@ def key_table_html(kept: list[Kept], year: int, baseline: str) -> str:
     )
 
 
-PLOTS = ["US trade", "Tariffs", "Who pays", "By partner", "Sectors"]
-plot_choice = solara.reactive("US trade")
+PLOTS = ["What it costs", "US trade", "Tariffs", "Who pays", "By partner", "Sectors"]
+plot_choice = solara.reactive("What it costs")
 shown_run = solara.reactive("")
 
 
@@ -590,7 +595,7 @@ def RunResults(kept: list[Kept]) -> None:
     )
     solara.ToggleButtonsSingle(value=plot_choice, values=PLOTS, style="flex-wrap: wrap")
     one = next((k for k in kept if k.name == shown_run.value), kept[-1])
-    if plot_choice.value in ("Who pays", "By partner") and len(kept) > 1:
+    if plot_choice.value in ("What it costs", "Who pays", "By partner") and len(kept) > 1:
         solara.Select("Run shown", values=names, value=one.name, on_value=shown_run.set)
     if plot_choice.value == "By partner":
         solara.SelectMultiple(
@@ -598,7 +603,13 @@ def RunResults(kept: list[Kept]) -> None:
             values=partner_choice,
             all_values=list(figures.PARTNER_GROUPS),
         )
-    key = (tuple(id(k) for k in kept), plot_choice.value, one.name, tuple(partner_choice.value))
+    key = (
+        tuple(id(k) for k in kept),
+        plot_choice.value,
+        one.name,
+        tuple(partner_choice.value),
+        year,
+    )
 
     def make():
         views = [k.view for k in kept]
@@ -607,6 +618,8 @@ def RunResults(kept: list[Kept]) -> None:
             return figures.us_trade(views, names)
         if choice == "Tariffs":
             return figures.tariffs(views, names)
+        if choice == "What it costs":
+            return figures.costs(one.view, one.name, year)
         if choice == "Who pays":
             return figures.who_pays(one.view, one.name)
         if choice == "By partner":
@@ -615,6 +628,15 @@ def RunResults(kept: list[Kept]) -> None:
 
     figure = solara.use_memo(make, dependencies=[key])
     Plot(figure)
+    if plot_choice.value == "What it costs":
+        for sentence in figures.costs_sentences(one.view, year):
+            solara.Text(sentence, style="display:block; font-size:0.9rem; margin:0.2rem 0")
+        solara.Text(
+            "Real income adds up what consumers, producers and the government gain or lose at "
+            "constant prices: a tariff can raise GDP as it is counted and still make people "
+            "poorer (docs/costs.md).",
+            style=SMALL,
+        )
     if figures.shows_history([k.view for k in kept]) and plot_choice.value in (
         "US trade",
         "Tariffs",
@@ -681,10 +703,12 @@ BOARD_NAMES = {
     "quarter": "quarter",
     "team": "team",
     SCORE_COLUMN: SCORE_LABEL,
+    "consumer_prices_vs_peace_pct": "consumer prices vs peace, %",
     "consumer_cost": "consumer cost, $bn",
     "tariff_revenue": "tariff revenue, $bn",
     "exports": "exports, $bn",
     "steel_output_vs_peace_pct": "steel output vs peace, %",
+    "gdp_vs_peace_pct": "GDP as counted vs peace, %",
 }
 
 
@@ -732,10 +756,11 @@ def Scoreboard(game_id: str, version) -> None:
         style="display:block; font-weight:bold",
     )
     solara.Text(
-        f"Ranked by {SCORE_LABEL.split(',')[0]} (mean over the quarters played): the team's "
-        "nominal GDP against the same world with no game tariffs. Beside it, what the team's "
-        "buyers pay for tariffs (consumer cost) and the tariff revenue it collects: a tariff "
-        "can raise GDP and still cost households.",
+        f"Ranked by {SCORE_LABEL.split(',')[0].lower()} (mean over the quarters played): what "
+        "the team's consumers, producers and government gain or lose at constant prices, "
+        "against the same world with no game tariffs. Beside it, consumer prices, what the "
+        "team's buyers pay in tariffs (consumer cost), the revenue it collects, and GDP as it "
+        "is counted: a tariff can raise GDP and still make people poorer.",
         style=SMALL,
     )
     progress = mandate_progress(game, board)

@@ -217,6 +217,108 @@ def who_pays(run: RunView, name: str) -> go.Figure:
     return _layout(fig, f"Who pays for US tariffs — {name}", 430)
 
 
+def costs(run: RunView, name: str, year: int) -> go.Figure:
+    """What it costs in one run: US real income and its parts by year beside GDP as counted,
+    and the extra cost of purchases by household income decile in ``year``."""
+    deciles = None
+    if run.households is not None and year in run.households.index.levels[0]:
+        deciles = run.households.xs(year, level="year")
+        deciles = deciles[deciles.index != "all"]
+    titles = ["Real income and its parts, $bn a year"]
+    if deciles is not None:
+        titles.append(f"Extra cost by income decile, {year}, %")
+    fig = make_subplots(rows=len(titles), cols=1, vertical_spacing=0.2, subplot_titles=titles)
+    years = [str(y) for y in run.annual.index]
+    for column, label, color in (
+        ("consumers_change", "consumers", "#d62728"),
+        ("producers_change", "producers", "#1f77b4"),
+        ("revenue_change", "tariff revenue", "#2ca02c"),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=years,
+                y=clean(run.annual[column] / BN),
+                name=label,
+                marker_color=color,
+                hovertemplate="%{y:,.1f} bn",
+            ),
+            row=1,
+            col=1,
+        )
+    for column, label, style in (
+        ("real_income_change", "real income (their sum)", dict(color="black", size=10)),
+        ("gdp_change", "GDP as counted", dict(color="#666", size=10, symbol="diamond-open")),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=years,
+                y=clean(run.annual[column] / BN),
+                name=label,
+                mode="markers",
+                marker=style,
+                hovertemplate="%{y:,.1f} bn",
+            ),
+            row=1,
+            col=1,
+        )
+    if deciles is not None:
+        labels = [str(g) for g in deciles.index]
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=clean(deciles.share_of_spending),
+                name="% of spending",
+                marker_color="#ff7f0e",
+                hovertemplate="%{y:.2f}% of spending",
+            ),
+            row=2,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=clean(deciles.share_of_income),
+                name="% of after-tax income (upper bound)",
+                mode="markers",
+                marker=dict(color="black", symbol="triangle-up", size=10),
+                hovertemplate="%{y:.2f}% of income",
+            ),
+            row=2,
+            col=1,
+        )
+        fig.update_xaxes(title_text="household income decile (1: lowest)", row=2, col=1)
+    fig.update_layout(barmode="group")
+    return _layout(fig, f"What it costs — {name}", 640 if deciles is not None else 420)
+
+
+def costs_sentences(run: RunView, year: int) -> list[str]:
+    """One plain sentence for each half of :func:`costs`."""
+    if year not in run.annual.index:
+        return []
+    row = run.annual.loc[year]
+    change = row.real_income_change / BN
+    lines = [
+        f"In {year}, US real income is {abs(change):,.1f} billion dollars "
+        f"{'lower' if change < 0 else 'higher'} than with no new policies "
+        f"({row.real_income_change_pct:+.2f}% of GDP), while GDP as counted is "
+        f"{row.gdp_change / BN:+,.1f} billion: consumers lose {-row.consumers_change / BN:,.1f}, "
+        f"producers {'gain' if row.producers_change >= 0 else 'lose'} "
+        f"{abs(row.producers_change) / BN:,.1f} and the Treasury collects "
+        f"{row.revenue_change / BN:,.1f} billion more."
+    ]
+    if run.households is not None and year in run.households.index.levels[0]:
+        h = run.households.xs(year, level="year")
+        low, top, everyone = h.iloc[0], h.iloc[-2], h.loc["all"]
+        lines.append(
+            f"The average household pays ${everyone.cost:,.0f} more a year for what it buys "
+            f"(${everyone.cost_pre:,.0f} before switching suppliers); the lowest-income tenth "
+            f"{low.share_of_spending:.2f}% of its spending (up to {low.share_of_income:.1f}% of "
+            f"its income), the top tenth {top.share_of_spending:.2f}% "
+            f"({top.share_of_income:.1f}% of income)."
+        )
+    return lines
+
+
 def partners(run: RunView, name: str, chosen: list[str]) -> go.Figure:
     """The US goods balance with the chosen partner groups (a group sums its members)."""
     fig = go.Figure()

@@ -45,7 +45,13 @@ IDLE_SECONDS = 60.0
 goes back); the next session starts them again."""
 
 KEY_ROWS: list[tuple[str, str, str, float]] = [
-    # (column of the annual table, plain name, unit, scale)
+    # (column of the annual table, plain name, unit, scale); what it costs first
+    ("real_income_change", "Real income against the no-policy path", "US$ bn", BN),
+    ("real_income_change_pct", "Real income, same comparison, share of GDP", "%", 1.0),
+    ("real_income_per_household", "Real income per household, same comparison", "US$", 1.0),
+    ("household_cost", "What the average household pays more for its purchases", "US$", 1.0),
+    ("consumer_prices_pct", "Consumer prices against the no-policy path", "%", 1.0),
+    ("gdp_change", "GDP as counted, against the no-policy path", "US$ bn", BN),
     ("balance", "Trade balance (goods and services)", "US$ bn", BN),
     ("goods_balance", "Goods balance", "US$ bn", BN),
     ("services_balance", "Services balance", "US$ bn", BN),
@@ -90,6 +96,7 @@ class RunView:
     sectors: pd.DataFrame  # US balance by sector and complete year
     who_pays: pd.DataFrame  # US who-pays by year
     key: pd.DataFrame  # rows: plain names; columns: unit and one per complete year
+    households: pd.DataFrame | None = None  # US households by year and income decile
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def years(self) -> list[int]:
@@ -137,7 +144,15 @@ def view_of(result, who_pays_by_year: pd.DataFrame, label: str, child: dict) -> 
     us.index = pd.to_datetime(
         us.index.to_timestamp() if hasattr(us.index, "to_timestamp") else us.index
     )
+    from simulator.results.costs import ALL_HOUSEHOLDS, annual_households
+
     annual = result.annual()
+    annual["consumer_prices_pct"] = (annual.consumer_price_index - 1.0) * 100.0
+    households = annual_households(result)
+    if households is not None:
+        everyone = households.xs(ALL_HOUSEHOLDS, level="group")
+        annual["household_cost"] = everyone.cost.reindex(annual.index)
+        annual["real_income_per_household"] = everyone.real_income_change.reindex(annual.index)
     partners = result.bilateral("USA", groups=True).astype("float32")
     if hasattr(partners.index, "to_timestamp"):
         partners.index = partners.index.to_timestamp()
@@ -153,6 +168,7 @@ def view_of(result, who_pays_by_year: pd.DataFrame, label: str, child: dict) -> 
         sectors=sectors,
         who_pays=who_pays_by_year,
         key=key_frame(annual, partners, us),
+        households=households,
         provenance=dict(result.provenance.__dict__),
     )
 

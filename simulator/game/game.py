@@ -75,8 +75,8 @@ MANDATES: dict[str, Mandate] = {
         Mandate(
             "prices",
             "Hold down consumer prices",
-            "Keep what your buyers pay in tariffs as low as you can.",
-            "consumer_cost",
+            "Keep your consumer prices as close to where they would be in peace as you can.",
+            "consumer_prices_vs_peace_pct",
             "lower",
         ),
         Mandate(
@@ -385,6 +385,10 @@ class Game:
         who = who[_within(who.month, span)]
         steel = result.sectors.index("steel") if "steel" in result.sectors else None
         moves = self.history[r]
+        # what it costs (simulator/results/costs.py): over the months run so far
+        income = result.costs.real_income
+        run = window[: income.total.shape[0]]
+        prices = result.costs.columns()["consumer_price_index"]
         rows = []
         for team in self.teams:
             i = regions.index(team)
@@ -401,6 +405,12 @@ class Game:
                 "exports_vs_peace_pct": _pct(exports.sum(), exports0.sum()),
                 "consumer_cost": float(who.buyers_cost[(who.region == team).to_numpy()].sum() / BN),
                 "tariff_revenue": float(m.revenue[window][:, :, i].sum()),
+                "real_income_vs_peace_pct": float(
+                    100.0 * income.total[run, i].sum() / m.baseline_gdp_month[window, i].sum()
+                ),
+                "consumer_prices_vs_peace_pct": float(100.0 * (prices[window, i].mean() - 1.0)),
+                "terms_of_trade": float(income.terms_of_trade[run, i].sum()),
+                "efficiency": float(income.efficiency[run, i].sum()),
                 "gdp_vs_peace_pct": _pct(
                     m.gdp_gap[window, i].sum() + m.baseline_gdp_month[window, i].sum(),
                     m.baseline_gdp_month[window, i].sum(),
@@ -696,15 +706,17 @@ class GameStore:
             return live.board()
 
 
-SCORE_COLUMN = "gdp_vs_peace_pct"
-SCORE_LABEL = "GDP against peace, %"
-"""What the scoreboard ranks by (nominal GDP for now; real income per household once the
-model has it: change these two names and :func:`score_measure`)."""
+SCORE_COLUMN = "real_income_vs_peace_pct"
+SCORE_LABEL = "Real income per household against peace, %"
+"""What the scoreboard ranks by: real income (what consumers, producers and the government
+gain or lose at constant prices; docs/costs.md) against the same world without the game's
+tariffs, as a share of income, so the same for every household on average. Nominal GDP is
+shown beside it: a tariff can raise GDP as it is counted and still make people poorer."""
 
 
 def score_measure(board: pd.DataFrame) -> pd.Series:
-    """THE scoreboard measure: each team's score, best first (here the mean over the rounds
-    played of :data:`SCORE_COLUMN`). Switch it to real income per household here."""
+    """THE scoreboard measure: each team's score, best first (the mean over the rounds played
+    of :data:`SCORE_COLUMN`)."""
     score = board.groupby("team")[SCORE_COLUMN].mean()
     return score.map(_clean).sort_values(ascending=False)
 
@@ -763,6 +775,8 @@ def why(game: Game, board: pd.DataFrame, team: str) -> list[str]:
         for column, name in (
             ("consumer_cost", "consumer cost"),
             ("tariff_revenue", "tariff revenue"),
+            ("terms_of_trade", "terms of trade"),
+            ("efficiency", "efficiency"),
             ("exports", "exports"),
         ):
             value = _clean(float(row[column]))
@@ -772,6 +786,20 @@ def why(game: Game, board: pd.DataFrame, team: str) -> list[str]:
                 change = _clean(value - float(prev[column]))
                 parts.append(f"{name} ${value:,.1f}bn ({change:+,.1f})")
         lines.append("This quarter: " + ", ".join(parts) + ".")
+        score = _clean(float(row[SCORE_COLUMN]))
+        gdp = _clean(float(row["gdp_vs_peace_pct"]))
+        lines.append(
+            f"Your real income is {score:+.2f}% against peace and your GDP as counted "
+            f"{gdp:+.2f}%: "
+            + (
+                "fewer imports add to GDP, but your buyers pay more and trade is lost."
+                if gdp > 0 > score
+                else "your gains (tariff revenue, better terms of trade, buyers turning to "
+                "you) outweigh what is lost."
+                if score > 0
+                else "the trade lost and what your buyers pay outweigh what tariffs collect."
+            )
+        )
         if len(lines) == 1 and prev is not None:
             lines.insert(
                 0,
