@@ -156,7 +156,7 @@ def _inputs(item: LoadedScenario) -> list[Path]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
-    from simulator.results.output import check_output_dir
+    from simulator.results.output import check_output_dir, folder_state
     from simulator.scenario import ScenarioError
 
     if args.ensemble is not None:
@@ -172,8 +172,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         else Path(args.out) / default_out(x).name
         for x in loaded
     ]
+    states = {}
     for item, out in zip(loaded, outs, strict=True):
         check_output_dir(out, force=args.force, protect=_inputs(item))
+        states[out] = folder_state(out)  # what --force agreed to replace: nothing added later
     folders = [o.resolve() for o in outs]
     if shared := sorted({str(f) for f in folders if folders.count(f) > 1}):
         names = [x.scenario.name for x, f in zip(loaded, folders, strict=True) if str(f) in shared]
@@ -186,7 +188,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         name = item.scenario.name
         result = run_scenario(item, seed=args.seed, progress=Progress(name, not args.quiet))
         baseline = _baseline_for(item)
-        result.save(out, baseline=baseline, force=args.force)
+        result.save(out, baseline=baseline, force=args.force, since=states[out])
         annual = result.annual()
         reports.append(
             {
@@ -301,13 +303,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_decompose(args: argparse.Namespace) -> int:
     from simulator.analysis.decomposition import decompose
-    from simulator.results.output import check_output_dir, write_atomically
+    from simulator.results.output import check_output_dir, folder_state, write_atomically
 
     loaded = _load(args.file, args.set, args.quiet or args.json)
     baseline = _load(args.baseline, [], args.quiet or args.json)
     out = Path(args.out or f"out/decompose_{default_out(loaded).name}")
     inputs = _inputs(loaded) + _inputs(baseline)
     check_output_dir(out, force=args.force, protect=inputs)
+    state = folder_state(out)
     progress = Progress(f"decompose {loaded.scenario.name}", not args.quiet)
     _prefetch_plotting()
     result = decompose(
@@ -337,7 +340,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
         "period": result.period,
         "method": result.method,
     }
-    write_atomically(out, write, provenance, force=args.force, protect=inputs)
+    write_atomically(out, write, provenance, force=args.force, protect=inputs, since=state)
     if args.json:
         print(result.table.to_json(orient="index", indent=2))
     elif not args.quiet:

@@ -231,13 +231,15 @@ class SimulationResult:
         plots: bool | None = None,
         baseline: SimulationResult | None = None,
         force: bool = False,
+        since: dict[str, tuple[int, int]] | None = None,
     ) -> Path:
         """Write data, plots, ``summary.md`` and ``provenance.json`` into ``out_dir`` atomically.
 
         Everything is written into a temporary folder beside ``out_dir`` and moved into place
         only when complete, so a failed run leaves no half-written output. An existing
         ``out_dir`` is replaced only if tradesim wrote it (or with ``force``); never if it
-        holds the scenario's own files (see :func:`~simulator.results.output.write_atomically`).
+        holds the scenario's own files (see :func:`~simulator.results.output.write_atomically`);
+        ``since``: the folder's state when it was checked (files that appeared after are kept).
         """
         from simulator.results import plots as plotting
 
@@ -263,6 +265,7 @@ class SimulationResult:
             self.provenance.__dict__,
             force=force,
             protect=[Path(p) for p in self.provenance.scenario_chain],
+            since=since,
         )
 
     def plot(

@@ -1,0 +1,202 @@
+"""Nothing lost, even then (issue 25): forged provenance, version-control folders, files
+written during a run, killed runs, full disks and runaway sizes. Each case runs against real
+folders; each failed on main before the fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import EXIT_OUTPUT, main
+
+TINY = """\
+name: tiny
+start: 2024-01
+end: 2024-03
+firms: {count: 0}
+outputs: {plots: false, formats: [csv]}
+"""
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".git/" not in p.as_posix()
+    }
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    return tmp_path
+
+
+# -- 1. a provenance that does not list and checksum every file proves nothing --------------
+
+
+def test_a_forged_provenance_does_not_make_a_users_folder_tradesims(workdir, capsys):
+    homework = workdir / "homework"
+    homework.mkdir()
+    (homework / "essay.docx").write_bytes(b"PK\x03\x04 my essay, due Friday")
+    forged = {"tradesim_version": "0.1.0", "scenario": "x"}
+    (homework / "provenance.json").write_text(json.dumps(forged))
+    before = tree(homework)
+    assert main(["run", "tiny.yaml", "--out", "homework"]) == EXIT_OUTPUT
+    err = capsys.readouterr().err
+    assert "holds files tradesim did not write" in err and "essay.docx" in err
+    assert tree(homework) == before
+    # a provenance that names tradesim and lists the file, without its checksum: still refused
+    forged = {"generator": "tradesim", "files": ["essay.docx"], "sha256": {}}
+    (homework / "provenance.json").write_text(json.dumps(forged))
+    assert main(["run", "tiny.yaml", "--out", "homework"]) == EXIT_OUTPUT
+    assert (homework / "essay.docx").read_bytes().startswith(b"PK")
+
+
+def test_a_real_output_folder_is_still_replaced(workdir):
+    assert main(["run", "tiny.yaml", "-q", "--out", "out/a"]) == 0
+    assert main(["run", "tiny.yaml", "-q", "--out", "out/a", "--seed", "4"]) == 0
+    assert json.loads((workdir / "out/a/provenance.json").read_text())["seed"] == 4
+
+
+# -- 2. --force never replaces a repository, nor files git tracks ---------------------------
+
+
+@pytest.fixture
+def repo(workdir: Path) -> Path:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=workdir, check=True, capture_output=True)
+
+    git("init", "-q")
+    (workdir / "docs").mkdir()
+    (workdir / "docs" / "index.md").write_text("# the project's docs\n")
+    git("add", "docs", "tiny.yaml")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "docs")
+    return workdir
+
+
+@pytest.mark.parametrize("out", [".git", ".git/objects", "docs"])
+def test_force_never_replaces_a_repository_or_its_tracked_files(out, repo, capsys):
+    before = tree(repo)
+    assert main(["run", "tiny.yaml", "--out", out, "--force"]) == EXIT_OUTPUT
+    err = capsys.readouterr().err
+    assert "even with --force" in err and "Traceback" not in err
+    assert tree(repo) == before
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True)
+    assert status.returncode == 0 and status.stdout == b""
+
+
+def test_force_never_replaces_a_folder_holding_a_repository(repo, capsys):
+    nested = repo / "work" / "clone"
+    nested.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=nested, check=True)
+    assert main(["run", "tiny.yaml", "--out", "work", "--force"]) == EXIT_OUTPUT
+    assert "holds" in capsys.readouterr().err and (nested / ".git" / "HEAD").is_file()
+    # an untracked folder of a user's files in the repository is still replaced with --force
+    (repo / "scratch").mkdir()
+    (repo / "scratch" / "old.txt").write_text("x")
+    assert main(["run", "tiny.yaml", "-q", "--out", "scratch", "--force"]) == 0
+    assert not (repo / "scratch" / "old.txt").exists()
+
+
+# -- 3. files that appear in the output folder while the run goes are kept -----------------
+
+
+@pytest.mark.parametrize("existing", [False, True])
+@pytest.mark.parametrize("force", [False, True])
+def test_a_file_written_into_the_output_folder_during_the_run_is_kept(
+    existing, force, workdir, capsys, monkeypatch
+):
+    from simulator.results.result import SimulationResult
+
+    out = workdir / "race"
+    if existing:
+        assert main(["run", "tiny.yaml", "-q", "--out", "race"]) == 0
+    summary = SimulationResult.summary
+
+    def summary_and_a_note(self, baseline=None):  # the user saves a note while files are written
+        out.mkdir(exist_ok=True)
+        (out / "note.txt").write_text("written during the run")
+        return summary(self, baseline)
+
+    monkeypatch.setattr(SimulationResult, "summary", summary_and_a_note)
+    before = tree(out) if existing else {}
+    argv = ["run", "tiny.yaml", "-q", "--out", "race", *(["--force"] if force else [])]
+    assert main(argv) == EXIT_OUTPUT
+    err = capsys.readouterr().err
+    assert "note.txt appeared or changed in the folder while tradesim ran" in err
+    assert (out / "note.txt").read_text() == "written during the run"
+    assert {k: v for k, v in tree(out).items() if k != "note.txt"} == before
+    assert sorted(p.name for p in workdir.iterdir() if p.name.startswith(".")) == []
+
+
+def test_force_does_not_cover_a_file_added_while_the_model_ran(workdir, capsys, monkeypatch):
+    import simulator.api
+
+    (workdir / "race").mkdir()
+    (workdir / "race" / "old.txt").write_text("agreed to replace")
+    run_scenario = simulator.api.run_scenario
+
+    def run_and_a_note(*args, **kwargs):
+        (workdir / "race" / "note.txt").write_text("written during the run")
+        return run_scenario(*args, **kwargs)
+
+    monkeypatch.setattr(simulator.api, "run_scenario", run_and_a_note)
+    assert main(["run", "tiny.yaml", "-q", "--out", "race", "--force"]) == EXIT_OUTPUT
+    assert (workdir / "race" / "note.txt").exists() and (workdir / "race" / "old.txt").exists()
+
+
+# -- 4. a killed run's temporary folder is removed by the next run beside it -----------------
+
+
+def test_a_killed_runs_temporary_folder_is_removed_by_the_next_run(workdir, capsys):
+    slow = TINY.replace("2024-03", "2030-12").replace("count: 0", "count: 20000")
+    (workdir / "slow.yaml").write_text(slow)
+    command = [sys.executable, "-m", "simulator.cli", "run", "slow.yaml", "--out", "out/s", "-q"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(command, cwd=workdir, env=env, stderr=subprocess.PIPE)
+    started = time.monotonic()
+    temporaries: list[Path] = []
+    while not temporaries and proc.poll() is None:
+        assert time.monotonic() - started < 120
+        temporaries = list((workdir / "out").glob(".s.*"))
+        time.sleep(0.005)
+    time.sleep(0.2)  # the run writes its files into it
+    if proc.poll() is not None:
+        pytest.skip("the run finished before it could be killed")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    debris = temporaries[0]
+    assert debris.is_dir()  # SIGKILL: the run could not clean up
+    assert main(["run", "tiny.yaml", "-q", "--out", "out/s"]) == 0
+    err = capsys.readouterr().err
+    assert f"removed {debris}, the unfinished outputs of a run that was killed" in err
+    assert sorted(p.name for p in (workdir / "out").iterdir()) == ["s"]
+
+
+def test_a_live_runs_temporary_folder_is_left_alone(workdir, capsys):
+    from simulator.results.output import OWNER, _process_start
+
+    live = workdir / "out" / ".s.live"
+    live.mkdir(parents=True)
+    pid = os.getppid()
+    import socket
+
+    owner = {"host": socket.gethostname(), "pid": pid, "start": _process_start(pid)}
+    (live / OWNER).write_text(json.dumps(owner))
+    (workdir / "out" / ".s.user").mkdir()  # a hidden folder of the user's, no owner file
+    assert main(["run", "tiny.yaml", "-q", "--out", "out/s"]) == 0
+    assert live.is_dir() and (workdir / "out" / ".s.user").is_dir()
+    assert "removed" not in capsys.readouterr().err
