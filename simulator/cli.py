@@ -157,6 +157,7 @@ def _inputs(item: LoadedScenario) -> list[Path]:
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
     from simulator.results.output import check_output_dir, folder_state
+    from simulator.runs import budget
     from simulator.scenario import ScenarioError
 
     if args.ensemble is not None:
@@ -175,6 +176,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     states = {}
     for item, out in zip(loaded, outs, strict=True):
         check_output_dir(out, force=args.force, protect=_inputs(item))
+        outputs = item.scenario.outputs
+        size = budget.single_run(item.scenario.n_months, list(outputs.formats), outputs.plots)
+        budget.check_disk(out, size, f"the run of {item.scenario.name}")
         states[out] = folder_state(out)  # what --force agreed to replace: nothing added later
     folders = [o.resolve() for o in outs]
     if shared := sorted({str(f) for f in folders if folders.count(f) > 1}):
@@ -212,13 +216,28 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_ensemble(args: argparse.Namespace) -> int:
     """``tradesim run FILE --ensemble N``: N runs drawing the uncertain parameters."""
-    from simulator.runs import run_ensemble
+    from simulator.runs import budget, run_ensemble
     from simulator.scenario import ScenarioError, load_scenario
 
     if len(args.files) > 1:
         raise ScenarioError.simple("--ensemble runs one scenario at a time")
+    if args.ensemble < 2:
+        raise ScenarioError.simple(
+            f"--ensemble is {args.ensemble}: an ensemble needs at least 2 runs for its "
+            "intervals\n    hint: leave out --ensemble for a single run"
+        )
+    if args.force:
+        raise ScenarioError.simple(
+            "--force does not apply to an ensemble: its store is resumed, never replaced\n"
+            "    hint: give another --out, or remove the folder to start again"
+        )
     loaded = load_scenario(args.files[0] if args.files else DEFAULT_SCENARIO, args.set)
     out = Path(args.out or f"out/{loaded.scenario.name}_ensemble{args.ensemble}")
+    s = loaded.scenario
+    estimate = budget.many_runs(
+        f"an ensemble of {s.name}", args.ensemble, s.n_months, s.firms.count, args.jobs
+    )
+    budget.confirm(estimate, out, args.yes, "--ensemble")
     progress = Progress(f"{args.ensemble} runs", not args.quiet)
     _prefetch_plotting()
     runs = run_ensemble(
@@ -251,10 +270,19 @@ def _report_runs(runs: RunSet, args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from simulator.runs import load_sweep, run_sweep
+    from simulator.runs import budget, load_sweep, run_sweep
+    from simulator.runs.spec import count_runs
 
-    sweep = load_sweep(args.file)
     out = Path(args.out or f"out/sweep_{Path(args.file).stem}")
+
+    def check(spec, loaded) -> None:  # before the runs are planned: a plan can be vast
+        s = loaded.scenario
+        what = f"the sweep {args.file}"
+        estimate = budget.many_runs(what, count_runs(spec), s.n_months, s.firms.count, args.jobs)
+        count = "'samples'" if spec.method != "grid" else "the values in 'vary'"
+        budget.confirm(estimate, out, args.yes, count)
+
+    sweep = load_sweep(args.file, before_plan=check)
     progress = Progress(f"{len(sweep.runs)} runs", not args.quiet)
     runs = run_sweep(
         sweep,
@@ -302,8 +330,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_decompose(args: argparse.Namespace) -> int:
-    from simulator.analysis.decomposition import decompose
+    from simulator.analysis.decomposition import (
+        check_permutations,
+        decompose,
+        decomposition_size,
+    )
     from simulator.results.output import check_output_dir, folder_state, write_atomically
+    from simulator.runs import budget
 
     loaded = _load(args.file, args.set, args.quiet or args.json)
     baseline = _load(args.baseline, [], args.quiet or args.json)
@@ -311,6 +344,12 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     inputs = _inputs(loaded) + _inputs(baseline)
     check_output_dir(out, force=args.force, protect=inputs)
     state = folder_state(out)
+    runs, channels, permutations = decomposition_size(loaded, args.method, args.permutations)
+    check_permutations(permutations, channels)
+    what = f"the decomposition of {loaded.scenario.name}"
+    months = loaded.scenario.n_months
+    estimate = budget.decomposition(what, runs, months, permutations, channels, args.jobs)
+    budget.confirm(estimate, None, args.yes, "--permutations")
     progress = Progress(f"decompose {loaded.scenario.name}", not args.quiet)
     _prefetch_plotting()
     result = decompose(
@@ -458,7 +497,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for f in args.files:
         try:
             if is_sweep_file(f):
-                sweep = load_sweep(f)
+                sweep = load_sweep(f, before_plan=_sweep_bound)
                 record = {"sweep": sweep.spec.method, "runs": len(sweep.runs)}
                 said = f"sweep of {sweep.loaded.scenario.name}, {len(sweep.runs)} runs"
             else:
@@ -477,6 +516,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(records, indent=2))
     return EXIT_BAD_INPUT if bad else 0
+
+
+def _sweep_bound(spec, loaded) -> None:
+    """Refuse a sweep whose plan and summaries would not fit in memory (before planning)."""
+    from simulator.runs import budget
+    from simulator.runs.spec import count_runs
+
+    s = loaded.scenario
+    estimate = budget.many_runs("the sweep", count_runs(spec), s.n_months, s.firms.count, 1)
+    budget.confirm(estimate, None, True, "'samples' or the values in 'vary'")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -544,6 +593,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
         p.add_argument("--json", action="store_true", help="print results as JSON")
 
+    def yes(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--yes",
+            action="store_true",
+            help="run even when the estimate of time, memory or disk passes the thresholds of "
+            "docs/ensembles.md (without it a terminal asks, and a script is refused)",
+        )
+
     def force(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--force",
@@ -561,6 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="N runs drawing the uncertain parameters (and seeds): fan charts and intervals",
     )
+    yes(p)
     jobs(p)
     common(p)
 
@@ -591,6 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=40,
         help="random orders when sampled (default 40; the standard errors say if it is enough)",
     )
+    yes(p)
     jobs(p)
     common(p, seed=False)
 
@@ -599,6 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", type=_path, help="store folder, resumed when re-run (default out/sweep_<file>)"
     )
+    yes(p)
     jobs(p)
     p.add_argument(
         "--executor",

@@ -200,3 +200,215 @@ def test_a_live_runs_temporary_folder_is_left_alone(workdir, capsys):
     assert main(["run", "tiny.yaml", "-q", "--out", "out/s"]) == 0
     assert live.is_dir() and (workdir / "out" / ".s.user").is_dir()
     assert "removed" not in capsys.readouterr().err
+
+
+# -- 5. a full disk: refused before with the figures, or one line and only whole runs --------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 4 MB file system (tmpfs), mounted for the test; skipped where mounting is not
+    allowed (not root): the monkeypatched test below covers the same code there."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)]
+    if os.geteuid() != 0 or subprocess.run(mount, capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path) -> None:
+    """Write into ``folder`` until its disk is full."""
+    with (folder / "filler").open("wb") as stream:
+        try:
+            while True:
+                stream.write(b"\0" * 65536)
+                stream.flush()
+        except OSError:
+            pass
+
+
+def test_a_run_that_cannot_fit_on_the_disk_is_refused_with_the_figures(small_disk, capsys):
+    (small_disk / "tiny.yaml").write_text(TINY)
+    started = time.monotonic()
+    assert main(["run", "us_2025", "--out", str(small_disk / "run")]) == EXIT_OUTPUT
+    assert time.monotonic() - started < 5
+    err = capsys.readouterr().err
+    assert "needs about 21.2 MB on disk, and only 4.2 MB is free there" in err
+    assert sorted(p.name for p in small_disk.iterdir()) == ["tiny.yaml"]
+
+
+SWEEP = """\
+scenario: tiny.yaml
+method: grid
+vary:
+  parameters.pass_through: [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+"""
+
+
+@pytest.mark.parametrize("command", ["ensemble", "sweep"])
+def test_a_disk_that_fills_during_many_runs_gives_one_line_and_keeps_whole_runs(
+    command, small_disk, monkeypatch, capsys
+):
+    import pandas as pd
+
+    import simulator.cli
+
+    monkeypatch.chdir(small_disk)
+    (small_disk / "tiny.yaml").write_text(TINY)
+    (small_disk / "sweep.yaml").write_text(SWEEP)
+
+    class FillAfterTwo:  # the progress bar: after the second run, something else fills the disk
+        def __init__(self, *args) -> None:
+            pass
+
+        filled = False
+
+        def __call__(self, done: int, total: int) -> None:
+            if done == 2 and not FillAfterTwo.filled:
+                FillAfterTwo.filled = True
+                fill(small_disk)
+
+    monkeypatch.setattr(simulator.cli, "Progress", FillAfterTwo)
+    argv = (
+        ["run", "tiny.yaml", "--ensemble", "6", "--jobs", "1", "--out", "store"]
+        if command == "ensemble"
+        else ["sweep", "sweep.yaml", "--jobs", "1", "--out", "store"]
+    )
+    assert main(argv) == EXIT_OUTPUT
+    err = capsys.readouterr().err
+    assert err.startswith("tradesim: error: store: cannot write: No space left on device; 2 of 6")
+    assert "Traceback" not in err and len(err.splitlines()) == 2
+    runs = small_disk / "store" / "runs"
+    assert sorted(p.name for p in runs.iterdir()) == ["run-000000.parquet", "run-000001.parquet"]
+    assert len(pd.read_parquet(runs)) > 0  # each kept run is whole
+    (small_disk / "filler").unlink()
+    assert main(argv) == 0  # and the same command finishes the others
+    assert len(list(runs.iterdir())) == 6
+
+
+def test_a_failed_write_into_a_store_leaves_no_partial_file(workdir, monkeypatch, capsys):
+    """The same without a small disk: the Parquet writer fails after writing part of a file."""
+    import errno
+
+    import pandas as pd
+
+    to_parquet = pd.DataFrame.to_parquet
+    calls = []
+
+    def full_on_third(self, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 3:
+            Path(path).write_bytes(b"PAR1 half a file")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return to_parquet(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_on_third)
+    argv = ["run", "tiny.yaml", "--ensemble", "4", "--jobs", "1", "--out", "store", "-q"]
+    assert main(argv) == EXIT_OUTPUT
+    assert "No space left on device; 2 of 4 runs are kept" in capsys.readouterr().err
+    assert sorted(p.name for p in (workdir / "store" / "runs").iterdir()) == [
+        "run-000000.parquet",
+        "run-000001.parquet",
+    ]
+
+
+def test_a_killed_runs_partial_file_in_a_store_is_removed_on_resume(workdir, capsys):
+    argv = ["run", "tiny.yaml", "--ensemble", "2", "--jobs", "1", "--out", "store", "-q"]
+    assert main(argv) == 0
+    runs = workdir / "store" / "runs"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (runs / f".run-000001.parquet.{dead.pid}-1.tmp").write_bytes(b"PAR1 half")
+    (runs / "run-000001.parquet").unlink()
+    assert main(argv) == 0
+    assert sorted(p.name for p in runs.iterdir()) == ["run-000000.parquet", "run-000001.parquet"]
+
+
+# -- 6. runaway sizes: estimated and refused (or asked about) before any work ---------------
+
+
+LHS = """\
+scenario: us_2025
+method: latin_hypercube
+samples: 1000000
+vary:
+  parameters.pass_through: {range: [0.5, 1.0]}
+"""
+
+
+def test_a_million_sample_sweep_is_refused_within_two_seconds(workdir, capsys):
+    (workdir / "lhs.yaml").write_text(LHS)
+    for argv in (["sweep", "lhs.yaml"], ["sweep", "lhs.yaml", "--yes"], ["validate", "lhs.yaml"]):
+        started = time.monotonic()
+        assert main(argv) == 2
+        assert time.monotonic() - started < 2.0
+        err = capsys.readouterr().err
+        assert "1,000,000 runs, about" in err and "GB of memory" in err and "on disk" in err
+        assert "hint: lower 'samples'" in err
+    assert sorted(p.name for p in workdir.iterdir()) == ["lhs.yaml", "tiny.yaml"]
+
+
+def test_a_billion_permutations_are_refused_within_two_seconds(workdir, capsys):
+    argv = ["decompose", "us_2025", "--method", "sampled", "--permutations", "1000000000"]
+    started = time.monotonic()
+    assert main([*argv, "--yes"]) == 2
+    assert time.monotonic() - started < 2.0
+    err = capsys.readouterr().err
+    assert "--permutations is 1,000,000,000" in err and "GB of memory" in err
+    assert not (workdir / "out").exists()
+
+
+def test_the_decompose_function_bounds_permutations_too():
+    from simulator.analysis.decomposition import decompose
+    from simulator.scenario import ScenarioError, load_scenario
+
+    started = time.monotonic()
+    with pytest.raises(ScenarioError, match="GB of memory"):
+        decompose(load_scenario("us_2025"), load_scenario("baseline"), permutations=10**9)
+    assert time.monotonic() - started < 2.0
+
+
+def test_above_a_threshold_a_script_is_refused_without_yes(workdir, monkeypatch, capsys):
+    from simulator.runs import budget
+
+    monkeypatch.setattr(budget, "ASK_SECONDS", 0.001)  # so that two tiny runs pass it
+    argv = ["run", "tiny.yaml", "--ensemble", "2", "--jobs", "1", "--out", "ens", "-q"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "an ensemble of tiny: 2 runs, about" in err and "time above an hour" in err
+    assert "hint: add --yes to run it anyway, or lower --ensemble" in err
+    assert not (workdir / "ens").exists()
+    assert main([*argv, "--yes"]) == 0
+
+
+def test_sigterm_stops_a_decomposition_promptly(workdir):
+    command = [sys.executable, "-m", "simulator.cli", "decompose", "us_2025", "--method", "exact"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(
+        [*command, "--yes", "--jobs", "2"], cwd=workdir, env=env, stderr=subprocess.PIPE
+    )
+    time.sleep(4)  # imported, planned and running on its pool
+    if proc.poll() is not None:
+        pytest.skip("the decomposition ended before it could be stopped")
+    stopped = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - stopped < 5.0
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert b"terminated; nothing was written" in err
+    assert not (workdir / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--ensemble", "1"], "an ensemble needs at least 2 runs"),
+        (["--ensemble", "3", "--force"], "--force does not apply to an ensemble"),
+    ],
+)
+def test_ensemble_arguments_that_would_mislead_are_refused(extra, message, workdir, capsys):
+    assert main(["run", "tiny.yaml", *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert not (workdir / "out").exists()

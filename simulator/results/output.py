@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -39,6 +40,13 @@ OWNER = ".tradesim-owner.json"
 
 class OutputError(Exception):
     """An output location that tradesim refuses or cannot write; nothing was written."""
+
+
+def os_error_reason(exc: OSError) -> str:
+    """The reason of a failed write in a few words ("No space left on device"), also from
+    pyarrow, which puts the error number in its message."""
+    number = exc.errno or next(iter(re.findall(r"\[errno (\d+)\]", str(exc))), None)
+    return os.strerror(int(number)) if number else exc.strerror or str(exc)
 
 
 def is_tradesim_output(folder: Path) -> bool:
@@ -351,7 +359,7 @@ def write_atomically(
             except OSError:
                 break
         if isinstance(exc, OSError):
-            raise OutputError(f"{out}: cannot write: {exc.strerror or exc}") from None
+            raise OutputError(f"{out}: cannot write: {os_error_reason(exc)}") from None
         raise
     return out
 

@@ -23,6 +23,7 @@ import itertools
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -197,8 +198,14 @@ def is_sweep_file(source: str | os.PathLike) -> bool:
     return isinstance(data, dict) and "scenario" in data
 
 
-def load_sweep(source: str | os.PathLike) -> Sweep:
-    """Read, validate and plan a sweep file; errors name its file, line and key."""
+def load_sweep(
+    source: str | os.PathLike,
+    before_plan: Callable[[SweepSpec, LoadedScenario], None] | None = None,
+) -> Sweep:
+    """Read, validate and plan a sweep file; errors name its file, line and key.
+
+    ``before_plan(spec, loaded)`` is called once the file is valid and before its runs are
+    planned (a plan can be vast): to estimate the cost and refuse."""
     path = Path(source)
     name = str(source)
     try:
@@ -230,6 +237,8 @@ def load_sweep(source: str | os.PathLike) -> Sweep:
         first = f"scenario {spec.scenario!r} cannot be loaded"
         raise ScenarioError([Issue.at(where, ("scenario",), first), *exc.issues]) from None
     _check_keys(spec, loaded, locate)
+    if before_plan is not None:
+        before_plan(spec, loaded)
     return Sweep(spec, path, loaded, plan_sweep(spec, loaded))
 
 
