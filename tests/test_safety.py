@@ -412,3 +412,32 @@ def test_ensemble_arguments_that_would_mislead_are_refused(extra, message, workd
     assert main(["run", "tiny.yaml", *extra]) == 2
     assert message in capsys.readouterr().err
     assert not (workdir / "out").exists()
+
+
+# -- 7. no invented history: a horizon starts in the base year or later ---------------------
+
+
+def test_a_start_before_the_base_year_is_refused_at_its_line(workdir, capsys):
+    (workdir / "back.yaml").write_text("extends: us_2025\nname: back\nstart: 2020-01\n")
+    assert main(["run", "back.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "back.yaml:3:1: start: 'start' (2020-01) is before the base year" in err
+    assert "start in 2024-01 or later" in err
+    assert not (workdir / "out").exists()
+
+
+def test_a_horizon_too_long_is_reported_at_the_end_line(workdir, capsys):
+    (workdir / "long.yaml").write_text("extends: us_2025\nname: long\nend: 2090-12\n")
+    assert main(["validate", "long.yaml"]) == 2
+    assert "long.yaml:3:1: end: 'end' (2090-12) makes a horizon of 804 months" in (
+        capsys.readouterr().err
+    )
+
+
+def test_the_reference_describes_start_and_end_and_that_name_is_optional():
+    from simulator.scenario.export import reference_markdown
+
+    text = reference_markdown()
+    assert '| `start` | month `YYYY-MM` | `"2024-01"` | First month simulated.' in text
+    assert '| `end` | month `YYYY-MM` | `"2027-12"` | Last month simulated' in text
+    assert "| `name` | text (not empty) | the file's name |" in text
