@@ -8,6 +8,7 @@ location is checked before any simulation runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib
 import json
@@ -389,11 +390,20 @@ def cmd_decompose(args: argparse.Namespace) -> int:
 
 
 def cmd_validate_history(args: argparse.Namespace) -> int:
+    import os
+
+    from simulator.results.output import OutputError
+
+    out = Path(args.out)
+    if Path(os.path.abspath(out)) == Path(os.path.abspath(out)).parent:  # before the imports
+        raise OutputError(
+            f"{out}: is the root of the file system; tradesim does not write there\n"
+            "    hint: --out out (the default) or a folder of your own"
+        )
     from simulator.analysis.validation import PAGE_MARKER, validate_history
     from simulator.results.output import check_output_dir, check_output_file, write_text_atomically
     from simulator.results.result import write_atomically
 
-    out = Path(args.out)
     plots, page = out / "validation", out / "validation.md"
     check_output_dir(plots, force=args.force)
     check_output_file(page, PAGE_MARKER, force=args.force)
@@ -770,9 +780,51 @@ def _terminated_by(exc: BaseException) -> int | None:
     return None
 
 
+def _printable_streams() -> None:
+    """A terminal that cannot show a character ("→" in cp1252) gets "?" instead of a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or detached stream
+                reconfigure(errors="replace")
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our output left (``tradesim list | head -1``): stop quietly. Python would
+    report the failed flush of stdout at exit, so stdout is pointed at /dev/null first."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _printable_streams()
+    try:
+        return _main(args)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+def _main(args: argparse.Namespace) -> int:
+    import os
+
+    if args.command not in ("list", "schema"):
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            print(
+                "tradesim: error: the working folder no longer exists (it was deleted or "
+                "moved)\n    hint: cd to a folder that exists and run the command again",
+                file=sys.stderr,
+            )
+            return EXIT_OUTPUT
     handled = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
     in_main = threading.current_thread() is threading.main_thread()
     previous = {s: signal.signal(s, _terminate) for s in handled} if in_main else {}

@@ -441,3 +441,48 @@ def test_the_reference_describes_start_and_end_and_that_name_is_optional():
     assert '| `start` | month `YYYY-MM` | `"2024-01"` | First month simulated.' in text
     assert '| `end` | month `YYYY-MM` | `"2027-12"` | Last month simulated' in text
     assert "| `name` | text (not empty) | the file's name |" in text
+
+
+# -- 8. tracebacks in ordinary environments -------------------------------------------------
+
+
+def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, shell: str | None = None):
+    """Run ``python -m simulator.cli`` (this checkout) in a subprocess."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), **(env or {})}
+    command = [sys.executable, "-m", "simulator.cli", *args]
+    if shell is not None:
+        command = ["sh", "-c", " ".join(f"'{c}'" for c in command) + shell]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("command", ["list", "schema"])
+def test_a_closed_pipe_ends_quietly(command, tmp_path):
+    done = cli(command, cwd=tmp_path, shell=" | head -1; exit ${PIPESTATUS:-0}")
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 1
+    assert done.stderr == "", done.stderr
+
+
+def test_a_terminal_that_cannot_print_an_arrow_does_not_crash(tmp_path):
+    (tmp_path / "mine.yaml").write_text(
+        "extends: autos_25\nname: mine\nfirms: {count: 0}\noutputs: {plots: false}\n"
+    )
+    done = cli("run", "mine.yaml", cwd=tmp_path, env={"PYTHONIOENCODING": "cp1252"})
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "extending `" in done.stdout
+
+
+def test_a_deleted_working_folder_is_one_line(tmp_path, monkeypatch, capsys):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert main(["run", "us_2025"]) == EXIT_OUTPUT
+    assert "the working folder no longer exists" in capsys.readouterr().err
+
+
+def test_validate_history_does_not_write_into_the_root(workdir, capsys):
+    started = time.monotonic()
+    assert main(["validate-history", "--out", "/"]) == EXIT_OUTPUT
+    assert time.monotonic() - started < 2
+    assert "is the root of the file system" in capsys.readouterr().err
+    assert not Path("/validation.md").exists()
