@@ -471,7 +471,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if (missing := missing_extra()) is not None:
         raise ScenarioError.simple(
             f"the dashboard needs the optional extra ({missing} is missing): "
-            'pip install "tradesim[dashboard]"'
+            'pip install ".[dashboard]" in a tradesim checkout'
         )
     return serve(args.host, args.port, game_dir=args.game_dir)
 
@@ -674,7 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--executor",
         choices=["local", "dask"],
         default="local",
-        help='local processes (default), or Dask (pip install "tradesim[dask]")',
+        help='local processes (default), or Dask (pip install ".[dask]" in a checkout)',
     )
     p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (with --executor dask)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")

@@ -486,3 +486,49 @@ def test_validate_history_does_not_write_into_the_root(workdir, capsys):
     assert time.monotonic() - started < 2
     assert "is the root of the file system" in capsys.readouterr().err
     assert not Path("/validation.md").exists()
+
+
+# -- 8. what ran, and which version ---------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_version_names_the_commit_of_a_checkout(workdir):
+    import simulator
+    from simulator.version import __version__, checkout_commit
+
+    if Path(simulator.__file__).resolve().parents[1] != REPO:
+        pytest.skip("testing an installed copy: see the next test")
+    commit = checkout_commit(REPO)
+    if commit is None:
+        pytest.skip("not a git checkout, or no git")
+    assert __version__.endswith(f"+g{commit}")
+    assert main(["run", "tiny.yaml", "-q"]) == 0
+    provenance = json.loads((workdir / "out/tiny/provenance.json").read_text())
+    assert provenance["tradesim_version"] == __version__
+
+
+def test_an_installed_copy_names_the_commit_it_was_built_from(tmp_path):
+    from simulator.version import checkout_commit
+
+    commit = checkout_commit(REPO)
+    if commit is None or shutil.which("git") is None:
+        pytest.skip("not a git checkout, or no git")
+    pip = [sys.executable, "-m", "pip", "-q"]
+    built = subprocess.run(
+        [*pip, "wheel", "--no-deps", "-w", str(tmp_path / "wheel"), str(REPO)], capture_output=True
+    )
+    if built.returncode != 0:
+        pytest.skip(f"cannot build a wheel here: {built.stderr[-300:]!r}")
+    wheel = next((tmp_path / "wheel").glob("*.whl"))
+    target = tmp_path / "site"
+    subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)], check=True)
+    shown = subprocess.run(
+        [sys.executable, "-c", "import simulator.version as v; print(v.__version__)"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert shown == f"0.1.0+g{commit}"

@@ -37,7 +37,7 @@ def check_executor(jobs: int, executor: Executor = "local", scheduler: str | Non
             import dask.distributed  # noqa: F401
         except ImportError:
             raise ScenarioError.simple(
-                '--executor dask needs Dask: pip install "tradesim[dask]"'
+                '--executor dask needs Dask: pip install ".[dask]" in a tradesim checkout'
             ) from None
 
 
