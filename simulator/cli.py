@@ -338,6 +338,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     )
     from simulator.results.output import check_output_dir, folder_state, write_atomically
     from simulator.runs import budget
+    from simulator.scenario.loader import recorded_path
 
     loaded = _load(args.file, args.set, args.quiet or args.json)
     baseline = _load(args.baseline, [], args.quiet or args.json)
@@ -371,9 +372,9 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     provenance = {
         "command": "decompose",
         "scenario": loaded.scenario.name,
-        "scenario_file": str(loaded.path) if loaded.path else None,
+        "scenario_file": recorded_path(loaded.path) if loaded.path else None,
         "scenario_sha256": loaded.sha256,
-        "scenario_chain": loaded.chain,
+        "scenario_chain": [recorded_path(p) for p in loaded.chain],
         "overrides": loaded.overrides,
         "seed": loaded.scenario.seed,
         "baseline": baseline.scenario.name,

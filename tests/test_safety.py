@@ -508,27 +508,51 @@ def test_the_version_names_the_commit_of_a_checkout(workdir):
     assert provenance["tradesim_version"] == __version__
 
 
-def test_an_installed_copy_names_the_commit_it_was_built_from(tmp_path):
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from this checkout (as pip install . builds one)."""
     from simulator.version import checkout_commit
 
-    commit = checkout_commit(REPO)
-    if commit is None or shutil.which("git") is None:
+    if checkout_commit(REPO) is None or shutil.which("git") is None:
         pytest.skip("not a git checkout, or no git")
-    pip = [sys.executable, "-m", "pip", "-q"]
-    built = subprocess.run(
-        [*pip, "wheel", "--no-deps", "-w", str(tmp_path / "wheel"), str(REPO)], capture_output=True
-    )
+    folder = tmp_path_factory.mktemp("wheel")
+    command = [sys.executable, "-m", "pip", "-q", "wheel", "--no-deps", "-w", str(folder)]
+    built = subprocess.run([*command, str(REPO)], capture_output=True)
     if built.returncode != 0:
         pytest.skip(f"cannot build a wheel here: {built.stderr[-300:]!r}")
-    wheel = next((tmp_path / "wheel").glob("*.whl"))
-    target = tmp_path / "site"
-    subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)], check=True)
+    return next(folder.glob("*.whl"))
+
+
+def install(wheel: Path, target: Path) -> dict[str, str]:
+    """Install the wheel into ``target``; the environment that imports it from there."""
+    command = [sys.executable, "-m", "pip", "-q", "install", "--no-deps", "--target"]
+    subprocess.run([*command, str(target), str(wheel)], check=True)
+    return {**os.environ, "PYTHONPATH": str(target)}
+
+
+def test_an_installed_copy_names_the_commit_it_was_built_from(wheel, tmp_path):
+    from simulator.version import checkout_commit
+
     shown = subprocess.run(
         [sys.executable, "-c", "import simulator.version as v; print(v.__version__)"],
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(target)},
+        env=install(wheel, tmp_path / "site"),
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    assert shown == f"0.1.0+g{commit}"
+    assert shown == f"0.1.0+g{checkout_commit(REPO)}"
+
+
+def test_the_same_run_installed_in_two_places_is_byte_identical(wheel, tmp_path):
+    outputs = []
+    for place in ("one", "elsewhere/two"):
+        env = install(wheel, tmp_path / place / "site")
+        work = tmp_path / place / "work"
+        work.mkdir()
+        command = [sys.executable, "-m", "simulator.cli", "run", "autos_25", "-q"]
+        command += ["--set", "firms.count=0", "--out", str(tmp_path / "runs" / place)]
+        subprocess.run(command, cwd=work, env=env, check=True)
+        outputs.append(tree(tmp_path / "runs" / place))
+    assert outputs[0] == outputs[1]
+    assert {"trade.parquet", "summary.md", "provenance.json", "us_trade.png"} <= set(outputs[0])

@@ -108,7 +108,7 @@ class Comparison:
 
     def _write(self, out: Path, write: Callable[[Path], None], force: bool) -> Path:
         runs = {name: r.provenance.__dict__ for name, r in self.results.items()}
-        inputs = [Path(p) for r in self.results.values() for p in r.provenance.scenario_chain]
+        inputs = [p for r in self.results.values() for p in r.provenance.inputs()]
         return write_atomically(out, write, {"runs": runs}, force=force, protect=inputs)
 
 

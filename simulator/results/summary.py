@@ -180,6 +180,7 @@ def _provenance_lines(prov: Provenance) -> list[str]:
     """Which file ran, what it extends and the ``--set`` overrides applied."""
     text = (
         f"Scenario file: `{prov.scenario_file}`"
+        + (" (bundled with tradesim)" if "/" not in prov.scenario_file else "")
         if prov.scenario_file
         else "Scenario given as a mapping in Python (no file)"
     )

@@ -187,6 +187,22 @@ def bundled_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted(files) if p.suffix == ".yaml"}
 
 
+def recorded_path(path: str | os.PathLike) -> str:
+    """A scenario file as outputs record it: a bundled scenario by its name (``us_2025``),
+    which names the same file wherever tradesim is installed and loads again by that name;
+    any other file by its path."""
+    resolved = Path(path).resolve()
+    for name, file in bundled_scenarios().items():
+        if file.resolve() == resolved:
+            return name
+    return str(path)
+
+
+def recorded_input(recorded: str) -> Path:
+    """The file that :func:`recorded_path` recorded (a bundled name back to its file)."""
+    return bundled_scenarios().get(recorded, Path(recorded))
+
+
 # -- reading and extends -------------------------------------------------------------------
 
 
