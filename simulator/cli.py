@@ -123,22 +123,14 @@ def _prefetch_plotting() -> None:
 
 
 def _load(source: str, overrides: Sequence[str], quiet: bool) -> LoadedScenario:
-    """Load a scenario, printing its warnings (and which file ran, for a bundled name)."""
+    """Load a scenario, printing its warnings (which say which file ran, for a bundled name
+    that a local file shares)."""
     from simulator.scenario import load_scenario
 
     item = load_scenario(source, overrides)
     if not quiet:
-        for warning in item.warnings:
+        for warning in item.warnings:  # among them: a local file shadowed by a bundled name
             print(f"tradesim: warning: {warning}", file=sys.stderr)
-        local = Path("scenarios") / f"{source}.yaml"
-        shadowed = item.path and not Path(source).exists() and local.is_file()
-        if shadowed and local.read_bytes() != item.path.read_bytes():
-            print(
-                f"tradesim: note: ran the installed bundled scenario {item.path}, not "
-                f"{local}, which differs from it\n    hint: pass the path ({local}) to run "
-                "that file",
-                file=sys.stderr,
-            )
     return item
 
 

@@ -556,3 +556,22 @@ def test_the_same_run_installed_in_two_places_is_byte_identical(wheel, tmp_path)
         outputs.append(tree(tmp_path / "runs" / place))
     assert outputs[0] == outputs[1]
     assert {"trade.parquet", "summary.md", "provenance.json", "us_trade.png"} <= set(outputs[0])
+
+
+def test_a_local_file_named_like_a_bundled_scenario_is_named_in_a_warning(workdir, capsys):
+    from simulator.scenario.loader import bundled_scenarios
+
+    text = bundled_scenarios()["autos_25"].read_text().replace("rate: 25", "rate: 35")
+    (workdir / "autos_25.yaml").write_text(text)
+    (workdir / "mine.yaml").write_text("extends: autos_25\nname: mine\n")
+    assert main(["validate", "autos_25", "mine.yaml"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "warning: autos_25.yaml: autos_25 names the scenario bundled with tradesim (autos_25), "
+        "not the local file autos_25.yaml, which differs from it" in err
+    )
+    assert "hint: to use the local file, name its path: autos_25.yaml" in err
+    assert "warning: mine.yaml:1: extends: 'extends: autos_25' names the scenario bundled" in err
+    assert "hint: to extend the local file, write extends: ./autos_25.yaml" in err
+    assert main(["validate", "autos_25.yaml"]) == 0  # the path: the local file, no warning
+    assert "warning" not in capsys.readouterr().err
