@@ -575,3 +575,33 @@ def test_a_local_file_named_like_a_bundled_scenario_is_named_in_a_warning(workdi
     assert "hint: to extend the local file, write extends: ./autos_25.yaml" in err
     assert main(["validate", "autos_25.yaml"]) == 0  # the path: the local file, no warning
     assert "warning" not in capsys.readouterr().err
+
+
+# -- 8. sweep files: what 'scenario:' may name, and values listed twice ---------------------
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message"),
+    [
+        ("/etc/passwd", "'/etc/passwd' is not a scenario file: a path must end in .yaml"),
+        ("../notes.txt", "'../notes.txt' is not a scenario file"),
+        ("missing.yaml", "no such file"),
+    ],
+)
+def test_a_sweep_names_a_bundled_scenario_or_a_yaml_file(scenario, message, workdir, capsys):
+    sweep = f"scenario: {scenario}\nvary:\n  parameters.pass_through: [0.8, 0.9]\n"
+    (workdir / "sweep.yaml").write_text(sweep)
+    assert main(["validate", "sweep.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "root:" not in err and "a line of text" not in err
+
+
+def test_a_sweep_value_listed_twice_is_an_error(workdir, capsys):
+    sweep = "scenario: tiny.yaml\nvary:\n  parameters.pass_through: [0.8, 0.8, 0.9]\n"
+    (workdir / "sweep.yaml").write_text(sweep)
+    assert main(["validate", "sweep.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "sweep.yaml:3:" in err and "0.8 is listed more than once" in err
+    assert "tiny.yaml" in (workdir / "sweep.yaml").read_text()  # and a path beside it is read
+    (workdir / "sweep.yaml").write_text(sweep.replace("0.8, 0.8", "0.8"))
+    assert main(["validate", "sweep.yaml"]) == 0

@@ -229,9 +229,17 @@ def load_sweep(
     except ValidationError as exc:
         raise ScenarioError(issues_from_validation(exc, SweepSpec, data, locate)) from None
     _check_size(spec, locate)
-    ref = path.parent / spec.scenario
+    _check_repeats(spec, locate)
+    named = spec.scenario
+    if "/" in named or "\\" in named or "." in named:  # a path, like extends: a .yaml file
+        if "://" in named or not named.endswith((".yaml", ".yml")):
+            where = locate(("scenario",))
+            message = f"{named!r} is not a scenario file: a path must end in .yaml or .yml"
+            hint = "name a bundled scenario (tradesim list) or a .yaml file relative to this one"
+            raise ScenarioError([Issue.at(where, ("scenario",), message, hint=hint)])
+        named = str(path.parent / named)
     try:
-        loaded = load_scenario(ref if ref.is_file() else spec.scenario)
+        loaded = load_scenario(named)
     except ScenarioError as exc:
         where = locate(("scenario",))
         first = f"scenario {spec.scenario!r} cannot be loaded"
@@ -240,6 +248,22 @@ def load_sweep(
     if before_plan is not None:
         before_plan(spec, loaded)
     return Sweep(spec, path, loaded, plan_sweep(spec, loaded))
+
+
+def _check_repeats(spec: SweepSpec, locate: Any) -> None:
+    """A value listed twice for one key would make identical runs: an error."""
+    issues = []
+    for key, entry in spec.vary.items():
+        if not isinstance(entry, list):
+            continue
+        seen: set[str] = set()
+        twice = [v for v in entry if (t := _yaml(v)) in seen or seen.add(t)]
+        if twice:
+            message = f"{_yaml(twice[0])} is listed more than once: its runs would be identical"
+            hint = "list each value once; for repeated draws use 'seeds: N'"
+            issues.append(Issue.at(locate(("vary", key)), ("vary", key), message, hint=hint))
+    if issues:
+        raise ScenarioError(issues)
 
 
 def _seed_count(spec: SweepSpec) -> int:
