@@ -143,6 +143,25 @@ def default_out(item: LoadedScenario) -> Path:
     return Path("out") / name
 
 
+def _check_same_scenario(out: Path, item: LoadedScenario) -> None:
+    """Refuse to replace the outputs of another scenario file that has the same name (``my
+    autos 35.yaml`` and ``my_autos_35.yaml`` both default to ``out/my_autos_35``)."""
+    from simulator.results.output import OutputError
+    from simulator.scenario.loader import recorded_path
+
+    try:
+        earlier = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    before = earlier.get("scenario_file") if isinstance(earlier, dict) else None
+    now = recorded_path(item.path) if item.path else None
+    if isinstance(before, str) and now is not None and before != now:
+        raise OutputError(
+            f"{out}: holds the outputs of another scenario file ({before}), not {now}\n"
+            "    hint: give this run its own --out, or add --force to replace them"
+        )
+
+
 def _inputs(item: LoadedScenario) -> list[Path]:
     return [Path(p) for p in item.chain]
 
@@ -169,6 +188,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     states = {}
     for item, out in zip(loaded, outs, strict=True):
         check_output_dir(out, force=args.force, protect=_inputs(item))
+        if not args.force:
+            _check_same_scenario(out, item)
         outputs = item.scenario.outputs
         size = budget.single_run(item.scenario.n_months, list(outputs.formats), outputs.plots)
         budget.check_disk(out, size, f"the run of {item.scenario.name}")

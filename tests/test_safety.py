@@ -605,3 +605,26 @@ def test_a_sweep_value_listed_twice_is_an_error(workdir, capsys):
     assert "tiny.yaml" in (workdir / "sweep.yaml").read_text()  # and a path beside it is read
     (workdir / "sweep.yaml").write_text(sweep.replace("0.8, 0.8", "0.8"))
     assert main(["validate", "sweep.yaml"]) == 0
+
+
+def test_two_files_with_the_same_name_do_not_replace_each_others_outputs(workdir, capsys):
+    (workdir / "my autos 35.yaml").write_text(TINY.replace("name: tiny\n", ""))
+    (workdir / "my_autos_35.yaml").write_text(TINY.replace("name: tiny\n", ""))
+    assert main(["run", "my autos 35.yaml", "-q"]) == 0
+    before = tree(workdir / "out" / "my_autos_35")
+    assert main(["run", "my_autos_35.yaml", "-q"]) == EXIT_OUTPUT
+    assert "holds the outputs of another scenario file" in capsys.readouterr().err
+    assert tree(workdir / "out" / "my_autos_35") == before
+    assert main(["run", "my_autos_35.yaml", "-q", "--force"]) == 0
+
+
+def test_a_set_run_says_its_description_is_the_files(workdir):
+    argv = ["run", "tiny.yaml", "-q", "--set", "parameters.pass_through=0.5", "--out", "o"]
+    assert main(argv) == 0
+    text = (workdir / "o" / "summary.md").read_text()
+    assert text.startswith("# tiny (changed with --set)\n\n**Changed on the command line: ")
+
+
+def test_a_share_written_as_a_percent_gets_a_hint(capsys):
+    assert main(["validate", "us_2025", "--set", "parameters.pass_through=95"]) == 2
+    assert "did you mean 0.95?" in capsys.readouterr().err

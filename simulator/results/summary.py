@@ -107,9 +107,19 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     """
     s = result.scenario
     prov = result.provenance
+    changed = ", ".join(f"`{o}`" for o in prov.overrides)
     lines = [
-        f"# {s.name}",
+        f"# {s.name}" + (" (changed with --set)" if prov.overrides else ""),
         "",
+        *(
+            [
+                f"**Changed on the command line: {changed}.** The description below is the "
+                "scenario file's and does not reflect these changes.",
+                "",
+            ]
+            if prov.overrides
+            else []
+        ),
         _description(s, prov),
         "",
         f"Simulated {s.start} to {s.end}, monthly; seed {prov.seed}; "
