@@ -313,7 +313,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
     from simulator.results.compare import Comparison
-    from simulator.results.output import check_output_dir
+    from simulator.results.output import check_output_dir, folder_state
     from simulator.scenario import ScenarioError
 
     if len(args.files) < 2:
@@ -329,12 +329,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
             loaded.insert(0, baseline)
     out = Path(args.out or "out/compare")
     check_output_dir(out, force=args.force, protect=[p for x in loaded for p in _inputs(x)])
+    state = folder_state(out)
     results = [
         run_scenario(x, seed=args.seed, progress=Progress(x.scenario.name, not args.quiet))
         for x in loaded
     ]
     comparison = Comparison(results, baseline=baseline.scenario.name)
-    comparison.save(out, force=args.force)
+    comparison.save(out, force=args.force, since=state)
     if args.json:
         print(comparison.table().to_json(orient="split", indent=2))
     elif not args.quiet:

@@ -632,3 +632,32 @@ def test_a_set_run_says_its_description_is_the_files(workdir):
 def test_a_share_written_as_a_percent_gets_a_hint(capsys):
     assert main(["validate", "us_2025", "--set", "parameters.pass_through=95"]) == 2
     assert "did you mean 0.95?" in capsys.readouterr().err
+
+
+def test_a_compare_keeps_a_file_added_while_its_scenarios_ran(workdir, capsys, monkeypatch):
+    import simulator.api
+
+    (workdir / "cmp").mkdir()
+    (workdir / "cmp" / "old.txt").write_text("agreed to replace")
+    run_scenario = simulator.api.run_scenario
+
+    def run_and_a_note(*args, **kwargs):
+        (workdir / "cmp" / "note.txt").write_text("written during the run")
+        return run_scenario(*args, **kwargs)
+
+    monkeypatch.setattr(simulator.api, "run_scenario", run_and_a_note)
+    argv = ["compare", "tiny.yaml", "tiny.yaml", "-q", "--out", "cmp", "--force"]
+    assert main(argv) == EXIT_OUTPUT
+    assert "note.txt appeared or changed" in capsys.readouterr().err
+    assert (workdir / "cmp" / "note.txt").exists() and (workdir / "cmp" / "old.txt").exists()
+
+
+def test_an_earlier_output_moved_aside_by_a_killed_run_is_removed(workdir, capsys):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    moved = workdir / "out" / f".s.old-{dead.pid}-123-abcdef"
+    moved.mkdir(parents=True)
+    (moved / "summary.md").write_text("the output the killed run was replacing")
+    assert main(["run", "tiny.yaml", "-q", "--out", "out/s"]) == 0
+    assert f"removed {moved}, left by a run that was killed" in capsys.readouterr().err
+    assert sorted(p.name for p in (workdir / "out").iterdir()) == ["s"]

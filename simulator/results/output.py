@@ -298,6 +298,14 @@ def remove_stale_temporaries(parent: Path) -> list[Path]:
     for entry in entries:
         if entry.is_symlink() or not entry.is_dir():
             continue
+        moved = re.search(r"\.old-(\d+-\d+)-[0-9a-f]{6}$", entry.name)
+        if moved and not token_alive(moved[1]):
+            # an earlier output moved aside by a run killed before it removed it
+            shutil.rmtree(entry, ignore_errors=True)
+            if not entry.exists():
+                removed.append(entry)
+                print(f"tradesim: removed {entry}, left by a run that was killed", file=sys.stderr)
+            continue
         owner = _read_provenance_like(entry / OWNER)
         if owner is None or owner.get("host") != socket.gethostname():
             continue
@@ -437,7 +445,7 @@ def _replace_dir(new: Path, target: Path, since: Mapping[str, tuple[int, int]]) 
     if not os.path.lexists(target):
         new.rename(target)
         return
-    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:12]}")
+    old = target.with_name(f".{target.name}.old-{owner_token()}-{uuid.uuid4().hex[:6]}")
     target.rename(old)
     now = folder_state(old)
     if appeared := sorted(name for name, info in now.items() if since.get(name) != info):
