@@ -213,7 +213,8 @@ def _describe(
         expected = f"a number {bounds}" if bounds else err["msg"].removeprefix("Input should be ")
         hint = None
         share = (bounds or "").startswith("from 0 to 1")
-        if share and isinstance(value, int | float) and 1 < value <= 100:
+        # a whole number from 2 to 100 for a share is a percent (pass_through: 95)
+        if share and isinstance(value, int | float) and 2 <= value <= 100 and value % 1 == 0:
             hint = f"a share is from 0 to 1, not a percent: did you mean {value / 100:g}?"
         return f"invalid value {_show_number(value)}", expected, hint
     if kind == "invalid_key":
