@@ -661,3 +661,31 @@ def test_an_earlier_output_moved_aside_by_a_killed_run_is_removed(workdir, capsy
     assert main(["run", "tiny.yaml", "-q", "--out", "out/s"]) == 0
     assert f"removed {moved}, left by a run that was killed" in capsys.readouterr().err
     assert sorted(p.name for p in (workdir / "out").iterdir()) == ["s"]
+
+
+def test_a_store_that_cannot_fit_on_the_disk_is_refused_with_the_figures(small_disk, capsys):
+    out = str(small_disk / "ens")
+    assert main(["run", "us_2025", "--ensemble", "200", "--out", out]) == EXIT_OUTPUT
+    err = capsys.readouterr().err
+    assert "an ensemble of us_2025 needs about 36.0 MB on disk, and only 4.2 MB is free" in err
+    assert list(small_disk.iterdir()) == []
+
+
+@pytest.mark.parametrize(("answer", "code"), [("y\n", 0), ("\n", 2)])
+def test_above_a_threshold_a_terminal_is_asked(answer, code, workdir, monkeypatch, capsys):
+    import io
+
+    from simulator.runs import budget
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(budget, "ASK_SECONDS", 0.001)
+    monkeypatch.setattr(sys, "stdin", Terminal(answer))
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    argv = ["run", "tiny.yaml", "--ensemble", "2", "--jobs", "1", "--out", "ens", "-q"]
+    assert main(argv) == code
+    said = sys.stderr.getvalue()
+    assert "an ensemble of tiny: 2 runs" in said and "Run it? [y/N]" in said
+    assert (workdir / "ens").exists() == (code == 0)
