@@ -395,8 +395,11 @@ def test_sigterm_stops_a_decomposition_promptly(workdir):
         pytest.skip("the decomposition ended before it could be stopped")
     stopped = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert time.monotonic() - stopped < 5.0
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()  # a hung command would outlive the test
+    assert time.monotonic() - stopped < 10.0  # 1-2 s on an idle machine
     assert proc.returncode == 128 + signal.SIGTERM
     assert b"terminated; nothing was written" in err
     assert not (workdir / "out").exists()
