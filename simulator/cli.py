@@ -8,6 +8,7 @@ location is checked before any simulation runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib
 import json
@@ -122,22 +123,14 @@ def _prefetch_plotting() -> None:
 
 
 def _load(source: str, overrides: Sequence[str], quiet: bool) -> LoadedScenario:
-    """Load a scenario, printing its warnings (and which file ran, for a bundled name)."""
+    """Load a scenario, printing its warnings (which say which file ran, for a bundled name
+    that a local file shares)."""
     from simulator.scenario import load_scenario
 
     item = load_scenario(source, overrides)
     if not quiet:
-        for warning in item.warnings:
+        for warning in item.warnings:  # among them: a local file shadowed by a bundled name
             print(f"tradesim: warning: {warning}", file=sys.stderr)
-        local = Path("scenarios") / f"{source}.yaml"
-        shadowed = item.path and not Path(source).exists() and local.is_file()
-        if shadowed and local.read_bytes() != item.path.read_bytes():
-            print(
-                f"tradesim: note: ran the installed bundled scenario {item.path}, not "
-                f"{local}, which differs from it\n    hint: pass the path ({local}) to run "
-                "that file",
-                file=sys.stderr,
-            )
     return item
 
 
@@ -150,13 +143,33 @@ def default_out(item: LoadedScenario) -> Path:
     return Path("out") / name
 
 
+def _check_same_scenario(out: Path, item: LoadedScenario) -> None:
+    """Refuse to replace the outputs of another scenario file that has the same name (``my
+    autos 35.yaml`` and ``my_autos_35.yaml`` both default to ``out/my_autos_35``)."""
+    from simulator.results.output import OutputError
+    from simulator.scenario.loader import recorded_path
+
+    try:
+        earlier = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    before = earlier.get("scenario_file") if isinstance(earlier, dict) else None
+    now = recorded_path(item.path) if item.path else None
+    if isinstance(before, str) and now is not None and before != now:
+        raise OutputError(
+            f"{out}: holds the outputs of another scenario file ({before}), not {now}\n"
+            "    hint: give this run its own --out, or add --force to replace them"
+        )
+
+
 def _inputs(item: LoadedScenario) -> list[Path]:
     return [Path(p) for p in item.chain]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
-    from simulator.results.output import check_output_dir
+    from simulator.results.output import check_output_dir, folder_state
+    from simulator.runs import budget
     from simulator.scenario import ScenarioError
 
     if args.ensemble is not None:
@@ -172,8 +185,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         else Path(args.out) / default_out(x).name
         for x in loaded
     ]
+    states = {}
     for item, out in zip(loaded, outs, strict=True):
         check_output_dir(out, force=args.force, protect=_inputs(item))
+        if not args.force:
+            _check_same_scenario(out, item)
+        outputs = item.scenario.outputs
+        size = budget.single_run(item.scenario.n_months, list(outputs.formats), outputs.plots)
+        budget.check_disk(out, size, f"the run of {item.scenario.name}")
+        states[out] = folder_state(out)  # what --force agreed to replace: nothing added later
     folders = [o.resolve() for o in outs]
     if shared := sorted({str(f) for f in folders if folders.count(f) > 1}):
         names = [x.scenario.name for x, f in zip(loaded, folders, strict=True) if str(f) in shared]
@@ -186,7 +206,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         name = item.scenario.name
         result = run_scenario(item, seed=args.seed, progress=Progress(name, not args.quiet))
         baseline = _baseline_for(item)
-        result.save(out, baseline=baseline, force=args.force)
+        result.save(out, baseline=baseline, force=args.force, since=states[out])
         annual = result.annual()
         reports.append(
             {
@@ -210,13 +230,28 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_ensemble(args: argparse.Namespace) -> int:
     """``tradesim run FILE --ensemble N``: N runs drawing the uncertain parameters."""
-    from simulator.runs import run_ensemble
+    from simulator.runs import budget, run_ensemble
     from simulator.scenario import ScenarioError, load_scenario
 
     if len(args.files) > 1:
         raise ScenarioError.simple("--ensemble runs one scenario at a time")
+    if args.ensemble < 2:
+        raise ScenarioError.simple(
+            f"--ensemble is {args.ensemble}: an ensemble needs at least 2 runs for its "
+            "intervals\n    hint: leave out --ensemble for a single run"
+        )
+    if args.force:
+        raise ScenarioError.simple(
+            "--force does not apply to an ensemble: its store is resumed, never replaced\n"
+            "    hint: give another --out, or remove the folder to start again"
+        )
     loaded = load_scenario(args.files[0] if args.files else DEFAULT_SCENARIO, args.set)
     out = Path(args.out or f"out/{loaded.scenario.name}_ensemble{args.ensemble}")
+    s = loaded.scenario
+    estimate = budget.many_runs(
+        f"an ensemble of {s.name}", args.ensemble, s.n_months, s.firms.count, args.jobs
+    )
+    budget.confirm(estimate, out, args.yes, "--ensemble")
     progress = Progress(f"{args.ensemble} runs", not args.quiet)
     _prefetch_plotting()
     runs = run_ensemble(
@@ -249,10 +284,19 @@ def _report_runs(runs: RunSet, args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from simulator.runs import load_sweep, run_sweep
+    from simulator.runs import budget, load_sweep, run_sweep
+    from simulator.runs.spec import count_runs
 
-    sweep = load_sweep(args.file)
     out = Path(args.out or f"out/sweep_{Path(args.file).stem}")
+
+    def check(spec, loaded) -> None:  # before the runs are planned: a plan can be vast
+        s = loaded.scenario
+        what = f"the sweep {args.file}"
+        estimate = budget.many_runs(what, count_runs(spec), s.n_months, s.firms.count, args.jobs)
+        count = "'samples'" if spec.method != "grid" else "the values in 'vary'"
+        budget.confirm(estimate, out, args.yes, count)
+
+    sweep = load_sweep(args.file, before_plan=check)
     progress = Progress(f"{len(sweep.runs)} runs", not args.quiet)
     runs = run_sweep(
         sweep,
@@ -269,7 +313,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
     from simulator.results.compare import Comparison
-    from simulator.results.output import check_output_dir
+    from simulator.results.output import check_output_dir, folder_state
     from simulator.scenario import ScenarioError
 
     if len(args.files) < 2:
@@ -285,12 +329,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
             loaded.insert(0, baseline)
     out = Path(args.out or "out/compare")
     check_output_dir(out, force=args.force, protect=[p for x in loaded for p in _inputs(x)])
+    state = folder_state(out)
     results = [
         run_scenario(x, seed=args.seed, progress=Progress(x.scenario.name, not args.quiet))
         for x in loaded
     ]
     comparison = Comparison(results, baseline=baseline.scenario.name)
-    comparison.save(out, force=args.force)
+    comparison.save(out, force=args.force, since=state)
     if args.json:
         print(comparison.table().to_json(orient="split", indent=2))
     elif not args.quiet:
@@ -300,14 +345,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_decompose(args: argparse.Namespace) -> int:
-    from simulator.analysis.decomposition import decompose
-    from simulator.results.output import check_output_dir, write_atomically
+    from simulator.analysis.decomposition import (
+        check_permutations,
+        decompose,
+        decomposition_size,
+    )
+    from simulator.results.output import check_output_dir, folder_state, write_atomically
+    from simulator.runs import budget
+    from simulator.scenario.loader import recorded_path
 
     loaded = _load(args.file, args.set, args.quiet or args.json)
     baseline = _load(args.baseline, [], args.quiet or args.json)
     out = Path(args.out or f"out/decompose_{default_out(loaded).name}")
     inputs = _inputs(loaded) + _inputs(baseline)
     check_output_dir(out, force=args.force, protect=inputs)
+    state = folder_state(out)
+    runs, channels, permutations = decomposition_size(loaded, args.method, args.permutations)
+    check_permutations(permutations, channels)
+    what = f"the decomposition of {loaded.scenario.name}"
+    months = loaded.scenario.n_months
+    estimate = budget.decomposition(what, runs, months, permutations, channels, args.jobs)
+    budget.confirm(estimate, None, args.yes, "--permutations")
     progress = Progress(f"decompose {loaded.scenario.name}", not args.quiet)
     _prefetch_plotting()
     result = decompose(
@@ -328,16 +386,16 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     provenance = {
         "command": "decompose",
         "scenario": loaded.scenario.name,
-        "scenario_file": str(loaded.path) if loaded.path else None,
+        "scenario_file": recorded_path(loaded.path) if loaded.path else None,
         "scenario_sha256": loaded.sha256,
-        "scenario_chain": loaded.chain,
+        "scenario_chain": [recorded_path(p) for p in loaded.chain],
         "overrides": loaded.overrides,
         "seed": loaded.scenario.seed,
         "baseline": baseline.scenario.name,
         "period": result.period,
         "method": result.method,
     }
-    write_atomically(out, write, provenance, force=args.force, protect=inputs)
+    write_atomically(out, write, provenance, force=args.force, protect=inputs, since=state)
     if args.json:
         print(result.table.to_json(orient="index", indent=2))
     elif not args.quiet:
@@ -347,11 +405,20 @@ def cmd_decompose(args: argparse.Namespace) -> int:
 
 
 def cmd_validate_history(args: argparse.Namespace) -> int:
+    import os
+
+    from simulator.results.output import OutputError
+
+    out = Path(args.out)
+    if Path(os.path.abspath(out)) == Path(os.path.abspath(out)).parent:  # before the imports
+        raise OutputError(
+            f"{out}: is the root of the file system; tradesim does not write there\n"
+            "    hint: --out out (the default) or a folder of your own"
+        )
     from simulator.analysis.validation import PAGE_MARKER, validate_history
     from simulator.results.output import check_output_dir, check_output_file, write_text_atomically
     from simulator.results.result import write_atomically
 
-    out = Path(args.out)
     plots, page = out / "validation", out / "validation.md"
     check_output_dir(plots, force=args.force)
     check_output_file(page, PAGE_MARKER, force=args.force)
@@ -419,7 +486,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if (missing := missing_extra()) is not None:
         raise ScenarioError.simple(
             f"the dashboard needs the optional extra ({missing} is missing): "
-            'pip install "tradesim[dashboard]"'
+            'pip install ".[dashboard]" in a tradesim checkout'
         )
     return serve(
         args.host,
@@ -464,7 +531,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for f in args.files:
         try:
             if is_sweep_file(f):
-                sweep = load_sweep(f)
+                sweep = load_sweep(f, before_plan=_sweep_bound)
                 record = {"sweep": sweep.spec.method, "runs": len(sweep.runs)}
                 said = f"sweep of {sweep.loaded.scenario.name}, {len(sweep.runs)} runs"
             else:
@@ -483,6 +550,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(records, indent=2))
     return EXIT_BAD_INPUT if bad else 0
+
+
+def _sweep_bound(spec, loaded) -> None:
+    """Refuse a sweep whose plan and summaries would not fit in memory (before planning)."""
+    from simulator.runs import budget
+    from simulator.runs.spec import count_runs
+
+    s = loaded.scenario
+    estimate = budget.many_runs("the sweep", count_runs(spec), s.n_months, s.firms.count, 1)
+    budget.confirm(estimate, None, True, "'samples' or the values in 'vary'")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -550,6 +627,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
         p.add_argument("--json", action="store_true", help="print results as JSON")
 
+    def yes(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--yes",
+            action="store_true",
+            help="run even when the estimate of time, memory or disk passes the thresholds of "
+            "docs/ensembles.md (without it a terminal asks, and a script is refused)",
+        )
+
     def force(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--force",
@@ -567,6 +652,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="N runs drawing the uncertain parameters (and seeds): fan charts and intervals",
     )
+    yes(p)
     jobs(p)
     common(p)
 
@@ -597,6 +683,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=40,
         help="random orders when sampled (default 40; the standard errors say if it is enough)",
     )
+    yes(p)
     jobs(p)
     common(p, seed=False)
 
@@ -605,12 +692,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", type=_path, help="store folder, resumed when re-run (default out/sweep_<file>)"
     )
+    yes(p)
     jobs(p)
     p.add_argument(
         "--executor",
         choices=["local", "dask"],
         default="local",
-        help='local processes (default), or Dask (pip install "tradesim[dask]")',
+        help='local processes (default), or Dask (pip install ".[dask]" in a checkout)',
     )
     p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (with --executor dask)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -757,9 +845,51 @@ def _terminated_by(exc: BaseException) -> int | None:
     return None
 
 
+def _printable_streams() -> None:
+    """A terminal that cannot show a character ("→" in cp1252) gets "?" instead of a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or detached stream
+                reconfigure(errors="replace")
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our output left (``tradesim list | head -1``): stop quietly. Python would
+    report the failed flush of stdout at exit, so stdout is pointed at /dev/null first."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _printable_streams()
+    try:
+        return _main(args)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+def _main(args: argparse.Namespace) -> int:
+    import os
+
+    if args.command not in ("list", "schema"):
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            print(
+                "tradesim: error: the working folder no longer exists (it was deleted or "
+                "moved)\n    hint: cd to a folder that exists and run the command again",
+                file=sys.stderr,
+            )
+            return EXIT_OUTPUT
     handled = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
     in_main = threading.current_thread() is threading.main_thread()
     previous = {s: signal.signal(s, _terminate) for s in handled} if in_main else {}

@@ -122,7 +122,7 @@ def test_dashboard_without_the_extra_says_how_to_install_it(monkeypatch, capsys)
 
     monkeypatch.setattr(server, "missing_extra", lambda: "solara")
     assert main(["dashboard", "--port", "1"]) == 2
-    assert 'pip install "tradesim[dashboard]"' in capsys.readouterr().err
+    assert 'pip install ".[dashboard]" in a tradesim checkout' in capsys.readouterr().err
 
 
 def test_dashboard_on_a_busy_port_says_so(capsys):

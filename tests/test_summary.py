@@ -78,15 +78,11 @@ def test_coverage_applies_the_headline_rate_to_a_share_of_the_sector():
 def test_summary_names_the_file_its_parents_and_the_overrides(us_2025):
     result, text = us_2025
     prov = result.provenance
-    assert prov.scenario_file.endswith("scenarios/us_2025.yaml")
+    assert prov.scenario_file == "us_2025"  # bundled: by name, the same in every install
     assert prov.overrides == ["firms.count=0", "parameters.pass_through=0.9"]
-    assert [p.rsplit("/", 1)[-1] for p in prov.scenario_chain] == [
-        "us_2025.yaml",
-        "ai_capex_boom.yaml",
-        "baseline.yaml",
-    ]
-    assert f"Scenario file: `{prov.scenario_file}`" in text
-    assert "`, extending `" in text and "ai_capex_boom.yaml` → `" in text
+    assert prov.scenario_chain == ["us_2025", "ai_capex_boom", "baseline"]
+    assert "Scenario file: `us_2025` (bundled with tradesim)" in text
+    assert "(bundled with tradesim), extending `ai_capex_boom` → `baseline`" in text
     assert "`firms.count=0`, `parameters.pass_through=0.9`" in text
 
 
@@ -96,7 +92,7 @@ def test_overrides_are_recorded_in_provenance_json(tmp_path):
     result.save(tmp_path / "run", plots=False)
     prov = json.loads((tmp_path / "run" / "provenance.json").read_text())
     assert prov["overrides"] == ["firms.count=0", "end=2025-12"]
-    assert prov["scenario_file"].endswith("autos_25.yaml")
+    assert prov["scenario_file"] == "autos_25"
     assert (
         "Overrides (`--set`, applied in this order): `firms.count=0`, `end=2025-12`."
         in (tmp_path / "run" / "summary.md").read_text()
@@ -168,7 +164,7 @@ def test_comparison_names_each_runs_file_and_overrides(us_2025, baseline):
     from simulator.results.compare import Comparison
 
     text = Comparison([baseline, us_2025[0]]).markdown()
-    assert "`us_2025` from `" in text and "us_2025.yaml` with `--set` `firms.count=0`" in text
+    assert "`us_2025` from `" in text and "from `us_2025` with `--set` `firms.count=0`" in text
 
 
 def test_retaliation_rules_show_what_they_did_and_when_they_were_lifted():

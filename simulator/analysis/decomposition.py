@@ -249,6 +249,34 @@ def default_period(loaded: LoadedScenario) -> str:
     return str(min(dates).year) if dates else s.start[:4]
 
 
+def decomposition_size(
+    loaded: LoadedScenario, method: Literal["auto", "exact", "sampled"], permutations: int
+) -> tuple[int, int, int]:
+    """At most how many runs a decomposition makes, over how many channels, and the orders it
+    keeps (0 when exact): counted without drawing anything, to estimate its cost."""
+    n = len(active_channels(loaded))
+    sampled = method == "sampled" or (method == "auto" and n > MAX_EXACT)
+    subsets = 2**n if not sampled else min(2**n, permutations * max(n - 1, 0) + 2)
+    return subsets + n + 2, n, permutations if sampled else 0
+
+
+def check_permutations(permutations: int, channels: int) -> None:
+    """Refuse a count of orders whose memory would pass half of the machine's, before any
+    is drawn."""
+    from simulator.runs import budget
+
+    need = permutations * max(channels, 1) * budget.BYTES_PER_PERMUTATION_CHANNEL
+    limit = budget.MEMORY_SHARE * budget.machine_memory()
+    if need > limit:
+        largest = int(limit / (max(channels, 1) * budget.BYTES_PER_PERMUTATION_CHANNEL))
+        raise ScenarioError.simple(
+            f"--permutations is {permutations:,}: its {channels} channels' orders would need "
+            f"about {need / 1e9:,.0f} GB of memory, more than half of this machine's "
+            f"{budget.machine_memory() / 1e9:,.0f} GB\n    hint: give at most {largest:,} "
+            "(the standard errors shrink as 1/sqrt(M): 40 is often enough)"
+        )
+
+
 def decompose(
     loaded: LoadedScenario,
     baseline: LoadedScenario,
@@ -275,6 +303,8 @@ def decompose(
             f"--permutations is {permutations}: give at least 4 (two antithetic pairs, the "
             "fewest that give a standard error)"
         )
+    if sampled:
+        check_permutations(permutations, n)
     orders: list[list[str]] = []
     if sampled:
         # antithetic pairs: each random order and its reverse (a channel early in one is late

@@ -1,1 +1,2 @@
-"""The classroom dashboard (a Solara app; optional extra ``tradesim[dashboard]``)."""
+"""The classroom dashboard (a Solara app; its optional extra: ``pip install ".[dashboard]"``
+in a checkout)."""

@@ -81,8 +81,14 @@ class Comparison:
         base = key_outcomes(self.results[self.baseline])
         return last_year(base) if not base.empty else "n/a"
 
-    def save(self, out_dir: str | os.PathLike, force: bool = False) -> Path:
-        """Data, overlay plots, ``summary.md`` and provenance, written atomically."""
+    def save(
+        self,
+        out_dir: str | os.PathLike,
+        force: bool = False,
+        since: dict[str, tuple[int, int]] | None = None,
+    ) -> Path:
+        """Data, overlay plots, ``summary.md`` and provenance, written atomically (``since``:
+        the folder as it was checked; files that appeared after are kept)."""
 
         def write(tmp: Path) -> None:
             macro = self.macro()
@@ -92,7 +98,7 @@ class Comparison:
             save_comparison_plots(self, tmp)
             (tmp / "summary.md").write_text(self.markdown(), encoding="utf-8")
 
-        return self._write(Path(out_dir), write, force)
+        return self._write(Path(out_dir), write, force, since)
 
     def plot(self, out_dir: str | os.PathLike, force: bool = False) -> list[Path]:
         """Write the overlay and difference plots and ``provenance.json`` into ``out_dir``;
@@ -106,10 +112,18 @@ class Comparison:
         out = self._write(Path(out_dir), write, force)
         return [out / name for name in names]
 
-    def _write(self, out: Path, write: Callable[[Path], None], force: bool) -> Path:
+    def _write(
+        self,
+        out: Path,
+        write: Callable[[Path], None],
+        force: bool,
+        since: dict[str, tuple[int, int]] | None = None,
+    ) -> Path:
         runs = {name: r.provenance.__dict__ for name, r in self.results.items()}
-        inputs = [Path(p) for r in self.results.values() for p in r.provenance.scenario_chain]
-        return write_atomically(out, write, {"runs": runs}, force=force, protect=inputs)
+        inputs = [p for r in self.results.values() for p in r.provenance.inputs()]
+        return write_atomically(
+            out, write, {"runs": runs}, force=force, protect=inputs, since=since
+        )
 
 
 def save_comparison_plots(comparison: Comparison, out: Path) -> list[Path]:

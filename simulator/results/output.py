@@ -1,18 +1,24 @@
 """Output folders that are written atomically and never replace what tradesim did not write.
 
 An output folder is recognised as tradesim's by its ``provenance.json``, which names tradesim
-as its generator and lists every file the folder was written with. Such a folder may be
-replaced by a new run; a folder holding anything else is refused (``force`` lifts that, but
-never for the working folder, an ancestor of it, the home folder, or a folder holding one of
-the run's own input files).
-"""
+as its generator and lists every file the folder was written with, each with its SHA-256;
+only a folder whose files all match may be replaced by a new run. Any other folder is refused
+(``force`` lifts that, but never for the working folder, an ancestor of it, the home folder,
+a folder holding one of the run's own input files, a version-control folder, a folder inside
+or holding one, or a folder holding files git tracks). Files that appear in the folder while
+a run goes are never replaced, and a run killed outright leaves a temporary folder naming its
+process, which the next run beside it removes."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -26,10 +32,21 @@ GENERATOR = "tradesim"
 STORE_KIND = "tradesim run store"
 """The ``kind`` in the ``manifest.json`` of a sweep's or ensemble's store."""
 _MAX_PROVENANCE_BYTES = 5_000_000
+VCS_FOLDERS = (".git", ".hg", ".svn")
+"""Version-control folders: never replaced, nor any folder that is inside or holds one."""
+OWNER = ".tradesim-owner.json"
+"""In a temporary folder while a run writes it: the writing process (host, pid, start)."""
 
 
 class OutputError(Exception):
     """An output location that tradesim refuses or cannot write; nothing was written."""
+
+
+def os_error_reason(exc: OSError) -> str:
+    """The reason of a failed write in a few words ("No space left on device"), also from
+    pyarrow, which puts the error number in its message."""
+    number = exc.errno or next(iter(re.findall(r"\[errno (\d+)\]", str(exc))), None)
+    return os.strerror(int(number)) if number else exc.strerror or str(exc)
 
 
 def is_tradesim_output(folder: Path) -> bool:
@@ -39,20 +56,26 @@ def is_tradesim_output(folder: Path) -> bool:
 
 def foreign_files(folder: Path) -> list[str]:
     """Files in ``folder`` that tradesim did not write there, or that were changed since it
-    wrote them (all of them, or ``["provenance.json"]``, if the folder is not tradesim's)."""
+    wrote them (all of them, or ``["provenance.json"]``, if the folder is not tradesim's).
+
+    A folder is tradesim's only if its ``provenance.json`` lists every file in it with a
+    SHA-256 and every file matches; a provenance without that list (hand-written, or from a
+    tradesim before 0.1.0's file lists) proves nothing, so all the files count as foreign.
+    """
     provenance = _read_provenance(folder / PROVENANCE)
     on_disk = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
-    if provenance is None:
+    files, hashes = (provenance or {}).get("files"), (provenance or {}).get("sha256")
+    if not isinstance(files, list) or not isinstance(hashes, dict):
         return on_disk or [PROVENANCE]
-    files = provenance.get("files")
-    if files is None:  # tradesim 0.1.0 wrote no file list: trust its provenance alone
-        return []
-    hashes = provenance.get("sha256") or {}
     return [
         name
         for name in on_disk
         if name != PROVENANCE
-        and (name not in files or (name in hashes and _sha256(folder / name) != hashes[name]))
+        and (
+            name not in files
+            or not isinstance(hashes.get(name), str)
+            or _sha256(folder / name) != hashes[name]
+        )
     ]
 
 
@@ -90,15 +113,9 @@ def _umask() -> int:
 def _read_provenance(path: Path) -> dict[str, Any] | None:
     """The provenance written by tradesim at ``path``, or None if it is not that."""
     data = _read_provenance_like(path)
-    if data is None:
+    if data is None or data.get("generator") != GENERATOR:
         return None
-    if data.get("generator") == GENERATOR or "tradesim_version" in data:
-        return data
-    # tradesim 0.1.0's comparison folders: one provenance per scenario
-    runs = list(data.values())
-    if runs and all(isinstance(r, dict) and "tradesim_version" in r for r in runs):
-        return data
-    return None
+    return data
 
 
 def check_output_dir(out: Path, *, force: bool = False, protect: Iterable[Path] = ()) -> Path:
@@ -132,6 +149,7 @@ def _check_output_dir(out: Path, *, force: bool, protect: Iterable[Path]) -> Pat
                 f"{out}: the output folder would replace {path}, an input of this run\n"
                 "    hint: write the outputs somewhere else, e.g. --out out/run1"
             )
+    _check_version_control(out, resolved, force)
     if target.is_symlink():
         raise OutputError(f"{out}: is a symbolic link; tradesim writes only real folders")
     if target.exists():
@@ -165,6 +183,146 @@ def _check_output_dir(out: Path, *, force: bool, protect: Iterable[Path]) -> Pat
     return target
 
 
+def _check_version_control(out: Path, resolved: Path, force: bool) -> None:
+    """Refuse a folder that is, is inside or holds a version-control folder; with ``force``,
+    also one that holds files tracked by git (a project's ``docs``, say)."""
+    inside = [part for part in resolved.parts if part in VCS_FOLDERS]
+    holds = None
+    if not inside and resolved.is_dir():
+        holds = next(
+            (
+                Path(root, name)
+                for root, dirs, files in os.walk(resolved)
+                for name in [*dirs, *files]
+                if name in VCS_FOLDERS
+            ),
+            None,
+        )
+    if inside or holds is not None:
+        what = f"is inside a {inside[0]} folder" if inside else f"holds {holds}"
+        raise OutputError(
+            f"{out}: {what}; tradesim never replaces version-control folders, even with "
+            "--force\n    hint: name a new folder, e.g. --out out/run1"
+        )
+    if force and resolved.is_dir() and (tracked := _tracked_by_git(resolved)):
+        raise OutputError(
+            f"{out}: holds files tracked by git ({tracked}); tradesim does not replace them, "
+            "even with --force\n    hint: name a new folder, e.g. --out out/run1"
+        )
+
+
+def _tracked_by_git(folder: Path) -> str | None:
+    """The first file under ``folder`` that git tracks, if it lies in a git work tree."""
+    if not any((parent / ".git").exists() for parent in [folder, *folder.parents]):
+        return None
+    try:
+        listed = subprocess.run(
+            ["git", "-C", str(folder), "ls-files", "-z", "--", "."],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):  # no git here: the folder checks stand
+        return None
+    names = listed.stdout.split(b"\0") if listed.returncode == 0 else []
+    return names[0].decode(errors="replace") if names and names[0] else None
+
+
+def folder_state(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` (relative name: size and modification time), to tell later
+    which files appeared or changed; empty if there is no such folder."""
+    state: dict[str, tuple[int, int]] = {}
+    if folder.is_symlink() or not folder.is_dir():
+        return {folder.name: (-1, -1)} if os.path.lexists(folder) else {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = Path(root, name)
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            state[path.relative_to(folder).as_posix()] = (info.st_size, info.st_mtime_ns)
+    return state
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), or None where
+    that cannot be read: with the pid, it names one process even after its pid is reused."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2 :].split()[19]
+
+
+def _alive(pid: int, start: str | None) -> bool:
+    """Whether the process ``pid`` that started at ``start`` is still running."""
+    if Path("/proc/self/stat").exists():
+        return start is not None and _process_start(pid) == start
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, under another user
+        return True
+    return True
+
+
+def owner_token() -> str:
+    """This process, as written into the names of temporary files: pid and start."""
+    return f"{os.getpid()}-{_process_start(os.getpid()) or 0}"
+
+
+def token_alive(token: str) -> bool:
+    """Whether the process named by :func:`owner_token`'s ``token`` still runs."""
+    pid, _, start = token.partition("-")
+    if not pid.isdigit():
+        return True  # not ours to judge: keep it
+    return _alive(int(pid), None if start in ("", "0") else start)
+
+
+def _mark_owner(tmp: Path) -> None:
+    pid = os.getpid()
+    record = {"host": socket.gethostname(), "pid": pid, "start": _process_start(pid)}
+    (tmp / OWNER).write_text(json.dumps(record), encoding="utf-8")
+
+
+def remove_stale_temporaries(parent: Path) -> list[Path]:
+    """Remove the temporary folders in ``parent`` whose writing run was killed (their owner
+    file names a process of this host that is gone), saying so on stderr; return them."""
+    removed = []
+    try:
+        entries = [p for p in parent.iterdir() if p.name.startswith(".")]
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        moved = re.search(r"\.old-(\d+-\d+)-[0-9a-f]{6}$", entry.name)
+        if moved and not token_alive(moved[1]):
+            # an earlier output moved aside by a run killed before it removed it
+            shutil.rmtree(entry, ignore_errors=True)
+            if not entry.exists():
+                removed.append(entry)
+                print(f"tradesim: removed {entry}, left by a run that was killed", file=sys.stderr)
+            continue
+        owner = _read_provenance_like(entry / OWNER)
+        if owner is None or owner.get("host") != socket.gethostname():
+            continue
+        pid = owner.get("pid")
+        if not isinstance(pid, int) or _alive(pid, owner.get("start")):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        if not entry.exists():
+            removed.append(entry)
+            print(
+                f"tradesim: removed {entry}, the unfinished outputs of a run that was killed "
+                f"(process {pid})",
+                file=sys.stderr,
+            )
+    return removed
+
+
 def write_atomically(
     out: Path,
     write: Callable[[Path], None],
@@ -172,6 +330,7 @@ def write_atomically(
     *,
     force: bool = False,
     protect: Iterable[Path] = (),
+    since: Mapping[str, tuple[int, int]] | None = None,
 ) -> Path:
     """Call ``write(tmp)`` on a fresh folder beside ``out``, then move it into place.
 
@@ -179,17 +338,26 @@ def write_atomically(
     the list of files written). ``out`` is checked with :func:`check_output_dir`; a failure or
     an interrupt removes the temporary folder and any parent folders it created, and leaves
     ``out`` untouched. Failures to write raise :class:`OutputError`.
+
+    ``since`` is :func:`folder_state` of ``out`` when the command checked it (default: now):
+    files that appeared or changed in ``out`` after that are never replaced (the folder is
+    left as it is, and :class:`OutputError` says which). The temporary folder names its
+    process in :data:`OWNER`, so that the next run here removes it if that process was killed.
     """
     out = check_output_dir(out, force=force, protect=protect)
+    state = folder_state(out) if since is None else dict(since)
     created = [p for p in [out.parent, *out.parent.parents] if not p.exists()]
     tmp: Path | None = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(out.parent)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        _mark_owner(tmp)
         write(tmp)
+        (tmp / OWNER).unlink()
         _write_provenance(tmp, provenance)
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a folder follows the umask
-        _replace_dir(tmp, out)
+        _replace_dir(tmp, out, state)
     except BaseException as exc:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -199,7 +367,7 @@ def write_atomically(
             except OSError:
                 break
         if isinstance(exc, OSError):
-            raise OutputError(f"{out}: cannot write: {exc.strerror or exc}") from None
+            raise OutputError(f"{out}: cannot write: {os_error_reason(exc)}") from None
         raise
     return out
 
@@ -268,12 +436,27 @@ def _write_provenance(folder: Path, provenance: Mapping[str, Any] | None) -> Non
     path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
 
 
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move a finished folder into place, replacing the (checked) earlier folder if any."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:12]}")
-        target.rename(old)
+def _replace_dir(new: Path, target: Path, since: Mapping[str, tuple[int, int]]) -> None:
+    """Move a finished folder into place, replacing the (checked) earlier folder if any.
+
+    The earlier folder is first moved aside, then compared with ``since``: if a file appeared
+    or changed in it meanwhile, it is moved back, untouched, and :class:`OutputError` raised.
+    """
+    if not os.path.lexists(target):
         new.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        new.rename(target)
+        return
+    old = target.with_name(f".{target.name}.old-{owner_token()}-{uuid.uuid4().hex[:6]}")
+    target.rename(old)
+    now = folder_state(old)
+    if appeared := sorted(name for name, info in now.items() if since.get(name) != info):
+        old.rename(target)
+        shown = ", ".join(appeared[:3]) + (
+            f" and {len(appeared) - 3} more" if len(appeared) > 3 else ""
+        )
+        raise OutputError(
+            f"{target}: {shown} appeared or changed in the folder while tradesim ran; the "
+            "folder is left as it was, and this run's outputs were not written\n"
+            "    hint: move those files elsewhere and run again, or choose another --out"
+        )
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

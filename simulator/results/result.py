@@ -34,7 +34,7 @@ AVERAGED = [
 class Provenance:
     """What made a result: scenario, its hash, seed and software versions.
 
-    ``scenario_file`` is the file that ran (absolute; for a bundled scenario the bundled file),
+    ``scenario_file`` is the file that ran (absolute; a bundled scenario by its name),
     ``overrides`` the ``--set`` strings in order and ``scenario_chain`` the files read through
     ``extends`` (the scenario's own file first).
     """
@@ -72,16 +72,24 @@ class Provenance:
             "numpy": np.__version__,
             "pandas": pd.__version__,
         }
-        return cls(
+        from simulator.scenario.loader import recorded_path
+
+        return cls(  # bundled files by name: the same record wherever tradesim is installed
             scenario=scenario,
-            scenario_file=path,
+            scenario_file=recorded_path(path) if path else None,
             scenario_sha256=sha256,
             seed=seed,
             data=data,
             versions=versions,
             overrides=[*overrides],
-            scenario_chain=[*chain],
+            scenario_chain=[recorded_path(p) for p in chain],
         )
+
+    def inputs(self) -> list[Path]:
+        """The files read (bundled ones as files): an output must never replace them."""
+        from simulator.scenario.loader import recorded_input
+
+        return [recorded_input(p) for p in self.scenario_chain]
 
 
 class SimulationResult:
@@ -258,13 +266,15 @@ class SimulationResult:
         plots: bool | None = None,
         baseline: SimulationResult | None = None,
         force: bool = False,
+        since: dict[str, tuple[int, int]] | None = None,
     ) -> Path:
         """Write data, plots, ``summary.md`` and ``provenance.json`` into ``out_dir`` atomically.
 
         Everything is written into a temporary folder beside ``out_dir`` and moved into place
         only when complete, so a failed run leaves no half-written output. An existing
         ``out_dir`` is replaced only if tradesim wrote it (or with ``force``); never if it
-        holds the scenario's own files (see :func:`~simulator.results.output.write_atomically`).
+        holds the scenario's own files (see :func:`~simulator.results.output.write_atomically`);
+        ``since``: the folder's state when it was checked (files that appeared after are kept).
         """
         from simulator.results import plots as plotting
 
@@ -292,7 +302,8 @@ class SimulationResult:
             write,
             self.provenance.__dict__,
             force=force,
-            protect=[Path(p) for p in self.provenance.scenario_chain],
+            protect=self.provenance.inputs(),
+            since=since,
         )
 
     def plot(
@@ -320,7 +331,7 @@ class SimulationResult:
             write,
             self.provenance.__dict__,
             force=force,
-            protect=[Path(p) for p in self.provenance.scenario_chain],
+            protect=self.provenance.inputs(),
         )
         return [out / name for name in names]
 

@@ -130,9 +130,19 @@ def summary_markdown(result: SimulationResult, baseline: SimulationResult | None
     """
     s = result.scenario
     prov = result.provenance
+    changed = ", ".join(f"`{o}`" for o in prov.overrides)
     lines = [
-        f"# {s.name}",
+        f"# {s.name}" + (" (changed with --set)" if prov.overrides else ""),
         "",
+        *(
+            [
+                f"**Changed on the command line: {changed}.** The description below is the "
+                "scenario file's and does not reflect these changes.",
+                "",
+            ]
+            if prov.overrides
+            else []
+        ),
         _description(s, prov),
         "",
         f"Simulated {s.start} to {s.end}, monthly; seed {prov.seed}; "
@@ -206,6 +216,7 @@ def _provenance_lines(prov: Provenance) -> list[str]:
     """Which file ran, what it extends and the ``--set`` overrides applied."""
     text = (
         f"Scenario file: `{prov.scenario_file}`"
+        + (" (bundled with tradesim)" if "/" not in prov.scenario_file else "")
         if prov.scenario_file
         else "Scenario given as a mapping in Python (no file)"
     )

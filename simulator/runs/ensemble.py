@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulator.results.output import OutputError, os_error_reason
+from simulator.runs import budget
 from simulator.runs.executors import Executor, check_executor, execute
 from simulator.runs.run import RunSpec
 from simulator.runs.spec import Sweep, load_sweep, plan_ensemble
@@ -50,7 +52,14 @@ def execute_into(
         progress(count, len(specs))
     try:
         for frame in execute(todo, jobs, executor, scheduler):
-            store.write(frame)
+            try:
+                store.write(frame)
+            except OSError as exc:  # a full disk: the finished runs are whole, the partial gone
+                raise OutputError(
+                    f"{store.root}: cannot write: {os_error_reason(exc)}; {count} of "
+                    f"{len(specs)} runs are kept (each complete)\n    hint: free some space "
+                    "and run the same command again to finish the others"
+                ) from None
             count += 1
             if progress:
                 progress(count, len(specs))
@@ -110,6 +119,9 @@ def run_ensemble(
     """
     check_executor(jobs, executor, scheduler)
     loaded = source if isinstance(source, LoadedScenario) else load_scenario(source, overrides)
+    s = loaded.scenario
+    estimate = budget.many_runs(f"an ensemble of {s.name}", n, s.n_months, s.firms.count, jobs)
+    budget.confirm(estimate, None if out is None else Path(out), True, "n")  # memory, disk
     specs = plan_ensemble(loaded, n, seed)
     what = f"ensemble of {n} runs of {loaded.scenario.name}"
     store = Store.open(

@@ -37,7 +37,7 @@ def check_executor(jobs: int, executor: Executor = "local", scheduler: str | Non
             import dask.distributed  # noqa: F401
         except ImportError:
             raise ScenarioError.simple(
-                '--executor dask needs Dask: pip install "tradesim[dask]"'
+                '--executor dask needs Dask: pip install ".[dask]" in a tradesim checkout'
             ) from None
 
 
@@ -69,20 +69,21 @@ def execute(
 
 def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
     todo = iter(specs)
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=pool_context(),
         initializer=worker_init,
         initargs=(os.getpid(),),
-    ) as pool:
-        pending: set[Future[pd.DataFrame]] = set()
+    )
+    pending: set[Future[pd.DataFrame]] = set()
 
-        def fill() -> None:
-            for spec in todo:
-                pending.add(pool.submit(run_in_worker, spec))
-                if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
-                    return
+    def fill() -> None:
+        for spec in todo:
+            pending.add(pool.submit(run_in_worker, spec))
+            if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
+                return
 
+    try:
         fill()
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -90,6 +91,16 @@ def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
                 pending.remove(future)
                 yield future.result()
             fill()
+    except BaseException:
+        # Ctrl-C, SIGTERM, a failure, or the caller stopped: end the workers now. Waiting for
+        # them (as leaving a ``with`` block does) hangs if the signal came while the pool was
+        # starting a worker; killed, they let the pool's manager thread end too.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown(wait=True)
 
 
 def _dask(specs: Iterable[RunSpec], jobs: int, scheduler: str | None) -> Iterator[pd.DataFrame]:

@@ -23,6 +23,7 @@ import itertools
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -197,8 +198,14 @@ def is_sweep_file(source: str | os.PathLike) -> bool:
     return isinstance(data, dict) and "scenario" in data
 
 
-def load_sweep(source: str | os.PathLike) -> Sweep:
-    """Read, validate and plan a sweep file; errors name its file, line and key."""
+def load_sweep(
+    source: str | os.PathLike,
+    before_plan: Callable[[SweepSpec, LoadedScenario], None] | None = None,
+) -> Sweep:
+    """Read, validate and plan a sweep file; errors name its file, line and key.
+
+    ``before_plan(spec, loaded)`` is called once the file is valid and before its runs are
+    planned (a plan can be vast): to estimate the cost and refuse."""
     path = Path(source)
     name = str(source)
     try:
@@ -222,15 +229,41 @@ def load_sweep(source: str | os.PathLike) -> Sweep:
     except ValidationError as exc:
         raise ScenarioError(issues_from_validation(exc, SweepSpec, data, locate)) from None
     _check_size(spec, locate)
-    ref = path.parent / spec.scenario
+    _check_repeats(spec, locate)
+    named = spec.scenario
+    if "/" in named or "\\" in named or "." in named:  # a path, like extends: a .yaml file
+        if "://" in named or not named.endswith((".yaml", ".yml")):
+            where = locate(("scenario",))
+            message = f"{named!r} is not a scenario file: a path must end in .yaml or .yml"
+            hint = "name a bundled scenario (tradesim list) or a .yaml file relative to this one"
+            raise ScenarioError([Issue.at(where, ("scenario",), message, hint=hint)])
+        named = str(path.parent / named)
     try:
-        loaded = load_scenario(ref if ref.is_file() else spec.scenario)
+        loaded = load_scenario(named)
     except ScenarioError as exc:
         where = locate(("scenario",))
         first = f"scenario {spec.scenario!r} cannot be loaded"
         raise ScenarioError([Issue.at(where, ("scenario",), first), *exc.issues]) from None
     _check_keys(spec, loaded, locate)
+    if before_plan is not None:
+        before_plan(spec, loaded)
     return Sweep(spec, path, loaded, plan_sweep(spec, loaded))
+
+
+def _check_repeats(spec: SweepSpec, locate: Any) -> None:
+    """A value listed twice for one key would make identical runs: an error."""
+    issues = []
+    for key, entry in spec.vary.items():
+        if not isinstance(entry, list):
+            continue
+        seen: set[str] = set()
+        twice = [v for v in entry if (t := _yaml(v)) in seen or seen.add(t)]
+        if twice:
+            message = f"{_yaml(twice[0])} is listed more than once: its runs would be identical"
+            hint = "list each value once; for repeated draws use 'seeds: N'"
+            issues.append(Issue.at(locate(("vary", key)), ("vary", key), message, hint=hint))
+    if issues:
+        raise ScenarioError(issues)
 
 
 def _seed_count(spec: SweepSpec) -> int:

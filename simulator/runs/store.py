@@ -17,12 +17,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from simulator.results.output import STORE_KIND, OutputError, check_output_dir
+from simulator.results.output import (
+    STORE_KIND,
+    OutputError,
+    check_output_dir,
+    owner_token,
+    token_alive,
+)
 from simulator.runs.run import RunSpec
 from simulator.scenario import ScenarioError
 from simulator.version import __version__
@@ -68,6 +75,7 @@ class Store:
                     f"{store.root} holds other runs ({old.get('description', 'another plan')}); "
                     "give another --out, or remove that folder to start again"
                 )
+            store.remove_stale()
             return store
         if store.root.is_dir() and not store.root.is_symlink() and any(store.root.iterdir()):
             what = (
@@ -83,7 +91,11 @@ class Store:
             store.runs_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{store.root}: cannot write: {exc.strerror or exc}") from None
-        _write_text(file, json.dumps(manifest, indent=1, default=str) + "\n")
+        try:
+            _write_text(file, json.dumps(manifest, indent=1, default=str) + "\n")
+        except OSError as exc:
+            shutil.rmtree(store.root, ignore_errors=True)  # this call made it: empty or new
+            raise OutputError(f"{store.root}: cannot write: {exc.strerror or exc}") from None
         return store
 
     def manifest(self) -> dict[str, Any]:
@@ -104,12 +116,25 @@ class Store:
         return {int(p.stem[4:]) for p in self.runs_dir.glob("run-*.parquet")}
 
     def write(self, frame: pd.DataFrame) -> None:
-        """Store one run's table (its ``run`` column names it) atomically."""
+        """Store one run's table (its ``run`` column names it) atomically: a failure (a full
+        disk) or an interrupt removes the partial file; SIGKILL leaves one that names this
+        process, which the next :meth:`open` of the store removes."""
         run = int(frame["run"].iloc[0])
         target = self.path(run)
-        tmp = target.with_name(f".{target.name}.tmp")
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
+        tmp = target.with_name(f".{target.name}.{owner_token()}.tmp")
+        try:
+            frame.to_parquet(tmp, index=False)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def remove_stale(self) -> None:
+        """Remove partial run files whose writing process is gone (killed mid-write)."""
+        for tmp in self.runs_dir.glob(".run-*.tmp"):
+            token = tmp.name.rsplit(".", 2)[-2]
+            if not token_alive(token):
+                tmp.unlink(missing_ok=True)
 
     def read(self, run: int, columns: list[str] | None = None) -> pd.DataFrame:
         return pd.read_parquet(self.path(run), columns=columns)
@@ -125,5 +150,9 @@ class Store:
 
 def _write_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

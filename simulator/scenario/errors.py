@@ -211,7 +211,12 @@ def _describe(
     if kind in _BOUND_ERRORS:  # the whole range, not only the side that was crossed
         bounds = _bounds_text(_annotation_at(model, path, data))
         expected = f"a number {bounds}" if bounds else err["msg"].removeprefix("Input should be ")
-        return f"invalid value {_show_number(value)}", expected, None
+        hint = None
+        share = (bounds or "").startswith("from 0 to 1")
+        # a whole number from 2 to 100 for a share is a percent (pass_through: 95)
+        if share and isinstance(value, int | float) and 2 <= value <= 100 and value % 1 == 0:
+            hint = f"a share is from 0 to 1, not a percent: did you mean {value / 100:g}?"
+        return f"invalid value {_show_number(value)}", expected, hint
     if kind == "invalid_key":
         return f"the key {show(value)} is not text", None, "put the key in quotes"
     if kind == "string_type" and isinstance(value, int | float | dt.date):

@@ -146,7 +146,9 @@ def _type_text(tp: Any, links: dict[type, str]) -> str:
     return _SIMPLE[tp]
 
 
-def _default_text(field: FieldInfo) -> str:
+def _default_text(field: FieldInfo, model: type[BaseModel], name: str) -> str:
+    if model is Scenario and name == "name":  # the loader names a file after itself
+        return "the file's name"
     if field.is_required():
         return "**required**"
     value = field.get_default(call_default_factory=True)
@@ -169,7 +171,8 @@ def reference_markdown() -> str:
         for name, field in model.model_fields.items():
             kind = _type_text(field.rebuild_annotation(), links)
             description = (field.description or "").replace("|", "\\|")
-            lines.append(f"| `{name}` | {kind} | {_default_text(field)} | {description} |")
+            default = _default_text(field, model, name)
+            lines.append(f"| `{name}` | {kind} | {default} | {description} |")
         lines.append("")
     return "\n".join(lines)
 

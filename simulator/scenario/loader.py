@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -140,8 +141,41 @@ def load_scenario(
         raw,
         [str(p) for p in chain],
         list(overrides),
-        [*_rate_warnings(scenario, locate), *_size_warnings(scenario, locate)],
+        [
+            *_shadow_warnings(source, chain, locate),
+            *_rate_warnings(scenario, locate),
+            *_size_warnings(scenario, locate),
+        ],
     )
+
+
+def _shadow_warnings(source: Any, chain: list[Path], locate: Locate) -> Iterator[Issue]:
+    """A bundled scenario named where a local file of that name exists: say which one ran.
+    ``tradesim run autos_25`` looks beside the working folder (and in ./scenarios), an
+    ``extends: autos_25`` beside the file that says it."""
+    bundled = {p.resolve() for p in bundled_scenarios().values()}
+    named = [] if isinstance(source, Mapping) or not chain else [(None, chain[0])]
+    named += list(itertools.pairwise(chain))
+    for child, file in named:
+        if file not in bundled or (child is None and Path(str(source)).suffix):
+            continue
+        folders = [child.parent] if child else [Path.cwd(), Path.cwd() / "scenarios"]
+        for local in (folder / file.name for folder in folders):
+            if local.is_file() and local.resolve() != file:
+                same = local.read_bytes() == file.read_bytes()
+                where = "'extends: " + file.stem + "'" if child else file.stem
+                yield Issue(
+                    _display(child) if child else _display(local),
+                    locate(("extends",)).line if child else None,
+                    None,
+                    "extends" if child else "",
+                    f"{where} names the scenario bundled with tradesim ({file.stem}), not the "
+                    f"local file {_display(local)}"
+                    + (" (a copy of it)" if same else ", which differs from it"),
+                    hint=f"to use the local file, name its path: {_display(local)}"
+                    if not child
+                    else f"to extend the local file, write extends: ./{file.name}",
+                )
 
 
 def _slug(text: str) -> str:
@@ -185,6 +219,22 @@ def bundled_scenarios() -> dict[str, Path]:
     folder = bundled_dir()
     files = [Path(str(p)) for p in folder.iterdir()] if folder.is_dir() else []
     return {p.stem: p for p in sorted(files) if p.suffix == ".yaml"}
+
+
+def recorded_path(path: str | os.PathLike) -> str:
+    """A scenario file as outputs record it: a bundled scenario by its name (``us_2025``),
+    which names the same file wherever tradesim is installed and loads again by that name;
+    any other file by its path."""
+    resolved = Path(path).resolve()
+    for name, file in bundled_scenarios().items():
+        if file.resolve() == resolved:
+            return name
+    return str(path)
+
+
+def recorded_input(recorded: str) -> Path:
+    """The file that :func:`recorded_path` recorded (a bundled name back to its file)."""
+    return bundled_scenarios().get(recorded, Path(recorded))
 
 
 # -- reading and extends -------------------------------------------------------------------

@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 import math
 import re
+from importlib import resources
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -663,8 +664,17 @@ class Scenario(Strict):
         json_schema_extra={"pattern": SAFE_NAME_RE},
     )
     description: str = ""
-    start: Month = "2024-01"
-    end: Month = "2027-12"
+    start: Month = Field(
+        "2024-01",
+        description="First month simulated. The model starts from its data set's base year "
+        "(2024 for `base_2024`), so `start` is that year's January or later: earlier years "
+        "would be the calibration shrunk along the growth path, not history.",
+    )
+    end: Month = Field(
+        "2027-12",
+        description="Last month simulated: at most 600 months after `start`. A year is summed "
+        "in the yearly tables and summary only if the horizon holds all its 12 months.",
+    )
     seed: int = Field(0, ge=0)
     data: str = Field("base_2024", description="Calibration data set.")
     regions: list[str] | None = Field(
@@ -687,7 +697,19 @@ class Scenario(Strict):
         if months < 1:
             raise ValueError(f"'end' ({self.end}) is before 'start' ({self.start})")
         if months > 600:
-            raise ValueError(f"a horizon of {months} months is too long (at most 600)")
+            raise ValueError(
+                f"'end' ({self.end}) makes a horizon of {months} months from 'start' "
+                f"({self.start}), too long (at most 600)"
+            )
+        base = re.fullmatch(r"base_(\d{4})", self.data)
+        known = base is not None and (resources.files("simulator.data") / self.data).is_dir()
+        if base and known and self.start < f"{base[1]}-01":
+            raise ValueError(
+                f"'start' ({self.start}) is before the base year of the data ({self.data}): "
+                f"the model starts from {base[1]}, and earlier months would be the "
+                f"calibration shrunk along the growth path, not history; start in "
+                f"{base[1]}-01 or later (docs/scenario-reference.md)"
+            )
         return self
 
     @property
