@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
+import simulator
+
+PACKAGE = Path(simulator.__file__).resolve().parent
 SCHEMA_FREE = ("markets", "calibration", "data")
 
 
@@ -61,7 +64,7 @@ def test_mechanisms_and_data_do_not_import_the_scenario_package(folder):
         assert not direct, f"{path.relative_to(PACKAGE.parent)} imports {direct}"
 
 
-def test_mechanisms_and_data_do_not_load_the_schema_through_other_modules():
+def test_mechanisms_and_data_do_not_load_the_schema_through_other_modules(tmp_path):
     """Each module alone, in a fresh interpreter: simulator.scenario is not loaded after it."""
     modules = [m for folder in SCHEMA_FREE for m in _modules(folder)]
     script = (
@@ -81,7 +84,8 @@ def test_mechanisms_and_data_do_not_load_the_schema_through_other_modules():
         capture_output=True,
         text=True,
         check=True,
-        cwd=PACKAGE.parent,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)},
     )
     loaded = json.loads(out.stdout)
     assert set(loaded) == set(modules)

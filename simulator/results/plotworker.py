@@ -126,10 +126,12 @@ def _serve(conn: Any, parent_end: Any) -> None:
             return
         jobs, folder = message
         try:
-            paths = [str(job(Path(folder))) for job in jobs]
-        except BaseException:
+            reply = (True, [str(job(Path(folder))) for job in jobs])
+        except Exception:
             import traceback
 
-            conn.send((False, traceback.format_exc()))
-        else:
-            conn.send((True, paths))
+            reply = (False, traceback.format_exc())
+        try:
+            conn.send(reply)
+        except OSError:  # the run has ended
+            return

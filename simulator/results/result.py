@@ -288,15 +288,15 @@ class SimulationResult:
                     plotter.submit(jobs, tmp)
             try:
                 write_data(tmp)
+                if want_plots and plotter is not None:
+                    plotter.wait()
+                elif want_plots:
+                    for job in jobs:
+                        job(tmp)
             except BaseException:
                 if want_plots and plotter is not None:
-                    plotter.cancel()  # before the temporary folder is removed
+                    plotter.cancel()  # stopped before the temporary folder is removed
                 raise
-            if want_plots and plotter is not None:
-                plotter.wait()
-            elif want_plots:
-                for job in jobs:
-                    job(tmp)
 
         def write_data(tmp: Path) -> None:
             tables = {"trade": self.trade, "macro": self.macro}
