@@ -1,8 +1,9 @@
 """A worker process that draws a run's plots while the run's own process writes its data.
 
 ``tradesim run`` starts one at once (:func:`start`), before it imports the model: the worker
-imports matplotlib meanwhile, on the other core. When the run is done, the plots' inputs
-(:class:`~simulator.results.drawing.PlotJob`, a few hundred kB of arrays) go to the worker,
+imports matplotlib meanwhile, on the other core, and draws a throw-away figure (fonts, date
+axes) so that the first real plot starts warm. When the run is done, the plots' inputs
+(:class:`~simulator.results.drawing.PlotJob`, about 20 kB of arrays and text) go to the worker,
 which draws the PNGs into the run's temporary output folder while the run writes Parquet, CSV
 and ``summary.md``; the run then waits for the plots before it lists and hashes its files.
 
@@ -117,6 +118,7 @@ def _serve(conn: Any, parent_end: Any) -> None:
         importlib.import_module(name)
     import simulator.results.drawing  # noqa: F401  (unpickling the jobs needs it)
 
+    _warm_up()
     while True:
         try:
             message = conn.recv()
@@ -135,3 +137,23 @@ def _serve(conn: Any, parent_end: Any) -> None:
             conn.send(reply)
         except OSError:  # the run has ended
             return
+
+
+def _warm_up() -> None:
+    """Draw a small throw-away figure while the run is still simulating: the first figure
+    drawn in a process loads the fonts and sets up the date axes, which would otherwise add
+    to the first plot the run waits for."""
+    import numpy as np
+
+    from simulator.results.drawing import figure
+
+    try:
+        fig = figure(2, 2)
+        ax = fig.subplots()
+        months = np.arange("2024-01", "2025-01", dtype="datetime64[M]").astype("datetime64[ns]")
+        ax.plot(months, np.arange(12.0), label="warm")
+        ax.legend(fontsize=8)
+        fig.suptitle("warm", fontsize=12, fontweight="bold")
+        fig.canvas.draw()
+    except Exception:  # only a head start: the real plots report their own errors
+        pass
