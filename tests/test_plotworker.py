@@ -60,7 +60,7 @@ def test_the_worker_draws_the_same_plots_and_the_run_imports_no_matplotlib(tmp_p
     assert drawn == {"code": 0, "matplotlib": False, "children": 0}
     assert alone == {"code": 0, "matplotlib": True, "children": 0}
     pngs = sorted(p.name for p in (tmp_path / "alone").glob("*.png"))
-    assert len(pngs) == 5
+    assert len(pngs) >= 5
     assert sorted(p.name for p in (tmp_path / "worker").glob("*.png")) == pngs
     for name in pngs:
         a, b = _pixels(tmp_path / "alone" / name), _pixels(tmp_path / "worker" / name)
