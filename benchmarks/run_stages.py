@@ -62,7 +62,7 @@ def stages(out: Path) -> None:
         frame = getattr(result, name)
         stage(f"{name}.parquet", lambda f=frame, n=name: f.to_parquet(out / f"{n}.parquet"))
         stage(f"{name}.csv", lambda f=frame, n=name: write_csv(f, out / f"{n}.csv"))
-    jobs = stage("plots' inputs (5 plots)", lambda: plots.plot_jobs(result, baseline))
+    jobs = stage("plots' inputs (every plot)", lambda: plots.plot_jobs(result, baseline))
     stage("import matplotlib (worker)", lambda: _import("matplotlib.backends.backend_agg"))
     for job in jobs:
         stage(f"draw {job.name} (worker)", lambda j=job: j(out))
