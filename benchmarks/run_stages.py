@@ -1,14 +1,19 @@
 """Where the time of ``tradesim run`` goes: each stage's CPU and wall time.
 
 Times, in this fresh process, the stages that ``tradesim run`` (the default scenario, plots
-included) goes through one after the other: the imports, loading the scenario, the scenario's
-simulation, its baseline's, the tidy tables, the summary, each data file and each plot. Then it
-runs the command itself end to end a few times in fresh processes (the best of them, since the
-machine may be shared). CPU seconds (this process's, or the command's own user + system) are
-the steadier figure on a shared machine; the load average is printed beside them. Usage:
+included) goes through: importing the model, loading the scenario, the scenario's simulation,
+its baseline's, the tidy tables, the summary, each data file, the plots' inputs, importing
+matplotlib and drawing each plot. ``tradesim run`` itself does the last two in a worker
+process (simulator/results/plotworker.py) while it writes the data, so its wall time is less
+than the sum of the stages. Then it runs the command end to end in fresh processes, and, with
+``--against PYTHON``, alternates with another installation's ``python -m simulator.cli run``
+(for instance the previous main in its own virtual environment), so that both are timed in the
+same minutes; medians are printed. CPU seconds (this process's, or the command's own user +
+system, worker included) are the steadier figure on a shared machine; the load average is
+printed beside them. Usage:
 
-    python benchmarks/run_stages.py            # stages, then the command end to end (3 times)
-    python benchmarks/run_stages.py --repeat 5
+    python benchmarks/run_stages.py                     # stages, then 5 runs end to end
+    python benchmarks/run_stages.py --repeat 5 --against /tmp/main-venv/bin/python
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 ROWS: list[tuple[str, float, float]] = []
@@ -39,8 +45,9 @@ def stages(out: Path) -> None:
     stage("import simulator.cli", lambda: __import__("simulator.cli"))
     from simulator import cli
 
-    plots = stage("import the plotting module", lambda: _import("simulator.results.plots"))
+    stage("import the model (simulator.api)", lambda: _import("simulator.api"))
     from simulator.api import run_scenario
+    from simulator.results import plots
     from simulator.results.csvio import write_csv
     from simulator.results.summary import summary_markdown
 
@@ -55,8 +62,10 @@ def stages(out: Path) -> None:
         frame = getattr(result, name)
         stage(f"{name}.parquet", lambda f=frame, n=name: f.to_parquet(out / f"{n}.parquet"))
         stage(f"{name}.csv", lambda f=frame, n=name: write_csv(f, out / f"{n}.csv"))
-    for name, plot in plots.run_plots(result).items():
-        stage(f"plot: {name}", lambda p=plot, n=name: p(result, baseline, out / n))
+    jobs = stage("plots' inputs (every plot)", lambda: plots.plot_jobs(result, baseline))
+    stage("import matplotlib (worker)", lambda: _import("matplotlib.backends.backend_agg"))
+    for job in jobs:
+        stage(f"draw {job.name} (worker)", lambda j=job: j(out))
 
 
 def _import(name: str) -> Any:
@@ -64,28 +73,37 @@ def _import(name: str) -> Any:
     return sys.modules[name]
 
 
-def end_to_end(repeat: int) -> list[tuple[float, float, float]]:
-    """``tradesim run --out DIR`` in fresh processes: (wall, CPU, load before) each time.
+def end_to_end(repeat: int, pythons: list[str]) -> dict[str, list[tuple[float, float, float]]]:
+    """``python -m simulator.cli run --out DIR`` in fresh processes, alternating between the
+    ``pythons``: (wall, CPU, load before) of each run, by python.
 
     Not quiet, so the summary is printed as a user sees it (to /dev/null here)."""
-    runs = []
+    runs: dict[str, list[tuple[float, float, float]]] = {p: [] for p in pythons}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(repeat):
-            load = os.getloadavg()[0]
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            started = time.perf_counter()
-            command = [sys.executable, "-m", "simulator.cli", "run", "--out", f"{tmp}/{k}"]
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-            wall = time.perf_counter() - started
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            runs.append((wall, cpu, load))
+            for n, python in enumerate(pythons):
+                load = os.getloadavg()[0]
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                command = [python, "-m", "simulator.cli", "run", "--out", f"{tmp}/{n}-{k}"]
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=tmp)
+                wall = time.perf_counter() - started
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                runs[python].append((wall, cpu, load))
     return runs
 
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="end-to-end runs (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="end-to-end runs (default 5)")
+    parser.add_argument(
+        "--against",
+        metavar="PYTHON",
+        action="append",
+        default=[],
+        help="another installation's python to time beside this one, run for run (repeatable)",
+    )
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,9 +114,13 @@ def main(argv: list[str]) -> None:
     for label, cpu, wall in ROWS:
         print(f"{label:40s} {cpu:7.3f} {wall:7.3f}")
     print()
-    print("tradesim run --out DIR, end to end in a fresh process:")
-    for wall, cpu, before in end_to_end(args.repeat):
-        print(f"    wall {wall:5.2f} s   CPU {cpu:5.2f} s   (load average before: {before:.1f})")
+    print("tradesim run --out DIR, end to end in fresh processes (run in a temporary folder):")
+    for python, runs in end_to_end(args.repeat, [sys.executable, *args.against]).items():
+        print(f"  {python}")
+        for wall, cpu, before in runs:
+            print(f"    wall {wall:5.2f} s   CPU {cpu:5.2f} s   (load before: {before:.1f})")
+        walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
+        print(f"    median: wall {median(walls):5.2f} s   CPU {median(cpus):5.2f} s")
 
 
 if __name__ == "__main__":

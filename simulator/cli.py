@@ -28,6 +28,7 @@ from simulator.version import __version__
 if TYPE_CHECKING:
     from simulator.analysis.coverage import Coverage
     from simulator.results import SimulationResult
+    from simulator.results.plotworker import PlotWorker
     from simulator.runs import RunSet
     from simulator.scenario import LoadedScenario
 
@@ -42,6 +43,7 @@ EXAMPLES = {
   tradesim run scenarios/autos_25.yaml --out out/autos
   tradesim run my.yaml --seed 7 --set parameters.pass_through=0.8 --set tariffs.autos.rate=35
   tradesim run my.yaml --quiet --json            # machine-readable key outcomes
+  tradesim run us_2025 --no-csv                  # Parquet only: no CSV copies of the tables
   tradesim run us_2025 --ensemble 200 --jobs 2   # parameter uncertainty: fan charts""",
     "sweep": """examples:
   tradesim sweep autos_sweep.yaml --jobs 2 --out out/autos_sweep
@@ -167,13 +169,29 @@ def _inputs(item: LoadedScenario) -> list[Path]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.ensemble is not None:
+        return _run_ensemble(args)
+    # a process that draws the plots: it imports matplotlib now, on the other core, while
+    # this one imports the model and runs; it draws while this one writes the data. Forked
+    # once numpy is loaded, which both need.
+    import numpy  # noqa: F401
+
+    from simulator.results import plotworker
+
+    plotter = plotworker.start()
+    try:
+        return _run(args, plotter)
+    finally:
+        if plotter is not None:
+            plotter.close()
+
+
+def _run(args: argparse.Namespace, plotter: PlotWorker | None) -> int:
     from simulator.api import run_scenario
     from simulator.results.output import check_output_dir, folder_state
     from simulator.runs import budget
     from simulator.scenario import ScenarioError
 
-    if args.ensemble is not None:
-        return _run_ensemble(args)
     files = args.files or [DEFAULT_SCENARIO]
     loaded = [_load(f, args.set, args.quiet or args.json) for f in files]
     # --out is the folder of a single run, or the parent of several runs' folders
@@ -206,7 +224,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         name = item.scenario.name
         result = run_scenario(item, seed=args.seed, progress=Progress(name, not args.quiet))
         baseline = _baseline_for(item)
-        result.save(out, baseline=baseline, force=args.force, since=states[out])
+        formats = [f for f in item.scenario.outputs.formats if f != "csv" or not args.no_csv]
+        result.save(
+            out,
+            baseline=baseline,
+            force=args.force,
+            since=states[out],
+            plotter=plotter,
+            formats=formats,
+        )
         annual = result.annual()
         reports.append(
             {
@@ -646,6 +672,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help=f"scenario files or bundled names ({DEFAULT_SCENARIO})")
     p.add_argument("--out", type=_path, help="output folder (default out/<scenario name>)")
     force(p)
+    p.add_argument(
+        "--no-csv",
+        action="store_true",
+        help="write the tables as Parquet only (no trade.csv and macro.csv copies; faster)",
+    )
     p.add_argument(
         "--ensemble",
         type=int,

@@ -26,10 +26,11 @@ import mesa
 import numpy as np
 
 from simulator.agents import Country, Firm, FirmPopulation, Government
+from simulator.calendar import month_index, month_label
 from simulator.calibration.dataset import BaseData, DataError
 from simulator.calibration.parameters import (
+    RAUCH_CLASSES,
     data_parameter,
-    resolve_parameters,
     switching_cost_medians,
 )
 from simulator.costs.prices import price_after_substitution, price_before_substitution
@@ -42,7 +43,8 @@ from simulator.markets.production import entry_threshold
 from simulator.policy.retaliation import RetaliationRule
 from simulator.policy.shocks import ShockPaths
 from simulator.policy.tariffs import DAYS_PER_MONTH, TariffSchedule, changed_months
-from simulator.scenario.schema import Scenario, month_index
+from simulator.scenario import resolve_parameters
+from simulator.scenario.schema import Scenario
 
 BASE_MONTH = month_index("2024-01")
 
@@ -180,7 +182,9 @@ class TradeModel(mesa.Model):
             fx_half_life=params.expectations.fx_half_life_months,
             threat_probability=params.expectations.threat_probability,
         )
-        cost_median = switching_cost_medians(params, data)
+        cost_median = switching_cost_medians(
+            {c: getattr(params.sourcing, f"switching_cost_{c}") for c in RAUCH_CLASSES}, data
+        )
         self.firms = FirmPopulation.create(
             count=scenario.firms.count,
             output=self.flows0.sum(axis=1),
@@ -251,8 +255,7 @@ class TradeModel(mesa.Model):
         return grouped.reshape(n_r, n_s, n_r).transpose(2, 0, 1)
 
     def month_label(self, t: int) -> str:
-        m = month_index(self.spec.start) + t
-        return f"{m // 12:04d}-{m % 12 + 1:02d}"
+        return month_label(month_index(self.spec.start) + t)
 
     def firm(self, row: int) -> Firm:
         """Look at one firm as a Mesa agent (producers first, then buyers)."""
@@ -277,7 +280,13 @@ class TradeModel(mesa.Model):
         extra = self.schedule.extra(t) + self.retaliation_path[t]
         tau = self.tau0 + extra
         self.tariff_now = tau
-        self.fx = exchange.exchange_rates(self.shocks, t, mech.dollar, params.dollar, self.data)
+        self.fx = exchange.exchange_rates(
+            self.shocks.fx_paths[t],
+            self.shocks.inflows[t],
+            mech.dollar,
+            params.dollar.inflow_elasticity,
+            self.data,
+        )
 
         # landed price relative to base, in the buyer's currency (a dollar-invoiced share of
         # import prices is sticky in dollars, the rest in the exporter's currency; domestic

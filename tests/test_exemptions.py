@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from simulator.api import build_model
+from simulator.calendar import month_index
 from simulator.model import TradeModel
 from simulator.policy.tariffs import product_exempt_shares, qualifying_shares
 from simulator.scenario import ScenarioError, load_scenario
-from simulator.scenario.schema import month_index
 
 POLICY = Path(__file__).resolve().parents[1] / "simulator" / "data" / "policy"
 QUIET = {

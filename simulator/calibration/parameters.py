@@ -1,11 +1,20 @@
-"""Behaviour parameters: the scenario's values, or the data set's sourced defaults."""
+"""Behaviour parameters: the scenario's values, or the data set's sourced defaults.
+
+Plain values in, plain values out: the scenario's ``parameters`` block arrives as nested
+dicts (the schema's ``model_dump()``) and the switching costs as numbers, so that calibration
+never imports the YAML schema (the model and the loader convert;
+:func:`simulator.scenario.resolve_parameters` gives the validated block back).
+"""
 
 from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from simulator.calibration.dataset import BaseData, DataError
-from simulator.scenario.schema import Parameters
 
 # scenario parameter (dotted path in ``parameters``) -> row of the data set's parameters.csv
 DATA_DEFAULTS = {
@@ -39,9 +48,10 @@ OPTIONAL = {"gold.cost_usd_per_oz", "gold.full_spread_usd_per_oz", "gold.capacit
 RAUCH_CLASSES = ("homogeneous", "reference", "differentiated")
 
 
-def resolve_parameters(params: Parameters, data: BaseData) -> Parameters:
-    """Fill every parameter the scenario leaves unset from the data set (with its source)."""
-    values = params.model_dump()
+def fill_defaults(values: Mapping[str, Any], data: BaseData) -> dict[str, Any]:
+    """A copy of ``values`` (the ``parameters`` block as nested dicts) with every parameter the
+    scenario leaves unset (None) filled from the data set (where it has its source)."""
+    values = copy.deepcopy(dict(values))
     for path, key in DATA_DEFAULTS.items():
         *blocks, name = path.split(".")
         target = values
@@ -56,7 +66,7 @@ def resolve_parameters(params: Parameters, data: BaseData) -> Parameters:
                     f"scenario does not set parameters.{path}"
                 )
             target[name] = data.parameters[key]
-    return Parameters.model_validate(values)
+    return values
 
 
 def data_parameter(data: BaseData, key: str) -> float:
@@ -66,13 +76,14 @@ def data_parameter(data: BaseData, key: str) -> float:
     return data.parameters[key]
 
 
-def switching_cost_medians(params: Parameters, data: BaseData) -> np.ndarray:
+def switching_cost_medians(by_class: Mapping[str, float], data: BaseData) -> np.ndarray:
     """Median switching cost of each sector's buyers, by its Rauch (1999) class.
 
-    The class of sector ``s`` is the data set's row ``rauch_class_<s>``: 0 goods traded on
+    ``by_class`` gives the median, in months, of each class in :data:`RAUCH_CLASSES`. The
+    class of sector ``s`` is the data set's row ``rauch_class_<s>``: 0 goods traded on
     organised exchanges, 1 reference-priced, 2 differentiated.
     """
-    by_class = [getattr(params.sourcing, f"switching_cost_{name}") for name in RAUCH_CLASSES]
+    costs = [float(by_class[name]) for name in RAUCH_CLASSES]
     medians = np.empty(data.n_sectors)
     for s, code in enumerate(data.sectors):
         key = f"rauch_class_{code}"
@@ -82,5 +93,5 @@ def switching_cost_medians(params: Parameters, data: BaseData) -> np.ndarray:
                 f"data set {data.name!r}: {key} is {cls:g} in parameters.csv; use 0 "
                 "(organised exchange), 1 (reference-priced) or 2 (differentiated)"
             )
-        medians[s] = by_class[int(cls)]
+        medians[s] = costs[int(cls)]
     return medians

@@ -25,11 +25,16 @@ import yaml
 
 from simulator.api import run_scenario
 from simulator.calibration.dataset import load_dataset
-from simulator.calibration.parameters import resolve_parameters
 from simulator.game.game import RETALIATION_SECTORS
 from simulator.results.incidence import incidence, no_tariff_counterfactual
 from simulator.results.result import SimulationResult
-from simulator.scenario import LoadedScenario, ScenarioError, bundled_scenarios, load_scenario
+from simulator.scenario import (
+    LoadedScenario,
+    ScenarioError,
+    bundled_scenarios,
+    load_scenario,
+    resolve_parameters,
+)
 from simulator.scenario.schema import Mechanisms
 
 MAX_UPLOAD_BYTES = 256 * 1024

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from simulator.calendar import month_index, month_label
 from simulator.calibration.dataset import load_dataset
 from simulator.results.incidence import incidence
 from simulator.results.output import write_text_atomically
@@ -151,15 +152,6 @@ def _code(n: int = 6) -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(n))
 
 
-def _month(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _index(month: str) -> int:
-    year, mon = map(int, month.split("-"))
-    return year * 12 + mon - 1
-
-
 @dataclass
 class Move:
     """One team's policy for a quarter: extra tariffs (percent) on each rival's goods, and a
@@ -228,7 +220,7 @@ class Game:
         game.mandates = {g: keys[(i + offset) % len(keys)] for i, g in enumerate(governments)}
         game.events = plan_events(governments, rounds)
         first = load_scenario(base).scenario.start
-        if _index(start) <= _index(first):
+        if month_index(start) <= month_index(first):
             raise ScenarioError.simple(
                 f"the game starts in {start}, but {base} starts in {first}: start later, so "
                 "that the quarters before the war are the model's baseline"
@@ -300,15 +292,15 @@ class Game:
     # -- the scenario ----------------------------------------------------------------------
     def round_months(self, r: int) -> tuple[str, str]:
         """First and last month of round ``r`` (0-based)."""
-        first = _index(self.start) + 3 * r
-        return _month(first), _month(first + 2)
+        first = month_index(self.start) + 3 * r
+        return month_label(first), month_label(first + 2)
 
     def scenario(self) -> dict[str, Any]:
         """The game so far as a scenario mapping that extends the base scenario."""
         tariffs = []
         for r, moves in enumerate(self.history):
             first, _ = self.round_months(r)
-            after = f"{_month(_index(first) + 3)}-01"
+            after = f"{month_label(month_index(first) + 3)}-01"
             event = self.event_before(r + 1)
             for team, move in moves.items():
                 for kind, rates in (("tariff", move.tariffs), ("retaliation", move.retaliation)):
@@ -539,7 +531,7 @@ class LiveGame:
             for gov, new in zip(m.governments, fresh.governments, strict=True):
                 gov.tariffs = new.tariffs
             fresh.release()
-            first = _index(game.round_months(self.rounds)[0]) - _index(m.spec.start)
+            first = month_index(game.round_months(self.rounds)[0]) - month_index(m.spec.start)
             while m.t < first:  # the base scenario's months before the game
                 m.step()
             end = min(first + 3, m.n_months)

@@ -15,21 +15,28 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.calibration.dataset import BaseData
-from simulator.policy.shocks import ShockPaths
-from simulator.scenario.schema import Dollar
 
 US = "USA"
 
 
 def exchange_rates(
-    shocks: ShockPaths, t: int, enabled: bool, params: Dollar, data: BaseData
+    fx_path: np.ndarray,
+    inflows: np.ndarray,
+    enabled: bool,
+    inflow_elasticity: float,
+    data: BaseData,
 ) -> np.ndarray:
-    """Value of each region's currency in dollars in month ``t`` (base year = 1)."""
+    """Value of each region's currency in dollars in a month (base year = 1).
+
+    ``fx_path`` is the month's row of the scenario's exchange-rate paths and ``inflows`` its
+    net capital inflows ($bn), both by region; ``inflow_elasticity`` is ``beta`` above
+    (``parameters.dollar.inflow_elasticity``).
+    """
     if not enabled or US not in data.regions:
         return np.ones(data.n_regions)
     us = data.region_index(US)
-    inflow_pct_gdp = 100.0 * 12.0 * shocks.inflows[t, us] / data.gdp[us]
-    dollar = shocks.fx_paths[t, us] * np.exp(params.inflow_elasticity / 100.0 * inflow_pct_gdp)
-    fx = shocks.fx_paths[t] / dollar
+    inflow_pct_gdp = 100.0 * 12.0 * inflows[us] / data.gdp[us]
+    dollar = fx_path[us] * np.exp(inflow_elasticity / 100.0 * inflow_pct_gdp)
+    fx = fx_path / dollar
     fx[us] = 1.0
     return fx

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.calendar import month_index
 from simulator.policy.tariffs import Groups, active_fraction, region_indices
-from simulator.scenario.schema import Retaliation, month_index
+from simulator.scenario.schema import Retaliation
 
 _TOL = 1e-6
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.calendar import month_index
 from simulator.calibration.dataset import BaseData
-from simulator.scenario.schema import Scenario, month_index
+from simulator.scenario.schema import Scenario
 
 
 def interpolate(path: dict[str, float], first_month: int, n: int, before: float) -> np.ndarray:

@@ -29,7 +29,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from simulator.scenario.schema import Tariff, month_index
+from simulator.calendar import month_index, month_of, month_start
+from simulator.scenario.schema import Tariff
 
 DAYS_PER_MONTH = 365.25 / 12.0
 BASE = "base_2024"  # the base-year rates: MFN and the pre-2025 Section 232 and 301 duties
@@ -81,14 +82,6 @@ def product_exempt_shares(table: str, sectors: tuple[str, ...]) -> np.ndarray:
     """Share of each sector's imports on a bundled exempt-product list, ``[sector]``."""
     frame = _policy_table(table).set_index("sector")["exempt_share"]
     return np.array([float(frame.get(s, 0.0)) for s in sectors])
-
-
-def month_start(month_idx: int) -> dt.date:
-    return dt.date(month_idx // 12, month_idx % 12 + 1, 1)
-
-
-def month_of(date: dt.date) -> int:
-    return date.year * 12 + date.month - 1
 
 
 def active_fraction(start: dt.date, end: dt.date | None, first_month: int, n: int) -> np.ndarray:

@@ -204,33 +204,38 @@ def summary_section(result: SimulationResult, importer: str = "USA") -> list[str
     return lines
 
 
-def plot(result: SimulationResult, path: Path, importer: str = "USA") -> Path:
-    """Monthly effective rate, pre- and post-substitution, stacked by authority."""
-    from simulator.results.plots import figure, finish
-
+def plot_inputs(result: SimulationResult, importer: str = "USA") -> dict:
+    """What :func:`plot` draws: each concept's parts by authority and its total, as arrays."""
     rates = effective_rates(result, importer)
     by_auth = rates[rates.dimension == "authority"]
-    fig = figure(11, 4.9, left=0.75, bottom=0.75, wspace=0.12)
-    axes = fig.subplots(1, 2, sharey=True)
-    for ax, concept in zip(axes, CONCEPTS, strict=True):
+    panels = []
+    for concept in CONCEPTS:
         wide = by_auth[by_auth.concept == concept].pivot(
             index="month", columns="group", values="rate_pct"
         )
         order = [a for a in (BASE, *AUTHORITIES, UNATTRIBUTED) if a in wide]
         wide = wide.loc[:, [a for a in order if wide[a].abs().max() > 0.005]]
-        positive = wide.clip(lower=0.0)
-        ax.stackplot(wide.index, positive.T.values, labels=[c.replace("_", " ") for c in wide])
         total = rates[(rates.concept == concept) & (rates.dimension == "total")]
-        ax.plot(total.month, total.rate_pct, color="black", lw=1.2, label="total")
-        ax.set_title(concept.replace("_", "-"), fontsize=10)
-        ax.set_ylim(bottom=0.0)
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel(f"% of goods imports into {importer}")
-    axes[1].legend(fontsize=7, loc="upper left")
-    fig.autofmt_xdate(bottom=fig.subplotpars.bottom)
-    return finish(
-        fig,
-        path,
-        f"{result.scenario.name}: effective tariff rate by legal authority",
-        "pre-substitution: 2024 import weights; post-substitution: simulated imports",
-    )
+        panels.append(
+            {
+                "title": concept.replace("_", "-"),
+                "months": wide.index.to_numpy(),
+                "stacks": wide.clip(lower=0.0).T.values,
+                "labels": [c.replace("_", " ") for c in wide],
+                "total_months": total.month.to_numpy(),
+                "total": total.rate_pct.to_numpy(),
+            }
+        )
+    return {
+        "importer": importer,
+        "panels": panels,
+        "title": f"{result.scenario.name}: effective tariff rate by legal authority",
+        "subtitle": "pre-substitution: 2024 import weights; post-substitution: simulated imports",
+    }
+
+
+def plot(result: SimulationResult, path: Path, importer: str = "USA") -> Path:
+    """Monthly effective rate, pre- and post-substitution, stacked by authority."""
+    from simulator.results import drawing
+
+    return drawing.effective_rates(plot_inputs(result, importer), path)

@@ -1,7 +1,10 @@
 """PNG plots of a run (matplotlib, no screen needed).
 
-Figures are plain :class:`matplotlib.figure.Figure` objects drawn by the Agg canvas (no pyplot
-state) with margins fixed in inches, so each is laid out and drawn once.
+Each plot is made in two steps: what it shows is computed here from the result (pandas, the
+model), as a :class:`~simulator.results.drawing.PlotJob` of plain arrays and text, and drawn
+by :mod:`simulator.results.drawing`, which needs only matplotlib. ``tradesim run`` hands the
+jobs to a worker process that draws them while the data files are written
+(:mod:`simulator.results.plotworker`); :func:`save_run_plots` draws them here.
 """
 
 from __future__ import annotations
@@ -12,14 +15,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from simulator.calibration.dataset import region_names
-from simulator.results import effective_rates
+from simulator.results import drawing, effective_rates
 from simulator.results.costs import ALL_HOUSEHOLDS, annual_households
+from simulator.results.drawing import DPI, PlotJob, figure, finish, partner_style
 
 if TYPE_CHECKING:
     from simulator.results.result import SimulationResult
+
+__all__ = [
+    "DPI",
+    "PARTNERS",
+    "PlotJob",
+    "figure",
+    "finish",
+    "partner_label",
+    "partner_style",
+    "plot_jobs",
+    "run_plots",
+    "save_run_plots",
+    "sector_balances",
+]
 
 BN = 1e9
 US = "USA"
@@ -49,174 +66,115 @@ def partner_label(code: str, data: str = "base_2024") -> str:
     return f"{name} ({code})" if name and name != code else code
 
 
-DPI = 110
-
-
-def figure(
-    width: float,
-    height: float,
-    left: float = 0.85,
-    right: float = 0.25,
-    top: float = 0.85,
-    bottom: float = 0.45,
-    hspace: float = 0.25,
-    wspace: float = 0.2,
-) -> Figure:
-    """A figure of ``width`` x ``height`` inches whose axes leave these margins (inches)."""
-    fig = Figure(figsize=(width, height))
-    fig.subplots_adjust(
-        left=left / width,
-        right=1.0 - right / width,
-        top=1.0 - top / height,
-        bottom=bottom / height,
-        hspace=hspace,
-        wspace=wspace,
-    )
-    return fig
-
-
-def finish(fig: Figure, path: Path, title: str, subtitle: str) -> Path:
-    """Title and subtitle in the figure's top margin, then the PNG."""
-    height = fig.get_figheight()
-    fig.suptitle(title, fontsize=12, fontweight="bold", y=1.0 - 0.15 / height, va="top")
-    fig.text(0.5, 1.0 - 0.47 / height, subtitle, ha="center", va="top", fontsize=8, color="0.35")
-    fig.savefig(path, dpi=DPI)
-    return path
-
-
 def save_run_plots(
     result: SimulationResult, out: Path, baseline: SimulationResult | None = None
 ) -> list[Path]:
     """The standard plots of one run; with a ``baseline`` run, its paths and differences too."""
-    return [plot(result, baseline, out / name) for name, plot in run_plots(result).items()]
+    return [job(out) for job in plot_jobs(result, baseline)]
+
+
+def plot_jobs(result: SimulationResult, baseline: SimulationResult | None = None) -> list[PlotJob]:
+    """The run's plots as jobs for :mod:`~simulator.results.drawing` (what each one shows)."""
+    return [
+        PlotJob(name, draw, inputs(result, baseline))
+        for name, (inputs, draw) in _PLOTS.items()
+        if _drawn(name, result)
+    ]
 
 
 def run_plots(result: SimulationResult) -> dict[str, Plot]:
     """The run's plots by file name, each ``plot(result, baseline, path) -> path``."""
-    plots: dict[str, Plot] = {}
-    if US in result.regions and not result.annual().empty:
-        plots["what_it_costs.png"] = _costs_plot  # the real measure first
-    plots |= {
-        "us_trade.png": _trade_plot,
-        "bilateral_balances.png": _bilateral_plot,
-        "sector_contributions.png": _sector_plot,
-        "tariffs.png": _tariff_plot,
+
+    def plot(inputs, draw) -> Plot:
+        return lambda r, b, path: draw(inputs(r, b), Path(path))
+
+    return {
+        name: plot(inputs, draw) for name, (inputs, draw) in _PLOTS.items() if _drawn(name, result)
     }
-    if US in result.regions:
-        plots["effective_rates.png"] = lambda r, _, path: effective_rates.plot(r, path)
-    return plots
 
 
-def _costs_plot(result: SimulationResult, baseline: SimulationResult | None, path: Path) -> Path:
+def _drawn(name: str, result: SimulationResult) -> bool:
+    """Whether the run has this plot: the US ones need the US, the costs a complete year."""
+    if name == "what_it_costs.png":  # the real measure first
+        return US in result.regions and not result.annual().empty
+    return name != "effective_rates.png" or US in result.regions
+
+
+def _months(frame: pd.DataFrame | pd.Series) -> np.ndarray:
+    return frame.index.to_numpy()
+
+
+def _costs_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
     """US real income and its parts by year against GDP as counted; the cost per household
     by income decile in the last year."""
     annual = result.annual()
-    households = annual_households(result)
-    fig = figure(11 if households is not None else 7, 4.8, bottom=1.2, wspace=0.35)
-    axes = fig.subplots(1, 2 if households is not None else 1)
-    income = axes[0] if households is not None else axes
-    years = np.arange(len(annual))
-    parts = {
-        "consumers_change": ("consumers", "tab:red"),
-        "producers_change": ("producers", "tab:blue"),
-        "revenue_change": ("tariff revenue", "tab:green"),
+    inputs = {
+        "name": result.scenario.name,
+        "years": [str(y) for y in annual.index],
+        "parts": [
+            (label, color, (annual[column] / BN).to_numpy())
+            for column, label, color in (
+                ("consumers_change", "consumers", "tab:red"),
+                ("producers_change", "producers", "tab:blue"),
+                ("revenue_change", "tariff revenue", "tab:green"),
+            )
+        ],
+        "real_income": (annual.real_income_change / BN).to_numpy(),
+        "gdp": (annual.gdp_change / BN).to_numpy(),
+        "households": None,
     }
-    width = 0.25
-    for i, (column, (label, color)) in enumerate(parts.items()):
-        income.bar(years + (i - 1) * width, annual[column] / BN, width, label=label, color=color)
-    income.plot(years, annual.real_income_change / BN, "ko-", label="real income (their sum)")
-    income.plot(years, annual.gdp_change / BN, "D", mfc="none", mec="0.3", label="GDP as counted")
-    income.axhline(0.0, color="0.5", lw=0.8)
-    income.set_xticks(years, [str(y) for y in annual.index])
-    income.set_ylabel("against the no-policy path, US$ bn a year")
-    income.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.1))
-    income.set_title("US real income and its parts", fontsize=10)
+    households = annual_households(result)
     if households is not None:
         year = households.index.levels[0].max()
         deciles = households.xs(year, level="year")
         deciles = deciles[deciles.index != ALL_HOUSEHOLDS]
-        share = axes[1]
-        x = np.arange(len(deciles))
-        share.bar(x, deciles.share_of_spending, 0.6, color="tab:orange", label="% of spending")
-        share.plot(x, deciles.share_of_income, "k^", label="% of after-tax income (upper bound)")
-        share.set_xticks(x, [str(g) for g in deciles.index])
-        share.set_xlabel("household income decile")
-        share.set_ylabel(f"extra cost of purchases in {year}, %")
-        share.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18))
-        share.set_title("Cost per household by income", fontsize=10)
-    return finish(fig, path, "What it costs", result.scenario.name)
+        inputs["households"] = {
+            "year": int(year),
+            "groups": [str(g) for g in deciles.index],
+            "spending": deciles.share_of_spending.to_numpy(),
+            "income": deciles.share_of_income.to_numpy(),
+        }
+    return inputs
 
 
-def _trade_plot(result: SimulationResult, baseline: SimulationResult | None, path: Path) -> Path:
-    """US imports and exports (goods dashed), and the balances, in two panels."""
+def _trade_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
     us = result.us()
-    fig = figure(9, 7)
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    top.plot(us.index, us.imports / BN, label="imports")
-    top.plot(us.index, us.exports / BN, label="exports")
-    top.plot(us.index, us.goods_imports / BN, "--", label="goods imports", alpha=0.7)
-    top.plot(us.index, us.goods_exports / BN, "--", label="goods exports", alpha=0.7)
-    top.set_ylabel("US$ bn a month")
-    top.legend(ncol=2, fontsize=8)
-    bottom.plot(us.index, us.balance / BN, label="goods and services", color="k")
-    bottom.plot(us.index, us.goods_balance / BN, label="goods", color="tab:red")
-    bottom.axhline(0.0, color="0.6", lw=0.8)
-    bottom.set_ylabel("balance, US$ bn a month")
-    bottom.legend(fontsize=8)
-    return finish(fig, path, "US imports, exports and balance", result.scenario.name)
+    names = ("imports", "exports", "goods_imports", "goods_exports", "balance", "goods_balance")
+    return {
+        "name": result.scenario.name,
+        "months": _months(us),
+        "series": {k: (us[k] / BN).to_numpy() for k in names},
+    }
 
 
-def partner_style(k: int) -> dict[str, str]:
-    """The k-th partner's line: the ten colours of the cycle, then the same colours dashed."""
-    return {"color": f"C{k % 10}", "ls": "-" if k < 10 else "--"}
-
-
-def _bilateral_plot(
-    result: SimulationResult, baseline: SimulationResult | None, path: Path
-) -> Path:
-    """The US goods balance with each partner (names spelled out)."""
+def _bilateral_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
     bilateral = result.bilateral("USA", groups=True) / BN
-    fig = figure(9, 6.1, bottom=1.15)
-    ax = fig.subplots()
-    for k, partner in enumerate(p for p in PARTNERS if p in bilateral.columns):
-        ax.plot(
-            bilateral.index,
-            bilateral[partner],
-            label=partner_label(partner, result.scenario.data),
-            **partner_style(k),
-        )
-    ax.axhline(0.0, color="0.6", lw=0.8)
-    ax.set_ylabel("US goods balance, US$ bn a month (negative: deficit)")
-    ax.legend(ncol=4, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08))
-    return finish(fig, path, "US goods balance by partner", result.scenario.name)
+    lines = [
+        (partner_label(p, result.scenario.data), bilateral[p].to_numpy())
+        for p in PARTNERS
+        if p in bilateral.columns
+    ]
+    return {"name": result.scenario.name, "months": _months(bilateral), "lines": lines}
 
 
-def _tariff_plot(result: SimulationResult, baseline: SimulationResult | None, path: Path) -> Path:
-    """Revenue and effective rate in two panels, each from zero (and the baseline's, dashed)."""
+def _tariff_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
     us = result.us()
-    fig = figure(9, 6.5, hspace=0.3)
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    top.plot(us.index, us.tariff_revenue / BN, color="tab:purple", label=result.scenario.name)
-    bottom.plot(
-        us.index, 100 * us.effective_tariff_rate, color="tab:orange", label=result.scenario.name
-    )
+    inputs = {
+        "name": result.scenario.name,
+        "months": _months(us),
+        "revenue": (us.tariff_revenue / BN).to_numpy(),
+        "rate": (100 * us.effective_tariff_rate).to_numpy(),
+        "base": None,
+    }
     if baseline is not None:
         base = baseline.us()
-        label = f"{baseline.scenario.name} (no new policies)"
-        top.plot(base.index, base.tariff_revenue / BN, "--", color="0.4", label=label)
-        bottom.plot(base.index, 100 * base.effective_tariff_rate, "--", color="0.4", label=label)
-    top.set_ylabel("tariff revenue, US$ bn a month")
-    top.set_title("US customs duties collected", fontsize=9, loc="left")
-    bottom.set_ylabel("effective tariff rate, %")
-    bottom.set_title(
-        "Effective rate: duties collected / goods imports (at customs value)",
-        fontsize=9,
-        loc="left",
-    )
-    for ax in (top, bottom):
-        ax.set_ylim(0.0, 1.15 * max(ax.get_ylim()[1], 1e-9))
-        ax.legend(fontsize=8, loc="upper left")
-    return finish(fig, path, "US tariff revenue and effective tariff rate", result.scenario.name)
+        inputs["base"] = (
+            _months(base),
+            (base.tariff_revenue / BN).to_numpy(),
+            (100 * base.effective_tariff_rate).to_numpy(),
+            f"{baseline.scenario.name} (no new policies)",
+        )
+    return inputs
 
 
 def sector_balances(result: SimulationResult, region: str = "USA") -> pd.DataFrame:
@@ -230,7 +188,7 @@ def sector_balances(result: SimulationResult, region: str = "USA") -> pd.DataFra
     return table[months.reindex(table.index) == 12]
 
 
-def _sector_plot(result: SimulationResult, baseline: SimulationResult | None, path: Path) -> Path:
+def _sector_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
     """The policy's effect by sector against the baseline run, or, without one, the change.
 
     With a baseline: the scenario's US balance by sector minus the baseline's, in the year
@@ -240,11 +198,8 @@ def _sector_plot(result: SimulationResult, baseline: SimulationResult | None, pa
     """
     name = result.scenario.name
     ours = sector_balances(result) / BN
-    fig = figure(9, 5.5, left=1.45, bottom=0.6)
-    ax = fig.subplots()
     if ours.empty:
-        ax.text(0.5, 0.5, "no complete calendar year in the run", ha="center", va="center")
-        return finish(fig, path, "US balance by sector", name)
+        return {"empty": True, "title": "US balance by sector", "subtitle": name}
     if baseline is not None:
         theirs = sector_balances(baseline) / BN
         diff = (ours - theirs).dropna(how="all")
@@ -266,14 +221,25 @@ def _sector_plot(result: SimulationResult, baseline: SimulationResult | None, pa
         subtitle = f"{name}: growth and policy together (no baseline run to separate them)"
         xlabel = f"US balance in {last} minus {first}, US$ bn a year"
     bars = bars.sort_values(bars.columns[-1])  # largest at the top
-    height = 0.8 / len(bars.columns)
-    y = np.arange(len(bars))
-    for i, column in enumerate(bars.columns):
-        ax.barh(
-            y + (i - (len(bars.columns) - 1) / 2) * height, bars[column], height, label=str(column)
-        )
-    ax.set_yticks(y, bars.index)
-    ax.axvline(0.0, color="0.4", lw=0.8)
-    ax.set_xlabel(xlabel + " (positive: larger surplus or smaller deficit)")
-    ax.legend(fontsize=8, loc="best")
-    return finish(fig, path, title, subtitle)
+    return {
+        "title": title,
+        "subtitle": subtitle,
+        "xlabel": xlabel,
+        "sectors": [str(s) for s in bars.index],
+        "columns": [str(c) for c in bars.columns],
+        "values": bars.to_numpy(dtype=float),
+    }
+
+
+def _effective_rate_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
+    return effective_rates.plot_inputs(result)
+
+
+_PLOTS = {
+    "what_it_costs.png": (_costs_inputs, drawing.costs),
+    "us_trade.png": (_trade_inputs, drawing.trade),
+    "bilateral_balances.png": (_bilateral_inputs, drawing.bilateral),
+    "sector_contributions.png": (_sector_inputs, drawing.sectors),
+    "tariffs.png": (_tariff_inputs, drawing.tariffs),
+    "effective_rates.png": (_effective_rate_inputs, drawing.effective_rates),
+}

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ from simulator.results.costs import RunCosts
 from simulator.results.csvio import write_csv
 from simulator.results.output import write_atomically
 from simulator.version import __version__
+
+if TYPE_CHECKING:
+    from simulator.results.plotworker import PlotWorker
 
 BN = 1e9
 US = "USA"
@@ -267,6 +271,8 @@ class SimulationResult:
         baseline: SimulationResult | None = None,
         force: bool = False,
         since: dict[str, tuple[int, int]] | None = None,
+        plotter: PlotWorker | None = None,
+        formats: Sequence[str] | None = None,
     ) -> Path:
         """Write data, plots, ``summary.md`` and ``provenance.json`` into ``out_dir`` atomically.
 
@@ -275,26 +281,45 @@ class SimulationResult:
         ``out_dir`` is replaced only if tradesim wrote it (or with ``force``); never if it
         holds the scenario's own files (see :func:`~simulator.results.output.write_atomically`);
         ``since``: the folder's state when it was checked (files that appeared after are kept).
+        With a ``plotter`` (:mod:`simulator.results.plotworker`) the plots are drawn in that
+        process while the data are written here. ``formats`` replaces the scenario's
+        ``outputs.formats`` (``["parquet"]``: no CSV copies).
         """
-        from simulator.results import plots as plotting
-
         outputs = self.scenario.outputs
         want_plots = outputs.plots if plots is None else plots
+        formats = outputs.formats if formats is None else formats
 
         def write(tmp: Path) -> None:
+            if want_plots:
+                from simulator.results import plots as plotting
+
+                jobs = plotting.plot_jobs(self, baseline)
+                if plotter is not None:
+                    plotter.submit(jobs, tmp)
+            try:
+                write_data(tmp)
+                if want_plots and plotter is not None:
+                    plotter.wait()
+                elif want_plots:
+                    for job in jobs:
+                        job(tmp)
+            except BaseException:
+                if want_plots and plotter is not None:
+                    plotter.cancel()  # stopped before the temporary folder is removed
+                raise
+
+        def write_data(tmp: Path) -> None:
             tables = {"trade": self.trade, "macro": self.macro}
             if self.households is not None:
                 tables["households"] = self.households
             for name, frame in tables.items():
-                if "parquet" in outputs.formats:
+                if "parquet" in formats:
                     # the provenance travels with the data (pandas reads it back into attrs)
                     frame = frame.copy(deep=False)
                     frame.attrs["provenance"] = self.provenance.__dict__
                     frame.to_parquet(tmp / f"{name}.parquet", index=False)
-                if "csv" in outputs.formats:
+                if "csv" in formats:
                     write_csv(frame, tmp / f"{name}.csv")
-            if want_plots:
-                plotting.save_run_plots(self, tmp, baseline)
             (tmp / "summary.md").write_text(self.summary(baseline), encoding="utf-8")
 
         return write_atomically(

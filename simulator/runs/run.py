@@ -60,9 +60,9 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
 
 def _run(spec: RunSpec) -> pd.DataFrame:
     from simulator.api import build_model
+    from simulator.calendar import month_index
     from simulator.results.result import Provenance, SimulationResult
     from simulator.scenario import load_scenario
-    from simulator.scenario.schema import month_index
 
     loaded = load_scenario(spec.scenario, spec.overrides())
     model = build_model(loaded, spec.seed)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from simulator.calendar import month_index
 from simulator.calibration import dataset
 from simulator.calibration.parameters import DATA_DEFAULTS
 from simulator.scenario.errors import (
@@ -38,7 +39,7 @@ from simulator.scenario.errors import (
     show,
 )
 from simulator.scenario.hints import code_hint
-from simulator.scenario.schema import CodeList, Scenario, month_index
+from simulator.scenario.schema import CodeList, Scenario
 from simulator.scenario.yaml_io import load_yaml, read_yaml_text
 
 ID_LISTS = {("tariffs",), ("retaliation",)}

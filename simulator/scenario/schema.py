@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from simulator.calendar import months_between
+
 MAX_RATE_PCT = 1000.0
 MAX_USD_BN_PER_MONTH = 10_000.0
 """Largest flow of dollars a scenario may set, $bn a month (US GDP is about 2,400)."""
@@ -133,12 +135,6 @@ def _safe_name(value: Any) -> Any:
 
 
 SafeName = Annotated[str, AfterValidator(_safe_name)]
-
-
-def month_index(month: str) -> int:
-    """Months since year 0: a total order on ``YYYY-MM``."""
-    year, mon = month.split("-")
-    return int(year) * 12 + int(mon) - 1
 
 
 class Strict(BaseModel):
@@ -693,7 +689,7 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _horizon(self) -> Scenario:
-        months = month_index(self.end) - month_index(self.start) + 1
+        months = months_between(self.start, self.end)
         if months < 1:
             raise ValueError(f"'end' ({self.end}) is before 'start' ({self.start})")
         if months > 600:
@@ -714,4 +710,4 @@ class Scenario(Strict):
 
     @property
     def n_months(self) -> int:
-        return month_index(self.end) - month_index(self.start) + 1
+        return months_between(self.start, self.end)

@@ -1,0 +1,111 @@
+"""``tradesim run`` draws its plots in a forked worker process: the same PNGs, nothing left
+running, a failure reported and nothing written; ``--no-csv`` leaves out the CSV copies."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import simulator
+from simulator.results import plotworker
+from simulator.results.drawing import PlotJob
+
+pytestmark = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="the worker is forked"
+)
+
+RUN = ["run", "autos_25", "--set", "end=2025-12", "--set", "firms.count=0", "-q"]
+
+
+def _run(out: Path, worker: bool) -> dict:
+    """``tradesim run`` in a fresh interpreter; whether it loaded matplotlib itself, and which
+    processes it left."""
+    script = (
+        "import json, multiprocessing, sys\n"
+        "from simulator.cli import main\n"
+        f"code = main({[*RUN, '--out', str(out)]!r})\n"
+        "print(json.dumps({'code': code, 'matplotlib': 'matplotlib' in sys.modules,\n"
+        "                  'children': len(multiprocessing.active_children())}))\n"
+    )
+    env = {**os.environ, "TRADESIM_PLOT_WORKER": "1" if worker else "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(Path(simulator.__file__).resolve().parents[1])},
+        check=True,
+        cwd=out.parent,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _pixels(path: Path):
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(path))
+
+
+def test_the_worker_draws_the_same_plots_and_the_run_imports_no_matplotlib(tmp_path):
+    import numpy as np
+
+    drawn = _run(tmp_path / "worker", worker=True)
+    alone = _run(tmp_path / "alone", worker=False)
+    assert drawn == {"code": 0, "matplotlib": False, "children": 0}
+    assert alone == {"code": 0, "matplotlib": True, "children": 0}
+    pngs = sorted(p.name for p in (tmp_path / "alone").glob("*.png"))
+    assert len(pngs) >= 5
+    assert sorted(p.name for p in (tmp_path / "worker").glob("*.png")) == pngs
+    for name in pngs:
+        a, b = _pixels(tmp_path / "alone" / name), _pixels(tmp_path / "worker" / name)
+        assert a.shape == b.shape and np.array_equal(a, b), name
+    # every file is listed and hashed in provenance.json, plots included
+    provenance = json.loads((tmp_path / "worker" / "provenance.json").read_text())
+    assert set(pngs) <= set(provenance["files"]) == set(provenance["sha256"])
+
+
+def _fails(inputs: dict, path: Path) -> Path:
+    raise RuntimeError("no ink left")
+
+
+def _writes(inputs: dict, path: Path) -> Path:
+    path.write_text(inputs["text"])
+    return path
+
+
+def test_a_failed_plot_is_reported_and_the_worker_ends(tmp_path):
+    worker = plotworker.PlotWorker()
+    try:
+        worker.submit([PlotJob("a.txt", _writes, {"text": "a"})], tmp_path)
+        assert worker.wait() == [tmp_path / "a.txt"]
+        worker.submit([PlotJob("b.txt", _fails, {})], tmp_path)
+        with pytest.raises(plotworker.PlotWorkerError, match="no ink left"):
+            worker.wait()
+    finally:
+        worker.close()
+    assert multiprocessing.active_children() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_cancel_stops_a_worker_at_once(tmp_path):
+    worker = plotworker.PlotWorker()
+    worker.submit([PlotJob("a.txt", _writes, {"text": "a"})], tmp_path)
+    worker.cancel()
+    worker.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_no_csv_writes_parquet_only(tmp_path):
+    from simulator.cli import main
+
+    out = tmp_path / "run"
+    assert main([*RUN, "--out", str(out), "--no-csv"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"trade.parquet", "macro.parquet", "summary.md"} <= names
+    assert not {n for n in names if n.endswith(".csv")}
