@@ -97,7 +97,8 @@ def test_the_report_names_no_absolute_path(reports):
             assert folder not in text, f"{out.name} names {folder}"
         # nothing that reads as an absolute path: '/x/y' after a space, quote, bracket or '>'
         assert re.findall(r"""[\s"'`(>]/[\w.-]+/""", text) == [], out.name
-        assert "us_2025.yaml" in text or "baseline.yaml" in text
+        # the scenarios are named: bundled ones by their names, as provenance records them
+        assert re.search(r"Scenario file: <code>(us_2025|baseline|autos_25|steel_50)</code>", text)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
