@@ -437,3 +437,111 @@ def test_costs_of_a_model_part_way_through_its_run_cover_the_months_run():
     for name, values in columns.items():
         assert values[:7] == pytest.approx(full[name][:7], rel=1e-12, abs=1e-9), name
         assert np.isnan(values[7:]).all(), name
+
+
+# ------------------------------------------------------------------ a run's figures, by hand
+def _result(model: TradeModel):
+    from simulator.results import Provenance, SimulationResult
+
+    provenance = Provenance.collect(scenario="t", path=None, sha256="", seed=0, data="synthetic")
+    return SimulationResult(model, provenance)
+
+
+def test_price_indices_of_a_run_weight_sectors_by_purchases_and_output_by_hand():
+    """A data set without consumption tables: the CPI weights each sector by the region's
+    base-year purchases (duty included) over all its purchases; the PPI weights producer
+    prices by base-year output (sales at home and abroad), both from the data set's flows."""
+    model = _run(_steel_world(0.3), 50.0, months="2025-12")
+    data = model.data
+    assert data.consumption_share is None and data.margin_share is None
+    landed = (data.flows * (1.0 + data.base_tariff)).sum(axis=0)  # [region, sector]
+    weights = landed / landed.sum(axis=1, keepdims=True)
+    output = data.flows.sum(axis=1)  # [region, sector]
+    columns = RunCosts(model).columns()
+    cpi = (weights * model.sector_prices).sum(axis=-1)
+    cpi_pre = (weights * model.sector_prices_pre).sum(axis=-1)
+    ppi = (model.prices * output).sum(axis=-1) / output.sum(axis=-1)
+    np.testing.assert_allclose(columns["consumer_price_index"], cpi, rtol=1e-12)
+    np.testing.assert_allclose(columns["consumer_price_index_pre"], cpi_pre, rtol=1e-12)
+    np.testing.assert_allclose(columns["producer_price_index"], ppi, rtol=1e-12)
+    # US buyers pay more for steel; before they re-source they pay more still
+    assert cpi[-1, US] > 1.002
+    assert cpi_pre[-1, US] > cpi[-1, US] + 1e-5
+    assert np.abs(ppi - 1.0).max() > 1e-3
+
+
+def test_real_income_parts_convert_at_each_regions_exchange_rate_by_hand():
+    """With currencies moving, each region's revenue, terms of trade and exporters' receipts
+    are valued in its own currency at base-year rates: US$ over its exchange rate."""
+    sc = Scenario.model_validate(
+        {
+            "name": "t",
+            "end": "2025-12",
+            "firms": {"count": 0},
+            "tariffs": [
+                {"imposer": "USA", "partners": ["CHN"], "rate": 30, "effective": "2024-03-01"},
+                {"imposer": "CHN", "partners": ["USA"], "rate": 20, "effective": "2024-06-01"},
+            ],
+            "shocks": {
+                "exchange_rates": [
+                    {"region": "CHN", "path": {"2024-02": 1.0, "2025-06": 0.8}},
+                    {"region": "EU", "path": {"2024-02": 1.0, "2025-06": 1.15}},
+                ]
+            },
+            "mechanisms": {**ALL_OFF, "dollar": True},
+        }
+    )
+    model = TradeModel(sc, _steel_world(0.3))
+    model.run()
+    income = RunCosts(model).real_income
+    t = -1
+    fx = model.fx_path[t]
+    assert abs(fx[CHN] - 0.8) < 0.05 and fx[REGIONS.index("EU")] > 1.1
+    off = ~np.eye(len(REGIONS), dtype=bool)[:, :, None]
+    u = model.unit_values[t]
+    q = model.flows[t] / u
+    duty = (model.flows[t] * model.rates[t]).sum(axis=(0, 2))
+    base_duty = (model.baseline_flows[t] * model.tau0).sum(axis=(0, 2))
+    np.testing.assert_allclose(income.revenue[t], (duty - base_duty) / fx, rtol=1e-10)
+    received = np.where(off, q * (u / fx[:, None, None] - 1.0), 0.0).sum(axis=(1, 2))
+    paid = np.where(off, q * (u / fx[None, :, None] - 1.0), 0.0).sum(axis=(0, 2))
+    np.testing.assert_allclose(income.terms_of_trade[t], received - paid, rtol=1e-10)
+    p = model.prices[t]
+    output, base_output = q.sum(axis=1), model.baseline_flows[t].sum(axis=1)
+    margin = (0.5 * (output + base_output) * (p - model.unit_costs[t])).sum(axis=1)
+    absorbed = np.where(off, q * (u / fx[:, None, None] - p[:, None, :]), 0.0).sum(axis=(1, 2))
+    np.testing.assert_allclose(income.producers[t], margin + absorbed, rtol=1e-10)
+
+
+def test_final_demand_share_is_zero_where_the_table_uses_more_than_is_bought():
+    a = np.zeros((1, 2, 2))
+    a[0, 0, 1] = 0.5  # sector 1 uses 0.5 of sector 0 per unit: 50 of the 20 bought
+    output = np.array([[10.0, 100.0]])
+    purchases = np.array([[20.0, 30.0]])
+    assert final_demand_share(a, output, purchases)[0] == pytest.approx([0.0, 1.0])
+
+
+def test_real_income_as_a_share_of_gdp_and_the_summary_rows_by_hand():
+    """The real-income change in % of the month's baseline GDP (no growth: the data set's GDP
+    over 12), and the summary's "What it costs" rows: the year's mean CPI less 1, in %."""
+    from simulator.results.costs import what_it_costs_markdown
+
+    model = _run(_steel_world(0.3), 50.0, months="2025-12")
+    result = _result(model)
+    macro = result.macro
+    us = macro[macro.region == "USA"]
+    gdp_month = model.data.gdp[US] * 1e9 / 12.0
+    np.testing.assert_allclose(
+        us.real_income_change_pct, us.real_income_change / gdp_month * 100.0, rtol=1e-10
+    )
+    landed = (model.data.flows * (1.0 + model.data.base_tariff)).sum(axis=0)[US]
+    cpi = model.sector_prices[:, US] @ (landed / landed.sum())
+    lines = "\n".join(what_it_costs_markdown(result)).splitlines()
+    rows = {line.split("|")[1].strip(): line for line in lines if line.startswith("| ")}
+    cells = rows["Consumer prices, change, %"].split("|")[2:-1]
+    by_hand = [(cpi[12 * k : 12 * (k + 1)].mean() - 1.0) * 100.0 for k in (0, 1)]
+    assert [float(c) for c in cells] == pytest.approx(by_hand, abs=0.051)
+    assert by_hand[1] > 0.2  # visible at one decimal
+    real = rows["Real income, change, $bn"].split("|")[2:-1]
+    total = RunCosts(model).real_income.total[:, US]
+    assert float(real[1].replace(",", "")) == pytest.approx(total[12:].sum(), abs=0.051)

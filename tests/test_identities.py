@@ -108,6 +108,18 @@ def test_tariff_revenue_is_the_scheduled_rate_times_the_dutiable_value():
         rate = macro(result, code, "effective_tariff_rate")
         assert rate == pytest.approx(expected / goods, rel=1e-9)
     assert assert_revenue_follows_the_schedule(result) > 50
+    # each government's own record: last month's duties on its imports (not its exports)
+    for r, government in enumerate(result.model.governments):
+        last = (flows[-1, :, r] * rates[-1, :, r]).sum()
+        assert government.tariff_revenue == pytest.approx(last, rel=1e-9)
+    assert result.model.governments[US].tariff_revenue > 10.0  # $bn a month in mid-2026
+    # the annual effective rate: a year's revenue over the year's goods imports (not services)
+    for year, first in ((2024, 0), (2025, 12)):
+        months = slice(first, first + 12)
+        revenue = (flows[months, :, US] * rates[months, :, US]).sum()
+        goods = flows[months, :, US][:, :, T.goods].sum()
+        annual = result.annual("USA").loc[year, "effective_tariff_rate"]
+        assert annual == pytest.approx(revenue / goods, rel=1e-9)
     # the withdrawn threat never applied; the steel rate replaced the base rate
     metals = [T.s("steel"), T.s("aluminium")]
     others = np.delete(np.arange(len(T.sectors)), metals)
@@ -134,6 +146,28 @@ def test_exempt_ai_hardware_pays_the_base_rate_on_its_own_imports():
     assert macro(result, "USA", "tariff_revenue") / BN == pytest.approx(expected, rel=1e-9)
     assert macro(result, "USA", "investment_change") / BN == pytest.approx(spend)
     assert exempt[-1].sum() > 5.0  # $10bn of hardware at the end: a visible exemption
+
+
+def test_a_groups_ai_capex_share_is_split_by_its_members_base_year_imports():
+    """An origin share given for a group (EU) goes to its members in proportion to what each
+    sold the US of the hardware sector in 2024 (trade.csv), not equally."""
+    shares = {"EU": 0.5, "MEX": 0.3, "TWN": 0.2}
+    capex = {"path": {"2025-01": 5.0, "2025-07": 17.0}, "import_content": 0.6,
+             "origin_shares": shares}  # fmt: skip
+    result = run({"ai_capex": True}, end="2025-12", shocks={"ai_capex": capex})
+    cs = T.s("computers_semis")
+    members = T.rs("EU")
+    assert len(members) == 3
+    origin = np.zeros(len(T.regions))
+    sold = T.flows[members, US, cs]
+    origin[members] = 0.5 * sold / sold.sum()
+    origin[T.r("MEX")], origin[T.r("TWN")] = 0.3, 0.2
+    assert np.ptp(origin[members]) > 0.05  # far from an equal split
+    spend = interpolated(capex["path"], 24)
+    exempt = spend[:, None] * 0.6 * origin[None] / (1 + T.tariff[:, US, cs])[None]
+    hardware = result.model.exempt_flows[:, :, US, cs].copy()
+    hardware[:, US] = 0.0  # the domestic part
+    assert_close(hardware, exempt, rel=1e-12, abs=1e-12)
 
 
 def test_every_flow_is_one_regions_export_and_its_partners_import():

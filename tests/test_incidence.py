@@ -151,3 +151,28 @@ def test_macro_table_carries_who_pays():
     for column in ("buyers_cost", "exporters_absorbed", "extra_duty", "exporters_burden_abroad"):
         np.testing.assert_array_equal(result.macro[column].to_numpy(), frame[column].to_numpy())
     assert result.annual().loc[2026, "buyers_cost"] > 0
+
+
+def test_deadweight_loss_is_the_harberger_triangle_in_dollars_by_hand():
+    """With full pass-through the extra duty per unit is u (τ − τ⁰), so the loss on the taxed
+    cell is ½ u (τ − τ⁰)(q⁰ − q), q = V/u from this run and q⁰ from the run without the
+    tariff; the table is in US dollars (the model's flows are $bn)."""
+    loaded = scenario(rate=25.0, rho=1.0)
+    result = run_scenario(loaded)
+    counterfactual = run_scenario(no_tariff_counterfactual(loaded))
+    m, m0 = result.model, counterfactual.model
+    usa, chn = m.data.region_index("USA"), m.data.region_index("CHN")
+    autos = m.data.sector_index("autos")
+    u = m.unit_values[:, chn, usa, autos]
+    q = m.flows[:, chn, usa, autos] / u
+    q0 = m0.flows[:, chn, usa, autos] / m0.unit_values[:, chn, usa, autos]
+    tau, tau0 = m.rates[:, chn, usa, autos], m.tau0[chn, usa, autos]
+    by_hand = 0.5 * u * (tau - tau0) * (q0 - q) * 1e9  # US$
+    frame = incidence(result, counterfactual)
+    us = frame[frame.region == "USA"]
+    np.testing.assert_allclose(us.deadweight_loss.to_numpy(), by_hand, rtol=1e-9, atol=1e-3)
+    assert by_hand[-1] > 1e6  # over a million dollars a month: the units matter
+    table = annual_incidence(result, counterfactual)
+    assert table.loc[2026, "deadweight_loss"] == pytest.approx(by_hand[12:].sum(), rel=1e-9)
+    text = "\n".join(who_pays_markdown(result, counterfactual))
+    assert f"deadweight loss of about ${by_hand[12:].sum() / 1e9:,.1f}bn" in text

@@ -162,6 +162,32 @@ def test_ensemble_is_identical_with_one_or_two_jobs_and_writes_fans_and_interval
     assert bands.rates().between(0, 100).all()
 
 
+def test_ensemble_intervals_and_bands_are_the_5th_and_95th_percentiles_of_the_runs(tmp_path):
+    """The 90 % interval of each headline and each monthly band, against percentiles computed
+    here from the runs' own series (numpy's linear interpolation, as pandas')."""
+    runs = run_ensemble("us_2025", 5, out=tmp_path / "ens", overrides=SHORT)
+    series = runs.series()
+    us = series[(series.region == "USA") & (series.variable == "balance") & (series.partner == "")]
+    year = us[us.month.dt.year == 2025].groupby("run").value.sum().to_numpy() / 1e9
+    assert np.ptp(year) > 0.5  # the draws spread the 2025 balance
+    table = runs.intervals()
+    row = table[(table.year == 2025) & (table.variable == "balance") & (table.partner == "")]
+    row = row.iloc[0]
+    assert row.high_95 == pytest.approx(np.percentile(year, 95), rel=1e-12)
+    assert row.low_5 == pytest.approx(np.percentile(year, 5), rel=1e-12)
+    assert row["median"] == pytest.approx(np.median(year), rel=1e-12)
+    assert row.high_95 > np.percentile(year, 90) + 1e-6
+    summary = runs.summary_markdown()
+    assert f"(90 % interval {row.low_5:,.1f} to {row.high_95:,.1f})" in summary
+    # the monthly bands of the fan charts
+    last = us[us.month == us.month.max()].value.to_numpy()
+    q = runs.quantiles()
+    band = q[(q.region == "USA") & (q.variable == "balance") & (q.partner == "")]
+    band = band[band.month == band.month.max()].set_index("quantile").value
+    for level in (0.05, 0.25, 0.5, 0.75, 0.95):
+        assert band[level] == pytest.approx(np.percentile(last, 100 * level), rel=1e-12)
+
+
 def test_a_run_that_broke_down_is_named_and_left_out_of_every_summary(tmp_path):
     from simulator.runs.store import Store
 

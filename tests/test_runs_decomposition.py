@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -155,3 +156,85 @@ def test_skipping_equivalent_runs_leaves_the_decomposition_unchanged(monkeypatch
     slow = decompose(loaded, baseline, progress=lambda done, total: every.append(total), **kwargs)
     assert runs[-1] < every[-1]
     pd.testing.assert_frame_equal(fast.table, slow.table, check_exact=False, atol=1e-9, rtol=0)
+
+
+def _game(monkeypatch, deficit):
+    """Replace the runs by a known game: ``deficit(channels switched on)`` in $bn for every
+    run of the scenario, 0 for the baseline; the engine's shortcuts off (every subset runs)."""
+    from simulator.analysis import decomposition
+
+    def execute(specs, jobs):
+        for spec in specs:
+            on = {k.split(".", 1)[1] for k, v in spec.values.items() if k.startswith("mech") and v}
+            value = deficit(frozenset(on)) if "mechanisms.gold" in spec.values else 0.0
+            month = pd.Timestamp("2025-06-01")
+            yield pd.DataFrame({"run": [spec.run], "month": [month], "value": [-value * 1e9]})
+
+    monkeypatch.setattr(decomposition, "execute", execute)
+    monkeypatch.setattr(decomposition, "ACTS_THROUGH", {})
+    monkeypatch.setattr(decomposition, "ADDITIVE", frozenset())
+
+
+def test_one_at_a_time_is_the_deficit_with_the_channel_less_the_deficit_without(monkeypatch):
+    """A game with known values: each channel adds its own amount, two of them interact.
+    Switching one channel off (all others on) changes the deficit by its amount plus the
+    interaction: positive when the channel widens the deficit."""
+    from simulator.analysis.decomposition import active_channels
+
+    loaded = load_scenario("retaliation")
+    channels = active_channels(loaded)
+    own = {c: 10.0 * (k + 1) * (-1) ** k for k, c in enumerate(channels)}
+    a, b = channels[0], channels[1]
+
+    def deficit(on):
+        return sum(own[c] for c in on) + (7.0 if {a, b} <= on else 0.0)
+
+    _game(monkeypatch, deficit)
+    result = decompose(loaded, load_scenario("baseline"), period="2025", method="exact")
+    one = result.table["one_at_a_time"]
+    for c in channels:
+        assert one[c] == pytest.approx(own[c] + (7.0 if c in (a, b) else 0.0), abs=1e-9)
+    # Shapley splits the interaction equally
+    assert result.table.loc[a, "shapley"] == pytest.approx(own[a] + 3.5, abs=1e-9)
+    assert result.total == pytest.approx(deficit(frozenset(channels)), abs=1e-9)
+
+
+def test_sampled_standard_error_is_that_of_the_antithetic_pair_means(monkeypatch):
+    """In the game v(S) = |S|², a channel adds 2k + 1 when k channels are on before it, so each
+    order and its reverse average exactly n: every pair mean is the Shapley value and the
+    standard error is zero, although single orders differ. A game with an interaction then
+    gives a standard error computed here from the pairs' means."""
+    from simulator.analysis.decomposition import active_channels
+
+    loaded, baseline = load_scenario("us_2025"), load_scenario("baseline")
+    channels = active_channels(loaded)
+    n = len(channels)
+    _game(monkeypatch, lambda on: float(len(on)) ** 2)
+    square = decompose(loaded, baseline, period="2025", method="sampled", permutations=8)
+    for c in channels:
+        assert square.table.loc[c, "shapley"] == pytest.approx(n, abs=1e-9)
+        assert square.table.loc[c, "standard_error"] == pytest.approx(0.0, abs=1e-9)
+
+    a, b, c = channels[0], channels[1], channels[-1]
+    _game(monkeypatch, lambda on: 5.0 * len(on) + (12.0 if {a, b, c} <= on else 0.0))
+    seed, permutations = 8, 8
+    sampled = decompose(
+        loaded, baseline, period="2025", method="sampled", permutations=permutations, seed=seed
+    )
+    # the orders: random permutations, each followed by its reverse (the documented design)
+    rng = np.random.default_rng(seed)
+    halves = [list(rng.permutation(channels)) for _ in range(permutations // 2)]
+    pairs, gains = [], []
+    for order in halves:
+        # a adds 5, and 12 more when b and c are both on before it
+        pair = [
+            5.0 + 12.0 * (o.index(a) > max(o.index(b), o.index(c))) for o in (order, order[::-1])
+        ]
+        gains += pair
+        pairs.append(np.mean(pair))
+    expected = np.std(pairs, ddof=1) / np.sqrt(len(pairs))
+    assert sampled.table.loc[a, "shapley"] == pytest.approx(np.mean(gains), abs=1e-9)
+    assert sampled.table.loc[a, "standard_error"] == pytest.approx(expected, abs=1e-9)
+    assert expected > 1.0  # and differs from the error of single orders:
+    assert expected != pytest.approx(np.std(gains, ddof=1) / np.sqrt(len(gains)), rel=0.1)
+    assert sampled.table.loc[channels[2], "standard_error"] == pytest.approx(0.0, abs=1e-9)
