@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from synthetic import synthetic_data
 
 from simulator.calibration.dataset import DataError, load_dataset, read_dataset
-from tests.synthetic import synthetic_data
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "simulator" / "data" / "base_2024"

@@ -162,8 +162,11 @@ def _shadow_warnings(source: Any, chain: list[Path], locate: Locate) -> Iterator
             continue
         folders = [child.parent] if child else [Path.cwd(), Path.cwd() / "scenarios"]
         for local in (folder / file.name for folder in folders):
+            # an identical copy (a checkout's scenarios/ beside an installed tradesim) runs
+            # the same numbers: nothing to warn about
             if local.is_file() and local.resolve() != file:
-                same = local.read_bytes() == file.read_bytes()
+                if local.read_bytes() == file.read_bytes():
+                    continue
                 where = "'extends: " + file.stem + "'" if child else file.stem
                 yield Issue(
                     _display(child) if child else _display(local),
@@ -171,8 +174,7 @@ def _shadow_warnings(source: Any, chain: list[Path], locate: Locate) -> Iterator
                     None,
                     "extends" if child else "",
                     f"{where} names the scenario bundled with tradesim ({file.stem}), not the "
-                    f"local file {_display(local)}"
-                    + (" (a copy of it)" if same else ", which differs from it"),
+                    f"local file {_display(local)}, which differs from it",
                     hint=f"to use the local file, name its path: {_display(local)}"
                     if not child
                     else f"to extend the local file, write extends: ./{file.name}",
