@@ -15,6 +15,7 @@ import pandas as pd
 
 from simulator.data import manifest_sha256
 from simulator.model import TradeModel
+from simulator.results.costs import MACRO_COLUMNS as COST_COLUMNS
 from simulator.results.costs import RunCosts
 from simulator.results.csvio import write_csv
 from simulator.results.output import write_atomically
@@ -202,9 +203,10 @@ class SimulationResult:
         who = incidence(self)
         for column in MACRO_COLUMNS:
             frame[column] = who[column].to_numpy()
-        # prices, real GDP, real income and households (simulator/results/costs.py)
-        for column, values in self.costs.columns().items():
-            frame[column] = values.ravel()
+        # prices, real GDP and real income (simulator/results/costs.py)
+        costs = self.costs.columns()
+        for column in COST_COLUMNS:
+            frame[column] = costs[column].ravel()
         return frame
 
     @cached_property
