@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,25 +17,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browsers import CHROMIUM, require
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-        import solara  # noqa: F401
-    except ImportError as exc:
-        return f"{exc.name} is not installed (pip install '.[dashboard]' playwright)"
-    if not os.path.exists(CHROMIUM):
-        return "chromium is not installed (apt-get install chromium)"
-    return None
-
-
-if (reason := _missing()) is not None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+require("solara", what="browser tests")
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 

@@ -12,32 +12,14 @@ folder.
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from browsers import CHROMIUM, require
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-        import pypdfium2  # noqa: F401
-    except ImportError as exc:
-        return f"{exc.name} is not installed (pip install '.[test]')"
-    if not os.path.exists(CHROMIUM):
-        return "chromium is not installed (apt-get install chromium)"
-    return None
-
-
-if (reason := _missing()) is not None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"report browser tests cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+require("pypdfium2", what="report browser tests")
 
 import pypdfium2 as pdfium  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
