@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from simulator.calibration.dataset import load_dataset
+from simulator.engine.worlds import RECORDS
 from simulator.model import TradeModel
 from simulator.results import Provenance, SimulationResult
 from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
@@ -77,11 +78,8 @@ def _check_finite(model: TradeModel, loaded: LoadedScenario) -> None:
     :data:`MAX_MONEY_BN`: values each within their bounds can together go beyond what the
     model computes (huge inflows with a huge elasticity), and such a run must not look like a
     result."""
-    for name, values in vars(model).items():
-        if not (isinstance(values, np.ndarray) and values.dtype.kind == "f" and values.ndim):
-            continue
-        if values.shape[0] != model.n_months:
-            continue
+    for name in sorted(RECORDS):
+        values = getattr(model, name)
         bad = ~np.isfinite(values)
         if name in MONEY:
             bad |= np.abs(values) > MAX_MONEY_BN

@@ -57,13 +57,14 @@ def two_origin_buyers(costs: list[float], count: bool) -> BuyerPopulation:
             np.full(k, 1 / k),
             np.arange(k),
             table,
-            1e-12,
+            np.array([1e-12]),
             3,
             np.full((1, 2), 0.5),
             rng,
         )
     empty = np.zeros(0, int)
-    return BuyerPopulation(empty, np.zeros(0), empty, table, 1e-12, 3, np.full((1, 2), 0.5), rng)
+    hazard = np.array([1e-12])
+    return BuyerPopulation(empty, np.zeros(0), empty, table, hazard, 3, np.full((1, 2), 0.5), rng)
 
 
 @pytest.mark.parametrize("count", [True, False])
@@ -75,7 +76,7 @@ def test_buyers_switch_when_the_saving_beats_their_cost_solved_by_hand(count):
     buyers = two_origin_buyers([0.5, 1.0, 2.0, 5.0], count)
     price = np.array([[1.0, 2.0]])
     optimal, index = np.array([[2 / 3, 1 / 3]]), np.array([4 / 3])
-    shares = buyers.update(0, optimal, price, index, 10.0, price)
+    shares = buyers.update(0, optimal, price, index, np.array([10.0]), price)
     assert buyers.last.saving[0, 0] == pytest.approx(10 / 9)
     # the two cheapest switchers move (half of the group); old mix spends (1/3, 2/3) at these
     # prices, the new one (2/3, 1/3)
@@ -84,7 +85,7 @@ def test_buyers_switch_when_the_saving_beats_their_cost_solved_by_hand(count):
     if count:
         assert list(buyers.vintage) == [1, 1, 0, 0]
     # next month nothing changes: the switchers' gap is gone, the others' saving still short
-    buyers.update(1, optimal, price, index, 10.0, price)
+    buyers.update(1, optimal, price, index, np.array([10.0]), price)
     assert buyers.last.share_switched[0] == pytest.approx(0.0, abs=1e-9)
     assert buyers.last.saving[0, 1] == pytest.approx(0.0, abs=1e-12)
 
@@ -93,21 +94,26 @@ def test_expired_contracts_re_source_at_no_cost_at_the_hazard_rate():
     k = 200_000
     rng = np.random.default_rng(3)
     buyers = BuyerPopulation(
-        np.zeros(k, int), np.full(k, 1 / k), np.zeros(k, int), np.array([[1e9]]), 0.05, 12,
-        np.full((1, 2), 0.5), rng,
+        np.zeros(k, int), np.full(k, 1 / k), np.zeros(k, int), np.array([[1e9]]),
+        np.array([0.05]), 12, np.full((1, 2), 0.5), rng,
     )  # fmt: skip
     price = np.ones((1, 2))
     switched = []
     for t in range(6):
-        buyers.update(t, np.full((1, 2), 0.5), price, np.ones(1), 10.0, price)
+        buyers.update(t, np.full((1, 2), 0.5), price, np.ones(1), np.array([10.0]), price)
         switched.append(buyers.last.share_switched[0])
     assert np.mean(switched) == pytest.approx(0.05, abs=0.003)  # no cost beats 1e9 months
     assert np.all(buyers.last.expired)
 
 
 # --------------------------------------------------------------------- expectations, by hand
+def changed(path: np.ndarray) -> np.ndarray:
+    """The months a one-member path changes, ``[member, month]``."""
+    return changed_months(path)[None]
+
+
 def test_expectations_weigh_a_lasting_tariff_fully_and_a_currency_swing_partly():
-    e = Expectations(hazard=0.04, discount=0.005, fx_half_life=48.0, threat_probability=0.5)
+    e = Expectations(*(np.array([v]) for v in (0.04, 0.005, 48.0, 0.5)))  # one member
     beta = 0.96 / 1.005
     assert e.annuity == pytest.approx(1 / (1 - beta))
     k = np.arange(5000)
@@ -115,8 +121,8 @@ def test_expectations_weigh_a_lasting_tariff_fully_and_a_currency_swing_partly()
     assert e.fx_weight == pytest.approx((1 - beta) * np.sum((beta * phi) ** k))
     assert 0.7 < e.fx_weight < 0.8  # a 10% swing counts as 7-8% over a contract
     tau0 = np.array([0.03])
-    now = np.array([0.25])
-    lasting = e.tariff_log_factor(now, np.full((24, 1), 0.25), tau0, np.zeros(24, bool))
+    now = np.array([[0.25]])  # [member, cell]; paths [member, month, cell]
+    lasting = e.tariff_log_factor(now, np.full((1, 24, 1), 0.25), tau0, np.zeros((1, 24), bool))
     assert lasting == pytest.approx(np.log(1.28 / 1.03))  # in force, no end: all of it
     # a threat of +25 points from month 3 on: believed with probability 1/2
     threat = np.zeros((24, 1))
@@ -124,13 +130,13 @@ def test_expectations_weigh_a_lasting_tariff_fully_and_a_currency_swing_partly()
     weights = (1 - beta) * beta ** np.arange(24)
     ln_t = np.log1p(np.where(np.arange(24) >= 3, 0.125, 0.0) / 1.03)
     brute = np.sum(weights * ln_t) + beta**24 * ln_t[-1]
-    expected = e.tariff_log_factor(np.zeros(1), threat, tau0, changed_months(threat))
+    expected = e.tariff_log_factor(np.zeros((1, 1)), threat[None], tau0, changed(threat))
     assert expected == pytest.approx(brute)
     # a tariff in force that ends in month 6 is expected to end (announced cuts are believed)
     ending = np.zeros((24, 1))
     ending[:6] = 0.25
     brute = np.sum(weights[:6]) * np.log(1.28 / 1.03)
-    assert e.tariff_log_factor(now, ending, tau0, changed_months(ending)) == pytest.approx(brute)
+    assert e.tariff_log_factor(now, ending[None], tau0, changed(ending)) == pytest.approx(brute)
 
 
 # --------------------------------------------------------------------- exporters, by hand
@@ -154,8 +160,9 @@ def test_serving_share_of_many_firms_equals_the_pareto_formula():
     a, n, z_min = 2.46, 2_000_000, 0.5
     rng = np.random.default_rng(1)
     z = z_min * (rng.pareto(a, n) + 1.0)
-    firms = ProducerPopulation(np.zeros(n, int), np.full(n, 1 / n), np.zeros(n), z, 1, 0.3, a)
-    continuum = ProducerPopulation(np.zeros(0, int), *[np.zeros(0)] * 3, 1, 0.3, a)
+    tail = np.array([a])  # one group
+    firms = ProducerPopulation(np.zeros(n, int), np.full(n, 1 / n), np.zeros(n), z, 1, 0.3, tail)
+    continuum = ProducerPopulation(np.zeros(0, int), *[np.zeros(0)] * 3, 1, 0.3, tail)
     threshold = np.array([[0.7, 1.0, 1.5, 3.0]])
     expected = threshold ** (1 - a)  # export sales (proportional to z) above the threshold
     assert np.allclose(continuum.serving_share(threshold), expected)

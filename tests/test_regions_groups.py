@@ -145,13 +145,13 @@ def test_the_group_retaliates_as_one_against_its_aggregate_exposure():
     goods = data.goods_mask
     weights = data.flows[np.ix_(eu, [us], np.flatnonzero(goods))]
     expected = (0.30 * weights[0].sum()) / weights.sum()
-    assert rule.measure(extra) == pytest.approx(expected)
-    path = np.zeros((4, *data.flows.shape))
-    rule.update(0, extra, path)
+    assert rule.measure(extra[None]) == pytest.approx([expected])  # one member
+    path = np.zeros((1, 4, *data.flows.shape))
+    rule.update(0, extra[None], path)
     # one rate, levied by every member on US steel, nothing else
     for m in eu:
-        assert path[1, us, m, steel] == pytest.approx(expected)
-    assert path[1].sum() == pytest.approx(len(eu) * expected)
+        assert path[0, 1, us, m, steel] == pytest.approx(expected)
+    assert path[0, 1].sum() == pytest.approx(len(eu) * expected)
 
 
 @pytest.fixture(scope="module")

@@ -573,9 +573,9 @@ def test_no_more_workers_start_than_there_are_runs(monkeypatch):
 
     pools: list[int] = []
 
-    def pool(specs, jobs):
+    def pool(tasks, jobs):
         pools.append(jobs)
-        return (run_one(spec) for spec in specs)
+        return (frame for batch in tasks for frame in executors.run_task(batch))
 
     monkeypatch.setattr(executors, "_pool", pool)
     raw = load_scenario("autos_25", SHORT).raw

@@ -58,10 +58,10 @@ class FirmPopulation:
         n_months: int,
         rng: np.random.Generator,
         switching_cost: np.ndarray,
-        cost_dispersion: float,
-        hazard: float,
-        profit_tail: float,
-        z_min: float,
+        cost_dispersion: np.ndarray,
+        hazard: np.ndarray,
+        profit_tail: np.ndarray,
+        z_min: np.ndarray,
     ) -> FirmPopulation:
         """Draw a population of ``count`` firms (0: a continuum, no individual firms).
 
@@ -74,12 +74,17 @@ class FirmPopulation:
         each buyer draws one of the quantile levels of a log-normal switching cost (median
         ``switching_cost[group]``, log s.d. ``cost_dispersion``) and the expiry of its contract
         (hazard ``hazard``).
+
+        ``switching_cost``, ``cost_dispersion``, ``hazard``, ``profit_tail`` and ``z_min`` have
+        one value per group of every member of a batch (members × regions × sectors groups);
+        ``initial_shares`` one row per such group. Firms (``count > 0``) need a single member.
         """
-        n_groups = output.size
-        n_sectors = output.shape[1]
+        n_groups = switching_cost.size
+        n_regions, n_sectors = output.shape
         mean_headroom = 1.0 / utilisation - 1.0
         costs = cost_levels(switching_cost, cost_dispersion)
-        home = np.arange(n_groups) // n_sectors  # buyers' own region: the domestic origin
+        # buyers' own region: the domestic origin
+        home = (np.arange(n_groups) // n_sectors) % n_regions
         if count == 0:
             empty = np.zeros(0)
             empty_int = np.zeros(0, dtype=np.int64)
@@ -90,6 +95,8 @@ class FirmPopulation:
                 empty_int, empty, empty_int, costs, hazard, n_months, initial_shares, rng, home
             )
             return cls(producers, buyers, empty)
+        if n_groups != output.size:
+            raise ValueError("firms are drawn for one member at a time")
         n_prod = _allocate(count // 2, output.ravel())
         n_buy = _allocate(count - count // 2, spending.ravel())
         p_group = np.repeat(np.arange(n_groups), n_prod)
@@ -98,7 +105,7 @@ class FirmPopulation:
         sigma_of = sigma[p_group % n_sectors]
         share = _normalise_by_group(productivity ** (sigma_of - 1.0), p_group, n_groups)
         headroom = rng.gamma(4.0, mean_headroom / 4.0, p_group.size)
-        profit_ratio = z_min * (rng.pareto(profit_tail, p_group.size) + 1.0)
+        profit_ratio = z_min[0] * (rng.pareto(profit_tail[0], p_group.size) + 1.0)
         # a group with exports in the base year has an exporter: its best firm if none drawn
         best = np.full(n_groups, -1.0)
         np.maximum.at(best, p_group, profit_ratio)

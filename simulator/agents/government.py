@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 
 class Government(mesa.Agent):
-    """The government of one region: levies its tariffs and answers others' by rule."""
+    """The government of one region: levies its tariffs and answers others' by rule.
+
+    Its rules decide in the engine's policy stage (:meth:`simulator.engine.worlds.Worlds._policy`).
+    """
 
     model: TradeModel
 
@@ -38,16 +41,6 @@ class Government(mesa.Agent):
         """Tariff revenue collected last month, US$ bn."""
         t = max(self.model.t - 1, 0)
         return float(self.model.revenue[t, :, self.index, :].sum())
-
-    def step(self) -> None:
-        """Check each retaliation rule against the tariffs now in force."""
-        m = self.model
-        if not m.spec.mechanisms.retaliation or not self.rules:
-            return
-        extra_now = m.schedule.extra(m.t) + m.retaliation_path[m.t]
-        for rule in self.rules:
-            if rule.update(m.t, extra_now, m.retaliation_path):
-                m.retaliation_revision += 1
 
     def effective_rates(self) -> np.ndarray:
         """Total rates ``[origin, sector]`` this government levies this month."""

@@ -2,8 +2,8 @@
 price indices.
 
 All prices are relative to the base year (1 in 2024 with no policy change) and in the buyer's
-currency. Arrays are indexed ``[origin, destination, sector]`` (landed prices, shares) or
-``[region, sector]``, with any leading axes (months) in front where a function says so.
+currency. Arrays are indexed ``[..., origin, destination, sector]`` (landed prices, shares) or
+``[..., region, sector]``; leading axes (members of a batch, months) come first.
 
 **Before buyers substitute** (the Laspeyres index at base-year origin shares ``w0``):
 ``P_pre[d, s] = sum_o w0[o, d, s] p[o, d, s]`` — every buyer keeps buying what it bought in
@@ -33,20 +33,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.markets.armington import over_origins
+
 
 def _composite_quantity(weights: np.ndarray, quantity: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """CES aggregate over axis 0 of ``quantity`` (base-year units) with weights ``weights``."""
+    """CES aggregate over the origin axis (-3) of ``quantity`` (base-year units)."""
     used = (weights > 0) & (quantity > 0)
     log_w = np.log(np.where(used, weights, 1.0))
     log_q = np.log(np.where(used, quantity, 1.0))
     unit = np.abs(sigma - 1.0) <= 1.001e-5  # Cobb-Douglas nests, as armington.ces_shares
     if unit.any():  # ln Q = sum_o w_o ln(q_o / w_o) + W ln W, W = sum_o w_o (1/Q = the index)
-        total_w = weights.sum(axis=0)
-        cobb_douglas = np.where(used, weights * (log_q - log_w), 0.0).sum(axis=0)
+        total_w = weights.sum(axis=-3)
+        cobb_douglas = np.where(used, weights * (log_q - log_w), 0.0).sum(axis=-3)
         cobb_douglas += total_w * np.log(np.maximum(total_w, 1e-300))
     rho = np.where(unit, 1.0, (sigma - 1.0) / sigma)
-    terms = np.where(used, np.exp(log_w / np.where(unit, 1.0, sigma) + rho * log_q), 0.0)
-    log_total = np.log(np.maximum(terms.sum(axis=0), 1e-300)) / rho
+    sigma_o, rho_o = over_origins(np.where(unit, 1.0, sigma)), over_origins(rho)
+    terms = np.where(used, np.exp(log_w / sigma_o + rho_o * log_q), 0.0)
+    log_total = np.log(np.maximum(terms.sum(axis=-3), 1e-300)) / rho
     return np.exp(np.where(unit, cobb_douglas, log_total) if unit.any() else log_total)
 
 
@@ -63,23 +66,24 @@ def price_after_substitution(
     the share of each origin's exporters still serving); ``shares`` the value shares actually
     bought (summing to 1 over origins); ``rel_price`` landed prices relative to base.
     """
-    diag = np.arange(weights.shape[0])
-    a_dom = weights[diag, diag]
-    x_dom = shares[diag, diag]
+    diag = np.arange(weights.shape[-3])
+    a_dom = weights[..., diag, diag, :]
+    x_dom = shares[..., diag, diag, :]
     x_imp = 1.0 - x_dom
-    foreign_w = weights / np.where(a_dom < 1.0, 1.0 - a_dom, 1.0)
-    foreign_w[diag, diag] = 0.0
+    foreign_w = weights / np.where(a_dom < 1.0, 1.0 - a_dom, 1.0)[..., None, :, :]
+    foreign_w[..., diag, diag, :] = 0.0
     # quantities bought per unit of spending, each import origin's per unit of import spending
-    quantity = shares / rel_price / np.where(x_imp > 0, x_imp, 1.0)
-    quantity[diag, diag] = 0.0
+    quantity = shares / rel_price / np.where(x_imp > 0, x_imp, 1.0)[..., None, :, :]
+    quantity[..., diag, diag, :] = 0.0
     imports = _composite_quantity(foreign_w, quantity, sigma_import) * x_imp
-    top = np.stack([x_dom / rel_price[diag, diag], imports])
-    return 1.0 / _composite_quantity(np.stack([a_dom, 1.0 - a_dom]), top, sigma_domestic)
+    top = np.stack([x_dom / rel_price[..., diag, diag, :], imports], axis=-3)
+    top_w = np.stack([a_dom, 1.0 - a_dom], axis=-3)
+    return 1.0 / _composite_quantity(top_w, top, sigma_domestic)
 
 
 def price_before_substitution(base_weights: np.ndarray, rel_price: np.ndarray) -> np.ndarray:
     """``P_pre[d, s]``: today's prices of the base-year basket (Laspeyres over origins)."""
-    return (base_weights * rel_price).sum(axis=0)
+    return (base_weights * rel_price).sum(axis=-3)
 
 
 def consumer_price_index(

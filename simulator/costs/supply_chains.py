@@ -21,13 +21,13 @@ import numpy as np
 
 
 def unit_cost_index(coefficients: np.ndarray, input_price: np.ndarray) -> np.ndarray:
-    """Unit cost relative to the base year, ``[region, using sector]``.
+    """Unit cost relative to the base year, ``[..., region, using sector]``.
 
     ``coefficients`` is ``[region, input sector, using sector]``; ``input_price`` is
-    ``[region, input sector]`` (1 in the base year, so the result is 1 there too).
+    ``[..., region, input sector]`` (1 in the base year, so the result is 1 there too).
     """
     value_added = 1.0 - coefficients.sum(axis=1)
-    return value_added + np.einsum("rks,rk->rs", coefficients, input_price)
+    return value_added + np.einsum("rks,...rk->...rs", coefficients, input_price)
 
 
 def within_purchases(

@@ -526,8 +526,7 @@ class LiveGame:
         while self.rounds < game.round:
             fresh = build_model(load_scenario(game.scenario()))  # a new schedule, 20 ms
             m = self.model
-            m.schedule = fresh.schedule
-            m._announced = None
+            m.worlds.replace_schedule(fresh.worlds.schedule)
             for gov, new in zip(m.governments, fresh.governments, strict=True):
                 gov.tariffs = new.tariffs
             fresh.release()

@@ -23,20 +23,21 @@ def exchange_rates(
     fx_path: np.ndarray,
     inflows: np.ndarray,
     enabled: bool,
-    inflow_elasticity: float,
+    inflow_elasticity: np.ndarray,
     data: BaseData,
 ) -> np.ndarray:
-    """Value of each region's currency in dollars in a month (base year = 1).
+    """Value of each region's currency in dollars in a month (base year = 1), ``[member,
+    region]``.
 
     ``fx_path`` is the month's row of the scenario's exchange-rate paths and ``inflows`` its
     net capital inflows ($bn), both by region; ``inflow_elasticity`` is ``beta`` above
-    (``parameters.dollar.inflow_elasticity``).
+    (``parameters.dollar.inflow_elasticity``), one value per member.
     """
     if not enabled or US not in data.regions:
-        return np.ones(data.n_regions)
+        return np.ones((inflow_elasticity.size, data.n_regions))
     us = data.region_index(US)
     inflow_pct_gdp = 100.0 * 12.0 * inflows[us] / data.gdp[us]
     dollar = fx_path[us] * np.exp(inflow_elasticity / 100.0 * inflow_pct_gdp)
-    fx = fx_path / dollar
-    fx[us] = 1.0
+    fx = fx_path[None, :] / dollar[:, None]
+    fx[:, us] = 1.0
     return fx

@@ -30,25 +30,29 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Expectations:
-    """How firms weigh the future: contract hazard, discounting, currency and tariff beliefs."""
+    """How firms weigh the future: contract hazard, discounting, currency and tariff beliefs.
 
-    hazard: float  # contract-expiry hazard a month (h)
-    discount: float  # discount rate a month (r)
-    fx_half_life: float  # months (H)
-    threat_probability: float  # q
+    Each is an array over the members of a batch (``[member]``); rates and announced paths
+    carry the member axis first (an announced path shared by every member has 1 there).
+    """
+
+    hazard: np.ndarray  # contract-expiry hazard a month (h)
+    discount: np.ndarray  # discount rate a month (r)
+    fx_half_life: np.ndarray  # months (H)
+    threat_probability: np.ndarray  # q
     horizon: int = 240  # months summed explicitly; the rest of the annuity is closed form
 
     @property
-    def beta(self) -> float:
+    def beta(self) -> np.ndarray:
         return (1.0 - self.hazard) / (1.0 + self.discount)
 
     @property
-    def annuity(self) -> float:
+    def annuity(self) -> np.ndarray:
         """Expected discounted months a saving lasts: ``sum_k beta ** k = 1 / (1 - beta)``."""
         return 1.0 / (1.0 - self.beta)
 
     @property
-    def fx_weight(self) -> float:
+    def fx_weight(self) -> np.ndarray:
         """Share of today's exchange-rate deviation expected on average over the contract."""
         phi = 0.5 ** (1.0 / self.fx_half_life)
         return (1.0 - self.beta) / (1.0 - self.beta * phi)
@@ -57,14 +61,16 @@ class Expectations:
         """``E_t[tau_{t+k}]``: rates in force and announced cuts are believed, announced
         increases not yet in force are carried out with probability ``q``.
 
-        ``now`` is the rate in force (any shape), ``announced`` the announced rates for the
-        months ahead along a first axis. Buyers' contract prices and importers' stock-building
-        (:mod:`simulator.markets.inventory`) both read the schedule through this one rule.
+        ``now`` is the rate in force ``[member, ...]``, ``announced`` the announced rates
+        ``[member, month ahead, ...]``. Buyers' contract prices and importers'
+        stock-building (:mod:`simulator.markets.inventory`) both read the schedule through
+        this one rule.
         """
         # = now + q max(step, 0) + min(step, 0) with step = announced - now, in one temporary
-        expected = np.subtract(announced, now[None])
+        expected = np.subtract(announced, now[:, None])
         np.maximum(expected, 0.0, out=expected)
-        expected *= self.threat_probability - 1.0
+        q = np.reshape(self.threat_probability, (-1,) + (1,) * (expected.ndim - 1))
+        expected *= q - 1.0
         expected += announced
         return expected
 
@@ -75,29 +81,32 @@ class Expectations:
         tau0: np.ndarray,
         changes: np.ndarray,
     ) -> np.ndarray:
-        """``sum_k w_k ln T_{t+k}``: the contract-average log tariff factor.
+        """``sum_k w_k ln T_{t+k}``: the contract-average log tariff factor, ``[member, ...]``.
 
-        ``now`` is the extra rate in force (``[origin, destination, sector]``); ``announced``
-        the announced extra rates for months ``t, t+1, ...`` up to the scenario's end (first
-        axis). The last announced month is taken to persist beyond the scenario's end.
-        ``changes`` marks the months whose announced rates differ from the month before's
+        ``now`` is the extra rate in force (``[member, origin, destination, sector]``);
+        ``announced`` the announced extra rates for months ``t, t+1, ...`` up to the
+        scenario's end (``[member or 1, month, ...]``). The last announced month is taken to
+        persist beyond the scenario's end. ``changes`` (``[member or 1, month]``) marks the
+        months whose announced rates differ from the month before's
         (:func:`simulator.policy.tariffs.changed_months`); the path is constant between them,
         so each run of equal months is evaluated once, with its months' weights summed, and
         the cells whose announced rate stays the same throughout only once.
         """
-        n = min(announced.shape[0], self.horizon)
-        beta = self.beta
+        n = min(announced.shape[1], self.horizon)
+        beta = self.beta[:, None]
         w = beta ** np.arange(n)
-        w[-1] += beta**n / (1.0 - beta)  # the last month given persists beyond it
-        changes = changes[:n].copy()
+        w[:, -1] += beta[:, 0] ** n / (1.0 - beta[:, 0])  # the last month persists beyond it
+        changes = changes[:, :n].any(axis=0)
         changes[0] = True
         starts = np.flatnonzero(changes)
-        weights = np.add.reduceat(w, starts) * (1.0 - beta)
-        segments = announced[starts]
-        first = self.expected_rates(now, segments[:1])[0]
-        factor = np.log1p(first / (1.0 + tau0)) * weights.sum()
-        varying = (segments[1:] != segments[0]).any(axis=0)
+        weights = np.add.reduceat(w, starts, axis=1) * (1.0 - beta)  # [member, segment]
+        segments = announced[:, starts]
+        first = self.expected_rates(now, segments[:, :1])[:, 0]
+        total = weights.sum(axis=1).reshape((-1,) + (1,) * (first.ndim - 1))
+        factor = np.log1p(first / (1.0 + tau0)) * total
+        varying = (segments[:, 1:] != segments[:, :1]).any(axis=(0, 1))
         if varying.any():
-            expected = self.expected_rates(now[varying], segments[:, varying])
-            factor[varying] = weights @ np.log1p(expected / (1.0 + tau0[varying]))
+            expected = self.expected_rates(now[:, varying], segments[:, :, varying])
+            log_factor = np.log1p(expected / (1.0 + tau0[varying]))
+            factor[:, varying] = np.matmul(weights[:, None, :], log_factor)[:, 0, :]
         return factor

@@ -21,26 +21,31 @@ import numpy as np
 def stock_target_months(
     tau_now: np.ndarray,
     tau_ahead: np.ndarray,
-    rho: float,
-    carrying_cost: float,
-    capacity_months: float,
+    rho: np.ndarray | float,
+    carrying_cost: np.ndarray | float,
+    capacity_months: np.ndarray | float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Target extra stock (months of imports) and months until the increase it is built for.
 
-    ``tau_ahead`` holds the known rates for months ``t+1 .. t+H`` along its first axis. Only
-    the cells whose rate is expected to change are evaluated: elsewhere nothing is gained, so
-    the target is 0 (and the month of the increase, unused, is 1).
+    ``tau_ahead`` holds the known rates for months ``t+1 .. t+H`` along its first axis. The
+    parameters are numbers or arrays broadcastable to ``tau_now`` (one value per member of a
+    batch). Only the cells whose rate is expected to change are evaluated: elsewhere nothing
+    is gained, so the target is 0 (and the month of the increase, unused, is 1).
     """
     horizon = tau_ahead.shape[0]
     changing = (tau_ahead != tau_now[None]).any(axis=0)
     now, ahead = tau_now[changing], tau_ahead[:, changing]
+
+    def cells(value: np.ndarray | float) -> np.ndarray:
+        return np.broadcast_to(value, tau_now.shape)[changing]
+
     k = np.arange(1, horizon + 1, dtype=float)[:, None]
-    gain = ((1.0 + ahead) / (1.0 + now)) ** rho - 1.0
-    pays = 1.0 - np.exp(-np.maximum(gain, 0.0) / (carrying_cost * k))
+    gain = ((1.0 + ahead) / (1.0 + now)) ** cells(rho) - 1.0
+    pays = 1.0 - np.exp(-np.maximum(gain, 0.0) / (cells(carrying_cost) * k))
     best = np.argmax(pays, axis=0)
     target = np.zeros_like(tau_now)
     months_left = np.ones_like(tau_now)
-    target[changing] = capacity_months * np.take_along_axis(pays, best[None], axis=0)[0]
+    target[changing] = cells(capacity_months) * np.take_along_axis(pays, best[None], axis=0)[0]
     months_left[changing] = best + 1.0
     return target, months_left
 

@@ -37,7 +37,8 @@ def anticipated_price(
     p*/p`` with slope at most -1, so its root lies between 0 and ``f(0)`` and any ``y`` with
     ``|f(y)| < TOLERANCE`` is within ``TOLERANCE`` of it. The root is found by regula falsi
     with the Illinois step (a handful of evaluations, kinks included). Cells with no output
-    keep ``P(x)``.
+    keep ``P(x)``. Arrays are ``[member, cell]`` (or ``[cell]``, one member): each member's
+    iteration stops when all its cells have converged, as it would if it ran alone.
     """
     log_p = np.log(price)
 
@@ -56,12 +57,19 @@ def anticipated_price(
     hi, f_hi = np.where(up, f0, 0.0), np.where(up, end, f0)
     side = np.zeros(f0.shape, dtype=np.int8)  # which end moved last (+1 lo, -1 hi)
     y = lo
+    found = np.zeros(f0.shape, dtype=bool)  # cells of the members that have converged
+    root = np.zeros(f0.shape)
     for _ in range(MAX_ITERATIONS):
         gap = f_lo - f_hi
         y = np.where(gap > 0.0, lo + f_lo * (hi - lo) / np.where(gap > 0.0, gap, 1.0), lo)
         fy = np.where(solve, f(y), 0.0)
-        if np.max(np.abs(fy)) < TOLERANCE:
-            break
+        done = np.max(np.abs(fy), axis=-1, keepdims=True) < TOLERANCE
+        new = done & ~found
+        if new.any():
+            root = np.where(new, y, root)
+            found |= new
+            if found.all():
+                break
         above = fy > 0.0  # the root lies above y
         # Illinois: when the same end moves twice, halve the other end's value
         f_hi = np.where(above & (side == 1), 0.5 * f_hi, f_hi)
@@ -69,6 +77,7 @@ def anticipated_price(
         lo, f_lo = np.where(above, y, lo), np.where(above, fy, f_lo)
         hi, f_hi = np.where(above, hi, y), np.where(above, f_hi, fy)
         side = np.where(above, 1, -1).astype(np.int8)
+    y = np.where(found, root, y)
     return np.where(solve, price * np.exp(y), first)
 
 

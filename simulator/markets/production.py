@@ -36,7 +36,11 @@ import numpy as np
 
 
 class ProducerPopulation:
-    """Producer firms' market shares, spare capacity and export profitability, vectorised."""
+    """Producer firms' market shares, spare capacity and export profitability, vectorised.
+
+    Groups are numbered ``member * regions * sectors + region * sectors + sector`` in a batch;
+    ``profit_tail`` has one value per group.
+    """
 
     def __init__(
         self,
@@ -46,7 +50,7 @@ class ProducerPopulation:
         profit_ratio: np.ndarray,
         n_groups: int,
         mean_headroom: float,
-        profit_tail: float,
+        profit_tail: np.ndarray,
     ) -> None:
         self.group = group.astype(np.int64)
         self.share = share
@@ -66,9 +70,13 @@ class ProducerPopulation:
         self._base = self._sales_above(np.ones((n_groups, 1)))
 
     def desired_price(
-        self, utilisation: np.ndarray, supply_elasticity: float, capacity_elasticity: float | None
+        self,
+        utilisation: np.ndarray,
+        supply_elasticity: np.ndarray,
+        capacity_elasticity: np.ndarray | None,
     ) -> np.ndarray:
-        """Share-weighted desired price per group (relative to base), given output/baseline."""
+        """Share-weighted desired price per group (relative to base), given output/baseline;
+        the elasticities have one value per group."""
         below = utilisation ** (1.0 / supply_elasticity)
         if capacity_elasticity is None:
             return below
@@ -86,16 +94,17 @@ class ProducerPopulation:
         weighted_over = cum_weighted[pos] - cum_weighted[start]
         return below * (1.0 - share_over + utilisation**power * weighted_over)
 
-    def _capacity_sums(self, power: float) -> tuple[np.ndarray, ...]:
+    def _capacity_sums(self, power: np.ndarray) -> tuple[np.ndarray, ...]:
         """Firms sorted by group and spare capacity, with cumulative shares (cached)."""
-        if self._capacity is None or self._capacity[0] != power:
+        if self._capacity is None or not np.array_equal(self._capacity[0], power):
             order = np.lexsort((self.headroom, self.group))
             h, w = self.headroom[order], self.share[order]
             keys = self.group[order] + h / (1.0 + h)  # x > 1 + h  <=>  1 - 1/x > h / (1 + h)
             start = np.searchsorted(self.group[order], np.arange(self.n_groups))
             cum_share = np.concatenate([[0.0], np.cumsum(w)])
-            cum_weighted = np.concatenate([[0.0], np.cumsum(w * (1.0 + h) ** -power)])
-            self._capacity = (power, keys, start, cum_share, cum_weighted)
+            weighted = w * (1.0 + h) ** -power[self.group[order]]
+            cum_weighted = np.concatenate([[0.0], np.cumsum(weighted)])
+            self._capacity = (power.copy(), keys, start, cum_share, cum_weighted)
         return self._capacity[1:]
 
     def _sales_above(self, threshold: np.ndarray) -> np.ndarray:
@@ -110,12 +119,15 @@ class ProducerPopulation:
         ``threshold`` is ``[group, market]``; 1 in the base year.
         """
         if self.group.size == 0:
-            return threshold ** (1.0 - self.profit_tail)
+            return threshold ** (1.0 - self.profit_tail[:, None])
         return self._sales_above(threshold) / np.maximum(self._base, 1e-300)
 
 
 def entry_threshold(
-    previous: np.ndarray, profit: np.ndarray, band: float, z_min: float
+    previous: np.ndarray,
+    profit: np.ndarray,
+    band: np.ndarray | float,
+    z_min: np.ndarray | float,
 ) -> np.ndarray:
     """Lowest ``z`` still serving a market, after this month's exits and entries.
 

@@ -45,10 +45,11 @@ from scipy.special import ndtri
 COST_LEVELS = 16  # quantile levels of the switching-cost distribution
 
 
-def cost_levels(median: np.ndarray, dispersion: float) -> np.ndarray:
-    """``[group, K]`` switching costs: quantile midpoints of a log-normal per group."""
+def cost_levels(median: np.ndarray, dispersion: np.ndarray) -> np.ndarray:
+    """``[group, K]`` switching costs: quantile midpoints of a log-normal per group (median
+    and log standard deviation by group)."""
     z = ndtri((np.arange(COST_LEVELS) + 0.5) / COST_LEVELS)
-    return median[:, None] * np.exp(dispersion * z)[None, :]
+    return median[:, None] * np.exp(dispersion[:, None] * z[None, :])
 
 
 @dataclass
@@ -64,7 +65,11 @@ class Decisions:
 
 
 class BuyerPopulation:
-    """Buyer firms' sizes, switching costs, contracts and vintages, and every vintage's mix."""
+    """Buyer firms' sizes, switching costs, contracts and vintages, and every vintage's mix.
+
+    Groups are numbered ``member * regions * sectors + region * sectors + sector`` in a batch;
+    the contract hazard has one value per group.
+    """
 
     def __init__(
         self,
@@ -72,7 +77,7 @@ class BuyerPopulation:
         size: np.ndarray,
         level: np.ndarray,
         costs: np.ndarray,
-        hazard: float,
+        hazard: np.ndarray,
         n_months: int,
         initial_shares: np.ndarray,
         rng: np.random.Generator,
@@ -93,7 +98,7 @@ class BuyerPopulation:
         self.vintage = np.zeros(group.size, dtype=np.int64)
         self.key = self.group * self.n_vintages  # flat index [group, vintage]
         # month in which each buyer's contract expires (memoryless: geometric)
-        self.expiry = rng.geometric(hazard, group.size) - 1
+        self.expiry = rng.geometric(hazard[self.group]) - 1
         if group.size:
             self.kappa = costs[self.group, self.level]
             self.min_cost = np.full(n_groups, np.inf)
@@ -136,7 +141,7 @@ class BuyerPopulation:
         optimal: np.ndarray,
         expected_price: np.ndarray,
         expected_index: np.ndarray,
-        annuity: float,
+        annuity: np.ndarray,
         price: np.ndarray,
         everyone: bool = False,
         reference_index: np.ndarray | None = None,
@@ -144,7 +149,8 @@ class BuyerPopulation:
         """Let buyers decide in month ``t``; return the groups' spending shares at ``price``.
 
         ``optimal`` are the cost-minimising shares at the expected prices ``expected_price``
-        (unit cost ``expected_index``); all ``(n_groups, n_origins)`` but the index. With
+        (unit cost ``expected_index``); all ``(n_groups, n_origins)`` but the index and the
+        annuity (by group). With
         ``everyone`` every buyer re-sources (no frictions). ``reference_index`` is ``J``, the
         unit cost at the expected prices with every base-year supplier (default: the index).
         """
@@ -161,7 +167,7 @@ class BuyerPopulation:
             imported -= mixes[groups, :, self.home] * home_price[:, None] / total_old
         gap = np.maximum(1.0 - (ref[:, None] / self.signed_index[live].T) / cost_old, 0.0)
         saving = np.zeros((self.n_groups, self.n_vintages))
-        saving[:, live] = annuity * gap / np.maximum(imported, 1e-3)
+        saving[:, live] = annuity[:, None] * gap / np.maximum(imported, 1e-3)
         self.history[:, v_new] = optimal * expected_index[:, None] / expected_price
         self.signed_cost[v_new] = expected_index
         self.signed_index[v_new] = ref
@@ -187,14 +193,14 @@ class BuyerPopulation:
             ).reshape(self.n_groups, self.n_vintages)
             self.vintage[switch] = v_new
             self.key[switch] += v_new - previous
-            self.expiry[switch] = t + self.rng.geometric(self.hazard, switch.size)
+            self.expiry[switch] = t + self.rng.geometric(self.hazard[self.group[switch]])
             switched, expired = switch, expired_all[switch]
         else:  # only vintages signed so far hold mass
             held = self.level_mass[:v_new]
             decide = saving[:, :v_new].T[:, :, None] > self.costs[None]
             # a share h of every cell's contracts expires; cells whose saving beats their cost
             # move whole
-            moved_levels = held * self.hazard
+            moved_levels = held * self.hazard[None, :, None]
             np.copyto(moved_levels, held, where=decide)
             held -= moved_levels
             self.level_mass[v_new] = moved_levels.sum(axis=0)

@@ -30,7 +30,8 @@ _TOL = 1e-6
 
 
 class RetaliationRule:
-    """One government's rule against one target, with its escalation state."""
+    """One government's rule against one target, with its escalation state (one per member
+    of a batch: ``rounds_used``, ``last_measure`` and ``rate`` are arrays over members)."""
 
     def __init__(
         self,
@@ -41,6 +42,7 @@ class RetaliationRule:
         base_flows: np.ndarray,
         start_month: str,
         n_months: int,
+        n_members: int = 1,
         groups: Groups | None = None,
     ) -> None:
         self.spec = spec
@@ -52,60 +54,61 @@ class RetaliationRule:
         self.trigger_sectors = np.array([sectors.index(s) for s in trig])
         self.hit_sectors = np.array([sectors.index(s) for s in spec.sectors])
         i, j = self.imposer, self.target
-        self._trigger = np.ix_(i, j, self.trigger_sectors)
+        self._trigger = (slice(None), *np.ix_(i, j, self.trigger_sectors))
         self._hit = np.ix_(j, i, self.hit_sectors)
-        self.trigger_weights = base_flows[self._trigger]
+        self.trigger_weights = base_flows[self._trigger[1:]]
         self.exports_hit = base_flows[self._hit].sum()
         first = month_index(start_month)
         self.in_force = np.ones(n_months)
         if spec.truce is not None:
             self.in_force -= active_fraction(spec.truce, None, first, n_months)
-        self.rounds_used = 0
-        self.last_measure = 0.0
-        self.rate = 0.0
-        self.fired: list[tuple[int, float]] = []
+        self.rounds_used = np.zeros(n_members, dtype=np.int64)
+        self.last_measure = np.zeros(n_members)
+        self.rate = np.zeros(n_members)
+        self.fired: list[list[tuple[int, float]]] = [[] for _ in range(n_members)]
 
-    def measure(self, extra: np.ndarray) -> float:
-        """Trade-weighted extra tariff the target levies on the retaliator (a fraction)."""
+    def measure(self, extra: np.ndarray) -> np.ndarray:
+        """Trade-weighted extra tariff the target levies on the retaliator (a fraction), by
+        member; ``extra`` is ``[member, origin, destination, sector]``."""
         rates = extra[self._trigger]
         w = self.trigger_weights
-        return float((rates * w).sum() / w.sum()) if w.sum() > 0 else float(rates.mean())
+        if w.sum() > 0:
+            return (rates * w).sum(axis=(1, 2, 3)) / w.sum()
+        return rates.mean(axis=(1, 2, 3))
 
-    def desired_rate(self, extra: np.ndarray, m: float) -> float:
+    def desired_rate(self, extra: np.ndarray, m: np.ndarray) -> np.ndarray:
         spec = self.spec
         cap = spec.cap / 100.0
-        triggered = m > _TOL and m * 100.0 >= spec.trigger.threshold - _TOL
+        triggered = (m > _TOL) & (m * 100.0 >= spec.trigger.threshold - _TOL)
         if spec.match is None:
-            escalates = triggered and m > self.last_measure + _TOL
-            if escalates and self.rounds_used < spec.rounds:
-                self.rounds_used += 1
-                self.last_measure = m
-                return min(self.rounds_used * (spec.rate or 0.0) / 100.0, cap)
-            return self.rate
-        if not triggered:
-            return 0.0
+            escalates = triggered & (m > self.last_measure + _TOL)
+            fires = escalates & (self.rounds_used < spec.rounds)
+            self.rounds_used = self.rounds_used + fires
+            self.last_measure = np.where(fires, m, self.last_measure)
+            rate = np.minimum(self.rounds_used * (spec.rate or 0.0) / 100.0, cap)
+            return np.where(fires, rate, self.rate)
         if spec.match == "rate":
             desired = m
         else:
-            duty = extra[self._trigger] * self.trigger_weights
-            desired = duty.sum() / self.exports_hit if self.exports_hit > 0 else 0.0
-        if desired > self.rate + _TOL:
-            if self.rounds_used >= spec.rounds:
-                return self.rate
-            self.rounds_used += 1
-        return min(desired, cap)
+            duty = (extra[self._trigger] * self.trigger_weights).sum(axis=(1, 2, 3))
+            desired = duty / self.exports_hit if self.exports_hit > 0 else np.zeros_like(m)
+        rises = desired > self.rate + _TOL
+        stuck = rises & (self.rounds_used >= spec.rounds)
+        self.rounds_used = self.rounds_used + (triggered & rises & ~stuck)
+        rate = np.where(stuck, self.rate, np.minimum(desired, cap))
+        return np.where(triggered, rate, 0.0)
 
     def update(self, t: int, extra: np.ndarray, path: np.ndarray) -> bool:
-        """Decide this month's response and write it into the retaliation path; say whether
-        the response changed."""
+        """Decide this month's response and write it into the retaliation path (``[member,
+        month, origin, destination, sector]``); say whether any member's response changed."""
         new_rate = self.desired_rate(extra, self.measure(extra))
-        if abs(new_rate - self.rate) <= _TOL:
-            return False
+        changed = np.flatnonzero(np.abs(new_rate - self.rate) > _TOL)
         start = t + self.spec.lag_months
-        if start < path.shape[0]:
-            delta = (new_rate - self.rate) * self.in_force[start:]
-            j, i, s = self._hit
-            path[start:, j, i, s] += delta[:, None, None, None]
-        self.rate = new_rate
-        self.fired.append((t, new_rate))
-        return True
+        for member in changed:
+            if start < path.shape[1]:
+                delta = (new_rate[member] - self.rate[member]) * self.in_force[start:]
+                j, i, s = self._hit
+                path[member][start:, j, i, s] += delta[:, None, None, None]
+            self.rate[member] = new_rate[member]
+            self.fired[member].append((t, float(new_rate[member])))
+        return changed.size > 0

@@ -118,10 +118,10 @@ class ShockPaths:
             return None
         r, s = self.ai_region, self.ai_sector
         rate = tau0 if self.ai.tariff_exempt else tau0 + extra
-        flows = np.zeros_like(tau)
+        flows = np.zeros_like(tau)  # [..., origin, destination, sector]: any leading axes
         landed = self.capex[t] * self.ai.import_content * self.ai_origin
-        flows[:, r, s] = landed / (1.0 + rate[:, r, s])
-        flows[r, r, s] += self.capex[t] * (1.0 - self.ai.import_content)
+        flows[..., :, r, s] = landed / (1.0 + rate[..., :, r, s])
+        flows[..., r, r, s] += self.capex[t] * (1.0 - self.ai.import_content)
         return flows, rate
 
     def services_exports(self, t: int) -> np.ndarray | None:

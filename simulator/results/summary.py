@@ -325,7 +325,7 @@ def tariff_table(tariffs: list[Tariff]) -> list[str]:
 def _retaliation_table(result: SimulationResult) -> list[str]:
     """The scenario's retaliation rules and what each did in this run (rate and month)."""
     model = result.model
-    rules = {id(g_rule.spec): g_rule for g in model.governments for g_rule in g.rules}
+    fired_by_rule = model.retaliation_fired()
     lines = [
         "| id | imposed by | answers | on its sectors | response | lag | in this run |",
         "|---|---|---|---|---|---|---|",
@@ -336,7 +336,7 @@ def _retaliation_table(result: SimulationResult) -> list[str]:
             if spec.match is None
             else f"match the {spec.match}, up to {spec.rounds} round(s)"
         ) + (f", cap {spec.cap:g}%" if spec.cap < 1000 else "")
-        fired = rules[id(spec)].fired if id(spec) in rules else []
+        fired = fired_by_rule.get(id(spec), [])
         truce = spec.truce.strftime("%Y-%m") if spec.truce else None
         steps = [
             (model.month_label(t + spec.lag_months), rate)

@@ -2,9 +2,13 @@
 
 ``local`` runs serially with one job and on a process pool otherwise; ``dask`` runs on a
 ``dask.distributed`` cluster (a LocalCluster of ``jobs`` workers, or the scheduler at an
-address) with Dask's retries. At most a few runs per worker are in flight, so memory stays
-bounded however many runs there are. Every run is independent and seeded by its spec, so the
-numbers do not depend on the executor, the number of jobs or the order of completion.
+address) with Dask's retries. A task is a batch: consecutive runs of one scenario that differ
+only in member parameters are advanced together as the members of one batch
+(:func:`~simulator.runs.run.run_batch`), up to :data:`MAX_MEMBERS` at a time, so that memory
+is a function of the batch, not of the number of runs; other runs are tasks of their own. At
+most a few tasks per worker are in flight. Every run is independent and seeded by its spec,
+and a member of a batch equals the same run made alone, so the numbers do not depend on the
+executor, the number of jobs, the batches or the order of completion.
 """
 
 from __future__ import annotations
@@ -17,13 +21,44 @@ from typing import Literal
 
 import pandas as pd
 
-from simulator.runs.run import RunSpec, run_one
+from simulator.runs.run import RunSpec, batchable, run_batch, run_one
 from simulator.runs.workers import pool_context, run_in_worker, worker_init
 from simulator.scenario import ScenarioError
 
 Executor = Literal["local", "dask"]
 IN_FLIGHT_PER_WORKER = 2
 RETRIES = 2
+# members of one batch: about 14 MB each for us_2025's 48 months of 15 regions x 15 sectors
+MAX_MEMBERS = 32
+
+
+def batches(specs: Iterable[RunSpec], size: int = MAX_MEMBERS) -> Iterator[list[RunSpec]]:
+    """Group consecutive runs into batches of at most ``size`` members: runs that share a
+    scenario (and what they return) and differ only in member parameters."""
+    batch: list[RunSpec] = []
+    for spec in specs:
+        if batch and not (
+            len(batch) < size
+            and batchable(spec)
+            and spec.detail == batch[0].detail
+            and spec.until == batch[0].until
+            and (spec.scenario is batch[0].scenario or spec.scenario == batch[0].scenario)
+        ):
+            yield batch
+            batch = []
+        batch.append(spec)
+        if not batchable(spec):
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run_task(batch: list[RunSpec]) -> list[pd.DataFrame]:
+    """One task: a batch of runs (or a single run), their tables in the batch's order."""
+    if len(batch) == 1 and not batchable(batch[0]):
+        return [run_one(batch[0])]
+    return run_batch(batch)
 
 
 def check_executor(jobs: int, executor: Executor = "local", scheduler: str | None = None) -> None:
@@ -50,36 +85,39 @@ def execute(
     """Run every spec; yield each run's table as it finishes (in any order). No more workers
     are started than there are runs (none for a single run)."""
     check_executor(jobs, executor, scheduler)
+    size = MAX_MEMBERS
     if isinstance(specs, Sized):
         jobs = max(1, min(jobs, len(specs)))
+        size = max(1, min(MAX_MEMBERS, -(-len(specs) // jobs)))  # work for every worker
+    tasks = batches(specs, size)
     if executor == "dask":
-        yield from _dask(specs, jobs, scheduler)
+        yield from _dask(tasks, jobs, scheduler)
     elif jobs == 1:
         gc.freeze()  # the caller's objects: not traversed by each run's collection
         try:
-            for i, spec in enumerate(specs):
-                yield run_one(spec)
+            for i, batch in enumerate(tasks):
+                yield from run_task(batch)
                 if i == 0:
-                    gc.freeze()  # and what the first run left: modules imported, caches built
+                    gc.freeze()  # and what the first task left: modules imported, caches built
         finally:
             gc.unfreeze()
     else:
-        yield from _pool(specs, jobs)
+        yield from _pool(tasks, jobs)
 
 
-def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
-    todo = iter(specs)
+def _pool(tasks: Iterable[list[RunSpec]], jobs: int) -> Iterator[pd.DataFrame]:
+    todo = iter(tasks)
     pool = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=pool_context(),
         initializer=worker_init,
         initargs=(os.getpid(),),
     )
-    pending: set[Future[pd.DataFrame]] = set()
+    pending: set[Future[list[pd.DataFrame]]] = set()
 
     def fill() -> None:
-        for spec in todo:
-            pending.add(pool.submit(run_in_worker, spec))
+        for batch in todo:
+            pending.add(pool.submit(run_in_worker, batch))
             if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
                 return
 
@@ -89,7 +127,7 @@ def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 pending.remove(future)
-                yield future.result()
+                yield from future.result()
             fill()
     except BaseException:
         # Ctrl-C, SIGTERM, a failure, or the caller stopped: end the workers now. Waiting for
@@ -103,7 +141,9 @@ def _pool(specs: Iterable[RunSpec], jobs: int) -> Iterator[pd.DataFrame]:
     pool.shutdown(wait=True)
 
 
-def _dask(specs: Iterable[RunSpec], jobs: int, scheduler: str | None) -> Iterator[pd.DataFrame]:
+def _dask(
+    tasks: Iterable[list[RunSpec]], jobs: int, scheduler: str | None
+) -> Iterator[pd.DataFrame]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     if scheduler is None:
@@ -115,18 +155,18 @@ def _dask(specs: Iterable[RunSpec], jobs: int, scheduler: str | None) -> Iterato
         cluster, client = None, Client(scheduler)
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        todo = iter(specs)
+        todo = iter(tasks)
         queue = as_completed()
 
         def submit(n: int) -> None:
-            for _, spec in zip(range(n), todo, strict=False):
-                queue.add(client.submit(run_one, spec, retries=RETRIES, pure=False))
+            for _, batch in zip(range(n), todo, strict=False):
+                queue.add(client.submit(run_task, batch, retries=RETRIES, pure=False))
 
         submit(workers * IN_FLIGHT_PER_WORKER)
         for future in queue:
-            frame = future.result()
+            frames = future.result()
             future.release()
-            yield frame
+            yield from frames
             submit(1)
     finally:
         client.close()

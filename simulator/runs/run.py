@@ -58,6 +58,79 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
     return frame
 
 
+def batchable(spec: RunSpec) -> bool:
+    """Whether a run can be a member of a batch: its values are all member parameters and
+    its scenario has a continuum of firms (firms are drawn one member at a time)."""
+    from simulator.engine.members import MEMBER_BLOCKS, MEMBER_KEYS
+
+    firms = spec.scenario.get("firms") or {}
+    if isinstance(firms, dict) and firms.get("count", 1) != 0:
+        return False
+    for path in spec.values:
+        name = path.removeprefix("parameters.")
+        if name == path:
+            return False
+        if not (name.split(".")[0] in (*MEMBER_BLOCKS, "elasticities") or name in MEMBER_KEYS):
+            return False
+    return True
+
+
+def run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
+    """Runs of one scenario that differ only in member parameters (:func:`batchable`),
+    advanced together as the members of one batch; each member's table equals
+    :func:`run_one`'s for the same spec."""
+    frames = _run_batch(specs)
+    gc.collect()
+    return frames
+
+
+def _run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
+    from simulator.calendar import month_index
+    from simulator.calibration.dataset import load_dataset
+    from simulator.engine.worlds import Worlds
+    from simulator.results.result import Provenance, SimulationResult
+    from simulator.scenario import load_scenario
+    from simulator.scenario.schema import Parameters
+
+    first = specs[0]
+    base = load_scenario(first.scenario)
+    scenarios = []
+    for spec in specs:
+        if spec.scenario is not first.scenario and spec.scenario != first.scenario:
+            raise ValueError("the runs of a batch share one scenario")
+        params = base.scenario.parameters.model_dump()
+        for path, value in spec.values.items():
+            *blocks, key = path.removeprefix("parameters.").split(".")
+            target = params
+            for block in blocks:
+                target = target[block]
+            target[key] = value
+        try:
+            parameters = Parameters.model_validate(params)
+        except ValueError:  # the full loader names the file, the line and the key
+            load_scenario(spec.scenario, spec.overrides())
+            raise
+        scenarios.append(base.scenario.model_copy(update={"parameters": parameters}))
+    scenario = base.scenario
+    data = load_dataset(scenario.data).aggregate(scenario.regions, scenario.sectors)
+    worlds = Worlds(scenarios, data, [spec.seed for spec in specs])
+    if first.detail == "us_balance":
+        months = worlds.n_months
+        if first.until is not None:
+            months = month_index(first.until) - month_index(scenario.start) + 1
+            months = min(max(months, 0), worlds.n_months)
+        while worlds.t < months:
+            worlds.step()
+        labels = pd.date_range(scenario.start, periods=months, freq="MS")
+        return [_us_balance(s.run, worlds.member(i), labels) for i, s in enumerate(specs)]
+    worlds.run()
+    frames = []
+    for i, spec in enumerate(specs):
+        provenance = Provenance.collect(scenario.name, None, base.sha256, spec.seed, scenario.data)
+        frames.append(_series(spec.run, SimulationResult(worlds.member(i), provenance)))
+    return frames
+
+
 def _run(spec: RunSpec) -> pd.DataFrame:
     from simulator.api import build_model
     from simulator.calendar import month_index

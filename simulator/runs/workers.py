@@ -65,18 +65,18 @@ def worker_init(parent: int) -> None:
         threading.Thread(target=_exit_without, args=(parent,), daemon=True).start()
 
 
-def run_in_worker(spec: RunSpec) -> pd.DataFrame:
-    """:func:`~simulator.runs.run.run_one` in a pool worker. After the worker's first run it
-    also freezes what that run left (the modules it imported, the caches it built), so that
-    each later run's collection traverses only that run's objects."""
-    from simulator.runs.run import run_one
+def run_in_worker(batch: list[RunSpec]) -> list[pd.DataFrame]:
+    """:func:`~simulator.runs.executors.run_task` in a pool worker. After the worker's first
+    task it also freezes what that task left (the modules it imported, the caches it built),
+    so that each later task's collection traverses only that task's objects."""
+    from simulator.runs.executors import run_task
 
     global _warm
-    frame = run_one(spec)
+    frames = run_task(batch)
     if not _warm:
         gc.freeze()
         _warm = True
-    return frame
+    return frames
 
 
 def _exit_without(parent: int) -> None:

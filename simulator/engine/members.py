@@ -1,0 +1,186 @@
+"""The members of a batch: scenarios that differ only in behaviour parameters.
+
+A batch advances several worlds (members) in one step. Its members share everything that
+shapes the arrays and the policy — the data set, the horizon, tariffs, retaliation rules,
+shocks, mechanism switches, firms — and may differ in the behaviour parameters listed in
+:data:`MEMBER_PARAMETERS` (and, with a continuum of firms, in the seed, which then draws
+nothing). :func:`batch_key` tells which scenarios can share a batch; :class:`MemberParameters`
+holds the parameters as arrays over the member axis.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.calibration.dataset import BaseData
+from simulator.calibration.parameters import RAUCH_CLASSES, switching_cost_medians
+from simulator.markets.pricing import demand_elasticity
+from simulator.scenario import resolve_parameters
+from simulator.scenario.schema import Parameters, Scenario
+
+# the ``parameters`` blocks and keys that may differ between the members of one batch
+MEMBER_BLOCKS = ("sourcing", "expectations", "exporters", "gold", "macro")
+MEMBER_KEYS = (
+    "elasticities",
+    "domestic_elasticity_ratio",
+    "composite_demand_elasticity",
+    "pass_through",
+    "adjustment_speed",
+    "supply_elasticity",
+    "capacity_elasticity",
+    "price_adjustment_speed",
+    "inventory.carrying_cost_pct",
+    "inventory.capacity_months",
+    "inventory.max_build",
+    "inventory.drawdown_months",
+    "dollar.inflow_elasticity",
+    "dollar.invoicing_share",
+    "dollar.us_import_invoicing_share",
+)
+MEMBER_PARAMETERS = MEMBER_BLOCKS + MEMBER_KEYS
+
+
+def batch_key(scenario: Scenario) -> str:
+    """What members of one batch must share: the scenario without its name, description and
+    member parameters (and without its seed when there are no firms to draw)."""
+    raw = scenario.model_dump(mode="json", exclude={"name", "description", "extends"})
+    params = raw["parameters"]
+    for path in MEMBER_PARAMETERS:
+        *blocks, key = path.split(".")
+        target = params
+        for block in blocks:
+            target = target[block]
+        target.pop(key)
+    if scenario.firms.count == 0:
+        raw.pop("seed")
+    return json.dumps(raw, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class MemberParameters:
+    """Every behaviour parameter the month uses, one value (or row) per member.
+
+    Scalars are arrays ``[member]``; per-sector values ``[member, sector]``; the demand
+    elasticity of each producer group ``[member, region, sector]``.
+    """
+
+    resolved: tuple[Parameters, ...]
+    rho: np.ndarray  # pass-through (1 with the mechanism off)
+    sigma_import: np.ndarray
+    sigma_domestic: np.ndarray
+    sigma_firm: np.ndarray
+    demand_elasticity: np.ndarray
+    eta: np.ndarray  # composite (cross-sector) demand elasticity
+    z_min: np.ndarray
+    profit_tail: np.ndarray
+    hysteresis: np.ndarray
+    invoicing: np.ndarray  # [member, destination]
+    inflow_elasticity: np.ndarray
+    supply_elasticity: np.ndarray
+    capacity_elasticity: np.ndarray | None  # None with the capacity mechanism off
+    price_speed: np.ndarray
+    income_feedback: np.ndarray
+    twin_deficit: np.ndarray
+    carrying_cost: np.ndarray  # a fraction of the value a month
+    capacity_months: np.ndarray
+    max_build: np.ndarray
+    drawdown_months: np.ndarray
+    hazard: np.ndarray
+    discount: np.ndarray  # a month
+    fx_half_life: np.ndarray
+    threat_probability: np.ndarray
+    switching_cost: np.ndarray  # median by sector, [member, sector]
+    cost_dispersion: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.resolved)
+
+    @classmethod
+    def build(
+        cls, scenarios: Sequence[Scenario], data: BaseData, flows0: np.ndarray
+    ) -> MemberParameters:
+        """Resolve each member's parameters (data-set defaults filled in) and stack them."""
+        mech = scenarios[0].mechanisms
+        resolved = tuple(resolve_parameters(s.parameters, data) for s in scenarios)
+
+        def stack(get) -> np.ndarray:
+            return np.array([get(p) for p in resolved], dtype=float)
+
+        sigma_import = np.tile(data.elasticity, (len(resolved), 1))
+        for m, p in enumerate(resolved):
+            for code, value in p.elasticities.items():
+                sigma_import[m, data.sector_index(code)] = value
+        sigma_domestic = sigma_import * stack(lambda p: p.domestic_elasticity_ratio)[:, None]
+        profit_tail = stack(lambda p: p.exporters.profit_tail)
+        # intensive-margin elasticity: (sigma_firm - 1) * a = sigma - 1 (Chaney 2008)
+        sigma_firm = 1.0 + (sigma_import - 1.0) / profit_tail[:, None]
+        if mech.exporter_exit and mech.diversion:
+            # buyers then choose among import varieties with sigma_firm; the nest above it
+            # (domestic versus imports) must not be more elastic, or import varieties become
+            # complements and one origin's exits cut the demand for every other's
+            sigma_domestic = np.minimum(sigma_domestic, sigma_firm)
+        eta = stack(lambda p: p.composite_demand_elasticity)
+        landed0 = flows0 * (1.0 + data.base_tariff)
+        weights = landed0 / landed0.sum(axis=0)[None]
+        # producers' price setting anticipates this elasticity of demand for their output
+        elasticity = np.stack(
+            [
+                demand_elasticity(
+                    flows0,
+                    weights,
+                    sigma_domestic[m],
+                    sigma_import[m] if mech.diversion else np.ones(data.n_sectors),
+                    float(eta[m]),
+                )
+                for m in range(len(resolved))
+            ]
+        )
+        invoicing = np.tile(stack(lambda p: p.dollar.invoicing_share)[:, None], data.n_regions)
+        if "USA" in data.regions:
+            us = data.region_index("USA")
+            invoicing[:, us] = stack(lambda p: p.dollar.us_import_invoicing_share)
+        participation = stack(lambda p: p.exporters.participation)
+        return cls(
+            resolved=resolved,
+            rho=stack(lambda p: p.pass_through) if mech.pass_through else np.ones(len(resolved)),
+            sigma_import=sigma_import,
+            sigma_domestic=sigma_domestic,
+            sigma_firm=sigma_firm,
+            demand_elasticity=elasticity,
+            eta=eta,
+            # lowest export profit ratio: a share z_min ** a of producers exports in 2024
+            z_min=participation ** (1.0 / profit_tail),
+            profit_tail=profit_tail,
+            hysteresis=stack(lambda p: p.exporters.hysteresis),
+            invoicing=invoicing,
+            inflow_elasticity=stack(lambda p: p.dollar.inflow_elasticity),
+            supply_elasticity=stack(lambda p: p.supply_elasticity),
+            capacity_elasticity=stack(lambda p: p.capacity_elasticity) if mech.capacity else None,
+            price_speed=stack(lambda p: p.price_adjustment_speed),
+            income_feedback=stack(lambda p: p.macro.income_feedback),
+            twin_deficit=stack(lambda p: p.macro.twin_deficit),
+            carrying_cost=stack(lambda p: p.inventory.carrying_cost_pct) / 100.0,
+            capacity_months=stack(lambda p: p.inventory.capacity_months),
+            max_build=stack(lambda p: p.inventory.max_build),
+            drawdown_months=stack(lambda p: p.inventory.drawdown_months),
+            hazard=stack(lambda p: p.adjustment_speed),
+            discount=stack(lambda p: (1.0 + p.sourcing.discount_rate_pct / 100.0) ** (1.0 / 12.0))
+            - 1.0,
+            fx_half_life=stack(lambda p: p.expectations.fx_half_life_months),
+            threat_probability=stack(lambda p: p.expectations.threat_probability),
+            switching_cost=np.stack(
+                [
+                    switching_cost_medians(
+                        {c: getattr(p.sourcing, f"switching_cost_{c}") for c in RAUCH_CLASSES},
+                        data,
+                    )
+                    for p in resolved
+                ]
+            ),
+            cost_dispersion=stack(lambda p: p.sourcing.switching_cost_dispersion),
+        )

@@ -1,0 +1,742 @@
+"""The engine: M worlds (members of a batch) advanced one month at a time, on plain arrays.
+
+Every state array and record carries a leading member axis; the members share the data, the
+horizon, the policy and the shocks, and differ in behaviour parameters
+(:class:`~simulator.engine.members.MemberParameters`). A month is a sequence of stages:
+
+1. **policy** — retaliation rules answer the tariffs in force; the macro closure passes last
+   month's income and budget changes on to spending; tariffs in force and exchange rates are
+   set;
+2. **prices** — landed prices follow (producer prices set last month, exchange rates with a
+   dollar-invoiced share sticky in dollars, tariffs passed on by the pass-through elasticity);
+   firms form the contract-average prices they expect;
+3. **decisions** — exporters decide which markets to serve; buyers re-optimise sourcing (a
+   share of them, by expected landed price, two-level Armington CES); the prices buyers pay
+   for each sector's goods and producers' unit costs (supply chains) follow;
+4. **flows** — spending by destination and sector is split over origins; front-loading
+   orders placed ``lead_months`` ago arrive; the AI-capex shock adds hardware purchases, the
+   services shock exports, gold arbitrage bars;
+5. **revenue** — tariff revenue, exempt hardware at its own rates;
+6. **producers and macro** — producers set next month's prices from this month's output and
+   unit cost; GDP, budget and net-export gaps against the no-policy path are recorded.
+
+Cubes are ``[member, origin, destination, sector]``, region tables ``[member, region,
+sector]``, records ``[member, month, ...]``. Money is US$ bn per month at the month's prices
+and exchange rates. :class:`simulator.model.TradeModel` is the Mesa model of one member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from simulator.agents.firm import FirmPopulation
+from simulator.calendar import month_index, month_label
+from simulator.calibration.dataset import BaseData, DataError
+from simulator.calibration.parameters import data_parameter
+from simulator.costs.prices import price_after_substitution, price_before_substitution
+from simulator.costs.supply_chains import unit_cost_index, within_purchases
+from simulator.engine.members import MemberParameters, batch_key
+from simulator.markets import exchange, gold, inventory
+from simulator.markets.armington import nested_shares
+from simulator.markets.expectations import Expectations
+from simulator.markets.pricing import anticipated_price
+from simulator.markets.production import entry_threshold
+from simulator.policy.retaliation import RetaliationRule
+from simulator.policy.shocks import ShockPaths
+from simulator.policy.tariffs import DAYS_PER_MONTH, TariffSchedule, changed_months
+from simulator.scenario.schema import Scenario
+
+BASE_MONTH = month_index("2024-01")
+
+
+def _cube(values: np.ndarray) -> np.ndarray:
+    """``[member]`` -> ``[member, 1, 1, 1]`` (against cubes)."""
+    return values[:, None, None, None]
+
+
+def _table(values: np.ndarray) -> np.ndarray:
+    """``[member]`` -> ``[member, 1, 1]`` (against region tables)."""
+    return values[:, None, None]
+
+
+class Worlds:
+    """Members of one batch: their state, their records and the month's stages."""
+
+    def __init__(
+        self,
+        scenarios: Sequence[Scenario],
+        data: BaseData,
+        seeds: Sequence[int],
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        """``scenarios`` must share everything but the member parameters
+        (:func:`~simulator.engine.members.batch_key`); ``seeds`` are the members' seeds, and
+        firms are drawn from ``rng`` (default: a generator seeded with the first seed)."""
+        spec = scenarios[0]
+        key = batch_key(spec)
+        if any(batch_key(s) != key for s in scenarios[1:]):
+            raise ValueError("the members of a batch differ in more than their parameters")
+        if spec.firms.count and len(scenarios) > 1:
+            raise ValueError("a batch with firms has one member")
+        self.spec = spec
+        self.scenarios = tuple(scenarios)
+        self.data = data
+        self.seeds = tuple(seeds)
+        self.n_members = n_m = len(scenarios)
+        self.t = 0
+        self.n_months = spec.n_months
+        n_r, n_s = data.n_regions, data.n_sectors
+        self.mech = mech = spec.mechanisms
+
+        # --- calibration: base-year monthly flows, landed spending and Armington weights
+        self.flows0 = data.flows / 12.0
+        self.tau0 = data.base_tariff
+        landed0 = self.flows0 * (1.0 + self.tau0)
+        self.spending0 = landed0.sum(axis=0)  # [destination, sector], landed prices
+        self.weights = landed0 / self.spending0[None]
+        self.members = p = MemberParameters.build(scenarios, data, self.flows0)
+        self.sigma_import = p.sigma_import[:, None, :]  # [member, 1, sector]: by destination
+        self.sigma_domestic = p.sigma_domestic[:, None, :]
+        self.sigma_firm = p.sigma_firm[:, None, :]
+        # without diversion, import value shares across foreign origins stay fixed
+        self.sigma_demand = self.sigma_import if mech.diversion else np.ones_like(self.sigma_import)
+        self.rho = p.rho
+        # supply chains: inputs per unit of output, [region, input sector, using sector]
+        self.input_coefficients = np.zeros((n_r, n_s, n_s))
+        if mech.supply_chains and data.input_coefficients is not None:
+            self.input_coefficients = within_purchases(
+                data.input_coefficients, self.flows0.sum(axis=1), self.spending0
+            )
+
+        first = month_index(spec.start) - BASE_MONTH
+        months = np.arange(first, first + self.n_months, dtype=float)
+        growth = data.growth if mech.growth else np.zeros(n_r)
+        # level at month m: base / 12 * (1 + g) ** ((m - 5.5) / 12), so 2024 averages the base
+        self.growth_path = (1.0 + growth[None, :]) ** ((months[:, None] - 5.5) / 12.0)
+        self.baseline_flows = self.flows0[None] * self.growth_path[:, None, :, None]
+        self.baseline_output = self.baseline_flows.sum(axis=2)  # [month, origin, sector]
+        self.baseline_gdp_month = data.gdp[None, :] / 12.0 * self.growth_path
+
+        # --- policy and shocks (shared by the members)
+        inventory_ = p.resolved[0].inventory
+        self.lead_months, self.stock_horizon = inventory_.lead_months, inventory_.horizon_months
+        self.schedule = TariffSchedule(
+            spec.tariffs,
+            self.tau0,
+            data.regions,
+            data.sectors,
+            data.goods_mask,
+            spec.start,
+            self.n_months,
+            include_retaliation=mech.retaliation,
+            transit_days=self.lead_months * DAYS_PER_MONTH,
+            groups=data.groups,
+        )
+        # retaliation rules, by government in region order (a group acts through its first)
+        self.rules: list[tuple[int, RetaliationRule]] = []
+        if mech.retaliation:
+            for i, code in enumerate(data.regions):
+                for rule in spec.retaliation:
+                    if data.members(rule.imposer)[0] == code:
+                        self.rules.append(
+                            (
+                                i,
+                                RetaliationRule(
+                                    rule,
+                                    data.regions,
+                                    data.sectors,
+                                    data.goods_mask,
+                                    data.flows,
+                                    spec.start,
+                                    self.n_months,
+                                    n_m,
+                                    groups=data.groups,
+                                ),
+                            )
+                        )
+        # the retaliation decided, [member, month, origin, destination, sector] (only with rules)
+        shape = (self.n_months, n_r, n_r, n_s)
+        self.retaliation_path = np.zeros((n_m if self.rules else 1, *shape))
+        self.retaliation_revision = 0  # counts the retaliation decisions written into the path
+        # the announced path, cached with the months where it changes (see announced_path)
+        self._announced: tuple[tuple[int | None, int], np.ndarray, np.ndarray] | None = None
+        self.shocks = ShockPaths(spec, data, self.n_months)
+        self.gold_flows = np.zeros((n_m, self.n_months, n_r, n_r))
+        self.gold_sector = -1
+        if mech.gold and self.shocks.gold is not None:
+            self.gold_sector = data.sector_index(self.shocks.gold.sector)
+            for m, params in enumerate(p.resolved):
+                self.gold_flows[m] = self._gold(params.gold)
+
+        # --- firms (every member's groups side by side: member * regions * sectors + group)
+        self.expectations = Expectations(
+            hazard=p.hazard,
+            discount=p.discount,
+            fx_half_life=p.fx_half_life,
+            threat_probability=p.threat_probability,
+        )
+        per_group = n_r * n_s
+
+        def by_group(values: np.ndarray) -> np.ndarray:
+            return np.repeat(values, per_group)
+
+        self.firms = FirmPopulation.create(
+            count=spec.firms.count,
+            output=self.flows0.sum(axis=1),
+            spending=self.spending0,
+            sigma=p.sigma_import[0],
+            shape=spec.firms.productivity_shape,
+            utilisation=data_parameter(data, "capacity_utilisation"),
+            initial_shares=np.tile(self._by_group(self.weights[None]), (n_m, 1)),
+            n_months=self.n_months,
+            rng=np.random.default_rng(self.seeds[0]) if rng is None else rng,
+            switching_cost=np.tile(p.switching_cost, n_r).ravel(),
+            cost_dispersion=by_group(p.cost_dispersion),
+            hazard=by_group(p.hazard),
+            profit_tail=by_group(p.profit_tail),
+            z_min=by_group(p.z_min),
+        )
+        self.annuity_by_group = by_group(self.expectations.annuity)
+        self.supply_elasticity_by_group = by_group(p.supply_elasticity)
+        self.capacity_elasticity_by_group = (
+            by_group(p.capacity_elasticity) if p.capacity_elasticity is not None else None
+        )
+
+        # --- state
+        self.price = np.ones((n_m, n_r, n_s))  # producer prices, local currency, base = 1
+        self.fx = np.ones((n_m, n_r))  # value of each currency in dollars, base = 1
+        self.absorption_factor = np.ones((n_m, n_r))
+        cube = (n_m, n_r, n_r, n_s)
+        self.stock = np.zeros(cube)  # front-loaded stock, base-price quantity
+        self.stock_change = np.zeros(cube)  # ordered this month
+        self.orders = [np.zeros(cube) for _ in range(self.lead_months)]
+        self.tariff_now = np.broadcast_to(self.tau0, cube).copy()
+        # share of each origin's base-year sales to each market made by firms still serving it
+        self.serving = np.ones(cube)
+        self.entry_threshold = np.ones((n_m, per_group, n_r))  # lowest z serving, [., o*s, d]
+        self.export_profit = np.ones(cube)  # expected profit per exporter / base
+        self.expected_price = np.ones(cube)  # contract-average landed price
+        self.log_tariff_bar = np.zeros(cube)
+        self.utilisation = np.ones((n_m, n_r, n_s))
+        self.output_value = np.broadcast_to(self.flows0.sum(axis=1), (n_m, n_r, n_s)).copy()
+        self.unit_cost = np.ones((n_m, n_r, n_s))  # producers' unit cost, base = 1
+
+        # --- records, [member, month, ...]
+        records = (n_m, *shape)
+        self.flows = np.zeros(records)  # customs (dutiable) value, US$ bn
+        self.revenue = np.zeros(records)
+        self.rates = np.zeros(records)
+        self.unit_values = np.zeros(records)  # customs value per unit, base year = 1
+        # AI hardware bought under its own (possibly exempt) rates, part of ``flows``
+        self.exempt_flows = np.zeros(records)
+        self.exempt_rates = np.zeros(records)
+        by_region = (n_m, self.n_months, n_r, n_s)
+        self.prices = np.zeros(by_region)
+        self.unit_costs = np.zeros(by_region)
+        # the price buyers pay for a sector's goods, after and before they re-source
+        self.sector_prices = np.zeros(by_region)
+        self.sector_prices_pre = np.zeros(by_region)
+        self.serving_path = np.zeros(records)
+        self.switched = np.zeros(by_region)  # share of buyers re-sourcing
+        self.fx_path = np.zeros((n_m, self.n_months, n_r))
+        self.spending = np.zeros(by_region)
+        gaps = (n_m, self.n_months, n_r)
+        self.extra_revenue = np.zeros(gaps)
+        self.gdp_gap = np.zeros(gaps)
+        self.investment_gap = np.zeros(gaps)
+        self.nx_gap = np.zeros(gaps)
+
+    # ------------------------------------------------------------------ helpers
+    def _by_group(self, cube: np.ndarray) -> np.ndarray:
+        """``[member, origin, destination, sector]`` -> ``[member * destination * sector,
+        origin]`` (the firms' groups)."""
+        return cube.transpose(0, 2, 3, 1).reshape(-1, cube.shape[1])
+
+    def _from_group(self, grouped: np.ndarray) -> np.ndarray:
+        n_r, n_s = self.data.n_regions, self.data.n_sectors
+        return grouped.reshape(-1, n_r, n_s, n_r).transpose(0, 3, 1, 2)
+
+    def _gold(self, params: object) -> np.ndarray:
+        """Gold bars shipped on the New York-London spread, ``[month, origin, destination]``."""
+        g = params
+        if None in (g.cost_usd_per_oz, g.full_spread_usd_per_oz, g.capacity_tonnes):
+            raise DataError(
+                f"data set {self.data.name!r} has no gold_arbitrage_* rows in parameters.csv, "
+                "and the scenario ships gold (shocks.gold) without setting parameters.gold"
+            )
+        usd = gold.shipments_usd_bn(
+            self.shocks.gold_spread,
+            self.shocks.gold_price,
+            g.cost_usd_per_oz,
+            g.full_spread_usd_per_oz,
+            g.capacity_tonnes,
+        )
+        return gold.bilateral(usd, self.shocks.gold_origins, self.data.region_index("USA"))
+
+    def replace_schedule(self, schedule: TariffSchedule) -> None:
+        """Carry on under another tariff schedule (the game's rounds); months already played
+        are untouched."""
+        self.schedule = schedule
+        self._announced = None
+
+    def extra(self, t: int) -> np.ndarray:
+        """The extra rates in force in month ``t``: the schedule's and the retaliation's."""
+        return self.schedule.extra(t) + self.retaliation_path[:, t]
+
+    def announced_path(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """The extra rates of every month as firms know them in month ``t`` (the schedule
+        announced by then plus the retaliation decided by then), ``[member or 1, month, ...]``,
+        and the months in which they differ from the month before (``[member or 1,
+        month]``). Rebuilt only when one of the two changes; read-only."""
+        key = (self.schedule.known_cutoff(t), self.retaliation_revision)
+        if self._announced is None or self._announced[0] != key:
+            path, changes = self.schedule.known_path(t)  # shared by models: read-only
+            if self.retaliation_revision:  # retaliation decided so far (else nothing to add)
+                path = path[None] + self.retaliation_path
+                path.flags.writeable = False
+                changes = np.stack([changed_months(member) for member in path])
+            else:
+                path, changes = path[None], changes[None]
+            self._announced = (key, path, changes)
+        return self._announced[1], self._announced[2]
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        t = self.t
+        if t >= self.n_months:
+            raise RuntimeError("the scenario's horizon is over")
+        extra, tau = self._policy(t)
+        fx_ratio, producer, tariff_factor, rel_price = self._landed_prices(tau)
+        expected = self._expected_price(t, extra, fx_ratio)
+        shares, price_index = self._decisions(t, expected, rel_price)
+        customs, quantity, unit_customs, bars, spend_usd = self._flows(
+            t, shares, price_index, tau, extra, producer, tariff_factor
+        )
+        revenue = self._revenue(t, customs, tau)
+        self._update_prices(t, quantity)
+        self.flows[:, t] = customs
+        self.revenue[:, t] = revenue
+        self.rates[:, t] = tau
+        self.unit_values[:, t] = unit_customs
+        self.prices[:, t] = self.price
+        self.unit_costs[:, t] = self.unit_cost
+        self.fx_path[:, t] = self.fx
+        self.spending[:, t] = spend_usd
+        self._macro(t, customs - bars, revenue)  # GDP excludes gold (BEA)
+        self.t += 1
+
+    def run(self) -> None:
+        """Run every month of the scenario."""
+        while self.t < self.n_months:
+            self.step()
+
+    def member(self, i: int) -> MemberView:
+        """Member ``i``, read like a model of its own (for results)."""
+        return MemberView(self, i)
+
+    # -- 1. policy
+    def _policy(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Retaliation rules and the macro closure act; the month's rates and exchange rates."""
+        extra_now, government = None, None
+        for imposer, rule in self.rules:  # a government sees the decisions of those before it
+            if imposer != government:
+                extra_now, government = self.extra(t), imposer
+            if rule.update(t, extra_now, self.retaliation_path):
+                self.retaliation_revision += 1
+        if self.mech.macro and t > 0:
+            self._closure(t - 1)
+        extra = self.extra(t)
+        tau = self.tau0 + extra
+        if tau.shape[0] != self.n_members:
+            tau = np.broadcast_to(tau, (self.n_members, *tau.shape[1:]))
+            extra = np.broadcast_to(extra, tau.shape)
+        self.tariff_now = tau
+        self.fx = exchange.exchange_rates(
+            self.shocks.fx_paths[t],
+            self.shocks.inflows[t],
+            self.mech.dollar,
+            self.members.inflow_elasticity,
+            self.data,
+        )
+        return extra, tau
+
+    def _closure(self, last: int) -> None:
+        """Pass last month's income and budget changes on to this month's spending.
+
+        ``factor = 1 + mu * dY / Ybar - tw * dR / Ybar``: ``dY`` is last month's GDP gap
+        against the no-policy baseline ``Ybar``, ``dR`` the extra tariff revenue (a tighter
+        budget). Spending is most of GDP, so the loop gain is about ``mu < 1`` and converges.
+        """
+        p = self.members
+        gdp = self.baseline_gdp_month[last]
+        factor = (
+            1.0
+            + p.income_feedback[:, None] * self.gdp_gap[:, last] / gdp
+            - p.twin_deficit[:, None] * self.extra_revenue[:, last] / gdp
+        )
+        self.absorption_factor = np.clip(factor, 0.5, 1.5)
+
+    # -- 2. prices
+    def _landed_prices(self, tau: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Landed prices relative to base, in the buyer's currency: a dollar-invoiced share of
+        import prices is sticky in dollars, the rest in the exporter's currency; domestic
+        sales are priced in the home currency."""
+        fx = self.fx
+        invoicing = self.members.invoicing
+        fx_ratio = fx[:, :, None] ** (1.0 - invoicing[:, None, :]) / fx[:, None, :]
+        diag = np.arange(self.data.n_regions)
+        fx_ratio[:, diag, diag] = 1.0
+        tariff_factor = ((1.0 + tau) / (1.0 + self.tau0)) ** _cube(self.rho)
+        producer = self.price[:, :, None, :] * fx_ratio[..., None]
+        return fx_ratio, producer, tariff_factor, producer * tariff_factor
+
+    def _expected_price(self, t: int, extra: np.ndarray, fx_ratio: np.ndarray) -> np.ndarray:
+        """Contract-average landed price firms expect (see :mod:`simulator.markets.expectations`).
+
+        Producer prices are expected to stay, exchange-rate deviations to fade, tariffs to follow
+        the schedule as announced (threatened increases with a probability).
+        """
+        exp_ = self.expectations
+        announced, changes = self.announced_path(t)
+        self.log_tariff_bar = exp_.tariff_log_factor(
+            extra, announced[:, t:], self.tau0, changes[:, t:]
+        )
+        fx_bar = fx_ratio ** exp_.fx_weight[:, None, None]
+        tariff_bar = np.exp(_cube(self.rho) * self.log_tariff_bar)
+        self.expected_price = self.price[:, :, None, :] * fx_bar[..., None] * tariff_bar
+        return self.expected_price
+
+    # -- 3. decisions
+    def _decisions(
+        self, t: int, expected: np.ndarray, rel_price: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exporters choose their markets, buyers their suppliers; the prices buyers pay and
+        producers' unit costs follow. Returns the spending shares and the CES price index."""
+        mech = self.mech
+        n_r = self.data.n_regions
+        # with exporters' entry and exit, buyers substitute among the firms still serving
+        # with the firm-level elasticity, and entry and exit make up the rest of the long run
+        sigma_import = self.sigma_demand
+        if mech.exporter_exit and mech.diversion:
+            sigma_import = self.sigma_firm
+            self._exporters(t, expected, sigma_import)
+        weights = self.weights * self.serving
+        optimal, price_index = nested_shares(weights, rel_price, self.sigma_domestic, sigma_import)
+        if mech.switching_frictions:
+            optimal_bar, index_bar = nested_shares(
+                weights, expected, self.sigma_domestic, sigma_import
+            )
+            bar = self._by_group(expected)
+            index_bar = index_bar.ravel()
+            reference = index_bar  # least cost with every base-year supplier
+            if mech.exporter_exit and mech.diversion:
+                reference = nested_shares(
+                    self.weights, expected, self.sigma_domestic, sigma_import
+                )[1].ravel()
+        else:  # every buyer re-sources every month at today's prices
+            optimal_bar, bar, index_bar = optimal, self._by_group(rel_price), price_index.ravel()
+            reference = index_bar
+        buyers = self.firms.buyers
+        shares = self._from_group(
+            buyers.update(
+                t,
+                self._by_group(optimal_bar),
+                bar,
+                index_bar,
+                self.annuity_by_group,
+                self._by_group(rel_price),
+                everyone=not mech.switching_frictions,
+                reference_index=reference,
+            )
+        )
+        self.switched[:, t] = buyers.last.share_switched.reshape(self.n_members, n_r, -1)
+        # what buyers pay for what they get, measured with the Armington composite (base-year
+        # weights, the long-run elasticity): with Pareto-distributed exporters the variety
+        # lost when exporters leave is offset by the fixed costs they no longer pay, so the
+        # welfare change is the Armington one (Arkolakis, Costinot & Rodriguez-Clare 2012)
+        sector_price = price_after_substitution(
+            self.weights, shares, rel_price, self.sigma_domestic, self.sigma_demand
+        )
+        self.sector_prices[:, t] = sector_price
+        self.sector_prices_pre[:, t] = price_before_substitution(self.weights, rel_price)
+        self.unit_cost = unit_cost_index(self.input_coefficients, sector_price)
+        self.serving_path[:, t] = self.serving
+        return shares, price_index
+
+    def _exporters(self, t: int, expected: np.ndarray, sigma_import: np.ndarray) -> None:
+        """Exporters decide which markets to serve from the profit they expect there.
+
+        Expected profit per firm relative to the base year, in the exporter's currency:
+        ``Pi = q * p * (r / p - (1 - m)) / m`` with ``q`` the quantity it expects to sell
+        (Armington demand per variety at the expected prices, with the market's spending),
+        ``p`` its producer price (its unit cost moves with it), ``r`` the price it expects to
+        receive net of duty, ``r / p = T ** (rho - 1)`` (it absorbs a share ``1 - rho`` of the
+        tariff) and ``m = 1 / sigma`` its base-year margin (the CES markup). A currency's move
+        reaches the exporter through demand only: prices invoiced in dollars are sticky for
+        months, not for the life of a market (Gopinath 2015), so an exporter deciding whether
+        to stay expects to reset its price.
+        """
+        n_m, n_r, n_s = self.n_members, self.data.n_regions, self.data.n_sectors
+        p = self.members
+        weights = self.weights * self.serving
+        shares, index = nested_shares(weights, expected, self.sigma_domestic, sigma_import)
+        spend = (
+            index ** (1.0 - _table(p.eta))
+            * self.absorption_factor[:, :, None]
+            * self.shocks.demand[t]
+        )
+        per_variety = shares / np.where(weights > 0, weights, 1.0)
+        quantity = per_variety * spend[:, None] / expected
+        received = np.exp((_cube(self.rho) - 1.0) * self.log_tariff_bar)
+        margin = 1.0 / np.maximum(sigma_import, 1.0 + 1e-9)[:, None]
+        profit = quantity * self.price[:, :, None, :] * (received - (1.0 - margin)) / margin
+        self.export_profit = profit
+        grouped = profit.transpose(0, 1, 3, 2).reshape(n_m, n_r * n_s, n_r)
+        self.entry_threshold = entry_threshold(
+            self.entry_threshold, grouped, _table(p.hysteresis), _table(p.z_min)
+        )
+        serving = self.firms.producers.serving_share(self.entry_threshold.reshape(-1, n_r))
+        serving = serving.reshape(n_m, n_r, n_s, n_r).transpose(0, 1, 3, 2).copy()
+        diag = np.arange(n_r)
+        serving[:, diag, diag] = 1.0
+        self.serving = np.maximum(serving, 1e-12)
+
+    # -- 4. flows
+    def _flows(
+        self,
+        t: int,
+        shares: np.ndarray,
+        price_index: np.ndarray,
+        tau: np.ndarray,
+        extra: np.ndarray,
+        producer: np.ndarray,
+        tariff_factor: np.ndarray,
+    ) -> tuple[np.ndarray, ...]:
+        """Spending split over origins, front-loading, AI hardware, services, gold: customs
+        value, quantity, unit customs value, gold bars and spending in dollars."""
+        mech = self.mech
+        spend_local = (
+            self.spending0
+            * self.growth_path[t][:, None]
+            * self.shocks.demand[t]
+            * self.absorption_factor[:, :, None]
+            * price_index ** (1.0 - _table(self.members.eta))
+        )
+        spend_usd = spend_local * self.fx[:, :, None]
+        landed = shares * spend_usd[:, None]
+        customs = landed / (1.0 + tau)
+        unit_customs = (
+            producer * self.fx[:, None, :, None] * tariff_factor / (1.0 + tau) * (1.0 + self.tau0)
+        )
+        quantity = customs / unit_customs
+
+        if mech.front_loading:
+            quantity = quantity + self._front_load(t, tau, quantity)
+            customs = quantity * unit_customs
+
+        ai = self.shocks.ai_capex_flows(t, tau, self.tau0, extra) if mech.ai_capex else None
+        if ai is not None:
+            self.exempt_flows[:, t], self.exempt_rates[:, t] = ai
+            customs = customs + ai[0]
+            quantity = quantity + ai[0] / unit_customs
+        services = self.shocks.services_exports(t) if mech.services and mech.ai_capex else None
+        if services is not None:
+            customs = customs + services
+            quantity = quantity + services / unit_customs
+        bars = np.zeros_like(customs)  # gold bars: duty-free, a stock moved, not output
+        if self.gold_flows[:, t].any():
+            s = self.gold_sector
+            bars[..., s] = self.gold_flows[:, t]
+            customs = customs + bars
+            self.exempt_flows[:, t, ..., s] += bars[..., s]
+            self.exempt_rates[:, t, ..., s] *= bars[..., s] == 0.0
+        return customs, quantity, unit_customs, bars, spend_usd
+
+    def _front_load(self, t: int, tau: np.ndarray, use: np.ndarray) -> np.ndarray:
+        """Extra purchases arriving this month (quantity), zero on domestic cells.
+
+        Orders placed now arrive ``lead_months`` later and pay the tariff in force then, so
+        importers compare the rate expected on arrival with the rates expected after it, both
+        read from the schedule as buyers read it (:meth:`Expectations.expected_rates`: an
+        announced increase not yet in force counts with the threat probability). A month
+        never draws more from stock than it uses; what it cannot use stays in stock, so
+        purchases are never negative.
+        """
+        p = self.members
+        arrival = t + self.lead_months
+        horizon = min(self.stock_horizon, self.n_months - 1 - arrival)
+        if horizon <= 0:
+            target = np.zeros_like(tau)
+            months_left = np.ones_like(tau)
+        else:
+            announced = self.announced_path(t)[0][:, arrival : arrival + 1 + horizon]
+            expected = self.tau0 + self.expectations.expected_rates(tau - self.tau0, announced)
+            target, months_left = inventory.stock_target_months(
+                expected[:, 0],
+                expected[:, 1:].swapaxes(0, 1),
+                _cube(self.rho),
+                _cube(p.carrying_cost),
+                _cube(p.capacity_months),
+            )
+        change = inventory.stock_change(
+            self.stock,
+            use,
+            target,
+            months_left,
+            _cube(p.max_build),
+            _cube(p.drawdown_months),
+        )
+        diag = np.arange(self.data.n_regions)
+        change[:, diag, diag, :] = 0.0
+        self.stock_change = change
+        self.stock += change  # stock counts goods on order
+        self.orders.append(change)
+        arriving = self.orders.pop(0)
+        drawn = np.maximum(arriving, -use)
+        self.stock += drawn - arriving  # stock that could not be used this month
+        return drawn
+
+    # -- 5. revenue
+    def _revenue(self, t: int, customs: np.ndarray, tau: np.ndarray) -> np.ndarray:
+        """Duty: the rate in force on dutiable value; exempt purchases at their own rates."""
+        exempt = self.exempt_flows[:, t]
+        return (customs - exempt) * tau + exempt * self.exempt_rates[:, t]
+
+    # -- 6. producers and macro
+    def _update_prices(self, t: int, quantity: np.ndarray) -> None:
+        """Producers set next month's price from this month's output against the baseline and
+        this month's unit cost (supply chains: :mod:`simulator.costs.supply_chains`)."""
+        output = quantity.sum(axis=2)
+        self.utilisation = output / self.baseline_output[t]
+        self.output_value = (quantity * self.price[:, :, None, :]).sum(axis=2)
+        producers = self.firms.producers
+        unit_cost = self.unit_cost.reshape(-1)  # this month's input prices set next month's cost
+        supply, capacity = self.supply_elasticity_by_group, self.capacity_elasticity_by_group
+        n_m = self.n_members
+
+        def desired(x: np.ndarray) -> np.ndarray:
+            price = unit_cost * producers.desired_price(x.reshape(-1), supply, capacity)
+            return price.reshape(n_m, -1)
+
+        target = anticipated_price(
+            self.price.reshape(n_m, -1),
+            self.utilisation.reshape(n_m, -1),
+            self.members.demand_elasticity.reshape(n_m, -1),
+            desired,
+        ).reshape(self.price.shape)
+        theta = _table(self.members.price_speed)
+        self.price = self.price ** (1.0 - theta) * target**theta
+
+    def _macro(self, t: int, customs: np.ndarray, revenue: np.ndarray) -> None:
+        """GDP and budget gaps against the no-policy baseline (expenditure side).
+
+        ``dY = (factor - 1) * (Ybar - NXbar) + capex + dNX``: domestic absorption scaled by the
+        macro factor, AI investment, and the change in net exports.
+        """
+        diag = np.arange(self.data.n_regions)
+        trade = customs.copy()
+        trade[:, diag, diag] = 0.0
+        base = self.baseline_flows[t].copy()
+        base_revenue = (base * self.tau0).sum(axis=(0, 2))
+        base[diag, diag] = 0.0
+        nx = trade.sum(axis=(2, 3)) - trade.sum(axis=(1, 3))
+        nx_base = base.sum(axis=(1, 2)) - base.sum(axis=(0, 2))
+        absorption = self.baseline_gdp_month[t] - nx_base
+        investment = np.zeros_like(nx)
+        if self.mech.ai_capex and self.shocks.ai is not None:
+            investment[:, self.shocks.ai_region] = self.shocks.capex[t]
+        self.gdp_gap[:, t] = (self.absorption_factor - 1.0) * absorption + investment + nx - nx_base
+        self.investment_gap[:, t] = investment
+        self.nx_gap[:, t] = nx - nx_base
+        self.extra_revenue[:, t] = revenue.sum(axis=(1, 3)) - base_revenue
+
+
+# a batch's monthly records, [member, month, ...]
+RECORDS = frozenset(
+    {
+        "flows",
+        "revenue",
+        "rates",
+        "unit_values",
+        "exempt_flows",
+        "exempt_rates",
+        "prices",
+        "unit_costs",
+        "sector_prices",
+        "sector_prices_pre",
+        "serving_path",
+        "switched",
+        "fx_path",
+        "spending",
+        "extra_revenue",
+        "gdp_gap",
+        "investment_gap",
+        "nx_gap",
+        "gold_flows",
+    }
+)
+# arrays of a batch with a leading member axis, seen one member at a time
+MEMBER_ARRAYS = RECORDS | {
+    "price",
+    "fx",
+    "absorption_factor",
+    "stock",
+    "stock_change",
+    "tariff_now",
+    "serving",
+    "entry_threshold",
+    "export_profit",
+    "expected_price",
+    "log_tariff_bar",
+    "utilisation",
+    "output_value",
+    "unit_cost",
+}
+# per-member parameters, seen one member at a time
+MEMBER_PARAMETER_ARRAYS = frozenset({"sigma_import", "sigma_domestic", "sigma_firm", "rho"})
+
+
+class MemberAccess:
+    """One member of a batch, read like a model of its own: ``flows``, ``price``, ``params``
+    and every other array are that member's (records ``[month, ...]``, state ``[...]``)."""
+
+    worlds: Worlds
+    member: int
+
+    def __getattr__(self, name: str) -> object:
+        worlds = self.__dict__.get("worlds")
+        if worlds is None or name.startswith("__"):
+            raise AttributeError(name)
+        value = getattr(worlds, name)
+        if name in MEMBER_ARRAYS:
+            return value[self.member]
+        if name in MEMBER_PARAMETER_ARRAYS:
+            return getattr(worlds.members, name)[self.member]
+        if name == "retaliation_path":
+            return value[min(self.member, len(value) - 1)]
+        return value
+
+    @property
+    def params(self) -> object:
+        """The member's behaviour parameters (data-set defaults filled in)."""
+        return self.worlds.members.resolved[self.member]
+
+    def retaliation_fired(self) -> dict[int, list[tuple[int, float]]]:
+        """What each retaliation rule did in this member, keyed by ``id`` of its spec:
+        ``(month decided, rate)`` for each change."""
+        return {id(rule.spec): rule.fired[self.member] for _, rule in self.worlds.rules}
+
+    def month_label(self, t: int) -> str:
+        return month_label(month_index(self.worlds.spec.start) + t)
+
+
+class MemberView(MemberAccess):
+    """A finished (or running) member of a batch, for results: no Mesa agents."""
+
+    def __init__(self, worlds: Worlds, member: int) -> None:
+        self.worlds = worlds
+        self.member = member
+        self.spec = worlds.scenarios[member]
+        self.seed = worlds.seeds[member]

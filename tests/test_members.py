@@ -1,0 +1,129 @@
+"""The member axis: a batch of worlds equals the same runs made one at a time.
+
+Every member of a batch must equal the run made alone, for every record. Records that are
+differences against the no-policy path (GDP and trade gaps, welfare changes) are near zero
+where the policy does nothing, so each record is compared to its own scale: the largest
+difference must be below 1e-12 of the record's largest magnitude in the run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.api import build_model
+from simulator.calibration.dataset import load_dataset
+from simulator.engine.members import batch_key
+from simulator.engine.worlds import RECORDS, Worlds
+from simulator.runs.executors import batches, execute
+from simulator.runs.run import RunSpec, batchable, run_batch, run_one
+from simulator.runs.spec import plan_ensemble
+from simulator.scenario import load_scenario
+
+TOLERANCE = 1e-12
+# member parameters beyond the uncertain ones an ensemble draws, varied by hand
+EXTRA = [
+    ["parameters.elasticities.autos=7.5", "parameters.composite_demand_elasticity=0.7"],
+    ["parameters.domestic_elasticity_ratio=0.6", "parameters.capacity_elasticity=0.05"],
+    ["parameters.price_adjustment_speed=0.5", "parameters.inventory.max_build=0.4"],
+]
+
+
+def assert_same(alone: np.ndarray, member: np.ndarray, name: str) -> None:
+    scale = np.max(np.abs(alone)) if alone.size else 0.0
+    assert alone.shape == member.shape, name
+    assert np.max(np.abs(alone - member), initial=0.0) <= TOLERANCE * scale, name
+
+
+def members(name: str, sets: list[str], n: int, extra: bool = True) -> list[list[str]]:
+    """``n`` members' overrides: ensemble draws of the uncertain parameters, and more."""
+    loaded = load_scenario(name, sets)
+    draws = [spec.overrides() for spec in plan_ensemble(loaded, n, seed=11)]
+    return [sets + d + (EXTRA[i % len(EXTRA)] if extra else []) for i, d in enumerate(draws)]
+
+
+@pytest.mark.parametrize(
+    "name, sets",
+    [
+        ("us_2025", ["firms.count=0", "end=2026-06"]),  # AI capex, front-loading, the dollar
+        ("escalation", ["firms.count=0"]),  # retaliation rules that differ between members
+        ("truce", ["firms.count=0", "mechanisms.switching_frictions=false"]),
+    ],
+)
+def test_every_member_of_a_batch_equals_its_run_alone(name, sets):
+    overrides = members(name, sets, 4)
+    scenarios = [load_scenario(name, o).scenario for o in overrides]
+    data = load_dataset(scenarios[0].data).aggregate(scenarios[0].regions, scenarios[0].sectors)
+    worlds = Worlds(scenarios, data, seeds=[0] * len(scenarios))
+    worlds.run()
+    for i, o in enumerate(overrides):
+        alone = build_model(load_scenario(name, o))
+        alone.run()
+        for record in sorted(RECORDS):
+            assert_same(getattr(alone, record), getattr(worlds, record)[i], record)
+    # the members really differ: a batch of copies would pass the test above trivially
+    assert not np.allclose(worlds.flows[0], worlds.flows[1])
+
+
+def test_a_single_run_with_firms_is_the_batch_of_one():
+    loaded = load_scenario("autos_25", ["firms.count=2000", "end=2025-12"])
+    model = build_model(loaded)
+    model.run()
+    assert model.worlds.n_members == 1
+    again = build_model(loaded)
+    again.run()
+    assert np.array_equal(model.flows, again.flows)  # same seed, same draws
+    other = build_model(loaded, seed=5)
+    other.run()
+    assert not np.array_equal(model.flows, other.flows)
+
+
+def tables_equal(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    keys = ["run", "month", "region", "partner", "variable"]
+    pd.testing.assert_frame_equal(a[keys], b[keys])
+    for variable, rows in a.groupby("variable").groups.items():
+        assert_same(a.value[rows].to_numpy(), b.value[rows].to_numpy(), variable)
+
+
+def test_a_batch_of_runs_gives_the_tables_of_the_runs_alone():
+    loaded = load_scenario("retaliation", ["firms.count=0"])
+    specs = plan_ensemble(loaded, 3)
+    assert all(batchable(spec) for spec in specs)
+    for alone, member in zip([run_one(s) for s in specs], run_batch(specs), strict=True):
+        tables_equal(alone, member)
+
+
+def test_results_do_not_depend_on_batch_size_or_jobs():
+    loaded = load_scenario("autos_25", ["firms.count=0", "end=2025-09"])
+    specs = plan_ensemble(loaded, 5)
+    one = sorted(execute(specs, jobs=1), key=lambda f: int(f.run.iloc[0]))
+    two = sorted(execute(specs, jobs=2), key=lambda f: int(f.run.iloc[0]))
+    for a, b in zip(one, two, strict=True):
+        tables_equal(a, b)
+    by_sizes = [list(map(len, batches(specs, size))) for size in (1, 2, 5)]
+    assert by_sizes == [[1] * 5, [2, 2, 1], [5]]
+
+
+def test_only_runs_that_differ_in_member_parameters_share_a_batch():
+    loaded = load_scenario("autos_25", ["firms.count=0"])
+    raw = loaded.raw
+
+    def spec(run: int, **values: object) -> RunSpec:
+        return RunSpec(run, raw, 0, dict(values))
+
+    assert batchable(spec(0, **{"parameters.pass_through": 0.9}))
+    assert not batchable(spec(0, **{"mechanisms.diversion": False}))
+    assert not batchable(spec(0, **{"tariffs.autos.rate": 30}))
+    assert not batchable(spec(0, **{"parameters.inventory.lead_months": 2}))
+    firms = RunSpec(0, {**raw, "firms": {"count": 2000}}, 0, {})
+    assert not batchable(firms)
+    mixed = [spec(0), spec(1, **{"mechanisms.diversion": False}), spec(2), spec(3)]
+    assert [[s.run for s in b] for b in batches(mixed)] == [[0], [1], [2, 3]]
+    a = load_scenario("autos_25", ["parameters.pass_through=0.9"]).scenario
+    b = load_scenario("autos_25", ["parameters.pass_through=0.7"]).scenario
+    c = load_scenario("autos_25", ["tariffs.autos.rate=30"]).scenario
+    assert batch_key(a) == batch_key(b) != batch_key(c)
+    data = load_dataset(a.data).aggregate(a.regions, a.sectors)
+    with pytest.raises(ValueError, match="differ in more than their parameters"):
+        Worlds([a, c], data, [0, 0])
