@@ -110,12 +110,16 @@ class BuyerPopulation:
         self.mass = np.zeros((n_groups, self.n_vintages))
         if group.size:
             self.mass[:, 0] = np.bincount(self.group, weights=size, minlength=n_groups)
-            self.level_mass = None
         else:
             self.mass[:, 0] = 1.0
-            # [vintage, group, cost level]: the vintages signed so far are a leading slice
-            self.level_mass = np.zeros((self.n_vintages, n_groups, costs.shape[1]))
-            self.level_mass[0] = 1.0 / costs.shape[1]
+            # mass by [vintage, group, cost level], divided by the group's ``decay`` (the
+            # product of (1 - h) over the months so far): every cell whose buyers do not
+            # re-source keeps its stored value, so a month touches only the cells that switch
+            # whole (see update); ``level_total`` is the stored mass summed over vintages
+            self.level_scaled = np.zeros((self.n_vintages, n_groups, costs.shape[1]))
+            self.level_scaled[0] = 1.0 / costs.shape[1]
+            self.level_total = self.level_scaled[0].copy()
+            self.decay = np.ones(n_groups)
         # quantity mix per unit composite of each vintage, [group, vintage, origin] (each
         # group's vintages side by side, so a month's costs are one batched matrix product);
         # base prices and index are 1
@@ -178,8 +182,10 @@ class BuyerPopulation:
                 self.vintage[:] = v_new
                 self.key = self.group * self.n_vintages + v_new
             else:
-                self.level_mass[:v_new] = 0.0
-                self.level_mass[v_new] = 1.0 / self.costs.shape[1]
+                self.level_scaled[:v_new] = 0.0
+                self.level_scaled[v_new] = 1.0 / self.costs.shape[1]
+                self.level_total = self.level_scaled[v_new].copy()
+                self.decay[:] = 1.0
         elif self.group.size:
             expired_all = self.expiry == t
             if np.any(saving > self.min_cost[:, None]):
@@ -196,21 +202,42 @@ class BuyerPopulation:
             self.expiry[switch] = t + self.rng.geometric(self.hazard[self.group[switch]])
             switched, expired = switch, expired_all[switch]
         else:  # only vintages signed so far hold mass
-            held = self.level_mass[:v_new]
-            decide = saving[:, :v_new].T[:, :, None] > self.costs[None]
-            # a share h of every cell's contracts expires; cells whose saving beats their cost
-            # move whole
-            moved_levels = held * self.hazard[None, :, None]
-            np.copyto(moved_levels, held, where=decide)
-            held -= moved_levels
-            self.level_mass[v_new] = moved_levels.sum(axis=0)
-            moved = np.zeros_like(self.mass)
-            moved[:, :v_new] = moved_levels.sum(axis=2).T
+            moved = self._move_levels(saving, v_new)
         share_switched = moved.sum(axis=1) / self.mass.sum(axis=1)
         self.mass -= moved
         self.mass[:, v_new] += moved.sum(axis=1)
         self.last = Decisions(t, saving, switched, previous, expired, share_switched)
         return self.shares(v_new, price)
+
+    def _move_levels(self, saving: np.ndarray, v_new: int) -> np.ndarray:
+        """The continuum's month: a share ``h`` of every cell's contracts expires, and the cells
+        (group, vintage, cost level) whose saving beats their cost move whole, into vintage
+        ``v_new``. Returns the mass moved out of each ``[group, vintage]``."""
+        h, decay = self.hazard, self.decay
+        # the cells where some levels switch whole: the saving beats the lowest cost
+        g, v = np.nonzero(saving[:, :v_new] > self.costs[:, :1])
+        stored = self.level_scaled[v, g]  # [cell, level]
+        whole = saving[g, v][:, None] > self.costs[g]
+        # what those levels move beyond the expiring share h
+        beyond = np.where(whole, stored * (decay[g] * (1.0 - h[g]))[:, None], 0.0)
+        arriving = (h * decay)[:, None] * self.level_total
+        np.add.at(arriving, g, beyond)
+        moved = h[:, None] * self.mass
+        np.add.at(moved, (g, v), beyond.sum(axis=1))
+        gone = np.where(whole, stored, 0.0)
+        self.level_scaled[v, g] = stored - gone
+        np.subtract.at(self.level_total, g, gone)
+        # what stays has decayed by (1 - h): the stored values hold with the new decay
+        decay = decay * (1.0 - h)
+        small = decay < 1e-200  # rescale before the decay underflows (h = 1: all moved)
+        if small.any():
+            self.level_scaled[:v_new, small] *= decay[small, None]
+            self.level_total[small] *= decay[small, None]
+            decay[small] = 1.0
+        self.decay = decay
+        self.level_scaled[v_new] = arriving / decay[:, None]
+        self.level_total += self.level_scaled[v_new]
+        return moved
 
     def shares(self, last_vintage: int, price: np.ndarray) -> np.ndarray:
         """Size-weighted spending shares per group at ``price``, over vintages so far."""
