@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from costs import write_costs
+from goods_classes import write_goods_classes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -424,6 +425,9 @@ def main() -> int:
 
     # ------------------------------------------------------------------ what tariffs cost (costs.py)
     write_costs(OUT, OUT_REGIONS, SECTORS)
+
+    # ------------------------------------------------------------------ Rauch classes (goods_classes.py)
+    write_goods_classes(OUT, [r for r in OUT_REGIONS if r != "USA"], GOODS)
 
     write_manifest(DATA)
     return check(trade, tar)
