@@ -29,7 +29,7 @@ Executor = Literal["local", "dask"]
 IN_FLIGHT_PER_WORKER = 2
 RETRIES = 2
 # members of one batch: about 14 MB each for us_2025's 48 months of 15 regions x 15 sectors
-MAX_MEMBERS = 32
+MAX_MEMBERS = 16
 
 
 def batches(specs: Iterable[RunSpec], size: int = MAX_MEMBERS) -> Iterator[list[RunSpec]]:
