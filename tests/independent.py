@@ -56,6 +56,8 @@ class Tables:
     gdp: np.ndarray  # US$ bn a year
     parameters: dict[str, float]
     groups: dict[str, tuple[str, ...]]
+    # US computers_semis AI hardware: 2024 origin shares (ai_hardware_origins.csv), by region
+    ai_origin: np.ndarray
 
     def r(self, code: str) -> int:
         return self.regions.index(code)
@@ -99,6 +101,11 @@ def tables() -> Tables:
     if (DATA / "groups.csv").is_file():
         for row in pd.read_csv(DATA / "groups.csv").itertuples():
             groups[row.group] = (*groups.get(row.group, ()), row.member)
+    ai = pd.read_csv(DATA / "ai_hardware_origins.csv")
+    ai = ai[(ai.importer == "USA") & (ai.sector == "computers_semis")]
+    ai_origin = np.zeros(len(reg))
+    for row in ai.itertuples():
+        ai_origin[reg.index(row.origin)] += row.share
     return Tables(
         regions=reg,
         sectors=sec,
@@ -110,6 +117,7 @@ def tables() -> Tables:
         gdp=regions.gdp_usd_bn.to_numpy(float),
         groups=groups,
         parameters={str(k): float(v) for k, v in params.items()},
+        ai_origin=ai_origin / ai_origin.sum(),
     )
 
 

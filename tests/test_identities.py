@@ -6,7 +6,7 @@
 - tariff revenue = rate × dutiable value: rates from the scenario's entries, computed by hand
   (day weights, add/set, exemptions, end dates, withdrawn threats), values from the frame;
 - exempt AI hardware pays the base rate: the scenario's capex path and import content with
-  the base-year origin shares;
+  the 2024 origin shares of AI hardware (ai_hardware_origins.csv, read with pandas);
 - every flow is one region's export and its partner's import: export rows matched to import
   rows by key; macro totals equal the trade frame's sums by sector kind (sectors.csv);
 - GDP = absorption + net exports, saving − investment = net exports (as changes against a
@@ -134,9 +134,7 @@ def test_exempt_ai_hardware_pays_the_base_rate_on_its_own_imports():
                  shocks={"ai_capex": capex})  # fmt: skip
     cs = T.s("computers_semis")
     spend = interpolated(capex["path"], 36)
-    origin = T.flows[:, US, cs].copy()
-    origin[US] = 0.0
-    origin /= origin.sum()
+    origin = T.ai_origin  # no origin_shares: the 2024 origins of AI hardware (the data table)
     exempt = spend[:, None] * 0.6 * origin[None] / (1 + T.tariff[:, US, cs])[None]
     rates = scheduled_rates(tariffs, 36)
     flows = cube(result)

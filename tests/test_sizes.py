@@ -359,18 +359,17 @@ def test_exchange_rate_paths_are_linear_between_points_and_one_before():
 
 
 def test_ai_capex_and_services_add_exactly_their_shares():
-    """Hardware: capex × import content split by origin (base-year shares), at customs value
-    (exempt: base-year rate); the rest bought at home. Services: 0.1 $ of digital exports per $
-    of capex, split by the base year's destinations."""
+    """Hardware: capex × import content split by origin (the 2024 origins of AI hardware,
+    ai_hardware_origins.csv), at customs value (exempt: base-year rate); the rest bought at
+    home. Services: 0.1 $ of digital exports per $ of capex, split by the base year's
+    destinations."""
     capex = {"path": {"2025-01": 8.0, "2025-09": 20.0}, "import_content": 0.6}
     result = run({"ai_capex": True, "services": True}, shocks={"ai_capex": capex},
                  parameters={"services": {"digital_export_growth_per_ai_capex": 0.1},
                              "supply_elasticity": FLAT_SUPPLY})  # fmt: skip
     spend = interpolated(capex["path"], N_MONTHS)
     cs, ds = T.s("computers_semis"), T.s("digital_services")
-    origin = T.flows[:, US, cs].copy()
-    origin[US] = 0.0
-    hardware = spend[:, None] * 0.6 * (origin / origin.sum())[None] / (1 + T.tariff[:, US, cs])
+    hardware = spend[:, None] * 0.6 * T.ai_origin[None] / (1 + T.tariff[:, US, cs])
     flows = cube(result)
     others = np.arange(len(T.regions)) != US  # the frame holds trade, not domestic sales
     extra = flows[:, others, US, cs] - T.flows[others, US, cs] / 12

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from ai_origins import write_ai_origins
 from costs import write_costs
 from goods_classes import write_goods_classes
 
@@ -425,12 +426,14 @@ def main() -> int:
 
     # ------------------------------------------------------------------ what tariffs cost (costs.py)
     write_costs(OUT, OUT_REGIONS, SECTORS)
+    # ------------------------------------------------------------------ AI hardware origins (ai_origins.py)
+    ai_checks = write_ai_origins(OUT, OUT_REGIONS)
 
     # ------------------------------------------------------------------ Rauch classes (goods_classes.py)
     write_goods_classes(OUT, [r for r in OUT_REGIONS if r != "USA"], GOODS)
 
     write_manifest(DATA)
-    return check(trade, tar)
+    return check(trade, tar, ai_checks)
 
 
 def split_regions(trade: pd.DataFrame, dom: pd.DataFrame, gdp: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -641,7 +644,7 @@ def tariff_lookup(tar: pd.DataFrame, imposer: str, partner: str, sector: str) ->
     return 0.0
 
 
-def check(trade: pd.DataFrame, tar: pd.DataFrame) -> int:
+def check(trade: pd.DataFrame, tar: pd.DataFrame, ai_checks: list) -> int:
     # a group is checked as the sum of its members (trade among members dropped)
     member_of = {m: g for g in GROUPS for m in [*SPLITS[g], GROUPS[g]]}
     merged = trade.assign(exporter=trade.exporter.replace(member_of), importer=trade.importer.replace(member_of))
@@ -691,6 +694,10 @@ def check(trade: pd.DataFrame, tar: pd.DataFrame) -> int:
     duty = (mg.rate / 100 * mg.value_usd_bn).sum()
     allok &= row("US duties collected (79, MTS)", 79.0, duty, 0.10)
     allok &= row("US realised duty rate % (2.41)", 2.41, duty / usm * 100, 0.10)
+    for name, target, got, tol in ai_checks:  # absolute tolerances
+        ok = abs(got - target) <= tol
+        res.append((name, target, round(got, 3), f"+/-{tol:g}", "OK" if ok else "FAIL"))
+        allok &= ok
     out = pd.DataFrame(res, columns=["check", "target", "achieved", "tolerance", "status"])
     pd.set_option("display.width", 200)
     print(out.to_string(index=False))

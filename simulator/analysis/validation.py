@@ -317,7 +317,9 @@ class Validation:
             "**Nothing is fitted to 2025.** The parameters come from the literature and the "
             "2024 calibration (`simulator/data/base_2024/parameters.csv`); the tariff timeline, "
             "the dollar path and the AI-capex path come from published sources cited in "
-            "`scenarios/us_2025.yaml` and `scenarios/ai_capex_boom.yaml`. No parameter was "
+            "`scenarios/us_2025.yaml` and `scenarios/ai_capex_boom.yaml`; the AI hardware is "
+            "bought where the US bought it in 2024 (Census data, "
+            "`simulator/data/base_2024/ai_hardware_origins.csv`). No parameter was "
             "estimated, on 2024 data or otherwise.",
             "",
             f"![monthly]({image_folder}/monthly.png)",

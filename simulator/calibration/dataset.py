@@ -4,7 +4,8 @@ A data set is a folder of CSV files (see ``docs/data-sources.md``). It is read i
 :class:`BaseData` holding dense numpy arrays indexed ``[origin, destination, sector]``.
 Optional tables add what tariffs cost: input-output coefficients (``inputs.csv``), household
 consumption shares and margins (``consumption.csv``) and households by income decile
-(``households.csv``, ``household_spending.csv``).
+(``households.csv``, ``household_spending.csv``), and where AI hardware was bought
+(``ai_hardware_origins.csv``).
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ class BaseData:
     # margin_share[r, s]: trade and transport margins' share of the purchasers' price.
     margin_share: np.ndarray | None = None
     households: Households | None = None
+    # ai_hardware[(importer, sector)][o]: share of origin o in the importer's base-year imports
+    # of AI-related products of the sector (ai_hardware_origins.csv); the AI-capex shock's
+    # default origin mix. Zero at the importer; sums to 1.
+    ai_hardware: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @property
     def gross_output(self) -> np.ndarray:
@@ -179,9 +184,15 @@ class BaseData:
             now = tuple(dict.fromkeys(target[self.regions.index(m)] for m in members))
             if len(now) > 1:
                 groups[group] = now
+        ai_hardware = {}  # kept while the importer stays a region of its own
+        for (importer, sector), shares in self.ai_hardware.items():
+            home = self.regions.index(importer)
+            if np.sum(idx == idx[home]) == 1 and keep[idx[home]] == importer:
+                ai_hardware[importer, sector] = np.bincount(idx, weights=shares, minlength=n)
         return replace(
             self,
             groups=groups,
+            ai_hardware=ai_hardware,
             regions=tuple(keep),
             flows=flows,
             base_tariff=tariff,
@@ -234,6 +245,8 @@ class BaseData:
             self,
             sectors=tuple(keep),
             sector_kind=kinds,
+            # a sector merged into another no longer names the products the shares describe
+            ai_hardware={k: v for k, v in self.ai_hardware.items() if k[1] in keep},
             flows=flows,
             base_tariff=tariff,
             elasticity=elasticity,
@@ -361,6 +374,7 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
     coefficients = _read_inputs(folder / "inputs.csv", regions, sectors)
     share, margin = _read_consumption(folder / "consumption.csv", regions, sectors)
     households = _read_households(folder, regions, sectors)
+    ai_hardware = _read_ai_hardware(folder / "ai_hardware_origins.csv", regions, sectors)
     return BaseData(
         name=name or folder.name,
         regions=regions,
@@ -380,6 +394,7 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
         consumption_share=share,
         margin_share=margin,
         households=households,
+        ai_hardware=ai_hardware,
     )
 
 
@@ -525,6 +540,34 @@ def _read_households(
         income=income[np.argsort(g)],
         spending=spending,
     )
+
+
+def _read_ai_hardware(
+    path: Path, regions: tuple[str, ...], sectors: tuple[str, ...]
+) -> dict[tuple[str, str], np.ndarray]:
+    """``importer,sector,basis,origin,share,source``: base-year origin shares of an importer's
+    AI-related imports. Rows whose sector is ``*`` (lines across sectors, reported beside) are
+    not read: the model buys AI hardware of one sector."""
+    table = _read_optional(path, ["importer", "sector", "origin", "share"])
+    if table is None:
+        return {}
+    table = table[table["sector"] != "*"].reset_index(drop=True)
+    r_idx = {r: i for i, r in enumerate(regions)}
+    s_idx = {s: i for i, s in enumerate(sectors)}
+    keys = {"importer": r_idx, "sector": s_idx, "origin": r_idx}
+    (imp, sec, origin), share = _cell(table, path, keys, "share", 0.0, 1.0)
+    out: dict[tuple[str, str], np.ndarray] = {}
+    for i, k in sorted(set(zip(imp.tolist(), sec.tolist(), strict=True))):
+        rows = (imp == i) & (sec == k)
+        shares = np.zeros(len(regions))
+        shares[origin[rows]] = share[rows]
+        if shares[i] > 0 or abs(shares.sum() - 1.0) > 1e-4:
+            raise DataError(
+                f"{path}: AI-hardware shares of {regions[i]} {sectors[k]} must sum to 1 over "
+                f"foreign origins (sum {shares.sum():.6f}, home {shares[i]:g})"
+            )
+        out[regions[i], sectors[k]] = shares / shares.sum()
+    return out
 
 
 def _read_groups(path: Path, regions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:

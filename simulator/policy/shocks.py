@@ -12,7 +12,7 @@ import numpy as np
 
 from simulator.calendar import month_index
 from simulator.calibration.dataset import BaseData
-from simulator.scenario.schema import Scenario
+from simulator.scenario.schema import AICapex, Scenario
 
 
 def interpolate(path: dict[str, float], first_month: int, n: int, before: float) -> np.ndarray:
@@ -42,6 +42,27 @@ def by_member(shares: dict[str, float], weights: np.ndarray, data: BaseData) -> 
             idx = data.region_indices(code)
             out[idx] += value * weights[idx] / weights[idx].sum()
     return out
+
+
+def ai_origin_shares(ai: AICapex, data: BaseData) -> np.ndarray:
+    """Where the AI-capex shock buys its imported hardware: shares by origin region.
+
+    The scenario's ``origin_shares`` when it gives them; otherwise the data set's base-year
+    origins of the region's imports of AI-related products of the sector
+    (``ai_hardware_origins.csv``: for US computers_semis, the 2024 Census origins of the
+    AI-related lines of Waugh's classification in HS 8471, 8473, 8541, 8542); otherwise, for a
+    region or sector the table does not cover, the region's base-year imports of the whole
+    sector.
+    """
+    r, s = data.region_index(ai.region), data.sector_index(ai.sector)
+    imports = data.flows[:, r, s].copy()
+    imports[r] = 0.0
+    if ai.origin_shares is not None:
+        return by_member(ai.origin_shares, imports, data)
+    table = data.ai_hardware.get((ai.region, ai.sector))
+    if table is not None:
+        return table.copy()
+    return imports / imports.sum() if imports.sum() > 0 else imports
 
 
 class ShockPaths:
@@ -80,12 +101,7 @@ class ShockPaths:
             self.capex = interpolate(self.ai.path, first, n_months, before=0.0)
             r = data.region_index(self.ai.region)
             self.ai_region, self.ai_sector = r, data.sector_index(self.ai.sector)
-            share = self.ai.origin_shares
-            imports = data.flows[:, r, self.ai_sector].copy()
-            imports[r] = 0.0
-            self.ai_origin = (
-                imports / imports.sum() if share is None else by_member(share, imports, data)
-            )
+            self.ai_origin = ai_origin_shares(self.ai, data)
             if scenario.mechanisms.ai_capex:
                 inflow_share = scenario.parameters.dollar.ai_inflow_share
                 self.inflows[:, r] += inflow_share * self.capex
@@ -111,8 +127,9 @@ class ShockPaths:
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Customs value of AI-hardware purchases in month ``t`` and the rates they pay.
 
-        The import content is bought from origins in proportion to ``origin_shares``; exempt
-        hardware pays only the base-year rate. The rest is bought from domestic producers.
+        The import content is bought from origins in proportion to ``ai_origin`` (see
+        :func:`ai_origin_shares`); exempt hardware pays only the base-year rate. The rest is
+        bought from domestic producers.
         """
         if self.ai is None or self.capex[t] == 0.0:
             return None

@@ -693,19 +693,14 @@ def _ai_capex_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
     ai = s.shocks.ai_capex
     if ai is None or min(ai.path.values()) >= 0 or s.data not in dataset.available_datasets():
         return
-    from simulator.policy.shocks import by_member  # the model's split of origin shares
+    from simulator.policy.shocks import ai_origin_shares  # the model's origin mix
 
     data = dataset.load_dataset(s.data).aggregate(s.regions, s.sectors)
     if ai.region not in data.regions or ai.sector not in data.sectors:
         return  # an unknown or merged code, reported as such
     r, k = data.region_index(ai.region), data.sector_index(ai.sector)
     monthly = data.flows[:, r, k] / 12.0
-    imports = data.flows[:, r, k].copy()
-    imports[r] = 0.0
-    if ai.origin_shares is not None:
-        shares = by_member(ai.origin_shares, imports, data)
-    else:
-        shares = imports / imports.sum() if imports.sum() > 0 else imports
+    shares = ai_origin_shares(ai, data)
     # customs value taken from each supplier per $bn of capex (imports pay the base rate)
     taken = ai.import_content * shares / (1.0 + data.base_tariff[:, r, k])
     taken[r] = 1.0 - ai.import_content

@@ -301,7 +301,10 @@ class AICapex(Strict):
     sector: str = "computers_semis"
     import_content: Share = Field(description="Share of the capex spent on imported hardware.")
     origin_shares: dict[str, Share] | None = Field(
-        None, description="Shares of imported hardware by origin; default: base-year shares."
+        None,
+        description="Shares of imported hardware by origin; default: the data set's base-year "
+        "origins of the region's AI-related imports of the sector (base_2024: US imports of "
+        "AI-related products in 2024, ai_hardware_origins.csv), else of the whole sector.",
     )
     tariff_exempt: bool = Field(True, description="AI hardware exempt from the new tariffs.")
     source: str = ""
