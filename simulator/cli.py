@@ -648,7 +648,9 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="KEY.PATH=VALUE",
-            help="override a scenario value (validated like the file); repeatable",
+            help="override a scenario value (validated like the file), e.g. "
+            "parameters.pass_through=0.8 or 'tariffs[0].rate=30' (a list entry by position, "
+            "as errors print it, or by id: tariffs.autos_232.rate=30); repeatable",
         )
         p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
         p.add_argument("--json", action="store_true", help="print results as JSON")

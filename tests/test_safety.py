@@ -632,6 +632,23 @@ def test_a_set_run_says_its_description_is_the_files(workdir):
     assert text.startswith("# tiny (changed with --set)\n\n**Changed on the command line: ")
 
 
+@pytest.mark.parametrize(
+    ("key", "wrong", "right"),
+    [("rate", "-5", "25"), ("partners", "[CHM]", "CHN"), ("sectors", "[autos, stel]", "steel")],
+)
+def test_the_key_path_of_an_error_is_what_set_takes_to_fix_it(key, wrong, right, workdir, capsys):
+    entry = {"rate": "25", "partners": "[CHN]", "sectors": "[autos]"} | {key: wrong}
+    (workdir / "mine.yaml").write_text(
+        "extends: autos_25\ntariffs:\n  - id: more\n    imposer: USA\n"
+        + "".join(f"    {k}: {v}\n" for k, v in entry.items())
+        + "    effective: 2025-05-01\n"
+    )
+    assert main(["validate", "mine.yaml"]) == 2
+    path = re.search(r"mine\.yaml:\d+:\d+: (\S+): ", capsys.readouterr().err).group(1)
+    assert path.startswith("tariffs[1].")  # the file's entry, after autos_25's own
+    assert main(["validate", "mine.yaml", "--set", f"{path}={right}"]) == 0, capsys.readouterr()
+
+
 def test_a_share_written_as_a_percent_gets_a_hint(capsys):
     assert main(["validate", "us_2025", "--set", "parameters.pass_through=95"]) == 2
     assert "did you mean 0.95?" in capsys.readouterr().err

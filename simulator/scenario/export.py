@@ -84,7 +84,10 @@ twice in one list is an error; a firm count above 5 million is run with a warnin
 memory it needs (about 80 bytes a firm).
 
 On the command line, `--set key.path=value` overrides one value after `extends`, e.g.
-`--set parameters.pass_through=0.8` or `--set tariffs.autos_232.rate=35` (a list entry by id).
+`--set parameters.pass_through=0.8`. A list entry is named by its id
+(`--set tariffs.autos_232.rate=35`) or by its position as errors print it, counted from 0 after
+`extends` (`--set 'tariffs[0].rate=35'`, `--set 'tariffs[0].partners[1]=CHN'`; quote it in the
+shell): the key path of an error is what `--set` takes to fix it.
 Editors can check files against the JSON Schema that `tradesim schema` prints.
 """
 
