@@ -379,9 +379,33 @@ def test_above_a_threshold_a_script_is_refused_without_yes(workdir, monkeypatch,
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "an ensemble of tiny: 2 runs, about" in err and "time above an hour" in err
+    assert "(measured here: a run of tiny took " in err and "for its first 3 months" in err
     assert "hint: add --yes to run it anyway, or lower --ensemble" in err
     assert not (workdir / "ens").exists()
     assert main([*argv, "--yes"]) == 0
+
+
+def test_the_time_estimate_is_measured_on_the_scenario_here(workdir, monkeypatch):
+    """A model that runs slower here (a busy machine) gives a longer estimate: the estimate
+    times the scenario's own model and scales its months to the horizon, count and jobs."""
+    from simulator.model import TradeModel
+    from simulator.runs import budget
+    from simulator.scenario import load_scenario
+
+    loaded = load_scenario("tiny.yaml")  # 3 months
+    quick = budget.measure(loaded)
+    step = TradeModel.step
+
+    def slow_step(model: TradeModel) -> None:
+        time.sleep(0.1)
+        step(model)
+
+    monkeypatch.setattr(TradeModel, "step", slow_step)
+    slow = budget.measure(loaded)
+    assert slow.seconds >= 3 * 0.1 > quick.seconds
+    estimate = budget.many_runs("an ensemble of tiny", 1000, 3, jobs=1).timed(slow)
+    assert estimate.seconds == pytest.approx(1000 * slow.seconds)
+    assert "1,000 runs, about" in estimate.describe() and "measured here" in estimate.describe()
 
 
 def test_sigterm_stops_a_decomposition_promptly(workdir):
