@@ -649,6 +649,32 @@ def test_two_files_with_the_same_name_do_not_replace_each_others_outputs(workdir
     assert main(["run", "my_autos_35.yaml", "-q", "--force"]) == 0
 
 
+def test_what_the_readme_says_is_written_replaced_and_refused(workdir, capsys):
+    """README's list: an empty folder is written without asking; a replaced folder goes
+    whole; a symbolic link and a file are refused even with --force."""
+    (workdir / "empty").mkdir()
+    assert main(["run", "tiny.yaml", "--out", "empty", "-q"]) == 0
+    assert sorted(p.name for p in (workdir / "empty").glob("*.csv"))
+    parquet_only = ["--set", "outputs.formats=[parquet]"]
+    assert main(["run", "tiny.yaml", "--out", "empty", "-q", *parquet_only]) == 0
+    assert not list((workdir / "empty").glob("*.csv"))  # the earlier run's CSV files went too
+    assert list((workdir / "empty").glob("*.parquet"))
+    (workdir / "real").mkdir()
+    (workdir / "link").symlink_to("real")
+    (workdir / "afile").write_text("mine")
+    for out in ("link", "afile"):
+        assert main(["run", "tiny.yaml", "--out", out, "--force", "-q"]) == EXIT_OUTPUT
+    assert "afile: is a file" in capsys.readouterr().err
+    assert (workdir / "afile").read_text() == "mine" and not any((workdir / "real").iterdir())
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    for said in (
+        "**Written without asking:** a new folder, or an empty one.",
+        "The whole folder is replaced: files of the earlier run that this run does not write",
+        "holding files that git tracks; a symbolic link; a file.",
+    ):
+        assert said in readme
+
+
 def test_a_set_run_says_its_description_is_the_files(workdir):
     argv = ["run", "tiny.yaml", "-q", "--set", "parameters.pass_through=0.5", "--out", "o"]
     assert main(argv) == 0
