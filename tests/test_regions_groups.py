@@ -389,3 +389,15 @@ def test_a_group_named_with_one_of_its_members_means_the_whole_group_everywhere(
     assert key_outcomes(whole).loc["Goods balance with EU, $bn", "2024"] == pytest.approx(
         table.loc["Goods balance with EU, $bn", "2024"], rel=1e-3
     )
+
+
+def test_a_group_listed_with_only_its_rest_is_a_clear_error():
+    """`regions: [USA, EU, EU_OTHER]` would make EU_OTHER the whole EU and lose the group."""
+    from simulator.scenario import ScenarioError, load_scenario
+
+    with pytest.raises(ScenarioError) as err:
+        load_scenario({"name": "t", "regions": ["USA", "EU", "EU_OTHER"]})
+    text = str(err.value)
+    assert text.startswith("regions[2]: EU_OTHER is the rest of group EU")
+    assert "hint: list EU alone for the whole group, or EU with DEU or IRL" in text
+    assert len(err.value.issues) == 1

@@ -617,6 +617,9 @@ def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
         return
     data = dataset.load_dataset(s.data)
     valid = {"region": data.codes, "sector": list(data.sectors)}
+    if rest := list(_group_rest_issues(s, data, locate)):
+        yield from rest  # the codes that follow cannot be checked against such a list
+        return
     kept = data.aggregate(s.regions, s.sectors)
     modelled = {"region": kept.codes, "sector": list(kept.sectors)}
     first: dict[tuple[KeyPath, str], KeyPath] = {}  # (list, code) -> where it is first listed
@@ -653,6 +656,23 @@ def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
                 f"{kind} {code!r} is not modelled separately: the scenario's '{kind}s' list "
                 "merges it into another",
                 f"add {code} to '{kind}s'",
+            )
+
+
+def _group_rest_issues(s: Scenario, data: dataset.BaseData, locate: Locate) -> Iterator[Issue]:
+    """A group listed in ``regions`` with its rest (EU_OTHER) as its only member: the rest
+    would hold the whole group, and the group would vanish."""
+    for group, members in data.groups.items():
+        if s.regions and group in s.regions and set(s.regions) & set(members) == {members[-1]}:
+            path = ("regions", s.regions.index(members[-1]))
+            yield Issue.at(
+                locate(path),
+                path,
+                f"{members[-1]} is the rest of group {group} (what its members listed apart "
+                f"leave); listed with {group} and none of its other members, it would hold the "
+                "whole group",
+                hint=f"list {group} alone for the whole group, or {group} with "
+                f"{' or '.join(members[:-1])} to show them apart",
             )
 
 
