@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from simulator.scenario import json_schema
 from simulator.scenario.errors import schema_blocks
-from simulator.scenario.loader import BYTES_PER_FIRM, bundled_scenarios
+from simulator.scenario.loader import BYTES_PER_FIRM, MANY_FIRMS, bundled_scenarios
 from simulator.scenario.schema import (
     FX_INDEX_RANGE,
     MAX_GOLD_TONNES,
@@ -94,8 +94,8 @@ gold prices, spreads and costs at most {_OZ} $/oz and gold shipments at most
 the model computes (the largest capital outflows with the largest inflow elasticity): a run
 whose monthly records become NaN, infinite or larger than 10 million $bn a month is stopped
 with an error naming the record and the month, and writes nothing. A region or sector listed
-twice in one list is an error; a firm count above 5 million is run with a warning of the
-memory it needs (about {BYTES_PER_FIRM} bytes a firm).
+twice in one list is an error; a firm count above {MANY_FIRMS / 1e6:g} million is run with a
+warning of the memory it needs (about {BYTES_PER_FIRM} bytes a firm).
 
 On the command line, `--set key.path=value` overrides one value after `extends`, e.g.
 `--set parameters.pass_through=0.8`. A list entry is named by its id

@@ -808,6 +808,8 @@ def _rate_warnings(s: Scenario, locate: Locate) -> Iterator[Issue]:
             )
 
 
+MANY_FIRMS = 5_000_000
+"""Above this many firms, a run gets a warning of the memory it needs."""
 BYTES_PER_FIRM = 80
 """Memory a firm agent takes in a run (benchmarks/engine.py: 333 MB at 1M firms, 657 MB at
 5M), for the warning about very large firm counts."""
@@ -815,7 +817,7 @@ BYTES_PER_FIRM = 80
 
 def _size_warnings(s: Scenario, locate: Locate) -> Iterator[Issue]:
     """A firm count large enough to need gigabytes of memory."""
-    if s.firms.count > 5_000_000:
+    if s.firms.count > MANY_FIRMS:
         gigabytes = 0.3 + s.firms.count * BYTES_PER_FIRM / 1e9
         yield Issue.at(
             locate(("firms", "count")),
