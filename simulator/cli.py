@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import importlib
 import json
@@ -274,10 +275,9 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.files[0] if args.files else DEFAULT_SCENARIO, args.set)
     out = Path(args.out or f"out/{loaded.scenario.name}_ensemble{args.ensemble}")
     s = loaded.scenario
-    estimate = budget.many_runs(
-        f"an ensemble of {s.name}", args.ensemble, s.n_months, s.firms.count, args.jobs
-    )
-    budget.confirm(estimate, out, args.yes, "--ensemble")
+    estimate = budget.many_runs(f"an ensemble of {s.name}", args.ensemble, s.n_months, args.jobs)
+    measure = functools.partial(budget.measure, loaded)
+    budget.confirm(estimate, out, args.yes, "--ensemble", measure)
     progress = Progress(f"{args.ensemble} runs", not args.quiet)
     _prefetch_plotting()
     runs = run_ensemble(
@@ -318,9 +318,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     def check(spec, loaded) -> None:  # before the runs are planned: a plan can be vast
         s = loaded.scenario
         what = f"the sweep {args.file}"
-        estimate = budget.many_runs(what, count_runs(spec), s.n_months, s.firms.count, args.jobs)
+        estimate = budget.many_runs(what, count_runs(spec), s.n_months, args.jobs)
         count = "'samples'" if spec.method != "grid" else "the values in 'vary'"
-        budget.confirm(estimate, out, args.yes, count)
+        budget.confirm(estimate, out, args.yes, count, functools.partial(budget.measure, loaded))
 
     sweep = load_sweep(args.file, before_plan=check)
     progress = Progress(f"{len(sweep.runs)} runs", not args.quiet)
@@ -389,9 +389,9 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     runs, channels, permutations = decomposition_size(loaded, args.method, args.permutations)
     check_permutations(permutations, channels)
     what = f"the decomposition of {loaded.scenario.name}"
-    months = loaded.scenario.n_months
-    estimate = budget.decomposition(what, runs, months, permutations, channels, args.jobs)
-    budget.confirm(estimate, None, args.yes, "--permutations")
+    estimate = budget.decomposition(what, runs, permutations, channels, args.jobs)
+    measure = functools.partial(budget.measure, loaded, continuum=True)
+    budget.confirm(estimate, None, args.yes, "--permutations", measure)
     progress = Progress(f"decompose {loaded.scenario.name}", not args.quiet)
     _prefetch_plotting()
     result = decompose(
@@ -584,7 +584,7 @@ def _sweep_bound(spec, loaded) -> None:
     from simulator.runs.spec import count_runs
 
     s = loaded.scenario
-    estimate = budget.many_runs("the sweep", count_runs(spec), s.n_months, s.firms.count, 1)
+    estimate = budget.many_runs("the sweep", count_runs(spec), s.n_months, 1)
     budget.confirm(estimate, None, True, "'samples' or the values in 'vary'")
 
 
@@ -648,7 +648,9 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="KEY.PATH=VALUE",
-            help="override a scenario value (validated like the file); repeatable",
+            help="override a scenario value (validated like the file), e.g. "
+            "parameters.pass_through=0.8 or 'tariffs[0].rate=30' (a list entry by position, "
+            "as errors print it, or by id: tariffs.autos_232.rate=30); repeatable",
         )
         p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
         p.add_argument("--json", action="store_true", help="print results as JSON")

@@ -358,3 +358,46 @@ def test_medicines_come_from_ireland_switzerland_and_germany():
     total = sum(deficit.values())
     assert deficit["IRL"] / total == pytest.approx(45.5 / 115.5, abs=0.1)
     assert deficit["CHE"] / total == pytest.approx(15.7 / 115.5, abs=0.05)
+
+
+def test_a_group_named_with_one_of_its_members_means_the_whole_group_everywhere():
+    """`regions: [USA, EU, DEU]`: the data files hold DEU and the rest of the EU (EU_OTHER),
+    never a region called EU; EU in summary.md is the whole EU, the sum of the two."""
+    from simulator.api import run_scenario
+    from simulator.results.summary import key_outcomes
+
+    result = run_scenario(
+        {"name": "eu_and_germany", "regions": ["USA", "EU", "DEU"], "end": "2025-12"},
+        overrides=["firms.count=0"],
+    )
+    assert set(result.trade.partner) == {"USA", "DEU", "EU_OTHER", "ROW"}
+    assert set(result.macro.region) == {"USA", "DEU", "EU_OTHER", "ROW"}
+    goods = result.trade[result.trade.sector.isin(result.goods_sectors)]
+    us = goods[(goods.reporter == "USA") & (goods.month.dt.year == 2024)]
+    signed = us.value_usd.where(us.flow == "export", -us.value_usd)
+    balance = signed.groupby(us.partner, observed=True).sum() / 1e9
+    table = key_outcomes(result)
+    assert table.loc["Goods balance with EU, $bn", "2024"] == pytest.approx(
+        balance["DEU"] + balance["EU_OTHER"]
+    )
+    assert table.loc["Goods balance with DEU, $bn", "2024"] == pytest.approx(balance["DEU"])
+    # the same EU as a scenario that names the EU whole
+    whole = run_scenario(
+        {"name": "eu_whole", "regions": ["USA", "EU"], "end": "2025-12"},
+        overrides=["firms.count=0"],
+    )
+    assert key_outcomes(whole).loc["Goods balance with EU, $bn", "2024"] == pytest.approx(
+        table.loc["Goods balance with EU, $bn", "2024"], rel=1e-3
+    )
+
+
+def test_a_group_listed_with_only_its_rest_is_a_clear_error():
+    """`regions: [USA, EU, EU_OTHER]` would make EU_OTHER the whole EU and lose the group."""
+    from simulator.scenario import ScenarioError, load_scenario
+
+    with pytest.raises(ScenarioError) as err:
+        load_scenario({"name": "t", "regions": ["USA", "EU", "EU_OTHER"]})
+    text = str(err.value)
+    assert text.startswith("regions[2]: EU_OTHER is the rest of group EU")
+    assert "hint: list EU alone for the whole group, or EU with DEU or IRL" in text
+    assert len(err.value.issues) == 1

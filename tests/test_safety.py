@@ -379,9 +379,33 @@ def test_above_a_threshold_a_script_is_refused_without_yes(workdir, monkeypatch,
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "an ensemble of tiny: 2 runs, about" in err and "time above an hour" in err
+    assert "(measured here: a run of tiny took " in err and "for its first 3 months" in err
     assert "hint: add --yes to run it anyway, or lower --ensemble" in err
     assert not (workdir / "ens").exists()
     assert main([*argv, "--yes"]) == 0
+
+
+def test_the_time_estimate_is_measured_on_the_scenario_here(workdir, monkeypatch):
+    """A model that runs slower here (a busy machine) gives a longer estimate: the estimate
+    times the scenario's own model and scales its months to the horizon, count and jobs."""
+    from simulator.model import TradeModel
+    from simulator.runs import budget
+    from simulator.scenario import load_scenario
+
+    loaded = load_scenario("tiny.yaml")  # 3 months
+    quick = budget.measure(loaded)
+    step = TradeModel.step
+
+    def slow_step(model: TradeModel) -> None:
+        time.sleep(0.1)
+        step(model)
+
+    monkeypatch.setattr(TradeModel, "step", slow_step)
+    slow = budget.measure(loaded)
+    assert slow.seconds >= 3 * 0.1 > quick.seconds
+    estimate = budget.many_runs("an ensemble of tiny", 1000, 3, jobs=1).timed(slow)
+    assert estimate.seconds == pytest.approx(1000 * slow.seconds)
+    assert "1,000 runs, about" in estimate.describe() and "measured here" in estimate.describe()
 
 
 def test_sigterm_stops_a_decomposition_promptly(workdir):
@@ -625,11 +649,54 @@ def test_two_files_with_the_same_name_do_not_replace_each_others_outputs(workdir
     assert main(["run", "my_autos_35.yaml", "-q", "--force"]) == 0
 
 
+def test_what_the_readme_says_is_written_replaced_and_refused(workdir, capsys):
+    """README's list: an empty folder is written without asking; a replaced folder goes
+    whole; a symbolic link and a file are refused even with --force."""
+    (workdir / "empty").mkdir()
+    assert main(["run", "tiny.yaml", "--out", "empty", "-q"]) == 0
+    assert sorted(p.name for p in (workdir / "empty").glob("*.csv"))
+    parquet_only = ["--set", "outputs.formats=[parquet]"]
+    assert main(["run", "tiny.yaml", "--out", "empty", "-q", *parquet_only]) == 0
+    assert not list((workdir / "empty").glob("*.csv"))  # the earlier run's CSV files went too
+    assert list((workdir / "empty").glob("*.parquet"))
+    (workdir / "real").mkdir()
+    (workdir / "link").symlink_to("real")
+    (workdir / "afile").write_text("mine")
+    for out in ("link", "afile"):
+        assert main(["run", "tiny.yaml", "--out", out, "--force", "-q"]) == EXIT_OUTPUT
+    assert "afile: is a file" in capsys.readouterr().err
+    assert (workdir / "afile").read_text() == "mine" and not any((workdir / "real").iterdir())
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    for said in (
+        "**Written without asking:** a new folder, or an empty one.",
+        "The whole folder is replaced: files of the earlier run that this run does not write",
+        "holding files that git tracks; a symbolic link; a file.",
+    ):
+        assert said in readme
+
+
 def test_a_set_run_says_its_description_is_the_files(workdir):
     argv = ["run", "tiny.yaml", "-q", "--set", "parameters.pass_through=0.5", "--out", "o"]
     assert main(argv) == 0
     text = (workdir / "o" / "summary.md").read_text()
     assert text.startswith("# tiny (changed with --set)\n\n**Changed on the command line: ")
+
+
+@pytest.mark.parametrize(
+    ("key", "wrong", "right"),
+    [("rate", "-5", "25"), ("partners", "[CHM]", "CHN"), ("sectors", "[autos, stel]", "steel")],
+)
+def test_the_key_path_of_an_error_is_what_set_takes_to_fix_it(key, wrong, right, workdir, capsys):
+    entry = {"rate": "25", "partners": "[CHN]", "sectors": "[autos]"} | {key: wrong}
+    (workdir / "mine.yaml").write_text(
+        "extends: autos_25\ntariffs:\n  - id: more\n    imposer: USA\n"
+        + "".join(f"    {k}: {v}\n" for k, v in entry.items())
+        + "    effective: 2025-05-01\n"
+    )
+    assert main(["validate", "mine.yaml"]) == 2
+    path = re.search(r"mine\.yaml:\d+:\d+: (\S+): ", capsys.readouterr().err).group(1)
+    assert path.startswith("tariffs[1].")  # the file's entry, after autos_25's own
+    assert main(["validate", "mine.yaml", "--set", f"{path}={right}"]) == 0, capsys.readouterr()
 
 
 def test_a_share_written_as_a_percent_gets_a_hint(capsys):

@@ -153,18 +153,19 @@ class BaseData:
     def _region_target(self, region: str, named: set[str]) -> str:
         """Where a region goes when only ``named`` regions and groups are kept.
 
-        A named region stays; a member of a named group merges into the group; a member left
-        out of a group some of whose members are named merges into the group's rest; anything
-        else merges into ROW.
+        A named region stays; a member of a group some of whose members are named merges
+        into the group's rest (``EU_OTHER``), so that the group's code always means the whole
+        group; a member of a named group none of whose members are named merges into the
+        group; anything else merges into ROW.
         """
         if region in named:
             return region
         for group, members in self.groups.items():
             if region in members:
-                if group in named:
-                    return group
                 if named & set(members):
                     return members[-1]
+                if group in named:
+                    return group
         return REST_OF_WORLD
 
     def _merge_regions(self, keep: list[str], target: list[str]) -> BaseData:

@@ -1,11 +1,13 @@
 """What a command of many runs will cost, estimated before any work: time, memory and disk.
 
-The figures per run are measured on this project's 2-core development machine and documented
-in docs/ensembles.md ("Before many runs start"), which also gives the thresholds: above any
-of them a command asks for ``--yes`` (and refuses in a non-interactive shell); a count whose
-memory would pass half of the machine's memory is refused outright; a store that would not
-fit on its disk is refused with the figures. Nothing here runs the model, so a refusal comes
-within a second however large the count.
+Memory and disk come from figures per run measured on this project's 2-core development
+machine; time is measured here, on the machine that will make the runs and under its present
+load: the scenario's model is built and its first months run, and that is scaled to the
+horizon, the count of runs and the jobs. docs/ensembles.md ("Before many runs start") gives
+the figures and the thresholds: above any of them a command asks for ``--yes`` (and refuses
+in a non-interactive shell); a count whose memory would pass half of the machine's memory is
+refused outright, and a store that would not fit on its disk is refused with the figures,
+both before anything is run, so such a refusal comes within a second however large the count.
 """
 
 from __future__ import annotations
@@ -13,17 +15,16 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from simulator.results.output import OutputError
-from simulator.scenario import ScenarioError
+from simulator.scenario import LoadedScenario, ScenarioError
 
-# per run and month of the horizon (us_2025: 48 months, 15 regions, 100,000 firms)
-SECONDS_PER_RUN_MONTH = 0.005
-"""CPU of an ensemble or sweep run: 0.24 s for a us_2025 member."""
-SECONDS_PER_FIRM_MONTH = 1e-8
-"""CPU per firm and month (1,000,000 firms × 120 months: about 1.2 s)."""
+MEASURED_MONTHS = 6
+"""Months of the scenario run to time it (fewer if its horizon is shorter)."""
 STORE_BYTES_PER_RUN_MONTH = 3_000
 """A run's Parquet file in a store: 132 kB for a us_2025 member."""
 SUMMARY_BYTES_PER_RUN_MONTH = 3_000
@@ -36,8 +37,8 @@ RESULTS_BYTES_PER_MONTH = 150_000
 RUN_FOLDER_BYTES_PER_MONTH = {"csv": 370_000, "parquet": 60_000}
 """A single run's folder per data format (us_2025: trade.csv 16.9 MB, trade.parquet 2.7 MB)."""
 PLOTS_BYTES = 500_000
-DECOMPOSITION_SECONDS_PER_RUN_MONTH = 0.002
-"""A decomposition run (a continuum of firms, US balance only): 0.05 s for 24 months."""
+SECONDS_PER_ORDER_CHANNEL = 2e-6
+"""A decomposition's work after its runs: the gains along each sampled order, per channel."""
 BYTES_PER_PERMUTATION_CHANNEL = 100
 """Memory of a sampled order of channels and its gains, per channel (the orders alone: 68
 bytes, measured with tracemalloc for 100,000 orders of 12 channels)."""
@@ -53,20 +54,40 @@ MEMORY_SHARE = 0.5
 
 
 @dataclass(frozen=True)
+class Measured:
+    """One run's wall time here, scaled from the start of a run, and how it was measured."""
+
+    seconds: float
+    how: str
+
+
+@dataclass(frozen=True)
 class Estimate:
-    """What a command will take: runs, wall seconds, peak memory and disk, in bytes."""
+    """What a command will take: runs, peak memory and disk in bytes, and, once measured
+    (:meth:`timed`), wall seconds; ``after`` is the work that follows the runs."""
 
     what: str
     runs: int
-    seconds: float
     memory: float
     disk: float
     jobs: int
+    after: float = 0.0
+    seconds: float | None = None
+    how: str = ""
+
+    def timed(self, run: Measured) -> Estimate:
+        """This estimate with its time: ``runs`` runs of ``run`` on ``jobs`` cores at once."""
+        parallel = max(min(self.jobs, os.cpu_count() or 1), 1)
+        seconds = self.runs * run.seconds / parallel + self.after
+        return replace(self, seconds=seconds, how=run.how)
 
     def describe(self) -> str:
+        duration = ""
+        if self.seconds is not None:
+            jobs = f"{self.jobs} job{'s' if self.jobs > 1 else ''}"
+            duration = f"about {_duration(self.seconds)} on {jobs} ({self.how}), "
         return (
-            f"{self.what}: {self.runs:,} runs, about {_duration(self.seconds)} on {self.jobs} "
-            f"job{'s' if self.jobs > 1 else ''}, {_bytes(self.memory)} of memory and "
+            f"{self.what}: {self.runs:,} runs, {duration}about {_bytes(self.memory)} of memory and "
             f"{_bytes(self.disk)} on disk"
         )
 
@@ -75,7 +96,7 @@ class Estimate:
         return [
             f"{label} above {limit}"
             for label, value, threshold, limit in (
-                ("time", self.seconds, ASK_SECONDS, "an hour"),
+                ("time", self.seconds or 0.0, ASK_SECONDS, "an hour"),
                 ("memory", self.memory, ASK_MEMORY, _bytes(ASK_MEMORY)),
                 ("disk", self.disk, ASK_DISK, _bytes(ASK_DISK)),
             )
@@ -83,7 +104,42 @@ class Estimate:
         ]
 
 
+def measure(loaded: LoadedScenario, continuum: bool = False) -> Measured:
+    """Time one run of ``loaded`` here: its model built and its first
+    :data:`MEASURED_MONTHS` months run, the months scaled to the horizon (with ``continuum``,
+    a continuum of firms, as a decomposition's runs have). What each worker reads once, not
+    once a run (the data set and its tables), is read first, by a model with a continuum of
+    firms, untimed."""
+    from simulator.api import build_model
+    from simulator.scenario import load_scenario
+
+    without_firms = load_scenario(loaded.raw, ["firms.count=0"])
+    build_model(without_firms).release()
+    if continuum:
+        loaded = without_firms
+    started = time.perf_counter()
+    model = build_model(loaded)
+    built = time.perf_counter()
+    months = min(MEASURED_MONTHS, model.n_months)
+    try:
+        while model.t < months:
+            model.step()
+    finally:
+        model.release()
+    stepped = time.perf_counter()
+    horizon = loaded.scenario.n_months
+    seconds = built - started + (stepped - built) * horizon / months
+    how = (
+        f"measured here: a run of {loaded.scenario.name} took {built - started:.2f} s to build "
+        f"and {stepped - built:.2f} s for its first {months} months, so about "
+        f"{_duration(seconds)} for its {horizon}"
+    )
+    return Measured(seconds, how)
+
+
 def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
@@ -119,24 +175,20 @@ def free_disk(path: Path) -> float:
         return float("inf")
 
 
-def many_runs(what: str, runs: int, months: int, firms: int, jobs: int) -> Estimate:
-    """An ensemble's or a sweep's cost: ``runs`` runs of ``months`` months with ``firms``."""
-    per_run = months * (SECONDS_PER_RUN_MONTH + firms * SECONDS_PER_FIRM_MONTH)
+def many_runs(what: str, runs: int, months: int, jobs: int) -> Estimate:
+    """An ensemble's or a sweep's memory and disk: ``runs`` runs of ``months`` months."""
     memory = runs * (PLAN_BYTES_PER_RUN + months * SUMMARY_BYTES_PER_RUN_MONTH)
     disk = runs * months * STORE_BYTES_PER_RUN_MONTH + (RESULTS_BYTES_PER_MONTH * months)
     jobs = max(jobs, 1)  # --jobs 0 is refused later, with its own message
-    return Estimate(what, runs, runs * per_run / jobs, memory, disk, jobs)
+    return Estimate(what, runs, memory, disk, jobs)
 
 
-def decomposition(
-    what: str, runs: int, months: int, permutations: int, channels: int, jobs: int
-) -> Estimate:
-    """A decomposition's cost: ``runs`` subsets run, ``permutations`` orders kept."""
+def decomposition(what: str, runs: int, permutations: int, channels: int, jobs: int) -> Estimate:
+    """A decomposition's memory and work after its runs: ``runs`` subsets run,
+    ``permutations`` orders kept."""
     memory = permutations * max(channels, 1) * BYTES_PER_PERMUTATION_CHANNEL + 300e6
-    jobs = max(jobs, 1)
-    seconds = runs * months * DECOMPOSITION_SECONDS_PER_RUN_MONTH / jobs
-    seconds += permutations * channels * 2e-6  # the gains along each order
-    return Estimate(what, runs, seconds, memory, 1e6, jobs)
+    after = permutations * channels * SECONDS_PER_ORDER_CHANNEL
+    return Estimate(what, runs, memory, 1e6, max(jobs, 1), after)
 
 
 def single_run(months: int, formats: list[str], plots: bool) -> float:
@@ -156,11 +208,17 @@ def check_disk(out: Path, needed: float, what: str) -> None:
         )
 
 
-def confirm(estimate: Estimate, out: Path | None, yes: bool, count: str) -> None:
+def confirm(
+    estimate: Estimate,
+    out: Path | None,
+    yes: bool,
+    count: str,
+    measure_run: Callable[[], Measured] | None = None,
+) -> None:
     """Check an estimate before any work: refuse a count beyond the memory bound (whatever
-    ``yes``), a store that cannot fit on its disk, and, above a threshold, ask for ``--yes``
-    on a terminal or refuse without one. ``count`` names the option or key that sets the
-    number of runs, for the hints."""
+    ``yes``), a store that cannot fit on its disk, and, unless ``yes``, time one run with
+    ``measure_run`` and, above a threshold, ask for ``--yes`` on a terminal or refuse without
+    one. ``count`` names the option or key that sets the number of runs, for the hints."""
     limit = MEMORY_SHARE * machine_memory()
     if estimate.memory > limit:
         largest = int(estimate.runs * limit / estimate.memory) if estimate.runs else 0
@@ -171,8 +229,12 @@ def confirm(estimate: Estimate, out: Path | None, yes: bool, count: str) -> None
         )
     if out is not None:
         check_disk(out, estimate.disk, estimate.what)
+    if yes:
+        return
+    if measure_run is not None:
+        estimate = estimate.timed(measure_run())
     over = estimate.over()
-    if not over or yes:
+    if not over:
         return
     message = f"{estimate.describe()} ({', '.join(over)}; docs/ensembles.md)"
     if sys.stdin.isatty() and sys.stderr.isatty():

@@ -120,7 +120,7 @@ def run_ensemble(
     check_executor(jobs, executor, scheduler)
     loaded = source if isinstance(source, LoadedScenario) else load_scenario(source, overrides)
     s = loaded.scenario
-    estimate = budget.many_runs(f"an ensemble of {s.name}", n, s.n_months, s.firms.count, jobs)
+    estimate = budget.many_runs(f"an ensemble of {s.name}", n, s.n_months, jobs)
     budget.confirm(estimate, None if out is None else Path(out), True, "n")  # memory, disk
     specs = plan_ensemble(loaded, n, seed)
     what = f"ensemble of {n} runs of {loaded.scenario.name}"

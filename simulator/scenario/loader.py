@@ -460,14 +460,33 @@ def _merge_by_id(base: list[_Node], over: list[_Node], path: KeyPath) -> list[_N
 # -- overrides -----------------------------------------------------------------------------
 
 
+# a key path as errors print it: keys joined by dots, list entries by [position] or by id
+_KEY_PATH = re.compile(r"[^.\[\]]+(\[\d+\])*(\.[^.\[\]]+(\[\d+\])*)*")
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _override_steps(key: str) -> list[str | int] | None:
+    """``tariffs[0].rate`` → ``["tariffs", 0, "rate"]``; None if ``key`` is not a key path."""
+    if not _KEY_PATH.fullmatch(key):
+        return None
+    return [name if name else int(position) for name, position in _STEP.findall(key)]
+
+
 def _override(tree: _Node, text: str) -> None:
-    """Apply one ``key.path=value`` override (the value is read as YAML)."""
+    """Apply one ``key.path=value`` override (the value is read as YAML).
+
+    A list entry is named by its position, as errors print it (``tariffs[0].rate``), or by
+    its id (``tariffs.autos_232.rate``).
+    """
     loc = Location(f"--set {text}")
     key, sep, value_text = text.partition("=")
-    steps = key.strip().split(".")
-    if not sep or not all(steps):
+    steps = _override_steps(key.strip())
+    if not sep or not steps:
         raise _error(
-            loc, (), "expected key.path=value", expected="e.g. parameters.pass_through=0.8"
+            loc,
+            (),
+            "expected key.path=value",
+            expected="e.g. parameters.pass_through=0.8 or tariffs[0].rate=30",
         )
     if steps[0] == "extends":
         raise _error(loc, ("extends",), "'extends' cannot be overridden; set it in the file")
@@ -475,33 +494,62 @@ def _override(tree: _Node, text: str) -> None:
     node, path = tree, ()
     for depth, step in enumerate(steps):
         last = depth == len(steps) - 1
-        if isinstance(node.value, dict):
+        named = f"[{step}]" if isinstance(step, int) else f"key {step!r}"
+        if isinstance(node.value, dict) and isinstance(step, str):
             key = next((k for k in node.value if str(k) == step), step)
             if last:
                 node.value[key] = value
             elif key not in node.value:
+                if isinstance(steps[depth + 1], int):
+                    unset = format_path((*path, key))
+                    raise _error(
+                        loc,
+                        (*path, key, steps[depth + 1]),
+                        f"{unset} is not set, so it has no [{steps[depth + 1]}]",
+                        expected=f"{unset}=[...] to set the whole list",
+                    )
                 node.value[key] = _Node({}, loc)
         elif isinstance(node.value, list):
-            ids = [_entry_id(entry) for entry in node.value]
-            if step not in ids:
-                known = [i for i in ids if i is not None]
-                whole = f"{format_path(path)}=[...] to set the whole list"
-                raise _error(
-                    loc,
-                    (*path, step),
-                    f"no entry with id {step!r} in {format_path(path)}",
-                    expected="an id: " + ", ".join(known) if known else whole,
-                    hint=did_you_mean(step, known),
-                )
-            key = ids.index(step)
+            key = _list_entry(node.value, step, path, loc)
             if last:
                 node.value[key] = value
+        elif isinstance(node.value, dict):
+            message = f"{format_path(path)} is a block of keys, not a list, so it has no {named}"
+            raise _error(loc, (*path, step), message)
         else:
-            message = f"{format_path(path)} holds a single value, so it has no key {step!r}"
+            message = f"{format_path(path)} holds a single value, so it has no {named}"
             raise _error(loc, (*path, step), message)
         path = (*path, key)
         if not last:
             node = node.value[key]
+
+
+def _list_entry(entries: list[_Node], step: str | int, path: KeyPath, loc: Location) -> int:
+    """The position of the list entry that ``step`` names: ``[position]`` or an entry's id."""
+    whole = f"{format_path(path)}=[...] to set the whole list"
+    if isinstance(step, int):
+        if step < len(entries):
+            return step
+        count = f"{len(entries)} entries" if len(entries) != 1 else "1 entry"
+        raise _error(
+            loc,
+            (*path, step),
+            f"{format_path(path)} has {count}, so it has no [{step}]",
+            expected=f"[0] to [{len(entries) - 1}]" if entries else whole,
+        )
+    ids = [_entry_id(entry) for entry in entries]
+    if step in ids:
+        return ids.index(step)
+    known = [i for i in ids if i is not None]
+    raise _error(
+        loc,
+        (*path, step),
+        f"no entry with id {step!r} in {format_path(path)}",
+        expected="an id: " + ", ".join(known) if known else whole,
+        hint=f"an entry by position is written {format_path((*path, int(step)))}"
+        if step.isdigit()
+        else did_you_mean(step, known),
+    )
 
 
 # -- checks that need the data set or several fields ------------------------------------
@@ -569,6 +617,9 @@ def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
         return
     data = dataset.load_dataset(s.data)
     valid = {"region": data.codes, "sector": list(data.sectors)}
+    if rest := list(_group_rest_issues(s, data, locate)):
+        yield from rest  # the codes that follow cannot be checked against such a list
+        return
     kept = data.aggregate(s.regions, s.sectors)
     modelled = {"region": kept.codes, "sector": list(kept.sectors)}
     first: dict[tuple[KeyPath, str], KeyPath] = {}  # (list, code) -> where it is first listed
@@ -605,6 +656,23 @@ def _code_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
                 f"{kind} {code!r} is not modelled separately: the scenario's '{kind}s' list "
                 "merges it into another",
                 f"add {code} to '{kind}s'",
+            )
+
+
+def _group_rest_issues(s: Scenario, data: dataset.BaseData, locate: Locate) -> Iterator[Issue]:
+    """A group listed in ``regions`` with its rest (EU_OTHER) as its only member: the rest
+    would hold the whole group, and the group would vanish."""
+    for group, members in data.groups.items():
+        if s.regions and group in s.regions and set(s.regions) & set(members) == {members[-1]}:
+            path = ("regions", s.regions.index(members[-1]))
+            yield Issue.at(
+                locate(path),
+                path,
+                f"{members[-1]} is the rest of group {group} (what its members listed apart "
+                f"leave); listed with {group} and none of its other members, it would hold the "
+                "whole group",
+                hint=f"list {group} alone for the whole group, or {group} with "
+                f"{' or '.join(members[:-1])} to show them apart",
             )
 
 
@@ -735,6 +803,8 @@ def _rate_warnings(s: Scenario, locate: Locate) -> Iterator[Issue]:
             )
 
 
+MANY_FIRMS = 5_000_000
+"""Above this many firms, a run gets a warning of the memory it needs."""
 BYTES_PER_FIRM = 80
 """Memory a firm agent takes in a run (benchmarks/engine.py: 333 MB at 1M firms, 657 MB at
 5M), for the warning about very large firm counts."""
@@ -742,7 +812,7 @@ BYTES_PER_FIRM = 80
 
 def _size_warnings(s: Scenario, locate: Locate) -> Iterator[Issue]:
     """A firm count large enough to need gigabytes of memory."""
-    if s.firms.count > 5_000_000:
+    if s.firms.count > MANY_FIRMS:
         gigabytes = 0.3 + s.firms.count * BYTES_PER_FIRM / 1e9
         yield Issue.at(
             locate(("firms", "count")),

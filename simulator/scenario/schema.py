@@ -677,7 +677,12 @@ class Scenario(Strict):
     seed: int = Field(0, ge=0)
     data: str = Field("base_2024", description="Calibration data set.")
     regions: list[str] | None = Field(
-        None, description="Regions to model separately; the others are merged into ROW."
+        None,
+        description="Regions to model separately; the others are merged into ROW. A group "
+        "(EU) merges its members into one region named after it. A group listed with some of "
+        "its members (`[USA, EU, DEU]`) keeps those members apart and merges the others into "
+        "the group's rest (EU_OTHER): the data files then show DEU and EU_OTHER, and EU in "
+        "summary.md, the plots and the tables always means the whole group (their sum).",
     )
     sectors: list[str] | None = Field(
         None, description="Sectors to model separately; the others join other_goods/services."

@@ -31,6 +31,15 @@ def test_values_are_read_as_yaml() -> None:
     assert s.shocks.ai_capex is not None and s.shocks.ai_capex.path["2025-06"] == 45
 
 
+def test_a_list_entry_by_position_as_errors_print_it() -> None:
+    s = load_scenario(
+        BASE, ["tariffs[0].rate=35", "tariffs[0].partners=[MEX, CHN]", "tariffs[0].partners[1]=CAN"]
+    ).scenario
+    assert s.tariffs[0].rate == 35 and s.tariffs[0].partners == ["MEX", "CAN"]
+    child = BASE.parents[1] / "children" / "three_lines.yaml"
+    assert load_scenario(child, ["tariffs[0].rate=60"]).scenario.tariffs[0].rate == 60
+
+
 def test_override_applies_after_extends() -> None:
     child = BASE.parents[1] / "children" / "three_lines.yaml"
     s = load_scenario(child, ["tariffs.autos_232.rate=60"]).scenario
@@ -54,7 +63,15 @@ def test_override_on_a_mapping_source() -> None:
             "tariffs.autos_23.rate=35",
             ["no entry with id 'autos_23' in tariffs", "did you mean 'autos_232'?"],
         ),
-        ("outputs.formats.0=csv", ["no entry with id '0' in outputs.formats", "formats=[...]"]),
+        (
+            "outputs.formats.0=csv",
+            ["no entry with id '0' in outputs.formats", "is written outputs.formats[0]"],
+        ),
+        ("tariffs[5].rate=1", ["tariffs has 2 entries, so it has no [5]", "[0] to [1]"]),
+        ("regions[0]=CHN", ["regions is not set, so it has no [0]", "regions=[...]"]),
+        ("parameters[0]=1", ["parameters is a block of keys, not a list, so it has no [0]"]),
+        ("seed[0]=1", ["seed holds a single value, so it has no [0]"]),
+        ("tariffs[0]rate=1", ["expected key.path=value", "tariffs[0].rate=30"]),
         ("seed", ["--set seed: expected key.path=value"]),
         ("=3", ["expected key.path=value"]),
         ("seed.x=1", ["seed holds a single value, so it has no key 'x'"]),
