@@ -59,11 +59,11 @@ CHANNELS = [
     "services",
     "gold",
 ]
-# Channels the engine applies only together with another (TradeModel.step): AI-related
+# Channels the engine applies only together with another (Worlds.step): AI-related
 # services exports grow with AI capex; exporters choose markets only when buyers divert.
 ACTS_THROUGH = {"services": "ai_capex", "exporter_exit": "diversion"}
 # Channels recorded as trade that nothing else reads: gold bars are added to the month's flows
-# after prices, spending, tariff revenue and GDP are set (TradeModel.step), so their effect on
+# after prices, spending, tariff revenue and GDP are set (Worlds.step), so their effect on
 # the deficit is the same whichever other channels are on.
 ADDITIVE = frozenset({"gold"})
 

@@ -9,7 +9,7 @@ relative to the base year is
 
     C[r, s] = (1 - sum_k a[r, k, s]) + sum_k a[r, k, s] P[r, k]
 
-and producers' prices move with it (:meth:`simulator.model.TradeModel._update_prices`): a
+and producers' prices move with it (:meth:`simulator.engine.worlds.Worlds._update_prices`): a
 month's input prices set the next month's producer prices, so a tariff on steel reaches car
 prices a month later and the cars' buyers a month after that, converging to the Leontief
 price solution ``p = C(p)``.

@@ -10,7 +10,7 @@ the months left before the increase, at most ``max_build`` of a month's imports 
 Once it no longer pays, a share ``1 / drawdown_months`` of the extra stock left is run down each
 month (geometrically). Purchases are use plus the change in stock, so over an episode the goods
 bought equal the goods used, up to the small stock still left at its end. Orders arrive
-``lead_months`` after they are placed (see ``TradeModel._front_load``).
+``lead_months`` after they are placed (see ``Worlds._front_load``).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ per market, as in Chaney 2008 and Eaton, Kortum & Kramarz 2011). In the base yea
 with ``z_i >= 1`` export (a share ``z_min ** a`` of firms, the observed share of exporters);
 the others are potential exporters. A firm keeps serving destination ``d`` while its expected
 operating profit ``z_i * Pi[o, d, s]`` covers the fixed cost, where ``Pi`` is the expected
-profit per firm relative to the base year (``TradeModel._exporters``): it stops when the
+profit per firm relative to the base year (``Worlds._exporters``): it stops when the
 duty-inclusive price it can charge no longer covers its cost, and firms that did not export
 start when a market opens up. Having sunk costs in the market, a firm leaves only when
 ``z_i * Pi < 1 - b`` and enters only when ``z_i * Pi >= 1 + b`` (a hysteresis band ``b``,
