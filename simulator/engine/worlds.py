@@ -571,15 +571,23 @@ class Worlds:
             target = np.zeros_like(tau)
             months_left = np.ones_like(tau)
         else:
+            target = np.zeros_like(tau)
+            months_left = np.ones_like(tau)
             announced = self.announced_path(t)[0][:, arrival : arrival + 1 + horizon]
-            expected = self.tau0 + self.expectations.expected_rates(tau - self.tau0, announced)
-            target, months_left = inventory.stock_target_months(
-                expected[:, 0],
-                expected[:, 1:].swapaxes(0, 1),
-                _cube(self.rho),
-                _cube(p.carrying_cost),
-                _cube(p.capacity_months),
-            )
+            # only cells whose announced rate changes after the arrival month can gain
+            cells = (announced[:, 1:] != announced[:, :1]).any(axis=(0, 1))
+            if cells.any():
+                now = (tau - self.tau0)[:, cells]
+                expected = self.tau0[cells] + self.expectations.expected_rates(
+                    now, announced[:, :, cells]
+                )
+                target[:, cells], months_left[:, cells] = inventory.stock_target_months(
+                    expected[:, 0],
+                    expected[:, 1:].swapaxes(0, 1),
+                    self.rho[:, None],
+                    p.carrying_cost[:, None],
+                    p.capacity_months[:, None],
+                )
         change = inventory.stock_change(
             self.stock,
             use,

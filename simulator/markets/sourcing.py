@@ -220,13 +220,19 @@ class BuyerPopulation:
         whole = saving[g, v][:, None] > self.costs[g]
         # what those levels move beyond the expiring share h
         beyond = np.where(whole, stored * (decay[g] * (1.0 - h[g]))[:, None], 0.0)
-        arriving = (h * decay)[:, None] * self.level_total
-        np.add.at(arriving, g, beyond)
+        n_groups, n_levels = self.level_total.shape
+        cells = (g[:, None] * n_levels + np.arange(n_levels)).ravel()  # [group, level], flat
+
+        def by_group_level(values: np.ndarray) -> np.ndarray:
+            summed = np.bincount(cells, weights=values.ravel(), minlength=n_groups * n_levels)
+            return summed.reshape(n_groups, n_levels)
+
+        arriving = (h * decay)[:, None] * self.level_total + by_group_level(beyond)
         moved = h[:, None] * self.mass
-        np.add.at(moved, (g, v), beyond.sum(axis=1))
+        moved[g, v] += beyond.sum(axis=1)  # each (group, vintage) once
         gone = np.where(whole, stored, 0.0)
         self.level_scaled[v, g] = stored - gone
-        np.subtract.at(self.level_total, g, gone)
+        self.level_total -= by_group_level(gone)
         # what stays has decayed by (1 - h): the stored values hold with the new decay
         decay = decay * (1.0 - h)
         small = decay < 1e-200  # rescale before the decay underflows (h = 1: all moved)
