@@ -66,6 +66,30 @@ def test_every_member_of_a_batch_equals_its_run_alone(name, sets):
     assert not np.allclose(worlds.flows[0], worlds.flows[1])
 
 
+def test_members_with_different_tariffs_equal_their_runs_alone():
+    """A sweep over tariff rates: each member has its own schedule, and retaliation rules
+    answer each member's own tariffs (they fire in some members and not in others)."""
+    base = ["firms.count=0", "end=2026-06"]
+    overrides = [[*base, f"tariffs.china_reciprocal.rate={rate}"] for rate in (0, 10, 60)]
+    peace = ["tariffs.china_fentanyl.rate=0", "tariffs.china_reciprocal.rate=0"]
+    overrides.append(base + peace)  # nothing on China: no rule fires
+    scenarios = [load_scenario("escalation", o).scenario for o in overrides]
+    data = load_dataset(scenarios[0].data).aggregate(scenarios[0].regions, scenarios[0].sectors)
+    worlds = Worlds(scenarios, data, seeds=[0] * len(scenarios))
+    worlds.run()
+    assert len(worlds.schedules) == 4
+    fired = [len(rule.fired[0]) for _, rule in worlds.rules]
+    for i, o in enumerate(overrides):
+        alone = build_model(load_scenario("escalation", o))
+        alone.run()
+        for record in sorted(RECORDS):
+            assert_same(getattr(alone, record), getattr(worlds, record)[i], record)
+        assert [len(r.fired[0]) for _, r in alone.worlds.rules] == [
+            len(r.fired[i]) for _, r in worlds.rules
+        ]
+    assert sum(fired) > 0 and [len(rule.fired[3]) for _, rule in worlds.rules] == [0, 0]
+
+
 def test_a_single_run_with_firms_is_the_batch_of_one():
     loaded = load_scenario("autos_25", ["firms.count=2000", "end=2025-12"])
     model = build_model(loaded)
@@ -113,17 +137,17 @@ def test_only_runs_that_differ_in_member_parameters_share_a_batch():
         return RunSpec(run, raw, 0, dict(values))
 
     assert batchable(spec(0, **{"parameters.pass_through": 0.9}))
+    assert batchable(spec(0, **{"tariffs.autos.rate": 30, "parameters.pass_through": 0.9}))
     assert not batchable(spec(0, **{"mechanisms.diversion": False}))
-    assert not batchable(spec(0, **{"tariffs.autos.rate": 30}))
     assert not batchable(spec(0, **{"parameters.inventory.lead_months": 2}))
     firms = RunSpec(0, {**raw, "firms": {"count": 2000}}, 0, {})
     assert not batchable(firms)
     mixed = [spec(0), spec(1, **{"mechanisms.diversion": False}), spec(2), spec(3)]
     assert [[s.run for s in b] for b in batches(mixed)] == [[0], [1], [2, 3]]
     a = load_scenario("autos_25", ["parameters.pass_through=0.9"]).scenario
-    b = load_scenario("autos_25", ["parameters.pass_through=0.7"]).scenario
-    c = load_scenario("autos_25", ["tariffs.autos.rate=30"]).scenario
+    b = load_scenario("autos_25", ["tariffs.autos.rate=30"]).scenario
+    c = load_scenario("autos_25", ["mechanisms.diversion=false"]).scenario
     assert batch_key(a) == batch_key(b) != batch_key(c)
     data = load_dataset(a.data).aggregate(a.regions, a.sectors)
-    with pytest.raises(ValueError, match="differ in more than their parameters"):
+    with pytest.raises(ValueError, match="differ in more than tariffs and parameters"):
         Worlds([a, c], data, [0, 0])

@@ -1,11 +1,11 @@
 """The members of a batch: scenarios that differ only in behaviour parameters.
 
 A batch advances several worlds (members) in one step. Its members share everything that
-shapes the arrays and the policy — the data set, the horizon, tariffs, retaliation rules,
-shocks, mechanism switches, firms — and may differ in the behaviour parameters listed in
-:data:`MEMBER_PARAMETERS` (and, with a continuum of firms, in the seed, which then draws
-nothing). :func:`batch_key` tells which scenarios can share a batch; :class:`MemberParameters`
-holds the parameters as arrays over the member axis.
+shapes the arrays and the policy but their tariffs — the data set, the horizon, retaliation
+rules, shocks, mechanism switches, firms — and may differ in their tariffs and in the
+behaviour parameters listed in :data:`MEMBER_PARAMETERS` (and, with a continuum of firms, in
+the seed, which then draws nothing). :func:`batch_key` tells which scenarios can share a
+batch; :class:`MemberParameters` holds the parameters as arrays over the member axis.
 """
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ MEMBER_PARAMETERS = MEMBER_BLOCKS + MEMBER_KEYS
 
 
 def batch_key(scenario: Scenario) -> str:
-    """What members of one batch must share: the scenario without its name, description and
-    member parameters (and without its seed when there are no firms to draw)."""
-    raw = scenario.model_dump(mode="json", exclude={"name", "description", "extends"})
+    """What members of one batch must share: the scenario without its name, description,
+    tariffs and member parameters (and without its seed when there are no firms to draw)."""
+    raw = scenario.model_dump(mode="json", exclude={"name", "description", "extends", "tariffs"})
     params = raw["parameters"]
     for path in MEMBER_PARAMETERS:
         *blocks, key = path.split(".")

@@ -1,8 +1,8 @@
 """The engine: M worlds (members of a batch) advanced one month at a time, on plain arrays.
 
 Every state array and record carries a leading member axis; the members share the data, the
-horizon, the policy and the shocks, and differ in behaviour parameters
-(:class:`~simulator.engine.members.MemberParameters`). A month is a sequence of stages:
+horizon, retaliation rules and the shocks, and may differ in their tariffs and behaviour
+parameters (:class:`~simulator.engine.members.MemberParameters`). A month is a sequence of stages:
 
 1. **policy** — retaliation rules answer the tariffs in force; the macro closure passes last
    month's income and budget changes on to spending; tariffs in force and exchange rates are
@@ -27,6 +27,7 @@ and exchange rates. :class:`simulator.model.TradeModel` is the Mesa model of one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -71,13 +72,13 @@ class Worlds:
         seeds: Sequence[int],
         rng: np.random.Generator | None = None,
     ) -> None:
-        """``scenarios`` must share everything but the member parameters
+        """``scenarios`` must share everything but their tariffs and member parameters
         (:func:`~simulator.engine.members.batch_key`); ``seeds`` are the members' seeds, and
         firms are drawn from ``rng`` (default: a generator seeded with the first seed)."""
         spec = scenarios[0]
         key = batch_key(spec)
         if any(batch_key(s) != key for s in scenarios[1:]):
-            raise ValueError("the members of a batch differ in more than their parameters")
+            raise ValueError("the members of a batch differ in more than tariffs and parameters")
         if spec.firms.count and len(scenarios) > 1:
             raise ValueError("a batch with firms has one member")
         self.spec = spec
@@ -122,18 +123,29 @@ class Worlds:
         # --- policy and shocks (shared by the members)
         inventory_ = p.resolved[0].inventory
         self.lead_months, self.stock_horizon = inventory_.lead_months, inventory_.horizon_months
-        self.schedule = TariffSchedule(
-            spec.tariffs,
-            self.tau0,
-            data.regions,
-            data.sectors,
-            data.goods_mask,
-            spec.start,
-            self.n_months,
-            include_retaliation=mech.retaliation,
-            transit_days=self.lead_months * DAYS_PER_MONTH,
-            groups=data.groups,
-        )
+        # tariff schedules: one per distinct set of tariffs among the members
+        self.schedules: list[TariffSchedule] = []
+        self.schedule_of = np.zeros(n_m, dtype=np.int64)  # each member's schedule
+        built: dict[str, int] = {}
+        for m, scenario in enumerate(scenarios):
+            key = json.dumps([tr.model_dump(mode="json") for tr in scenario.tariffs])
+            if key not in built:
+                built[key] = len(self.schedules)
+                self.schedules.append(
+                    TariffSchedule(
+                        scenario.tariffs,
+                        self.tau0,
+                        data.regions,
+                        data.sectors,
+                        data.goods_mask,
+                        spec.start,
+                        self.n_months,
+                        include_retaliation=mech.retaliation,
+                        transit_days=self.lead_months * DAYS_PER_MONTH,
+                        groups=data.groups,
+                    )
+                )
+            self.schedule_of[m] = built[key]
         # retaliation rules, by government in region order (a group acts through its first)
         self.rules: list[tuple[int, RetaliationRule]] = []
         if mech.retaliation:
@@ -276,29 +288,37 @@ class Worlds:
         return gold.bilateral(usd, self.shocks.gold_origins, self.data.region_index("USA"))
 
     def replace_schedule(self, schedule: TariffSchedule) -> None:
-        """Carry on under another tariff schedule (the game's rounds); months already played
-        are untouched."""
-        self.schedule = schedule
+        """Carry on under another tariff schedule (the game's rounds, a batch of one); months
+        already played are untouched."""
+        self.schedules = [schedule]
         self._announced = None
 
     def extra(self, t: int) -> np.ndarray:
-        """The extra rates in force in month ``t``: the schedule's and the retaliation's."""
-        return self.schedule.extra(t) + self.retaliation_path[:, t]
+        """The extra rates in force in month ``t``, the schedule's and the retaliation's,
+        ``[member or 1, origin, destination, sector]``."""
+        if len(self.schedules) == 1:
+            scheduled = self.schedules[0].extra(t)[None]
+        else:
+            scheduled = np.stack([s.extra(t) for s in self.schedules])[self.schedule_of]
+        return scheduled + self.retaliation_path[:, t]
 
     def announced_path(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """The extra rates of every month as firms know them in month ``t`` (the schedule
         announced by then plus the retaliation decided by then), ``[member or 1, month, ...]``,
         and the months in which they differ from the month before (``[member or 1,
         month]``). Rebuilt only when one of the two changes; read-only."""
-        key = (self.schedule.known_cutoff(t), self.retaliation_revision)
+        key = (tuple(s.known_cutoff(t) for s in self.schedules), self.retaliation_revision)
         if self._announced is None or self._announced[0] != key:
-            path, changes = self.schedule.known_path(t)  # shared by models: read-only
-            if self.retaliation_revision:  # retaliation decided so far (else nothing to add)
-                path = path[None] + self.retaliation_path
-                path.flags.writeable = False
-                changes = np.stack([changed_months(member) for member in path])
+            known = [s.known_path(t) for s in self.schedules]  # shared by models: read-only
+            if len(known) == 1:
+                path, changes = known[0][0][None], known[0][1][None]
             else:
-                path, changes = path[None], changes[None]
+                path = np.stack([k[0] for k in known])[self.schedule_of]
+                changes = np.stack([k[1] for k in known])[self.schedule_of]
+            if self.retaliation_revision:  # retaliation decided so far (else nothing to add)
+                path = path + self.retaliation_path
+                changes = np.stack([changed_months(member) for member in path])
+            path.flags.writeable = False
             self._announced = (key, path, changes)
         return self._announced[1], self._announced[2]
 
@@ -725,6 +745,11 @@ class MemberAccess:
         if name == "retaliation_path":
             return value[min(self.member, len(value) - 1)]
         return value
+
+    @property
+    def schedule(self) -> TariffSchedule:
+        """The member's tariff schedule."""
+        return self.worlds.schedules[self.worlds.schedule_of[self.member]]
 
     @property
     def params(self) -> object:

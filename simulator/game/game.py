@@ -526,7 +526,7 @@ class LiveGame:
         while self.rounds < game.round:
             fresh = build_model(load_scenario(game.scenario()))  # a new schedule, 20 ms
             m = self.model
-            m.worlds.replace_schedule(fresh.worlds.schedule)
+            m.worlds.replace_schedule(fresh.schedule)
             for gov, new in zip(m.governments, fresh.governments, strict=True):
                 gov.tariffs = new.tariffs
             fresh.release()

@@ -3,7 +3,7 @@
 ``local`` runs serially with one job and on a process pool otherwise; ``dask`` runs on a
 ``dask.distributed`` cluster (a LocalCluster of ``jobs`` workers, or the scheduler at an
 address) with Dask's retries. A task is a batch: consecutive runs of one scenario that differ
-only in member parameters are advanced together as the members of one batch
+only in tariffs and member parameters are advanced together as the members of one batch
 (:func:`~simulator.runs.run.run_batch`), up to :data:`MAX_MEMBERS` at a time, so that memory
 is a function of the batch, not of the number of runs; other runs are tasks of their own. At
 most a few tasks per worker are in flight. Every run is independent and seeded by its spec,
@@ -34,7 +34,7 @@ MAX_MEMBERS = 16
 
 def batches(specs: Iterable[RunSpec], size: int = MAX_MEMBERS) -> Iterator[list[RunSpec]]:
     """Group consecutive runs into batches of at most ``size`` members: runs that share a
-    scenario (and what they return) and differ only in member parameters."""
+    scenario (and what they return) and differ only in tariffs and member parameters."""
     batch: list[RunSpec] = []
     for spec in specs:
         if batch and not (

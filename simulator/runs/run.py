@@ -58,25 +58,29 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
     return frame
 
 
-def batchable(spec: RunSpec) -> bool:
-    """Whether a run can be a member of a batch: its values are all member parameters and
-    its scenario has a continuum of firms (firms are drawn one member at a time)."""
+def _member_parameter(path: str) -> bool:
+    """Whether a ``--set`` path is a behaviour parameter members of a batch may differ in."""
     from simulator.engine.members import MEMBER_BLOCKS, MEMBER_KEYS
 
+    name = path.removeprefix("parameters.")
+    if name == path:
+        return False
+    return name.split(".")[0] in (*MEMBER_BLOCKS, "elasticities") or name in MEMBER_KEYS
+
+
+def batchable(spec: RunSpec) -> bool:
+    """Whether a run can be a member of a batch: its values are all tariffs or member
+    parameters and its scenario has a continuum of firms (firms are drawn one member at a
+    time)."""
     firms = spec.scenario.get("firms") or {}
     if isinstance(firms, dict) and firms.get("count", 1) != 0:
         return False
-    for path in spec.values:
-        name = path.removeprefix("parameters.")
-        if name == path:
-            return False
-        if not (name.split(".")[0] in (*MEMBER_BLOCKS, "elasticities") or name in MEMBER_KEYS):
-            return False
-    return True
+    return all(path.startswith("tariffs") or _member_parameter(path) for path in spec.values)
 
 
 def run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
-    """Runs of one scenario that differ only in member parameters (:func:`batchable`),
+    """Runs of one scenario that differ only in tariffs and member parameters
+    (:func:`batchable`),
     advanced together as the members of one batch; each member's table equals
     :func:`run_one`'s for the same spec."""
     frames = _run_batch(specs)
@@ -98,6 +102,9 @@ def _run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
     for spec in specs:
         if spec.scenario is not first.scenario and spec.scenario != first.scenario:
             raise ValueError("the runs of a batch share one scenario")
+        if not all(_member_parameter(path) for path in spec.values):  # tariffs: load it all
+            scenarios.append(load_scenario(spec.scenario, spec.overrides()).scenario)
+            continue
         params = base.scenario.parameters.model_dump()
         for path, value in spec.values.items():
             *blocks, key = path.removeprefix("parameters.").split(".")
