@@ -90,17 +90,23 @@ def test_members_with_different_tariffs_equal_their_runs_alone():
     assert sum(fired) > 0 and [len(rule.fired[3]) for _, rule in worlds.rules] == [0, 0]
 
 
-def test_a_single_run_with_firms_is_the_batch_of_one():
-    loaded = load_scenario("autos_25", ["firms.count=2000", "end=2025-12"])
-    model = build_model(loaded)
-    model.run()
-    assert model.worlds.n_members == 1
-    again = build_model(loaded)
-    again.run()
-    assert np.array_equal(model.flows, again.flows)  # same seed, same draws
-    other = build_model(loaded, seed=5)
-    other.run()
-    assert not np.array_equal(model.flows, other.flows)
+def test_members_with_firms_draw_their_own_and_equal_their_runs_alone():
+    """Each member draws its firms from its own seed, as the run alone does."""
+    sets = ["firms.count=3000", "end=2025-12"]
+    overrides = [
+        sets + o for o in (["seed=1"], ["seed=2"], ["seed=1", "parameters.pass_through=0.8"])
+    ]
+    scenarios = [load_scenario("autos_25", o).scenario for o in overrides]
+    data = load_dataset(scenarios[0].data).aggregate(scenarios[0].regions, scenarios[0].sectors)
+    worlds = Worlds(scenarios, data, seeds=[s.seed for s in scenarios])
+    worlds.run()
+    assert worlds.firms.n_buyers == 3 * (3000 - 3000 // 2)
+    for i, o in enumerate(overrides):
+        alone = build_model(load_scenario("autos_25", o))
+        alone.run()
+        for record in sorted(RECORDS):
+            assert_same(getattr(alone, record), getattr(worlds, record)[i], record)
+    assert not np.array_equal(worlds.flows[0], worlds.flows[1])  # other seed, other firms
 
 
 def tables_equal(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -141,7 +147,7 @@ def test_only_runs_that_differ_in_member_parameters_share_a_batch():
     assert not batchable(spec(0, **{"mechanisms.diversion": False}))
     assert not batchable(spec(0, **{"parameters.inventory.lead_months": 2}))
     firms = RunSpec(0, {**raw, "firms": {"count": 2000}}, 0, {})
-    assert not batchable(firms)
+    assert batchable(firms)
     mixed = [spec(0), spec(1, **{"mechanisms.diversion": False}), spec(2), spec(3)]
     assert [[s.run for s in b] for b in batches(mixed)] == [[0], [1], [2, 3]]
     a = load_scenario("autos_25", ["parameters.pass_through=0.9"]).scenario

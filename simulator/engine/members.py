@@ -3,9 +3,9 @@
 A batch advances several worlds (members) in one step. Its members share everything that
 shapes the arrays and the policy but their tariffs — the data set, the horizon, retaliation
 rules, shocks, mechanism switches, firms — and may differ in their tariffs and in the
-behaviour parameters listed in :data:`MEMBER_PARAMETERS` (and, with a continuum of firms, in
-the seed, which then draws nothing). :func:`batch_key` tells which scenarios can share a
-batch; :class:`MemberParameters` holds the parameters as arrays over the member axis.
+behaviour parameters listed in :data:`MEMBER_PARAMETERS` and their seeds (which draw their
+firms). :func:`batch_key` tells which scenarios can share a batch; :class:`MemberParameters`
+holds the parameters as arrays over the member axis.
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ MEMBER_PARAMETERS = MEMBER_BLOCKS + MEMBER_KEYS
 
 def batch_key(scenario: Scenario) -> str:
     """What members of one batch must share: the scenario without its name, description,
-    tariffs and member parameters (and without its seed when there are no firms to draw)."""
-    raw = scenario.model_dump(mode="json", exclude={"name", "description", "extends", "tariffs"})
+    seed, tariffs and member parameters."""
+    exclude = {"name", "description", "extends", "seed", "tariffs"}
+    raw = scenario.model_dump(mode="json", exclude=exclude)
     params = raw["parameters"]
     for path in MEMBER_PARAMETERS:
         *blocks, key = path.split(".")
@@ -55,8 +56,6 @@ def batch_key(scenario: Scenario) -> str:
         for block in blocks:
             target = target[block]
         target.pop(key)
-    if scenario.firms.count == 0:
-        raw.pop("seed")
     return json.dumps(raw, sort_keys=True)
 
 

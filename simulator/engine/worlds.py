@@ -73,14 +73,12 @@ class Worlds:
         rng: np.random.Generator | None = None,
     ) -> None:
         """``scenarios`` must share everything but their tariffs and member parameters
-        (:func:`~simulator.engine.members.batch_key`); ``seeds`` are the members' seeds, and
-        firms are drawn from ``rng`` (default: a generator seeded with the first seed)."""
+        (:func:`~simulator.engine.members.batch_key`); each member's firms are drawn from a
+        generator seeded with its seed in ``seeds`` (or from ``rng``, for a batch of one)."""
         spec = scenarios[0]
         key = batch_key(spec)
         if any(batch_key(s) != key for s in scenarios[1:]):
             raise ValueError("the members of a batch differ in more than tariffs and parameters")
-        if spec.firms.count and len(scenarios) > 1:
-            raise ValueError("a batch with firms has one member")
         self.spec = spec
         self.scenarios = tuple(scenarios)
         self.data = data
@@ -198,12 +196,12 @@ class Worlds:
             count=spec.firms.count,
             output=self.flows0.sum(axis=1),
             spending=self.spending0,
-            sigma=p.sigma_import[0],
+            sigma=p.sigma_import,
             shape=spec.firms.productivity_shape,
             utilisation=data_parameter(data, "capacity_utilisation"),
             initial_shares=np.tile(self._by_group(self.weights[None]), (n_m, 1)),
             n_months=self.n_months,
-            rng=np.random.default_rng(self.seeds[0]) if rng is None else rng,
+            rngs=[np.random.default_rng(seed) for seed in self.seeds] if rng is None else [rng],
             switching_cost=np.tile(p.switching_cost, n_r).ravel(),
             cost_dispersion=by_group(p.cost_dispersion),
             hazard=by_group(p.hazard),

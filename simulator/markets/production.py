@@ -51,6 +51,7 @@ class ProducerPopulation:
         n_groups: int,
         mean_headroom: float,
         profit_tail: np.ndarray,
+        groups_per_member: int | None = None,
     ) -> None:
         self.group = group.astype(np.int64)
         self.share = share
@@ -61,10 +62,15 @@ class ProducerPopulation:
         self.profit_tail = profit_tail
         self._capacity: tuple | None = None
         # firms sorted by group then z, keyed group + (1 - z_min / z) for one vectorised
-        # search; cumulative export sales (proportional to z) in that order
-        self.z_min = float(profit_ratio.min()) if profit_ratio.size else 0.0
+        # search, z_min the lowest z of the group's member; cumulative export sales
+        # (proportional to z) in that order
+        per_member = groups_per_member or n_groups
+        lowest = np.full(-(-n_groups // per_member), np.inf)
+        np.minimum.at(lowest, self.group // per_member, profit_ratio)
+        self.z_min = np.repeat(lowest, per_member)[:n_groups]  # by group
         order = np.lexsort((profit_ratio, self.group))
-        self._keys = self.group[order] + (1.0 - self.z_min / profit_ratio[order])
+        z_min = self.z_min[self.group[order]]
+        self._keys = self.group[order] + (1.0 - z_min / profit_ratio[order])
         self._end = np.searchsorted(self.group[order], np.arange(n_groups), side="right")
         self._cum = np.concatenate([[0.0], np.cumsum(profit_ratio[order])])
         self._base = self._sales_above(np.ones((n_groups, 1)))
@@ -108,7 +114,7 @@ class ProducerPopulation:
         return self._capacity[1:]
 
     def _sales_above(self, threshold: np.ndarray) -> np.ndarray:
-        above = np.minimum(1.0 - self.z_min / threshold, 1.0 - 1e-12)
+        above = np.minimum(1.0 - self.z_min[:, None] / threshold, 1.0 - 1e-12)
         query = np.arange(self.n_groups)[:, None] + above
         pos = np.searchsorted(self._keys, query.ravel()).reshape(query.shape)
         return self._cum[self._end][:, None] - self._cum[pos]

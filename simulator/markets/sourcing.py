@@ -80,11 +80,14 @@ class BuyerPopulation:
         hazard: np.ndarray,
         n_months: int,
         initial_shares: np.ndarray,
-        rng: np.random.Generator,
+        rngs: np.random.Generator | list[np.random.Generator],
         home: np.ndarray | None = None,
+        groups_per_member: int | None = None,
     ) -> None:
         """``level`` is each buyer's switching-cost level (column of ``costs[group, K]``);
-        ``home`` the domestic origin of each group (default: none, every origin imported)."""
+        ``home`` the domestic origin of each group (default: none, every origin imported).
+        Buyers are sorted by group; each member's contracts expire at dates drawn from its
+        own generator in ``rngs`` (one generator: one member)."""
         n_groups = costs.shape[0]
         self.group = group.astype(np.int64)
         self.size = size
@@ -94,11 +97,15 @@ class BuyerPopulation:
         self.n_groups = n_groups
         self.home = home
         self.n_vintages = n_months + 1
-        self.rng = rng
+        self.rngs = [rngs] if isinstance(rngs, np.random.Generator) else list(rngs)
+        # each member's buyers, rows [starts[m], starts[m + 1])
+        per_member = groups_per_member or n_groups
+        members = np.arange(len(self.rngs) + 1) * per_member
+        self._starts = np.searchsorted(self.group, members)
         self.vintage = np.zeros(group.size, dtype=np.int64)
         self.key = self.group * self.n_vintages  # flat index [group, vintage]
         # month in which each buyer's contract expires (memoryless: geometric)
-        self.expiry = rng.geometric(hazard[self.group]) - 1
+        self.expiry = self._expiries(np.arange(group.size)) - 1
         if group.size:
             self.kappa = costs[self.group, self.level]
             self.min_cost = np.full(n_groups, np.inf)
@@ -130,6 +137,16 @@ class BuyerPopulation:
         self.signed_cost = np.ones((self.n_vintages, n_groups))
         self.signed_index = np.ones((self.n_vintages, n_groups))
         self.last: Decisions | None = None
+
+    def _expiries(self, rows: np.ndarray) -> np.ndarray:
+        """Months until the next expiry of the contracts of buyers ``rows`` (sorted), each
+        drawn from its member's generator."""
+        bounds = np.searchsorted(rows, self._starts)
+        parts = [
+            rng.geometric(self.hazard[self.group[rows[a:b]]])
+            for rng, a, b in zip(self.rngs, bounds[:-1], bounds[1:], strict=True)
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def _live(self, last: int) -> slice | np.ndarray:
         """The vintages up to ``last`` that hold buyers; a slice (a view of the arrays, not a
@@ -199,7 +216,7 @@ class BuyerPopulation:
             ).reshape(self.n_groups, self.n_vintages)
             self.vintage[switch] = v_new
             self.key[switch] += v_new - previous
-            self.expiry[switch] = t + self.rng.geometric(self.hazard[self.group[switch]])
+            self.expiry[switch] = t + self._expiries(switch)
             switched, expired = switch, expired_all[switch]
         else:  # only vintages signed so far hold mass
             moved = self._move_levels(saving, v_new)

@@ -70,11 +70,7 @@ def _member_parameter(path: str) -> bool:
 
 def batchable(spec: RunSpec) -> bool:
     """Whether a run can be a member of a batch: its values are all tariffs or member
-    parameters and its scenario has a continuum of firms (firms are drawn one member at a
-    time)."""
-    firms = spec.scenario.get("firms") or {}
-    if isinstance(firms, dict) and firms.get("count", 1) != 0:
-        return False
+    parameters."""
     return all(path.startswith("tariffs") or _member_parameter(path) for path in spec.values)
 
 
