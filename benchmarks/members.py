@@ -6,6 +6,8 @@ For an ensemble of us_2025 with a continuum of firms (the uncertain parameters d
 * the engine alone: each member as its own model (``TradeModel``, the batch of one) against
   batches of 8, 16 and 32 members (``Worlds``);
 * the whole run function, outputs included: ``run_one`` per member against ``run_batch``;
+* with firms: 20 members of 100,000 firms each in one batch, in firm-months a CPU second
+  (compare ``benchmarks/engine.py``, one model of 1,000,000 firms);
 
 in CPU seconds per member (steadier than wall time on a shared machine) and as ratios, and
 the arrays a batch holds per member. Both paths run in the same minutes, alternately.
@@ -66,6 +68,15 @@ def main(n: int) -> None:
     print(
         f"  run function, batches of 16: {batch / n * 1000:6.1f} ms CPU a member "
         f"({one / batch:.2f}x)"
+    )
+    firms = [
+        load_scenario("us_2025", [f"seed={i}", "firms.count=100000"]).scenario for i in range(20)
+    ]
+    seconds = cpu(lambda: Worlds(firms, data, [s.seed for s in firms]).run())
+    firm_months = 20 * 100_000 * firms[0].n_months
+    print(
+        f"  firms, 20 members x 100,000 in one batch: {firm_months / seconds / 1e6:.0f}M "
+        f"firm-months a CPU second ({seconds:.1f} s)"
     )
 
 
