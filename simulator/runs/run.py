@@ -113,7 +113,9 @@ def _run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
         except ValueError:  # the full loader names the file, the line and the key
             load_scenario(spec.scenario, spec.overrides())
             raise
-        scenarios.append(base.scenario.model_copy(update={"parameters": parameters}))
+        scenarios.append(
+            base.scenario.model_copy(update={"parameters": parameters, "seed": spec.seed})
+        )
     scenario = base.scenario
     data = load_dataset(scenario.data).aggregate(scenario.regions, scenario.sectors)
     worlds = Worlds(scenarios, data, [spec.seed for spec in specs])
