@@ -82,8 +82,9 @@ def _published(series: str) -> pd.Series | None:
 
 
 def shows_history(runs: list[RunView]) -> bool:
-    """Published 2024–25 data go beside runs of us_2025 (the real 2025 timeline)."""
-    return any(r.child.get("extends") == "us_2025" for r in runs)
+    """Published 2024–25 data go beside runs of us_2025 (the real 2025 timeline) and of the
+    scenarios that extend it, bundled or uploaded: they cover the same months."""
+    return any(r.extends("us_2025") for r in runs)
 
 
 def clean(values) -> np.ndarray:

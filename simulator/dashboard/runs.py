@@ -101,6 +101,11 @@ class RunView:
     households: pd.DataFrame | None = None  # US households by year and income decile
     provenance: dict[str, Any] = field(default_factory=dict)
 
+    def extends(self, name: str) -> bool:
+        """The run's scenario is bundled scenario ``name`` or extends it, at any remove (an
+        upload with ``extends: us_2025`` as much as us_2025 itself)."""
+        return name in self.provenance.get("scenario_chain", [])
+
     def years(self) -> list[int]:
         return [int(y) for y in self.annual.index]
 
