@@ -14,7 +14,8 @@ from multiprocessing.connection import Connection
 
 
 def serve(port: int, games: str, session_timeout: str, questions: Connection) -> None:
-    """Start ``tradesim dashboard``'s server (one run worker) and answer "views" until "stop"."""
+    """Start ``tradesim dashboard``'s server (one run worker) and answer "views" until "stop",
+    then stop the run worker (the server's thread ends with the process)."""
     from simulator.dashboard import server
 
     threading.Thread(
@@ -29,6 +30,9 @@ def serve(port: int, games: str, session_timeout: str, questions: Connection) ->
     ).start()
     while questions.recv() == "views":
         questions.send(live_views())
+    from simulator.dashboard import runs
+
+    runs.pool().shutdown()  # the run worker goes with the server
 
 
 def live_views() -> list[str]:

@@ -1,4 +1,6 @@
-"""A session whose tab vanished is freed after ``--session-timeout``; a live one is not.
+"""Students' sessions on one server: a session whose tab vanished is freed after
+``--session-timeout`` (a live one is not), and students queued behind the server's one worker
+see their place in the queue count down.
 
 The dashboard server runs in a child process started as ``tradesim dashboard`` starts it
 (:func:`simulator.dashboard.server.serve`), with a session timeout of a few seconds instead of
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import re
 import socket
 import time
 import urllib.request
@@ -103,3 +106,55 @@ def test_a_vanished_tab_is_freed_after_the_timeout_and_a_live_one_is_kept(server
         live.locator(".year-selector").get_by_text("2026").click()  # ... and still answers
         expect(live.locator(".tradesim-headline")).to_contain_text("in 2026")
         browser.close()
+
+
+NOTES = """() => {
+    window.queueNotes = [];
+    new MutationObserver(() => {
+        const note = document.querySelector('.queue-note');
+        const text = note ? note.textContent : '';
+        if (text && text !== window.queueNotes.at(-1)) window.queueNotes.push(text);
+    }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+"""Records every text the page's queue note shows (a poll from the test could miss one)."""
+
+
+def test_students_see_their_place_in_the_queue_as_runs_finish(server):
+    url, _ = server
+    students = 4  # more than the server's one worker can take at once
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        pages = []
+        for k in range(students):
+            page = browser.new_context(viewport={"width": 1024, "height": 800}).new_page()
+            page.set_default_timeout(TIMEOUT)
+            page.goto(url)
+            page.locator(".run-button").wait_for()
+            eu = page.get_by_role("slider").nth(3)  # different levers: no result is shared
+            eu.focus()
+            for _ in range(k + 1):
+                eu.press("ArrowRight")
+            expect(page.get_by_text(f"EU: +{5 * (k + 1)}")).to_be_visible()
+            page.evaluate(NOTES)
+            pages.append(page)
+        started = time.monotonic()
+        for page in pages:
+            page.locator(".run-button").click()
+        for page in pages:
+            expect(page.locator(".tradesim-headline")).to_have_count(1, timeout=TIMEOUT)
+        elapsed = time.monotonic() - started
+        notes = [page.evaluate("window.queueNotes") for page in pages]
+        browser.close()
+    print(
+        f"{students} runs through one worker in {elapsed:.1f} s; the last student saw {notes[-1]}"
+    )
+    ahead = [
+        [int(m.group(1)) for note in seen if (m := re.search(r"(\d+) runs? ahead", note))]
+        for seen in notes
+    ]
+    last = ahead[-1]
+    assert last and last[0] >= 2, notes[-1]  # behind at least two others when it clicked
+    assert len(set(last)) >= 2 and last == sorted(last, reverse=True), notes[-1]  # counts down
+    assert all("the server makes 1 at a time" in n for n in notes[-1] if "ahead" in n)
+    assert "Running…" in notes[-1]  # its own turn came
+    assert not ahead[0], notes[0]  # the first to click queued behind nobody
