@@ -287,6 +287,14 @@ def test_a_team_on_a_phone_moves_every_slider(server, browser, tmp_path):
         slider.press("ArrowRight")
         expect(slider).to_have_attribute("aria-valuenow", "5")
     phone.screenshot(path=tmp_path / "game_phone.png")
+    teacher.locator(".advance").click()  # the scoreboard: every cell inside the phone's screen
+    expect(phone.get_by_text("played: 1")).to_be_visible(timeout=TIMEOUT)
+    cells = phone.locator(".board th, .board td")
+    expect(cells.first).to_be_visible()
+    for cell in cells.all():
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5
+    phone.screenshot(path=tmp_path / "game_phone_board.png", full_page=True)
     assert foreign == []
     phone.context.close()
     teacher.context.close()
