@@ -170,6 +170,27 @@ def test_a_bad_uploaded_file_shows_its_error_and_runs_nothing(server, browser, t
     page.context.close()
 
 
+def test_an_upload_that_extends_us_2025_is_drawn_beside_the_published_months(
+    server, browser, tmp_path
+):
+    url, _ = server
+    page, foreign = _open(browser, url)
+    mine = tmp_path / "my_2025.yaml"
+    mine.write_text("extends: us_2025\nname: my_2025\ndescription: us_2025, my way\n")
+    page.locator("input[type=file]").set_input_files(str(mine))
+    expect(page.get_by_text("Using the uploaded file my_2025.yaml")).to_be_visible()
+    page.locator(".run-button").click()
+    _headlines(page, 1)
+    page.get_by_role("button", name="US trade").click()
+    expect(page.locator("iframe.tradesim-plot")).to_have_attribute("title", re.compile("US trade"))
+    expect(page.get_by_text("Dotted orange: the published monthly figures")).to_be_visible()
+    legend = page.frame_locator("iframe.tradesim-plot").locator(".legendtext")
+    expect(legend.filter(has_text="published (Census/BEA)")).to_have_count(1)
+    page.locator("iframe.tradesim-plot").screenshot(path=tmp_path / "upload_us_trade.png")
+    assert foreign == []
+    page.context.close()
+
+
 def _join(page: Page, code: str) -> None:
     page.get_by_label("Join code").fill(code)
     page.locator(".join").click()
@@ -266,6 +287,14 @@ def test_a_team_on_a_phone_moves_every_slider(server, browser, tmp_path):
         slider.press("ArrowRight")
         expect(slider).to_have_attribute("aria-valuenow", "5")
     phone.screenshot(path=tmp_path / "game_phone.png")
+    teacher.locator(".advance").click()  # the scoreboard: every cell inside the phone's screen
+    expect(phone.get_by_text("played: 1")).to_be_visible(timeout=TIMEOUT)
+    cells = phone.locator(".board th, .board td")
+    expect(cells.first).to_be_visible()
+    for cell in cells.all():
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5
+    phone.screenshot(path=tmp_path / "game_phone_board.png", full_page=True)
     assert foreign == []
     phone.context.close()
     teacher.context.close()

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.dashboard.levers import Levers, run_levers
+from simulator.analysis.validation import history_table
+from simulator.dashboard import figures
+from simulator.dashboard.levers import Levers, Upload, run_levers
 from simulator.dashboard.runs import Limits, RunPool, compute, run_child
 from simulator.game import GameStore, Move
 from simulator.game.game import EVENTS, MANDATES, score_measure, why
@@ -53,6 +55,40 @@ def test_the_pool_queues_and_shares_identical_runs():
     assert same.result() is a.result()  # identical scenario, levers and seed: shared
     assert c.position() == 0
     pool.shutdown()
+
+
+def _published(fig) -> list[tuple[str, np.ndarray]]:
+    """The published series a figure draws, with their names, top panel first."""
+    return [(t.name, np.asarray(t.y)) for t in fig.data if "published" in t.name]
+
+
+def test_published_months_go_beside_us_2025_and_the_uploads_that_extend_it():
+    mine = Upload.receive("mine.yaml", b"extends: us_2025\nname: mine\n")
+    other = Upload.receive("other.yaml", b"extends: baseline\nname: other\n")
+    monthly = history_table("us_monthly").sort_values("month")
+    duties = history_table("customs_revenue")
+    duties = duties[duties.series == "customs_duties"].sort_values("month").value_usd_bn
+    views = {}
+    for source, drawn in (("us_2025", True), (mine, True), ("baseline", False), (other, False)):
+        view = views[source] = compute(source, Levers(), "x_run_1", Limits())
+        trade = _published(figures.us_trade([view], ["Run 1"]))
+        tariffs = _published(figures.tariffs([view], ["Run 1"]))
+        by_partner = _published(figures.partners(view, "Run 1", ["China"]))
+        assert figures.shows_history([view]) is drawn, source
+        if not drawn:
+            assert trade == tariffs == by_partner == [], source
+            continue
+        for (name, drawn_values), series in zip(
+            trade, ["balance", "imports", "exports"], strict=True
+        ):
+            assert name == "published (Census/BEA)"
+            expected = monthly[monthly.series == series].value_usd_bn
+            np.testing.assert_allclose(drawn_values, expected.to_numpy())
+        assert [name for name, _ in tariffs] == ["published customs duties (Treasury)"]
+        np.testing.assert_allclose(tariffs[0][1], duties.to_numpy())
+        assert [name for name, _ in by_partner] == ["China, published"]
+    # a run beside one of us_2025's brings the published months into a comparison
+    assert figures.shows_history([views["baseline"], views[mine]])
 
 
 def _store(tmp_path, teams, rounds):

@@ -700,7 +700,6 @@ def Poll(game_id: str, on_version, team: str | None = None) -> None:
 
 
 BOARD_NAMES = {
-    "quarter": "quarter",
     "team": "team",
     SCORE_COLUMN: SCORE_LABEL,
     "consumer_prices_vs_peace_pct": "consumer prices vs peace, %",
@@ -713,8 +712,10 @@ BOARD_NAMES = {
 
 
 def board_html(board: pd.DataFrame) -> str:
-    """The scoreboard of the latest round as a plain table (no pager, no row numbers)."""
+    """The scoreboard of the latest round as a plain table (no pager, no row numbers), its
+    quarter in the caption; on a phone in a smaller type, so every column fits 390 px."""
     latest = board[board["round"] == board["round"].max()]
+    quarter = html.escape(str(latest["quarter"].iloc[0]))
     head = "".join(f"<th>{html.escape(v)}</th>" for v in BOARD_NAMES.values())
     rows = []
     for _, row in latest.iterrows():
@@ -730,8 +731,11 @@ def board_html(board: pd.DataFrame) -> str:
     return (
         "<style>.board{border-collapse:collapse;font-size:0.85rem;width:100%}"
         ".board td,.board th{border-bottom:1px solid #ddd;padding:2px 4px;text-align:right}"
-        ".board td:nth-child(-n+2),.board th:nth-child(-n+2){text-align:left}</style>"
-        f"<div style='overflow-x:auto'><table class='board'><thead><tr>{head}</tr></thead>"
+        ".board td:first-child,.board th:first-child{text-align:left}"
+        ".board caption{text-align:left;font-weight:bold}"
+        "@media (max-width:600px){.board{font-size:0.7rem}.board td,.board th{padding:2px 1px}}"
+        "</style><div style='overflow-x:auto'><table class='board'>"
+        f"<caption>{quarter}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
@@ -1062,8 +1066,9 @@ def Page() -> None:
     router = solara.use_router()
     in_game = bool(_code_in(router.search))
     tab, set_tab = solara.use_state(1 if in_game else 0)
-    solara.Style(
+    solara.Style(  # warnings in dark orange: Vuetify's light orange on cream is hard to read
         ".v-slider{min-width:8rem} body{overflow-x:hidden}"
+        ".v-alert.warning--text{color:#8a4500!important}"
         "@media (max-width:600px){.v-card{padding:4px!important}}"
     )
     Heading(f"tradesim — trade policy in the classroom (v{__version__})", 2)

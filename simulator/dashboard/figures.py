@@ -33,7 +33,8 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, font=dict(size=15), x=0.01, xanchor="left"),
         height=height,
-        margin=dict(l=50, r=10, t=45, b=10),
+        # panels' own titles need room under the figure's, or they meet on a phone
+        margin=dict(l=50, r=10, t=70 if fig.layout.annotations else 45, b=10),
         hovermode="x unified",
         legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, font=dict(size=12)),
         font=dict(size=12),
@@ -82,8 +83,9 @@ def _published(series: str) -> pd.Series | None:
 
 
 def shows_history(runs: list[RunView]) -> bool:
-    """Published 2024–25 data go beside runs of us_2025 (the real 2025 timeline)."""
-    return any(r.child.get("extends") == "us_2025" for r in runs)
+    """Published 2024–25 data go beside runs of us_2025 (the real 2025 timeline) and of the
+    scenarios that extend it, bundled or uploaded: they cover the same months."""
+    return any(r.extends("us_2025") for r in runs)
 
 
 def clean(values) -> np.ndarray:
@@ -288,7 +290,10 @@ def costs(run: RunView, name: str, year: int) -> go.Figure:
         )
         fig.update_xaxes(title_text="household income decile (1: lowest)", row=2, col=1)
     fig.update_layout(barmode="group")
-    return _layout(fig, f"What it costs — {name}", 640 if deciles is not None else 420)
+    _layout(fig, f"What it costs — {name}", 640 if deciles is not None else 420)
+    if deciles is not None:  # the legend below the deciles' axis title, not over it
+        fig.update_layout(legend_y=-0.12)
+    return fig
 
 
 def costs_sentences(run: RunView, year: int) -> list[str]:

@@ -4,7 +4,8 @@ A page shows aggregates: the US monthly series, balances by partner, sector bala
 who pays by year and a key table per year. :class:`RunView` holds exactly those (tens of kB),
 not the model (tens of MB). Runs are made in a bounded pool of worker processes
 (:class:`RunPool`); each request gets a ticket, so a page can say its place in the queue.
-Identical requests (same scenario, levers and seed) share one result; the no-tariff world a
+Identical requests (same scenario, levers and seed) share one result while a session keeps
+it (the pool holds results weakly: a session's runs go when it closes); the no-tariff world a
 run is compared with (for the deadweight loss) is shared by every run that differs from
 another only in tariffs and retaliation.
 
@@ -25,6 +26,7 @@ import os
 import pickle
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +100,11 @@ class RunView:
     key: pd.DataFrame  # rows: plain names; columns: unit and one per complete year
     households: pd.DataFrame | None = None  # US households by year and income decile
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def extends(self, name: str) -> bool:
+        """The run's scenario is bundled scenario ``name`` or extends it, at any remove (an
+        upload with ``extends: us_2025`` as much as us_2025 itself)."""
+        return name in self.provenance.get("scenario_chain", [])
 
     def years(self) -> list[int]:
         return [int(y) for y in self.annual.index]
@@ -310,10 +317,11 @@ class RunPool:
     """A bounded pool of worker processes with a first-come queue, shared by all sessions.
 
     :meth:`submit` returns a :class:`Ticket`; :meth:`position` says how many requests are
-    ahead of it. Results of identical requests are shared (an LRU of small views).
+    ahead of it. Results of identical requests are shared while some session keeps them (held
+    weakly here, so a closed session's runs are freed with it).
     """
 
-    def __init__(self, workers: int | None = None, cache: int = 256, inline: bool = False):
+    def __init__(self, workers: int | None = None, inline: bool = False):
         self.workers = workers or int(os.environ.get(ENV_WORKERS, max(1, os.cpu_count() or 1)))
         self.inline = inline
         self.lock = threading.Lock()
@@ -322,8 +330,7 @@ class RunPool:
         self._started: set[int] = set()
         self._waiting: list[int] = []
         self._running: dict[str, cf.Future] = {}
-        self._cache: OrderedDict[str, RunView] = OrderedDict()
-        self._cache_size = cache
+        self._cache: weakref.WeakValueDictionary[str, RunView] = weakref.WeakValueDictionary()
         self._last_used = time.monotonic()
         self._reaper: threading.Thread | None = None
         self.keep_alive = lambda: False
@@ -369,10 +376,9 @@ class RunPool:
             self._last_used = time.monotonic()
             self._issued += 1
             number = self._issued
-            if key in self._cache:
-                self._cache.move_to_end(key)
+            if (kept := self._cache.get(key)) is not None:
                 done: cf.Future = cf.Future()
-                done.set_result(self._cache[key])
+                done.set_result(kept)
                 self._started.add(number)
                 return Ticket(self, number, done, label)
             future = self._running.get(key)
@@ -393,8 +399,6 @@ class RunPool:
             self._last_used = time.monotonic()
             if future.exception() is None:
                 self._cache[key] = future.result()
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
 
     def position(self, number: int) -> int:
         """Requests ahead of ticket ``number`` that are not finished (running or waiting);
