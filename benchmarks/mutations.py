@@ -18,7 +18,7 @@ run cannot show: tests/test_members.py compares each member of a batch with its 
 None touches agents/firm.py; markets/sourcing.py (the continuum buyers, rewritten with the
 engine) is mutated once.
 
-Run on demand, not in CI (a few minutes on two cores)::
+Run on demand, not in CI (about 50 minutes on two cores, 6 of them the unmutated suite)::
 
     python benchmarks/mutations.py                 # the whole catalogue
     python benchmarks/mutations.py --list          # names and the bug each plants
