@@ -8,12 +8,17 @@ the path; at most two mutants at a time).
 A mutant the suite fails on is *killed*; one it passes *survives*, a hole in the tests.
 
 An edit whose text is not found exactly once stops the catalogue with an error naming the
-mutation: when code moves, the catalogue must be re-targeted, not silently skipped. Mutations
-of the engine file rewritten for issue 8 (simulator/model.py) are marked ``[engine]``; all
-were re-checked against the merged engine (main 721b8ba). None touches
-markets/sourcing.py or agents/firm.py.
+mutation: when code moves, the catalogue must be re-targeted, not silently skipped. The
+engine now advances a batch of worlds on arrays with a leading member axis
+(simulator/engine/worlds.py and members.py; simulator/model.py is a thin Mesa facade over a
+batch of one): mutations of the engine's files are marked ``[engine]``, and every mutation
+whose text had moved was re-targeted to the same bug in the member-axis engine (checked
+against main abac478). The last group plants bugs of the member axis itself, which a single
+run cannot show: tests/test_members.py compares each member of a batch with its run alone.
+None touches agents/firm.py; markets/sourcing.py (the continuum buyers, rewritten with the
+engine) is mutated once.
 
-Run on demand, not in CI (a few minutes on two cores)::
+Run on demand, not in CI (about 50 minutes on two cores, 6 of them the unmutated suite)::
 
     python benchmarks/mutations.py                 # the whole catalogue
     python benchmarks/mutations.py --list          # names and the bug each plants
@@ -47,17 +52,21 @@ COPY = [
     "pyproject.toml",
     "README.md",
 ]
-ENGINE_REWRITE = {"simulator/model.py"}  # rewritten for issue 8: its mutations are marked
-AVOID = {"simulator/markets/sourcing.py", "simulator/agents/firm.py"}
+# the member-axis engine (simulator/model.py is its Mesa facade): its mutations are marked
+ENGINE_REWRITE = {"simulator/model.py", "simulator/engine/worlds.py", "simulator/engine/members.py"}
+AVOID = {"simulator/agents/firm.py"}
 TIMEOUT_S = 1200
 # the fast tests of sizes and identities run first, so most mutants are killed within seconds;
-# only a mutant that passes them runs the whole suite
+# only a mutant that passes them runs the whole suite. The batch-versus-alone tests come last
+# among them: a bug of the member axis is invisible to single runs, and in the whole suite
+# it would meet the browser tests' timings (flaky on two busy cores) before tests/test_members
 FIRST = [
     "tests/test_sizes.py",
     "tests/test_interactions.py",
     "tests/test_identities.py",
     "tests/test_mechanisms.py",
     "tests/test_engine.py",
+    "tests/test_members.py",
 ]
 
 
@@ -94,16 +103,19 @@ CATALOGUE = [
     # --- sizes the issue names
     m("dollar_appreciation_doubled", "simulator/markets/exchange.py",
       "the dollar appreciates twice as much per dollar of inflows",
-      ("np.exp(params.inflow_elasticity / 100.0", "np.exp(2.0 * params.inflow_elasticity / 100.0")),
-    m("income_feedback_sign_flipped", "simulator/agents/country.py",
+      ("np.exp(inflow_elasticity / 100.0", "np.exp(2.0 * inflow_elasticity / 100.0")),
+    m("income_feedback_sign_flipped", "simulator/engine/worlds.py",
       "a rise in income cuts next month's spending",
-      ("+ params.income_feedback * m.gdp_gap", "- params.income_feedback * m.gdp_gap")),
-    m("twin_deficit_tripled", "simulator/agents/country.py",
+      ("+ p.income_feedback[:, None] * self.gdp_gap[:, last] / gdp",
+       "- p.income_feedback[:, None] * self.gdp_gap[:, last] / gdp")),
+    m("twin_deficit_tripled", "simulator/engine/worlds.py",
       "tariff revenue cuts absorption three times as much",
-      ("- params.twin_deficit * m.extra_revenue", "- 3.0 * params.twin_deficit * m.extra_revenue")),
-    m("prices_ignore_buyers_response", "simulator/model.py",
+      ("- p.twin_deficit[:, None] * self.extra_revenue[:, last] / gdp",
+       "- 3.0 * p.twin_deficit[:, None] * self.extra_revenue[:, last] / gdp")),
+    m("prices_ignore_buyers_response", "simulator/engine/worlds.py",
       "producers ask for the supply curve's price at today's output (the old, cycling cobweb)",
-      ("self.demand_elasticity.ravel(),", "0.0 * self.demand_elasticity.ravel(),")),
+      ("self.members.demand_elasticity.reshape(n_m, -1),",
+       "0.0 * self.members.demand_elasticity.reshape(n_m, -1),")),
     m("home_demand_elasticity_shares_swapped", "simulator/markets/pricing.py",
       "a home seller's demand elasticity weights the two nests by the wrong shares",
       ("e_home = sd * imports + composite * w_home", "e_home = sd * w_home + composite * imports")),
@@ -112,38 +124,40 @@ CATALOGUE = [
       ("return below * over**power", "return below * (1.0 + 3.0 * (over**power - 1.0))"),
       ("return below * (1.0 - share_over + utilisation**power * weighted_over)",
        "return below * (1.0 + 3.0 * (utilisation**power * weighted_over - share_over))")),
-    m("front_loading_ignores_pass_through", "simulator/model.py",
+    m("front_loading_ignores_pass_through", "simulator/engine/worlds.py",
       "importers stock up as if buyers paid the whole tariff",
-      ("                self.rho,\n                inv.carrying_cost_pct",
-       "                1.0,\n                inv.carrying_cost_pct")),
-    m("tariff_sign_flipped", "simulator/model.py",
+      ("                _cube(self.rho),\n                _cube(p.carrying_cost),",
+       "                1.0,\n                _cube(p.carrying_cost),")),
+    m("tariff_sign_flipped", "simulator/engine/worlds.py",
       "a tariff lowers the landed price",
-      ("tariff_factor = ((1.0 + tau) / (1.0 + self.tau0)) ** self.rho",
-       "tariff_factor = ((1.0 + self.tau0) / (1.0 + tau)) ** self.rho")),
+      ("tariff_factor = ((1.0 + tau) / (1.0 + self.tau0)) ** _cube(self.rho)",
+       "tariff_factor = ((1.0 + self.tau0) / (1.0 + tau)) ** _cube(self.rho)")),
     # --- incidence and substitution
-    m("pass_through_ignored", "simulator/model.py",
+    m("pass_through_ignored", "simulator/engine/members.py",
       "buyers always bear the whole tariff",
-      ("self.rho = params.pass_through if mech.pass_through else 1.0", "self.rho = 1.0")),
-    m("domestic_elasticity_equals_import", "simulator/model.py",
+      ("rho=stack(lambda p: p.pass_through) if mech.pass_through else np.ones(len(resolved)),",
+       "rho=np.ones(len(resolved)),")),
+    m("domestic_elasticity_equals_import", "simulator/engine/members.py",
       "domestic goods and imports substitute as easily as import origins",
-      ("self.sigma_domestic = self.sigma_import * params.domestic_elasticity_ratio",
-       "self.sigma_domestic = self.sigma_import")),
-    m("domestic_nest_not_capped_under_exit", "simulator/model.py",
+      ("sigma_domestic = sigma_import * stack(lambda p: p.domestic_elasticity_ratio)[:, None]",
+       "sigma_domestic = sigma_import.copy()")),
+    m("domestic_nest_not_capped_under_exit", "simulator/engine/members.py",
       "with exporters' entry and exit, import varieties become complements (sigma_D > sigma_F)",
-      ("self.sigma_domestic = np.minimum(self.sigma_domestic, self.sigma_firm)",
-       "self.sigma_domestic = self.sigma_domestic")),
-    m("composite_demand_exponent_flipped", "simulator/model.py",
+      ("sigma_domestic = np.minimum(sigma_domestic, sigma_firm)",
+       "sigma_domestic = sigma_domestic")),
+    m("composite_demand_exponent_flipped", "simulator/engine/worlds.py",
       "dearer sectors attract more spending",
-      ("* price_index ** (1.0 - eta)", "* price_index ** (eta - 1.0)")),
+      ("* price_index ** (1.0 - _table(self.members.eta))",
+       "* price_index ** (_table(self.members.eta) - 1.0)")),
     m("supply_curve_steeper", "simulator/markets/production.py",
       "the supply elasticity is read as half its value",
       ("below = utilisation ** (1.0 / supply_elasticity)",
        "below = utilisation ** (2.0 / supply_elasticity)")),
     # --- tariff schedules and revenue
-    m("revenue_ignores_exemption", "simulator/model.py",
+    m("revenue_ignores_exemption", "simulator/engine/worlds.py",
       "exempt AI hardware pays the full new tariff in the revenue",
-      ("revenue = (customs - exempt) * tau + exempt * self.exempt_rates[t]",
-       "revenue = customs * tau")),
+      ("return (customs - exempt) * tau + exempt * self.exempt_rates[:, t]",
+       "return customs * tau")),
     m("tariff_whole_month", "simulator/policy/tariffs.py",
       "a tariff effective mid-month counts for the whole month",
       ("out[t] = max((hi - lo).days, 0) / days", "out[t] = float((hi - lo).days > 0)")),
@@ -178,11 +192,11 @@ CATALOGUE = [
       ("m * 100.0 >= spec.trigger.threshold", "m >= spec.trigger.threshold")),
     m("retaliation_rounds_unlimited", "simulator/policy/retaliation.py",
       "a rule answers every escalation, whatever its number of rounds",
-      ("if escalates and self.rounds_used < spec.rounds:", "if escalates:")),
+      ("fires = escalates & (self.rounds_used < spec.rounds)", "fires = escalates")),
     m("retaliation_cap_ignored", "simulator/policy/retaliation.py",
       "a fixed-rate rule escalates past its cap",
-      ("return min(self.rounds_used * (spec.rate or 0.0) / 100.0, cap)",
-       "return self.rounds_used * (spec.rate or 0.0) / 100.0")),
+      ("rate = np.minimum(self.rounds_used * (spec.rate or 0.0) / 100.0, cap)",
+       "rate = self.rounds_used * (spec.rate or 0.0) / 100.0")),
     # --- shocks and data
     m("demand_shock_never_ends", "simulator/policy/shocks.py",
       "a demand shock lasts past its end month",
@@ -212,25 +226,25 @@ CATALOGUE = [
       ("flows[r, :, s] = self.digital_per_capex * self.capex[t]",
        "flows[r, :, s] = 2.0 * self.digital_per_capex * self.capex[t]")),
     # --- the dollar
-    m("invoicing_ignored", "simulator/model.py",
+    m("invoicing_ignored", "simulator/engine/worlds.py",
       "no import price is sticky in dollars",
-      ("fx_ratio = self.fx[:, None] ** (1.0 - self.invoicing[None, :]) / self.fx[None, :]",
-       "fx_ratio = self.fx[:, None] / self.fx[None, :]")),
-    m("us_import_invoicing_ignored", "simulator/model.py",
+      ("fx_ratio = fx[:, :, None] ** (1.0 - invoicing[:, None, :]) / fx[:, None, :]",
+       "fx_ratio = fx[:, :, None] / fx[:, None, :]")),
+    m("us_import_invoicing_ignored", "simulator/engine/members.py",
       "US imports are invoiced like other trade",
-      ('self.invoicing[data.region_index("USA")] = params.dollar.us_import_invoicing_share',
-       'self.invoicing[data.region_index("USA")] = params.dollar.invoicing_share')),
+      ("invoicing[:, us] = stack(lambda p: p.dollar.us_import_invoicing_share)",
+       "invoicing[:, us] = stack(lambda p: p.dollar.invoicing_share)")),
     m("dollar_path_not_inverted", "simulator/markets/exchange.py",
       "a stronger dollar strengthens the other currencies",
-      ("fx = shocks.fx_paths[t] / dollar", "fx = shocks.fx_paths[t] * dollar")),
+      ("fx = fx_path[None, :] / dollar[:, None]", "fx = fx_path[None, :] * dollar[:, None]")),
     m("inflows_not_annualised", "simulator/markets/exchange.py",
       "monthly inflows are compared with annual GDP",
-      ("inflow_pct_gdp = 100.0 * 12.0 * shocks.inflows",
-       "inflow_pct_gdp = 100.0 * shocks.inflows")),
+      ("inflow_pct_gdp = 100.0 * 12.0 * inflows[us]",
+       "inflow_pct_gdp = 100.0 * inflows[us]")),
     # --- front-loading
     m("carrying_cost_not_per_month", "simulator/markets/inventory.py",
       "holding stock for k months costs as much as for one",
-      ("/ (carrying_cost * k))", "/ carrying_cost)")),
+      ("/ (cells(carrying_cost) * k))", "/ cells(carrying_cost))")),
     m("drawdown_immediate", "simulator/markets/inventory.py",
       "the extra stock is run down in one month",
       ("run_down = (target - stock) / drawdown_months", "run_down = target - stock")),
@@ -238,32 +252,31 @@ CATALOGUE = [
       "importers can stock up without limit in a month",
       ("build = np.minimum((target - stock) / months_left, max_build * use)",
        "build = (target - stock) / months_left")),
-    m("front_loading_believes_every_threat", "simulator/model.py",
+    m("front_loading_believes_every_threat", "simulator/engine/worlds.py",
       "importers stock up as if every announced increase were certain",
-      ("expected = self.tau0[None] + self.expectations.expected_rates(\n"
-       "                tau - self.tau0, announced\n            )",
-       "expected = self.tau0[None] + announced")),
-    m("announced_path_misses_retaliation", "simulator/model.py",
+      ("expected = self.tau0 + self.expectations.expected_rates(tau - self.tau0, announced)",
+       "expected = self.tau0 + np.broadcast_to(announced, (len(tau), *announced.shape[1:]))")),
+    m("announced_path_misses_retaliation", "simulator/engine/worlds.py",
       "the path firms read is not rebuilt when a retaliation is decided",
       ("key = (self.schedule.known_cutoff(t), self.retaliation_revision)",
        "key = (self.schedule.known_cutoff(t), 0)")),
     m("tariff_segments_drop_the_tail", "simulator/markets/expectations.py",
       "the last announced rate does not persist beyond the scenario's end",
-      ("w[-1] += beta**n / (1.0 - beta)", "w[-1] += 0.0")),
-    m("shipping_lead_ignored", "simulator/model.py",
+      ("w[:, -1] += beta[:, 0] ** n / (1.0 - beta[:, 0])", "w[:, -1] += 0.0")),
+    m("shipping_lead_ignored", "simulator/engine/worlds.py",
       "orders placed now are priced at the rate expected now, not on arrival",
-      ("arrival = t + inv.lead_months", "arrival = t")),
+      ("arrival = t + self.lead_months", "arrival = t")),
     # --- macro and national accounts
-    m("growth_path_off_centre", "simulator/model.py",
+    m("growth_path_off_centre", "simulator/engine/worlds.py",
       "the baseline's 2024 no longer averages the base year",
       ("** ((months[:, None] - 5.5) / 12.0)", "** ((months[:, None] - 0.0) / 12.0)")),
-    m("gdp_gap_omits_investment", "simulator/model.py",
+    m("gdp_gap_omits_investment", "simulator/engine/worlds.py",
       "AI investment is left out of GDP",
       ("* absorption + investment + nx - nx_base", "* absorption + nx - nx_base")),
-    m("twin_deficit_on_total_revenue", "simulator/model.py",
+    m("twin_deficit_on_total_revenue", "simulator/engine/worlds.py",
       "the budget tightens by all tariff revenue, not the extra revenue",
-      ("self.extra_revenue[t] = revenue.sum(axis=(0, 2)) - base_revenue",
-       "self.extra_revenue[t] = revenue.sum(axis=(0, 2))")),
+      ("self.extra_revenue[:, t] = revenue.sum(axis=(1, 3)) - base_revenue",
+       "self.extra_revenue[:, t] = revenue.sum(axis=(1, 3))")),
     m("saving_change_sign", "simulator/results/result.py",
       "saving falls when net exports rise",
       ('frame["saving_change"] = frame["investment_change"] + frame["net_exports_change"]',
@@ -292,8 +305,8 @@ CATALOGUE = [
        "self.model.revenue[t, self.index, :, :].sum()")),
     m("ppi_weighted_by_purchases", "simulator/results/costs.py",
       "the producer price index weights producer prices by purchases, not by output",
-      ('"producer_price_index": producer_price_index(output0, m.prices),',
-       '"producer_price_index": producer_price_index(m.spending0, m.prices),')),
+      ('"producer_price_index": producer_price_index(output0, m.prices[:n]),',
+       '"producer_price_index": producer_price_index(m.spending0, m.prices[:n]),')),
     m("shapley_se_ignores_antithetic_pairs", "simulator/analysis/decomposition.py",
       "the sampled Shapley standard error treats the orders of antithetic pairs as independent",
       ('"standard_error": float(np.std(pairs, ddof=1) / np.sqrt(len(pairs))),',
@@ -347,16 +360,16 @@ CATALOGUE = [
       ("return np.clip(share, 0.0, 1.0)", "return share")),
     m("unit_cost_without_value_added", "simulator/costs/supply_chains.py",
       "the unit cost index leaves out the value-added share",
-      ('return value_added + np.einsum("rks,rk->rs", coefficients, input_price)',
-       'return np.einsum("rks,rk->rs", coefficients, input_price)')),
+      ('return value_added + np.einsum("rks,...rk->...rs", coefficients, input_price)',
+       'return np.einsum("rks,...rk->...rs", coefficients, input_price)')),
     m("price_before_substitution_over_destinations", "simulator/costs/prices.py",
       "the pre-substitution price sums the base-year basket over destinations, not origins",
-      ("return (base_weights * rel_price).sum(axis=0)",
-       "return (base_weights * rel_price).sum(axis=1)")),
+      ("return (base_weights * rel_price).sum(axis=-3)",
+       "return (base_weights * rel_price).sum(axis=-2)")),
     m("cpi_pre_at_post_substitution_prices", "simulator/results/costs.py",
       "the CPI before substitution is computed from the prices after substitution",
-      ("consumer_price_index(weights, margins, m.sector_prices_pre, margin_price)",
-       "consumer_price_index(weights, margins, m.sector_prices, margin_price)")),
+      ("consumer_price_index(weights, margins, m.sector_prices_pre[:n], margin_price)",
+       "consumer_price_index(weights, margins, m.sector_prices[:n], margin_price)")),
     m("household_average_weighted_by_income", "simulator/results/costs.py",
       "the all-households cost is weighted by income, not by the number of households",
       ("np.column_stack([cost, household_costs.average(cost, count)])",
@@ -373,6 +386,26 @@ CATALOGUE = [
       "summary.md's consumer-price change is a fraction in a row labelled %",
       ('"Consumer prices, change, %": list((annual.consumer_price_index - 1) * 100),',
        '"Consumer prices, change, %": list(annual.consumer_price_index - 1),')),
+    # --- the member axis (a batch of worlds must equal its members run alone)
+    m("member_pass_through_from_first", "simulator/engine/worlds.py",
+      "every member of a batch passes tariffs on at the first member's pass-through",
+      ("self.rho = p.rho", "self.rho = np.broadcast_to(p.rho[:1], p.rho.shape)")),
+    m("firm_groups_member_axis_swapped", "simulator/engine/worlds.py",
+      "the firms' groups are laid out destination-major across members, so buyers of one "
+      "member re-source with another member's prices and contract parameters",
+      ("return cube.transpose(0, 2, 3, 1).reshape(-1, cube.shape[1])",
+       "return cube.transpose(2, 0, 3, 1).reshape(-1, cube.shape[1])")),
+    m("retaliation_written_into_every_member", "simulator/policy/retaliation.py",
+      "a member's retaliation decision is written into every member's tariff path",
+      ("path[member][start:, j, i, s] += delta[:, None, None, None]",
+       "path[:, start:, j, i, s] += delta[:, None, None, None]")),
+    m("continuum_contracts_never_decay", "simulator/markets/sourcing.py",
+      "in the continuum, the contracts left after a month's expiries are not scaled by 1 - h: "
+      "expired mass is counted again as still held",
+      ("decay = decay * (1.0 - h)\n", "decay = decay.copy()\n")),
+    m("price_solver_stops_at_first_member", "simulator/markets/pricing.py",
+      "the anticipated-price iteration stops every member as soon as one has converged",
+      ("if found.all():", "if found.any():")),
 ]  # fmt: skip
 
 
