@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import numpy as np
@@ -105,6 +106,10 @@ def test_results_download_holds_tables_and_settings(short_base):
         data = archive.read(f"who_pays{suffix}")
         frame = pd.read_csv(io.BytesIO(data)) if fmt == "csv" else pd.read_parquet(io.BytesIO(data))
         assert frame.deadweight_loss.notna().all()  # the counterfactual run was made
+        # the upload is named as the student named it, not by the server's temporary folder
+        provenance = json.loads(archive.read("provenance.json"))
+        assert provenance["scenario_chain"][:2] == [SHORT, "autos_25"]
+        assert "tradesim-upload" not in archive.read("provenance.json").decode()
     table = key_table([run, run_levers(short_base, Levers(), "none")])
     assert list(table.columns) == ["steel", "none", "none − steel"]
 

@@ -333,6 +333,15 @@ def extends_name(source: Source) -> str:
     return source if isinstance(source, str) else source.filename
 
 
+def as_uploaded(result: SimulationResult, extends: str, source: Source) -> None:
+    """Name an uploaded file in the result's provenance as the student named it, not by the
+    server's temporary folder it was read from (``extends``, as :func:`opened` gives it)."""
+    if isinstance(source, str):
+        return
+    chain = result.provenance.scenario_chain
+    result.provenance.scenario_chain = [source.filename if p == extends else p for p in chain]
+
+
 # -- running and exporting ---------------------------------------------------------------------
 
 
@@ -368,6 +377,7 @@ def run_levers(
             progress(n + done, total)
 
     result = run_scenario(loaded, progress=first)
+    as_uploaded(result, extends, source)
     counterfactual = run_scenario(no_tariff_counterfactual(loaded), progress=second)
     return Run(label, child, result, incidence(result, counterfactual))
 

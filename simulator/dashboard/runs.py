@@ -261,7 +261,7 @@ def compute(source, levers, label: str, limits: Limits, seed: int | None = None)
 
 def _compute(source, levers, label: str, limits: Limits, seed: int | None) -> RunView:
     from simulator.api import run_scenario
-    from simulator.dashboard.levers import extends_name, opened
+    from simulator.dashboard.levers import as_uploaded, extends_name, opened
     from simulator.results.incidence import by_year, incidence, no_tariff_counterfactual
     from simulator.scenario import load_scenario
 
@@ -271,6 +271,7 @@ def _compute(source, levers, label: str, limits: Limits, seed: int | None) -> Ru
         child = levers.child(base, extends_name(source), label)
         counter = no_tariff_counterfactual(loaded)
     result = run_scenario(loaded, seed=seed)
+    as_uploaded(result, extends, source)
     key = _scenario_key(counter, seed)
     world = _counterfactuals.get(key)
     if world is None:
