@@ -12,6 +12,9 @@ import shutil
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# browser tests run one after another on one test worker (``--dist loadgroup``): each starts a
+# server and browsers, and their timeouts assume they do not share the cores with each other
+ONE_AT_A_TIME = pytest.mark.xdist_group("browsers")
 
 
 def require(*modules: str, what: str) -> None:

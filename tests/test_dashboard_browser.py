@@ -17,11 +17,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browsers import CHROMIUM, require
+from browsers import CHROMIUM, ONE_AT_A_TIME, require
 
 require("solara", what="browser tests")
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = ONE_AT_A_TIME
 
 TIMEOUT = 30_000  # ms: generous for a shared CI machine
 TEACHER = "TEACH9"

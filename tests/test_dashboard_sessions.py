@@ -22,11 +22,13 @@ import urllib.request
 
 import pytest
 import session_server
-from browsers import CHROMIUM, require
+from browsers import CHROMIUM, ONE_AT_A_TIME, require
 
 require("solara", what="browser tests")
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = ONE_AT_A_TIME
 
 SESSION_TIMEOUT = 3.0  # seconds, in place of the 3 minutes a classroom server uses
 TIMEOUT = 30_000  # ms, for the page

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browsers import CHROMIUM, require
+from browsers import CHROMIUM, ONE_AT_A_TIME, require
 
 require("pypdfium2", what="report browser tests")
 
@@ -25,6 +25,8 @@ import pypdfium2 as pdfium  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from simulator.cli import main  # noqa: E402
+
+pytestmark = ONE_AT_A_TIME
 
 FAST = ["--set", "firms.count=0"]
 WIDTHS = (390, 1024, 1400)
