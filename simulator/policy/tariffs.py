@@ -17,7 +17,6 @@ the exempt share paying no part of the entry.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 from collections import OrderedDict
@@ -86,15 +85,12 @@ def product_exempt_shares(table: str, sectors: tuple[str, ...]) -> np.ndarray:
 
 def active_fraction(start: dt.date, end: dt.date | None, first_month: int, n: int) -> np.ndarray:
     """Share of each of ``n`` months (from ``first_month``) inside ``[start, end)``."""
-    out = np.zeros(n)
-    for t in range(n):
-        m0 = month_start(first_month + t)
-        days = calendar.monthrange(m0.year, m0.month)[1]
-        m1 = m0 + dt.timedelta(days=days)
-        lo = max(start, m0)
-        hi = m1 if end is None else min(end, m1)
-        out[t] = max((hi - lo).days, 0) / days
-    return out
+    bounds = np.datetime64(month_start(first_month), "M") + np.arange(n + 1)
+    days = bounds.astype("datetime64[D]")
+    m0, m1 = days[:-1], days[1:]
+    lo = np.maximum(m0, np.datetime64(start, "D"))
+    hi = m1 if end is None else np.minimum(m1, np.datetime64(end, "D"))
+    return np.maximum((hi - lo).astype(np.int64), 0) / (m1 - m0).astype(np.int64)
 
 
 Groups = Mapping[str, tuple[str, ...]]
@@ -152,7 +148,11 @@ def application_start(tariff: Tariff, transit_days: float) -> dt.date:
 
 @dataclass(frozen=True)
 class ScheduledTariff:
-    """One scenario tariff in array form."""
+    """One scenario tariff in array form.
+
+    Its arrays over cells hold only the cells it covers (:attr:`cells`, flat indices into
+    ``[origin, destination, sector]``): a measure reaches a few hundred of the thousands.
+    """
 
     mask: np.ndarray  # covered cells, times coverage and (1 - product-exempt share)
     rate: float
@@ -170,16 +170,25 @@ class ScheduledTariff:
         live = np.flatnonzero(self.active)
         return slice(0, 0) if live.size == 0 else slice(int(live[0]), int(live[-1]) + 1)
 
-    def reach(self) -> np.ndarray:
-        """Share of each cell's imports covered in each of :attr:`months`: in force times
-        the mask (coverage and product exemptions)."""
-        return self.active[self.months, None, None, None] * self.mask[None]
+    @cached_property
+    def cells(self) -> np.ndarray:
+        """Flat indices of the cells the entry reaches (a nonzero :attr:`mask`)."""
+        return np.flatnonzero(self.mask)
 
+    @cached_property
+    def reach(self) -> np.ndarray:
+        """Share of each of :attr:`cells`' imports covered in each of :attr:`months`, ``[month,
+        cell]``: in force times the mask (coverage and product exemptions)."""
+        return self.active[self.months, None] * self.mask.reshape(-1)[self.cells][None]
+
+    @cached_property
     def weight(self) -> np.ndarray:
-        """Share of each cell's imports the entry reaches in each of :attr:`months` (before
-        non-stacking): its :meth:`reach` less the qualifying share."""
-        reach = self.reach()
-        return reach if self.qualifying is None else reach * (1.0 - self.qualifying[self.months])
+        """Share of each of :attr:`cells`' imports the entry reaches in each of
+        :attr:`months` (before non-stacking): its :attr:`reach` less the qualifying share."""
+        if self.qualifying is None:
+            return self.reach
+        qualifying = self.qualifying[self.months].reshape(len(self.reach), -1)[:, self.cells]
+        return self.reach * (1.0 - qualifying)
 
 
 def _schedule_key(tariffs: list[Tariff], arrays: tuple[np.ndarray, ...], rest: tuple) -> str:
@@ -296,13 +305,11 @@ class TariffSchedule:
         self.path = self._path(in_force, self.by_authority)
         events = {e.announced for e in self.entries}
         events |= {e.withdrawn for e in self.entries if e.withdrawn is not None}
-        cutoffs = sorted(events)
-        # before the first announcement (cutoff None) nothing is known: a path of zeros
-        self._known: dict[int | None, np.ndarray] = {None: self._path([])}
-        self._known |= {c: self._path(self._expected(c)) for c in cutoffs}
-        self._known_changes = {c: changed_months(path) for c, path in self._known.items()}
-        self._cutoffs = np.array(cutoffs, dtype=int)
-        for array in (self.path, *self.by_authority.values(), *self._known.values()):
+        self._cutoffs = np.array(sorted(events), dtype=int)
+        # the path as known after each cutoff, built when a month first asks for it (cutoffs
+        # before the first month but the last are never asked for)
+        self._known: dict[int | None, tuple[np.ndarray, np.ndarray]] = {}
+        for array in (self.path, *self.by_authority.values()):
             array.flags.writeable = False  # shared by every model built with the same inputs
         _BUILT[key] = dict(self.__dict__)
         if len(_BUILT) > _BUILT_MAX:
@@ -324,38 +331,45 @@ class TariffSchedule:
         if a deal cuts below the base). ``by_authority``, if given, receives each authority's
         part of the path (the parts sum to the path).
         """
-        path = np.zeros((self.n_months, *self.shape))
-        parts = {} if by_authority is None else by_authority
+        flat = (self.n_months, int(np.prod(self.shape)))
+        path = np.zeros(flat)
+        parts: dict[str, np.ndarray] = {}
+        base = self.base_rates.reshape(-1)
         covered = self._covered(entries)
         for e in entries:
-            t = e.months
-            w = e.weight()
+            t, cells = e.months, e.cells
+            w = e.weight
             for auth in e.not_stacked_with:
                 if auth in covered:
-                    w = w * (1.0 - covered[auth][t])
+                    w = w * (1.0 - covered[auth][t, cells])
             if e.mode == "add":
                 add = e.rate * w
             else:
                 for part in parts.values():
-                    part[t] *= 1.0 - w
-                add = (e.rate - self.base_rates) * w
-                path[t] *= 1.0 - w
-            path[t] += add
+                    part[t, cells] *= 1.0 - w
+                add = (e.rate - base[cells]) * w
+                path[t, cells] *= 1.0 - w
+            path[t, cells] += add
             if by_authority is not None:
                 if e.authority not in parts:
-                    parts[e.authority] = np.zeros_like(path)
-                parts[e.authority][t] += add
-        return path
+                    parts[e.authority] = np.zeros(flat)
+                parts[e.authority][t, cells] += add
+        if by_authority is not None:
+            by_authority |= {
+                a: part.reshape(self.n_months, *self.shape) for a, part in parts.items()
+            }
+        return path.reshape(self.n_months, *self.shape)
 
     def _covered(self, entries: list[ScheduledTariff]) -> dict[str, np.ndarray]:
-        """Share of each cell covered by each authority's measures in force (at most 1)."""
+        """Share of each cell covered by each authority's measures in force (at most 1),
+        ``[month, flat cell]``."""
         wanted = {a for e in entries for a in e.not_stacked_with}
         covered: dict[str, np.ndarray] = {}
         for e in entries:
             if e.authority in wanted:
                 if e.authority not in covered:
-                    covered[e.authority] = np.zeros((self.n_months, *self.shape))
-                covered[e.authority][e.months] += e.reach()
+                    covered[e.authority] = np.zeros((self.n_months, int(np.prod(self.shape))))
+                covered[e.authority][e.months, e.cells] += e.reach
         return {a: np.minimum(c, 1.0) for a, c in covered.items()}
 
     def extra(self, t: int) -> np.ndarray:
@@ -372,4 +386,9 @@ class TariffSchedule:
         """The whole extra-rate path as importers know it in month ``t`` (announced by then),
         and the months in which it differs from the month before (:func:`changed_months`)."""
         cutoff = self.known_cutoff(t)
-        return self._known[cutoff], self._known_changes[cutoff]
+        if cutoff not in self._known:
+            # before the first announcement (cutoff None) nothing is known: a path of zeros
+            path = self._path([] if cutoff is None else self._expected(cutoff))
+            path.flags.writeable = False  # shared by every model built with the same inputs
+            self._known[cutoff] = (path, changed_months(path))
+        return self._known[cutoff]
