@@ -96,6 +96,8 @@ def pool_main(args) -> int:
         f"{max(firsts) - t0:.1f} s"
     )
     print(f"all {total} runs: last result after {last:.1f} s ({total / last:.2f} runs/s)")
+    sizes = ", ".join(f"{n} of {size}" for size, n in sorted(pool.batch_sizes.items()))
+    print(f"batches given to the workers (how many of each size): {sizes}")
     print(f"RSS with {total} runs kept: {rss_mb(pid):,.0f} MB (this process and workers)")
     print(f"bytes of the {total} kept views: {sum(v.nbytes() for k in kept for v in k):,}")
     kept.clear()

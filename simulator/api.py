@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from simulator.calibration.dataset import load_dataset
-from simulator.engine.worlds import RECORDS
+from simulator.calibration.dataset import BaseData, load_dataset
+from simulator.engine.members import batch_key
+from simulator.engine.worlds import RECORDS, MemberView, Worlds
 from simulator.model import TradeModel
 from simulator.results import Provenance, SimulationResult
 from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
@@ -22,6 +23,11 @@ ScenarioSource = str | os.PathLike | Mapping[str, Any] | LoadedScenario
 
 def build_model(loaded: LoadedScenario, seed: int | None = None) -> TradeModel:
     """A ready-to-step model for a loaded scenario (its data set aggregated as it asks)."""
+    return TradeModel(loaded.scenario, _data(loaded), seed=seed)
+
+
+def _data(loaded: LoadedScenario) -> BaseData:
+    """The scenario's data set, aggregated as it asks; refuses a firm count too small for it."""
     scenario = loaded.scenario
     data = load_dataset(scenario.data).aggregate(scenario.regions, scenario.sectors)
     groups = data.n_regions * data.n_sectors
@@ -32,7 +38,7 @@ def build_model(loaded: LoadedScenario, seed: int | None = None) -> TradeModel:
             f"{data.n_sectors} sectors)",
             file=str(loaded.path) if loaded.path else None,
         )
-    return TradeModel(scenario, data, seed=seed)
+    return data
 
 
 def run_scenario(
@@ -53,6 +59,50 @@ def run_scenario(
         if progress is not None:
             progress(model.t, model.n_months)
     model.release()  # the result keeps the model; nothing else should
+    return _result(model, loaded)
+
+
+def run_scenarios(
+    sources: Sequence[ScenarioSource],
+    seeds: Sequence[int | None] | None = None,
+    batch_size: int = 16,
+) -> list[SimulationResult]:
+    """Run many scenarios, in order, as few batches as they allow.
+
+    Scenarios that differ only in their tariffs and behaviour parameters (the engine's
+    :func:`~simulator.engine.members.batch_key`) advance together as the members of one batch,
+    ``batch_size`` at most; each result equals :func:`run_scenario`'s for the same scenario and
+    seed (``seeds[i]`` replaces scenario ``i``'s seed). A result reads its member of the batch,
+    so the batch's arrays live as long as any of its results.
+    """
+    loaded = [s if isinstance(s, LoadedScenario) else load_scenario(s) for s in sources]
+    seeds = [None] * len(loaded) if seeds is None else list(seeds)
+    if len(seeds) != len(loaded):
+        raise ValueError(f"{len(loaded)} scenarios but {len(seeds)} seeds")
+    seeds = [
+        item.scenario.seed if seed is None else seed
+        for item, seed in zip(loaded, seeds, strict=True)
+    ]
+    groups: dict[str, list[int]] = {}
+    for i, item in enumerate(loaded):
+        groups.setdefault(batch_key(item.scenario), []).append(i)
+    results: list[SimulationResult | None] = [None] * len(loaded)
+    for members in groups.values():
+        for start in range(0, len(members), batch_size):
+            chunk = members[start : start + batch_size]
+            worlds = Worlds(
+                [loaded[i].scenario for i in chunk],
+                _data(loaded[chunk[0]]),
+                [seeds[i] for i in chunk],
+            )
+            worlds.run()
+            for j, i in enumerate(chunk):
+                results[i] = _result(worlds.member(j), loaded[i])
+    return results  # type: ignore[return-value]
+
+
+def _result(model: TradeModel | MemberView, loaded: LoadedScenario) -> SimulationResult:
+    """A finished run's result, refused if its records blew up."""
     _check_finite(model, loaded)
     provenance = Provenance.collect(
         scenario=loaded.scenario.name,
@@ -73,7 +123,7 @@ MAX_MONEY_BN = 1e7
 a record beyond it has blown up."""
 
 
-def _check_finite(model: TradeModel, loaded: LoadedScenario) -> None:
+def _check_finite(model: TradeModel | MemberView, loaded: LoadedScenario) -> None:
     """Refuse a run whose monthly records hold NaN, infinity or money beyond
     :data:`MAX_MONEY_BN`: values each within their bounds can together go beyond what the
     model computes (huge inflows with a huge elasticity), and such a run must not look like a

@@ -13,7 +13,15 @@ import pytest
 from simulator.analysis.validation import history_table
 from simulator.dashboard import figures
 from simulator.dashboard.levers import Levers, Upload, run_levers
-from simulator.dashboard.runs import Limits, RunPool, compute, run_child
+from simulator.dashboard.runs import (
+    Limits,
+    Request,
+    RunPool,
+    RunRefused,
+    compute,
+    compute_batch,
+    run_child,
+)
 from simulator.game import GameStore, Move
 from simulator.game.game import EVENTS, MANDATES, score_measure, why
 from simulator.scenario import ScenarioError
@@ -54,6 +62,47 @@ def test_the_pool_queues_and_shares_identical_runs():
         t.result(60)
     assert same.result() is a.result()  # identical scenario, levers and seed: shared
     assert c.position() == 0
+    pool.shutdown()
+
+
+def _numbers(view) -> dict[str, np.ndarray]:
+    tables = ("us", "annual", "partners", "sectors", "who_pays", "key", "households")
+    return {name: getattr(view, name).select_dtypes("number").to_numpy(float) for name in tables}
+
+
+def test_runs_made_as_one_batch_equal_the_runs_made_alone():
+    requests = [
+        Request(
+            "us_2025", Levers(china_rate=10 * k, eu_rate=5, autos_rate=5 * k), f"s{k}", Limits()
+        )
+        for k in range(3)
+    ]
+    requests.append(Request("us_2025", Levers(china_rate=10, retaliation_rate=15), "r", Limits()))
+    requests.append(Request("us_2025", Levers(), "too_long", Limits(max_months=24)))
+    together = compute_batch(requests)
+    assert isinstance(together[-1], RunRefused)  # refused alone; the others still ran
+    assert "at most 24 months" in str(together[-1])
+    for request, batched in zip(requests[:-1], together, strict=False):
+        alone = compute(request.source, request.levers, request.label, request.limits)
+        assert batched.label == alone.label and batched.child == alone.child
+        expected, got = _numbers(alone), _numbers(batched)
+        for name, values in expected.items():
+            scale = np.nanmax(np.abs(values), axis=0, keepdims=True)
+            scale[~(scale > 0)] = 1.0
+            assert np.nanmax(np.abs(got[name] - values) / scale) < 1e-10, (request.label, name)
+    assert not np.allclose(_numbers(together[0])["annual"], _numbers(together[2])["annual"])
+
+
+def test_the_pool_gives_waiting_runs_to_a_free_worker_as_one_batch():
+    pool = RunPool(workers=1, inline=True)
+    tickets = [
+        pool.submit("baseline", Levers(china_rate=5 * k), f"s{k}", Limits()) for k in range(5)
+    ]
+    assert tickets[0].running() and not tickets[-1].running()
+    for ticket in tickets:
+        ticket.result(120)
+    assert pool.batch_sizes == {1: 1, 4: 1}  # the first alone, the four behind it together
+    assert [t.result().label for t in tickets] == [f"s{k}" for k in range(5)]
     pool.shutdown()
 
 

@@ -207,13 +207,7 @@ def run_task() -> None:
                 view = ticket.result(timeout=0.5)
                 break
             except TimeoutError:
-                ahead, workers = ticket.position(), runs_module.pool().workers
-                queue_note.value = (
-                    f"In the queue: {ahead} run{'s' if ahead != 1 else ''} ahead of yours "
-                    f"(the server makes {workers} at a time)"
-                    if ahead >= workers
-                    else "Running…"
-                )
+                queue_note.value = queue_text(ticket)
     except (ScenarioError, DataError) as exc:
         run_error.value = str(exc)
         return
@@ -225,6 +219,18 @@ def run_task() -> None:
     if view.label != label:  # another student's identical run: the same numbers
         view = view.relabel(label, child)
     keep(Kept(name, view, src, levers))
+
+
+def queue_text(ticket: runs_module.Ticket) -> str:
+    """What a student waiting for a run reads: running, or the place in the queue."""
+    if ticket.running():
+        return "Running…"
+    ahead, workers = ticket.position(), runs_module.pool().workers
+    return (
+        f"In the queue: {ahead} run{'s' if ahead != 1 else ''} ahead of yours (the server "
+        f"makes {workers} batch{'es' if workers != 1 else ''} of up to "
+        f"{runs_module.MAX_BATCH} runs at a time)"
+    )
 
 
 def limits() -> runs_module.Limits:

@@ -27,7 +27,7 @@ import pickle
 import threading
 import time
 import weakref
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,8 @@ ENV_MAX_FIRMS = "TRADESIM_MAX_FIRMS"
 ENV_MAX_MONTHS = "TRADESIM_MAX_MONTHS"
 DEFAULT_MAX_FIRMS = 200_000
 DEFAULT_MAX_MONTHS = 60
+MAX_BATCH = 16
+"""Most runs a worker makes as one batch (as ensembles do: ``simulator.runs.executors``)."""
 IDLE_SECONDS = 60.0
 """Workers are stopped after this long with nothing to do and no session open (their memory
 goes back); the next session starts them again."""
@@ -246,45 +248,137 @@ class _Quantities:
         )
 
 
+@dataclass(frozen=True)
+class Request:
+    """One student's run: a scenario (a bundled name or an upload), levers, the run's label,
+    the server's limits and the seed (None: the scenario's)."""
+
+    source: Any
+    levers: Any
+    label: str
+    limits: Limits
+    seed: int | None = None
+
+    def group(self) -> str:
+        """Requests with the same group can usually share a batch: same scenario, and levers
+        that differ only in tariffs (the worker checks the engine's rule, and runs apart the
+        requests that cannot share one)."""
+        from dataclasses import asdict
+
+        src = self.source if isinstance(self.source, str) else _digest(self.source.data)
+        levers = {k: v for k, v in asdict(self.levers).items() if k not in TARIFF_LEVERS}
+        return json.dumps([src, levers], sort_keys=True, default=str)
+
+
+TARIFF_LEVERS = ("autos_rate", "steel_rate", "china_rate", "eu_rate", "effective")
+"""Levers that change only the child scenario's tariffs (members of a batch may differ in them)."""
+
+
 def compute(source, levers, label: str, limits: Limits, seed: int | None = None) -> RunView:
     """Run the levers on a scenario and its no-tariff world; return what a page shows.
 
     Runs in a worker process (or inline for tests). The model is dropped before returning.
     """
+    outcome = compute_batch([Request(source, levers, label, limits, seed)])[0]
+    if isinstance(outcome, RunRefused):
+        raise outcome
+    return outcome
+
+
+def compute_batch(requests: list[Request]) -> list[RunView | RunRefused]:
+    """Several students' runs at once: those that may share a batch are its members (the
+    engine's member axis), and so are their no-tariff worlds. Each view equals the one its
+    request makes alone; a request refused (bad levers, limits, a run that blew up) gets a
+    :class:`RunRefused` in its place, and the others still run. The models are dropped, and
+    their memory given back, before returning."""
+    outcomes = _views(requests)
+    _trim()
+    return outcomes
+
+
+def _views(requests: list[Request]) -> list[RunView | RunRefused]:
+    from simulator.api import run_scenarios
     from simulator.calibration.dataset import DataError
-
-    try:
-        return _compute(source, levers, label, limits, seed)
-    except (ScenarioError, DataError) as exc:
-        raise RunRefused(str(exc)) from None
-
-
-def _compute(source, levers, label: str, limits: Limits, seed: int | None) -> RunView:
-    from simulator.api import run_scenario
     from simulator.dashboard.levers import as_uploaded, extends_name, opened
     from simulator.results.incidence import by_year, incidence, no_tariff_counterfactual
     from simulator.scenario import load_scenario
 
-    with opened(source) as (base, extends):
-        loaded = load_scenario(levers.child(base, extends, label))
-        limits.check(loaded.scenario)
-        child = levers.child(base, extends_name(source), label)
-        counter = no_tariff_counterfactual(loaded)
-    result = run_scenario(loaded, seed=seed)
-    as_uploaded(result, extends, source)
-    key = _scenario_key(counter, seed)
-    world = _counterfactuals.get(key)
-    if world is None:
-        world = _Quantities(run_scenario(counter, seed=seed))
-        _counterfactuals[key] = world
-        while len(_counterfactuals) > 4:
-            _counterfactuals.popitem(last=False)
-    _counterfactuals.move_to_end(key)
-    who = by_year(incidence(result, world))
-    view = view_of(result, who, label, child)
-    del result
-    _trim()
-    return view
+    outcomes: list[RunView | RunRefused | None] = [None] * len(requests)
+    ready: list[tuple[int, Any, dict, Any, str]] = []  # request, loaded, child, counter, extends
+    for i, r in enumerate(requests):
+        try:
+            with opened(r.source) as (base, extends):
+                loaded = load_scenario(r.levers.child(base, extends, r.label))
+                r.limits.check(loaded.scenario)
+                child = r.levers.child(base, extends_name(r.source), r.label)
+                ready.append((i, loaded, child, no_tariff_counterfactual(loaded), extends))
+        except (ScenarioError, DataError) as exc:
+            outcomes[i] = RunRefused(str(exc))
+    worlds = _no_tariff_worlds([(item[3], requests[item[0]].seed) for item in ready])
+    results = _each_or_refused(
+        run_scenarios, [item[1] for item in ready], [requests[item[0]].seed for item in ready]
+    )
+    for (i, _, child, counter, extends), result in zip(ready, results, strict=True):
+        r = requests[i]
+        world = worlds[_scenario_key(counter, r.seed)]
+        if isinstance(result, RunRefused) or isinstance(world, RunRefused):
+            outcomes[i] = result if isinstance(result, RunRefused) else world
+            continue
+        as_uploaded(result, extends, r.source)
+        who = by_year(incidence(result, world))
+        outcomes[i] = view_of(result, who, r.label, child)
+    return outcomes  # type: ignore[return-value]
+
+
+def _no_tariff_worlds(
+    counters: list[tuple[Any, int | None]],
+) -> dict[str, _Quantities | RunRefused]:
+    """The taxed quantities of each distinct no-tariff world, by scenario key (kept for the
+    next requests: most runs of a class share one), or why it could not run."""
+    from simulator.api import run_scenarios
+
+    wanted: dict[str, tuple[Any, int | None]] = {}
+    found: dict[str, _Quantities | RunRefused] = {}
+    for loaded, seed in counters:
+        key = _scenario_key(loaded, seed)
+        if key not in _counterfactuals:
+            wanted.setdefault(key, (loaded, seed))
+    if wanted:
+        items = list(wanted.values())
+        runs = _each_or_refused(run_scenarios, [c for c, _ in items], [s for _, s in items])
+        for key, result in zip(wanted, runs, strict=True):
+            found[key] = result if isinstance(result, RunRefused) else _Quantities(result)
+            if not isinstance(result, RunRefused):
+                _counterfactuals[key] = found[key]
+    for loaded, seed in counters:
+        key = _scenario_key(loaded, seed)
+        if key in _counterfactuals:
+            _counterfactuals.move_to_end(key)
+            found[key] = _counterfactuals[key]
+    while len(_counterfactuals) > 4:
+        _counterfactuals.popitem(last=False)
+    return found
+
+
+def _each_or_refused(run, loaded: list, seeds: list) -> list:
+    """``run(loaded, seeds)`` as a batch; if the batch refuses (a member blew up), each run
+    alone, so that only the failing ones are refused."""
+    from simulator.calibration.dataset import DataError
+
+    try:
+        return run(loaded, seeds)
+    except (ScenarioError, DataError):
+        out = []
+        for item, seed in zip(loaded, seeds, strict=True):
+            try:
+                out.append(run([item], [seed])[0])
+            except (ScenarioError, DataError) as exc:
+                out.append(RunRefused(str(exc)))
+        return out
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _warm() -> int:
@@ -309,7 +403,7 @@ def request_key(source, levers, seed: int | None) -> str:
     """Identical requests (scenario or upload bytes, levers, seed) share one result."""
     from dataclasses import asdict
 
-    src = source if isinstance(source, str) else hashlib.sha256(source.data).hexdigest()
+    src = source if isinstance(source, str) else _digest(source.data)
     text = json.dumps([src, asdict(levers), seed], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -317,9 +411,14 @@ def request_key(source, levers, seed: int | None) -> str:
 class RunPool:
     """A bounded pool of worker processes with a first-come queue, shared by all sessions.
 
-    :meth:`submit` returns a :class:`Ticket`; :meth:`position` says how many requests are
-    ahead of it. Results of identical requests are shared while some session keeps them (held
-    weakly here, so a closed session's runs are freed with it).
+    Requests wait in one queue. Whenever a worker is free it takes the oldest request and the
+    waiting requests that can share its batch (the same scenario with other tariffs), up to
+    :data:`MAX_BATCH`, spread evenly over the free workers, and makes them as members of one
+    batch (:func:`compute_batch`): a class clicking Run together costs the server a few
+    batches, not thirty runs. :meth:`submit` returns a :class:`Ticket`, which says whether its
+    run is running or how many requests are ahead of it. Results of identical requests are
+    shared while some session keeps them (held weakly here, so a closed session's runs are
+    freed with it).
     """
 
     def __init__(self, workers: int | None = None, inline: bool = False):
@@ -328,10 +427,13 @@ class RunPool:
         self.lock = threading.Lock()
         self._executor: cf.Executor | None = None
         self._issued = 0
-        self._started: set[int] = set()
-        self._waiting: list[int] = []
-        self._running: dict[str, cf.Future] = {}
+        self._waiting: list[int] = []  # tickets not finished, in order
+        self._queue: list[tuple[int, str, Request]] = []  # requests not yet given to a worker
+        self._busy = 0  # batches out with the workers
+        self._futures: dict[str, cf.Future] = {}  # requests not finished, by request key
         self._cache: weakref.WeakValueDictionary[str, RunView] = weakref.WeakValueDictionary()
+        self.batch_sizes: Counter[int] = Counter()
+        """How many batches of each size the pool has given its workers."""
         self._last_used = time.monotonic()
         self._reaper: threading.Thread | None = None
         self.keep_alive = lambda: False
@@ -358,7 +460,7 @@ class RunPool:
             if self.keep_alive():
                 continue
             with self.lock:
-                idle = not self._running and time.monotonic() - self._last_used > IDLE_SECONDS
+                idle = not self._futures and time.monotonic() - self._last_used > IDLE_SECONDS
                 if idle and self._executor is not None:
                     self._executor.shutdown(wait=False)
                     self._executor = None
@@ -380,30 +482,63 @@ class RunPool:
             if (kept := self._cache.get(key)) is not None:
                 done: cf.Future = cf.Future()
                 done.set_result(kept)
-                self._started.add(number)
                 return Ticket(self, number, done, label)
-            future = self._running.get(key)
+            future = self._futures.get(key)
             if future is None:
+                future = cf.Future()
+                self._futures[key] = future
                 self._waiting.append(number)
-                future = self._pool().submit(compute, source, levers, label, limits, seed)
-                self._running[key] = future
+                self._queue.append((number, key, Request(source, levers, label, limits, seed)))
                 future.add_done_callback(lambda f, k=key, n=number: self._finished(k, n, f))
-            else:
-                self._started.add(number)
+                self._dispatch()
             return Ticket(self, number, future, label)
+
+    def _dispatch(self) -> None:
+        """Give free workers batches from the queue (the lock is held)."""
+        while self._queue and self._busy < self.workers:
+            group = self._queue[0][2].group()
+            alike = [item for item in self._queue if item[2].group() == group]
+            free = self.workers - self._busy
+            batch = alike[: min(MAX_BATCH, -(-len(alike) // free))]
+            taken = {number for number, _, _ in batch}
+            self._queue = [item for item in self._queue if item[0] not in taken]
+            self._busy += 1
+            self.batch_sizes[len(batch)] += 1
+            task = self._pool().submit(compute_batch, [request for _, _, request in batch])
+            task.add_done_callback(lambda f, b=batch: self._delivered(b, f))
+
+    def _delivered(self, batch: list[tuple[int, str, Request]], task: cf.Future) -> None:
+        """A batch came back: its results go to their tickets; the next batches go out."""
+        with self.lock:
+            self._busy -= 1
+            self._last_used = time.monotonic()
+            futures = [self._futures[key] for _, key, _ in batch]
+            if self._queue:
+                self._dispatch()
+        failure = task.exception()
+        outcomes = [failure] * len(batch) if failure is not None else task.result()
+        for future, outcome in zip(futures, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
     def _finished(self, key: str, number: int, future: cf.Future) -> None:
         with self.lock:
-            self._running.pop(key, None)
+            self._futures.pop(key, None)
             if number in self._waiting:
                 self._waiting.remove(number)
-            self._last_used = time.monotonic()
             if future.exception() is None:
                 self._cache[key] = future.result()
 
+    def running(self, number: int) -> bool:
+        """Whether ticket ``number`` is with a worker (or done)."""
+        with self.lock:
+            return all(n != number for n, _, _ in self._queue)
+
     def position(self, number: int) -> int:
         """Requests ahead of ticket ``number`` that are not finished (running or waiting);
-        0 when it is done. It is running when fewer than ``workers`` are ahead."""
+        0 when it is done."""
         with self.lock:
             if number not in self._waiting:
                 return 0
@@ -426,6 +561,9 @@ class Ticket:
     number: int
     future: cf.Future
     label: str
+
+    def running(self) -> bool:
+        return self.pool.running(self.number)
 
     def position(self) -> int:
         return self.pool.position(self.number)

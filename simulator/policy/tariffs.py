@@ -77,10 +77,13 @@ def qualifying_shares(
     return out
 
 
+@cache
 def product_exempt_shares(table: str, sectors: tuple[str, ...]) -> np.ndarray:
     """Share of each sector's imports on a bundled exempt-product list, ``[sector]``."""
     frame = _policy_table(table).set_index("sector")["exempt_share"]
-    return np.array([float(frame.get(s, 0.0)) for s in sectors])
+    out = np.array([float(frame.get(s, 0.0)) for s in sectors])
+    out.flags.writeable = False  # cached: shared by every entry that uses it
+    return out
 
 
 def active_fraction(start: dt.date, end: dt.date | None, first_month: int, n: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -259,7 +259,7 @@ def _read(path: Path, extends: _Node | None) -> _Node:
     """
     name = _display(path)
     try:
-        data, positions = load_yaml(read_yaml_text(path, name), name)
+        data, positions = _parse(read_yaml_text(path, name), name)
     except ScenarioError as exc:
         if extends is None:
             raise
@@ -286,6 +286,14 @@ def _read(path: Path, extends: _Node | None) -> _Node:
         expected = "top-level keys among " + ", ".join(Scenario.model_fields)
         raise ScenarioError([Issue(name, None, None, "", message, expected)])
     return _to_node(data, positions, name)
+
+
+@lru_cache(maxsize=32)
+def _parse(text: str, name: str) -> tuple[Any, Mapping[KeyPath, tuple[int, int]]]:
+    """:func:`load_yaml` of a file's text, kept for the next load of the same text (the
+    dashboard and ensembles read the same files again and again). Read-only: :func:`_to_node`
+    builds new containers around the shared values."""
+    return load_yaml(text, name)
 
 
 def _to_node(data: Any, positions: Mapping[KeyPath, tuple[int, int]], file: str | None) -> _Node:
