@@ -1074,6 +1074,12 @@ def Page() -> None:
     tab, set_tab = solara.use_state(1 if in_game else 0)
     solara.Style(  # warnings in dark orange: Vuetify's light orange on cream is hard to read
         ".v-slider{min-width:8rem} body{overflow-x:hidden}"
+        # a margin around the page, and the levers' labels one width, so that their tracks
+        # start together and do not move as the value in the label grows
+        ".v-application--wrap{padding:0 1rem}"
+        "@media (max-width:600px){.v-application--wrap{padding:0 0.4rem} h2{font-size:1.2rem}}"
+        ".v-input--is-label-active .v-input__slot>.v-label,"
+        ".v-input__slider .v-input__slot>.v-label{min-width:6.2em}"
         ".v-alert.warning--text{color:#8a4500!important}"
         "@media (max-width:600px){.v-card{padding:4px!important}}"
     )

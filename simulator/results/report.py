@@ -164,8 +164,11 @@ def _inline(text: str) -> str:
 
 
 def _cell(text: str, tag: str) -> str:
+    """A table cell; long ids (``reciprocal_baseline_eu_japan``) may break after an
+    underscore, so that a wide table fits a phone or a printed page."""
     numeric = re.fullmatch(r"[−+-]?[\d,.]+%?|—", text.strip()) is not None
-    return f"<{tag}{' class=num' if numeric else ''}>{_inline(text.strip())}</{tag}>"
+    inner = _inline(text.strip()).replace("_", "_<wbr>")
+    return f"<{tag}{' class=num' if numeric else ''}>{inner}</{tag}>"
 
 
 def _line_kind(line: str, heading: bool) -> str | None:
