@@ -391,7 +391,7 @@ def LeverPanel() -> None:
             "the US raises tariffs on them (a month later).",
             style=SMALL,
         )
-    with solara.Card("Shocks and behaviour", margin=0):
+    with solara.Card("Shocks and behaviour", margin=0, classes=["long-labels"]):
         solara.SliderFloat(
             f"AI capex: × {ai_scale.value:g}" if has_ai else "AI capex: none in this scenario",
             value=ai_scale,
@@ -487,10 +487,15 @@ def _headline(kept: Kept, year: int) -> str:
     row = annual.loc[year]
     balance = row.balance / 1e9
     word = "deficit" if balance < 0 else "surplus"
-    income = row.real_income_change_pct
+    income = row.real_income_change / 1e9
+    level = (
+        "the same as on the no-policy path"
+        if abs(income) < 0.05
+        else f"${fmt(abs(income))}bn ({fmt(abs(row.real_income_change_pct), 2)}% of GDP) "
+        f"{'below' if income < 0 else 'above'} the no-policy path"
+    )
     return (
-        f"{kept.name}: in {year} US real income is {fmt(abs(income), 2)}% "
-        f"{'below' if income < 0 else 'above'} the no-policy path, consumer prices "
+        f"{kept.name}: in {year} US real income is {level}, consumer prices "
         f"{fmt(row.consumer_prices_pct, 2)}% above it"
         f"; the US trade {word} is ${fmt(abs(balance))}bn, tariff revenue "
         f"${fmt(row.tariff_revenue / 1e9)}bn, average tariff "
@@ -1078,8 +1083,8 @@ def Page() -> None:
         # start together and do not move as the value in the label grows
         ".v-application--wrap{padding:0 1rem}"
         "@media (max-width:600px){.v-application--wrap{padding:0 0.4rem} h2{font-size:1.2rem}}"
-        ".v-input--is-label-active .v-input__slot>.v-label,"
         ".v-input__slider .v-input__slot>.v-label{min-width:6.2em}"
+        ".long-labels .v-input__slider .v-input__slot>.v-label{min-width:10.5em}"
         ".v-alert.warning--text{color:#8a4500!important}"
         "@media (max-width:600px){.v-card{padding:4px!important}}"
     )

@@ -772,15 +772,15 @@ def why(game: Game, board: pd.DataFrame, team: str) -> list[str]:
         ):
             value = _clean(float(row[column]))
             if prev is None:
-                parts.append(f"{name} ${value:,.1f}bn")
+                parts.append(f"{name} {_bn(value)}")
             else:
                 change = _clean(value - float(prev[column]))
-                parts.append(f"{name} ${value:,.1f}bn ({change:+,.1f})")
+                parts.append(f"{name} {_bn(value)} ({change:+,.1f})".replace("-", "−"))
         lines.append("This quarter: " + ", ".join(parts) + ".")
         score = _clean(float(row[SCORE_COLUMN]))
         gdp = _clean(float(row["gdp_vs_peace_pct"]))
         lines.append(
-            f"Your real income is {score:+.2f}% against peace and your GDP as counted "
+            f"Your real income is {score:+.3f}% against peace and your GDP as counted "
             f"{gdp:+.2f}%: "
             + (
                 "fewer imports add to GDP, but your buyers pay more and trade is lost."
@@ -799,3 +799,8 @@ def why(game: Game, board: pd.DataFrame, team: str) -> list[str]:
                 "up.",
             )
     return lines
+
+
+def _bn(value: float) -> str:
+    """Money as a sentence writes it: $1.2bn, −$1.1bn."""
+    return f"{'−' if value < 0 else ''}${abs(value):,.1f}bn"
