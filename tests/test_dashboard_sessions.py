@@ -158,7 +158,7 @@ def test_students_see_their_place_in_the_queue_as_runs_finish(server):
     assert last and last[0] >= 2, notes[-1]  # behind at least two others when it clicked
     assert last == sorted(last, reverse=True), notes[-1]  # never further back
     # the runs waiting when the worker came free went to it together, as one batch
-    batch_note = "the server makes 1 batch of up to 16 runs at a time"
+    batch_note = "the server makes 1 batch of up to 8 runs at a time"
     assert all(batch_note in n for n in notes[-1] if "ahead" in n), notes[-1]
     assert "Running…" in notes[-1]  # its own turn came
     assert not ahead[0], notes[0]  # the first to click queued behind nobody

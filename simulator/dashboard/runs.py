@@ -18,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import ctypes
+import functools
 import gc
 import hashlib
 import json
@@ -28,6 +29,7 @@ import threading
 import time
 import weakref
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,8 +44,14 @@ ENV_MAX_FIRMS = "TRADESIM_MAX_FIRMS"
 ENV_MAX_MONTHS = "TRADESIM_MAX_MONTHS"
 DEFAULT_MAX_FIRMS = 200_000
 DEFAULT_MAX_MONTHS = 60
-MAX_BATCH = 16
-"""Most runs a worker makes as one batch (as ensembles do: ``simulator.runs.executors``)."""
+MAX_BATCH = 8
+"""Most runs a worker makes as one batch. A member of us_2025 holds about 40 MB while it runs
+(a batch of 16 peaked at 865 MB against 218 MB for one run), so two workers with batches of 8
+stay near 0.5 GB each; per run, batches of 8 cost about what batches of 16 do
+(docs/ensembles.md)."""
+BATCH_FIRMS = 1_000_000
+"""Most firms in one batch, whatever the server's per-run limit (two members of 200,000
+firms added 78 MB to a batch's peak): runs with many firms go in smaller batches."""
 IDLE_SECONDS = 60.0
 """Workers are stopped after this long with nothing to do and no session open (their memory
 goes back); the next session starts them again."""
@@ -314,9 +322,12 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
                 ready.append((i, loaded, child, no_tariff_counterfactual(loaded), extends))
         except (ScenarioError, DataError) as exc:
             outcomes[i] = RunRefused(str(exc))
-    worlds = _no_tariff_worlds([(item[3], requests[item[0]].seed) for item in ready])
+    firms = max((item[1].scenario.firms.count for item in ready), default=0)
+    size = max(1, min(MAX_BATCH, BATCH_FIRMS // firms)) if firms else MAX_BATCH
+    run = functools.partial(run_scenarios, batch_size=size)
+    worlds = _no_tariff_worlds([(item[3], requests[item[0]].seed) for item in ready], run)
     results = _each_or_refused(
-        run_scenarios, [item[1] for item in ready], [requests[item[0]].seed for item in ready]
+        run, [item[1] for item in ready], [requests[item[0]].seed for item in ready]
     )
     for (i, _, child, counter, extends), result in zip(ready, results, strict=True):
         r = requests[i]
@@ -331,11 +342,10 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
 
 
 def _no_tariff_worlds(
-    counters: list[tuple[Any, int | None]],
+    counters: list[tuple[Any, int | None]], run_scenarios: Callable
 ) -> dict[str, _Quantities | RunRefused]:
     """The taxed quantities of each distinct no-tariff world, by scenario key (kept for the
     next requests: most runs of a class share one), or why it could not run."""
-    from simulator.api import run_scenarios
 
     wanted: dict[str, tuple[Any, int | None]] = {}
     found: dict[str, _Quantities | RunRefused] = {}
