@@ -233,21 +233,36 @@ class FreeParameter(_Strict):
 
 
 class Estimation(_Strict):
-    method: Literal["least_squares"] = Field(
-        "least_squares", description="scipy.optimize.least_squares (trust region reflective)."
+    method: Literal["differential_evolution", "least_squares"] = Field(
+        "differential_evolution",
+        description="scipy.optimize.differential_evolution (derivative-free, for moments "
+        "that are step functions of a parameter) or least_squares (trust region, smooth).",
     )
-    seed: int = Field(0, ge=0, description="Seed of the starting points' Latin hypercube.")
+    seed: int = Field(0, ge=0, description="Seed of the search and of the SE neighbourhood.")
+    population: int = Field(
+        6, ge=2, le=100, description="differential_evolution: population per parameter."
+    )
+    generations: int = Field(
+        30, ge=1, le=MAX_EVALUATIONS, description="differential_evolution: most generations."
+    )
+    tolerance: float = Field(
+        0.01, gt=0.0, le=1.0, description="differential_evolution: relative spread to stop."
+    )
     starts: int = Field(
-        16, ge=0, le=MAX_STARTS, description="Latin hypercube points tried before the search."
+        16, ge=0, le=MAX_STARTS, description="least_squares: Latin hypercube starting points."
     )
     max_evaluations: int = Field(
-        60, ge=1, le=MAX_EVALUATIONS, description="Most evaluations of the local search."
+        60, ge=1, le=MAX_EVALUATIONS, description="least_squares: most evaluations."
     )
     weighting: Literal["diagonal"] = Field(
         "diagonal", description="1/se^2: the optimal weights for independent studies."
     )
     step: float = Field(
-        0.05, gt=0.0, le=0.5, description="Step of the numerical Jacobian, share of log value."
+        0.1,
+        gt=0.0,
+        le=0.5,
+        description="Half-width of the neighbourhood over which the Jacobian is fitted "
+        "(share of each value; least_squares also steps by it).",
     )
     draws: int = Field(1, ge=1, le=100, description="Seeds averaged per candidate (firms > 0).")
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.estimation.moments import FreeParameter, MomentsFile
+from simulator.estimation.moments import Estimation, FreeParameter, MomentsFile
 from simulator.estimation.replay import Replays
 from simulator.runs.executors import Executor
 
@@ -138,9 +138,6 @@ def estimate(
     say: Progress | None = None,
 ) -> Estimate:
     """Estimate the freed parameters of a moments file (see the module docstring)."""
-    from scipy.optimize import least_squares
-    from scipy.stats import qmc
-
     began = time.monotonic()
     spec = moments.spec
     settings = spec.estimation
@@ -152,9 +149,11 @@ def estimate(
     draws = 1 if deterministic else settings.draws
     evaluations = 0
 
-    def simulate(thetas: np.ndarray) -> np.ndarray:
+    def simulate(units: np.ndarray) -> np.ndarray:
+        """Simulated moments for points of the unit box ``[candidate, parameter]``."""
         nonlocal evaluations
-        evaluations += len(thetas)
+        evaluations += len(units)
+        thetas = np.array([box.theta(u) for u in units])
         return replays.simulate(
             thetas, draws=draws, jobs=jobs, executor=executor, scheduler=scheduler
         )
@@ -163,72 +162,25 @@ def estimate(
         if say is not None:
             say(text)
 
-    # 1. the defaults and a Latin hypercube of starting points, in one batch
     theta0 = np.clip(start_values(replays), box.low, box.high)
-    points = [box.unit(theta0)]
-    if settings.starts:
-        sampler = qmc.LatinHypercube(d=len(theta0), seed=settings.seed)
-        points += list(sampler.random(settings.starts))
-    units = np.array(points)
-    note(f"{len(units)} starting points ({len(replays.scenarios)} runs each)")
-    sims = simulate(np.array([box.theta(u) for u in units]))
-    objectives = (((sims - published) / se) ** 2).sum(axis=1)
-    objectives[~np.isfinite(objectives)] = np.inf
-    best = int(np.argmin(objectives))
-    simulated_start, objective_start = sims[0], float(objectives[0])
-    note(f"best start Q = {objectives[best]:.3g} (defaults: {objective_start:.3g})")
+    search = _evolve if settings.method == "differential_evolution" else _least_squares
+    unit, message, info = search(simulate, box.unit(theta0), published, se, box, settings, note)
+    theta = box.theta(unit)
 
-    # 2. local search: each point and its Jacobian in one batch
-    cache: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
-
-    def evaluate(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        key = np.asarray(u, dtype=float).tobytes()
-        if key not in cache:
-            h = box.steps(box.theta(u), settings.step)
-            shifted = [u.copy() for _ in u]
-            for j, point in enumerate(shifted):
-                h[j] = -h[j] if u[j] + h[j] > 1.0 else h[j]
-                point[j] += h[j]
-            rows = simulate(np.array([box.theta(x) for x in [u, *shifted]]))
-            residual = (rows[0] - published) / se
-            jac = ((rows[1:] - rows[0]) / se).T / h[None, :]
-            cache[key] = (residual, jac)
-            note(f"search: Q = {residual @ residual:.4g}")
-        return cache[key]
-
-    fit = least_squares(
-        lambda u: evaluate(u)[0],
-        units[best],
-        jac=lambda u: evaluate(u)[1],
-        bounds=(0.0, 1.0),
-        method="trf",
-        max_nfev=settings.max_evaluations,
-        x_scale=1.0,
-    )
-    theta = box.theta(fit.x)
-
-    # 3. standard errors: the Jacobian by central differences at the estimate
-    delta = settings.step * np.maximum(np.abs(theta), 1e-6)
-    up = np.minimum(theta + delta, box.high)
-    down = np.maximum(theta - delta, box.low)
-    candidates = [theta]
-    for j in range(len(theta)):
-        for value in (up[j], down[j]):
-            point = theta.copy()
-            point[j] = value
-            candidates.append(point)
-    note(f"standard errors: {len(candidates)} candidates")
-    rows = simulate(np.array(candidates))
-    simulated = rows[0]
-    jacobian = np.column_stack(
-        [(rows[1 + 2 * j] - rows[2 + 2 * j]) / (up[j] - down[j]) for j in range(len(theta))]
-    )
+    # standard errors: the Jacobian fitted over a neighbourhood of the estimate (one batch,
+    # with the defaults for the report)
+    cloud = _neighbourhood(theta, box, settings.step, settings.seed)
+    note(f"standard errors: {len(cloud)} points around the estimate")
+    rows = simulate(np.array([box.unit(x) for x in [theta, theta0, *cloud]]))
+    simulated, simulated_start = rows[0], rows[1]
+    jacobian = local_jacobian(cloud, rows[2:], theta)
     noise = 1.0 if deterministic else 1.0 + 1.0 / draws
     cov = noise * sandwich(jacobian, se)
     standard = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     near = 1e-3
-    at_bound = [bool(u < near or u > 1 - near) for u in fit.x]
+    at_bound = [bool(u < near or u > 1 - near) for u in unit]
     residual = (simulated - published) / se
+    start_residual = (simulated_start - published) / se
     return Estimate(
         names=[p.name for p in spec.parameters],
         theta=theta,
@@ -243,13 +195,125 @@ def estimate(
         simulated_start=simulated_start,
         jacobian=jacobian,
         objective=float(residual @ residual),
-        objective_start=objective_start,
+        objective_start=float(start_residual @ start_residual),
         evaluations=evaluations,
         seconds=time.monotonic() - began,
         noise_factor=noise,
-        message=str(fit.message),
-        info={"optimizer_status": int(fit.status), "optimizer_nfev": int(fit.nfev)},
+        message=message,
+        info=info,
     )
+
+
+Simulate = Callable[[np.ndarray], np.ndarray]
+
+
+def _evolve(
+    simulate: Simulate,
+    u0: np.ndarray,
+    published: np.ndarray,
+    se: np.ndarray,
+    box: _Box,
+    settings: Estimation,
+    note: Progress,
+) -> tuple[np.ndarray, str, dict[str, Any]]:
+    """scipy's differential evolution on the unit box, each generation one batch of
+    members (a derivative-free search: the model's moments are step functions of the
+    switching-cost parameters, its buyers having a few discrete cost levels)."""
+    from scipy.optimize import differential_evolution
+
+    def objective(units: np.ndarray) -> np.ndarray:  # [parameter, candidate] -> [candidate]
+        sims = simulate(units.T)
+        values = (((sims - published) / se) ** 2).sum(axis=1)
+        values[~np.isfinite(values)] = np.inf
+        note(f"generation: best Q = {values.min():.4g}")
+        return values
+
+    fit = differential_evolution(
+        objective,
+        bounds=[(0.0, 1.0)] * len(u0),
+        x0=u0,
+        popsize=settings.population,
+        maxiter=settings.generations,
+        tol=settings.tolerance,
+        seed=settings.seed,
+        init="latinhypercube",
+        polish=False,
+        updating="deferred",
+        vectorized=True,
+    )
+    return fit.x, str(fit.message), {"generations": int(fit.nit), "best_q": float(fit.fun)}
+
+
+def _least_squares(
+    simulate: Simulate,
+    u0: np.ndarray,
+    published: np.ndarray,
+    se: np.ndarray,
+    box: _Box,
+    settings: Estimation,
+    note: Progress,
+) -> tuple[np.ndarray, str, dict[str, Any]]:
+    """A Latin hypercube of starting points (one batch), then scipy's trust-region-reflective
+    least squares from the best; each step evaluates the point and its forward-difference
+    Jacobian as the members of one batch. For smooth moments."""
+    from scipy.optimize import least_squares
+    from scipy.stats import qmc
+
+    points = [u0]
+    if settings.starts:
+        points += list(qmc.LatinHypercube(d=len(u0), seed=settings.seed).random(settings.starts))
+    sims = simulate(np.array(points))
+    objectives = (((sims - published) / se) ** 2).sum(axis=1)
+    objectives[~np.isfinite(objectives)] = np.inf
+    best = int(np.argmin(objectives))
+    note(f"best of {len(points)} starts: Q = {objectives[best]:.4g}")
+    cache: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+    def evaluate(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        key = np.asarray(u, dtype=float).tobytes()
+        if key not in cache:
+            h = box.steps(box.theta(u), settings.step)
+            shifted = [u.copy() for _ in u]
+            for j, point in enumerate(shifted):
+                h[j] = -h[j] if u[j] + h[j] > 1.0 else h[j]
+                point[j] += h[j]
+            rows = simulate(np.array([u, *shifted]))
+            residual = (rows[0] - published) / se
+            jac = ((rows[1:] - rows[0]) / se).T / h[None, :]
+            cache[key] = (residual, jac)
+            note(f"search: Q = {residual @ residual:.4g}")
+        return cache[key]
+
+    fit = least_squares(
+        lambda u: evaluate(u)[0],
+        points[best],
+        jac=lambda u: evaluate(u)[1],
+        bounds=(0.0, 1.0),
+        method="trf",
+        max_nfev=settings.max_evaluations,
+    )
+    return fit.x, str(fit.message), {"status": int(fit.status), "nfev": int(fit.nfev)}
+
+
+def _neighbourhood(theta: np.ndarray, box: _Box, step: float, seed: int) -> list[np.ndarray]:
+    """A Latin hypercube of points within ``step`` of the estimate (a share of each value,
+    on a log scale for positive parameters), clipped to the bounds: ``4K + 4`` points."""
+    from scipy.stats import qmc
+
+    k = len(theta)
+    z = 2.0 * qmc.LatinHypercube(d=k, seed=seed).random(4 * k + 4) - 1.0
+    log = np.exp(np.log(np.maximum(theta, 1e-300)) + step * z)
+    lin = theta + step * np.maximum(np.abs(theta), 1e-6) * z
+    return list(np.clip(np.where(box.log, log, lin), box.low, box.high))
+
+
+def local_jacobian(points: list[np.ndarray], moments: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """d m / d theta ``[moment, parameter]``: the slopes of a linear fit of the moments over
+    points around ``theta`` (a smoothed derivative, defined where the moments are step
+    functions of a parameter and a finite difference is not)."""
+    design = np.column_stack([np.ones(len(points)), np.array(points) - theta])
+    coef, *_ = np.linalg.lstsq(design, moments, rcond=None)
+    return coef[1:].T
 
 
 def sandwich(jacobian: np.ndarray, se: np.ndarray) -> np.ndarray:
