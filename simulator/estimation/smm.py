@@ -5,16 +5,19 @@ With published moments m* (standard errors s) and the model's moments m(theta)
 
     Q(theta) = (m(theta) - m*)' W (m(theta) - m*),    W = diag(1/s^2),
 
-the optimal weighting for moments from independent studies. A Latin hypercube of starting
-points (one batch) is followed by scipy's trust-region-reflective least squares within the
-bounds, on a log scale for positive parameters; each step evaluates the point and its
-forward-difference Jacobian as the members of one batch. Standard errors come from the
-sandwich formula with the Jacobian G by central differences at the estimate,
+the optimal weighting for moments from independent studies, within the bounds (searched on
+the unit box, on a log scale for positive parameters). Two searches, both scipy's:
+differential evolution (derivative-free; each generation is one batch of members), for
+moments that are step functions of a parameter, as they are of the switching costs; or a
+Latin hypercube of starts followed by trust-region-reflective least squares, for smooth
+moments. Standard errors come from the sandwich formula,
 
     V = (1 + 1/S) (G'WG)^-1 G'W Omega W G (G'WG)^-1,    Omega = diag(s^2),
 
-where the simulation-noise factor 1 + 1/S applies only when firms are drawn (with a continuum
-of firms the model is deterministic and the factor is 1).
+with the Jacobian G fitted by least squares over a Latin hypercube of points within ``step``
+of the estimate (a smoothed derivative: a finite difference of a step function is zero or
+infinite). The simulation-noise factor 1 + 1/S applies only when firms are drawn (with a
+continuum of firms the model is deterministic and the factor is 1).
 """
 
 from __future__ import annotations
