@@ -126,12 +126,13 @@ class Replays:
                         sigma = self.defaults.elasticities.get(code, self.data.elasticity[s])
                         values[f"parameters.elasticities.{code}"] = float(x) * float(sigma)
                 elif param.scales:
-                    values[target] = float(x) * float(self._default(target))
+                    values[target] = float(x) * float(self.default(target))
                 else:
                     values[target] = float(x)
         return values
 
-    def _default(self, path: str) -> float:
+    def default(self, path: str) -> float:
+        """The base scenario's value of a member parameter (data-set defaults filled in)."""
         node: Any = self.defaults
         for step in path.removeprefix("parameters.").split("."):
             node = getattr(node, step)

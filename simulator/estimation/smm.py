@@ -128,7 +128,7 @@ def start_values(replays: Replays) -> np.ndarray:
     """The current value of each freed parameter: 1 for a scale, the default otherwise."""
     out = []
     for param in replays.file.spec.parameters:
-        out.append(1.0 if param.scales else float(replays._default(param.name)))
+        out.append(1.0 if param.scales else float(replays.default(param.name)))
     return np.array(out)
 
 
@@ -140,7 +140,16 @@ def estimate(
     scheduler: str | None = None,
     say: Progress | None = None,
 ) -> Estimate:
-    """Estimate the freed parameters of a moments file (see the module docstring)."""
+    """Estimate the freed parameters of a moments file (see the module docstring). With
+    Dask and no scheduler, one local cluster serves every batch of the search."""
+    if executor == "dask" and scheduler is None:
+        from dask.distributed import LocalCluster
+
+        with LocalCluster(
+            n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            address = cluster.scheduler_address
+            return estimate(moments, jobs=jobs, executor=executor, scheduler=address, say=say)
     began = time.monotonic()
     spec = moments.spec
     settings = spec.estimation
