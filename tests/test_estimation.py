@@ -94,6 +94,7 @@ def test_the_bundled_moments_file_loads_with_a_source_and_an_se_for_every_moment
         ),
         ("rate: 14", "rate: -14", ["replay 'china' is not a valid scenario", "negative"]),
         ("at: 2025-01", "at: 2024-06", ["months before it"]),
+        ("kind: diversion_share", "kind: diversion", ["moments[1].statistic", "ratio"]),
         ("se: 0.1", "se: 0", ["moments.yaml:13:5: moments[0].se", "a number > 0"]),
     ],
 )

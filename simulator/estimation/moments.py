@@ -161,6 +161,13 @@ class DiversionShare(_Stat):
     kind: Literal["diversion_share"]
 
 
+def _kind(value: Any) -> str | None:
+    """A statistic's ``kind`` (it picks the block's model)."""
+    return value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+
+
+_SIMPLE_KINDS = "elasticity, log_change, fx_elasticity, regression or diversion_share"
+_KINDS = "elasticity, log_change, fx_elasticity, regression, diversion_share or ratio"
 Simple = Annotated[
     Annotated[Elasticity, Tag("elasticity")]
     | Annotated[LogChange, Tag("log_change")]
@@ -168,10 +175,9 @@ Simple = Annotated[
     | Annotated[Regression, Tag("regression")]
     | Annotated[DiversionShare, Tag("diversion_share")],
     Discriminator(
-        lambda v: v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None),
+        _kind,
         custom_error_type="statistic_kind",
-        custom_error_message="Input should have 'kind': elasticity, log_change, "
-        "fx_elasticity, regression, diversion_share or ratio",
+        custom_error_message=f"Input should have 'kind': {_SIMPLE_KINDS}",
     ),
 ]
 
@@ -184,15 +190,17 @@ class Ratio(_Strict):
     denominator: Simple
 
 
-KINDS = ("elasticity", "log_change", "fx_elasticity", "regression", "diversion_share", "ratio")
 Statistic = Annotated[
-    Annotated[Simple, Tag("simple")] | Annotated[Ratio, Tag("ratio")],
+    Annotated[Elasticity, Tag("elasticity")]
+    | Annotated[LogChange, Tag("log_change")]
+    | Annotated[FxElasticity, Tag("fx_elasticity")]
+    | Annotated[Regression, Tag("regression")]
+    | Annotated[DiversionShare, Tag("diversion_share")]
+    | Annotated[Ratio, Tag("ratio")],
     Discriminator(
-        lambda v: (
-            "ratio"
-            if (v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None)) == "ratio"
-            else "simple"
-        )
+        _kind,
+        custom_error_type="statistic_kind",
+        custom_error_message=f"Input should have 'kind': {_KINDS}",
     ),
 ]
 
