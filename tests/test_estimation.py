@@ -187,3 +187,15 @@ def test_calibrate_writes_the_report_atomically_and_refuses_bad_input(tmp_path, 
     assert main(["calibrate", str(bad), "--out", str(tmp_path / "never"), "-q"]) == 2
     assert not (tmp_path / "never").exists()
     assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_the_docs_table_lists_every_moment_and_parameter_of_the_bundled_file():
+    """docs/calibration.md reports each shipped moment and freed parameter (issue 22)."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "calibration.md").read_text("utf-8")
+    results = docs.split("## Results", 1)[1]
+    moments = load_moments("pre2025")
+    for moment in moments.spec.moments:
+        assert f"| `{moment.id}` |" in results, moment.id
+    for param in moments.spec.parameters:
+        assert f"| `{param.name}`" in results, param.name
+    assert moments.sha256[:12] in results  # the results are those of the shipped file

@@ -89,7 +89,7 @@ def markdown(est: Estimate, moments: MomentsFile, command: str) -> str:
         "|---|---:|---:|---:|---|",
     ]
     for row in t["estimates"].itertuples():
-        flag = " (at a bound)" if row.at_bound else ""
+        flag = " (near a bound)" if row.at_bound else ""
         lines.append(
             f"| `{row.parameter}` | {_number(row.default)} | {_number(row.estimate)}{flag} | "
             f"{_number(row.se)} | [{_number(row.low)}, {_number(row.high)}] |"

@@ -35,6 +35,9 @@ from simulator.estimation.replay import Replays
 from simulator.runs.executors import Executor
 
 Progress = Callable[[str], None]
+NEAR_BOUND = 0.05
+"""An estimate within this share of its (log) range from a bound is reported as at the bound:
+the moments want a value the bounds do not allow, and its standard error is not a guide."""
 
 
 @dataclass
@@ -189,8 +192,7 @@ def estimate(
     noise = 1.0 if deterministic else 1.0 + 1.0 / draws
     cov = noise * sandwich(jacobian, se)
     standard = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    near = 1e-3
-    at_bound = [bool(u < near or u > 1 - near) for u in unit]
+    at_bound = [bool(u < NEAR_BOUND or u > 1 - NEAR_BOUND) for u in unit]
     residual = (simulated - published) / se
     start_residual = (simulated_start - published) / se
     return Estimate(
