@@ -127,14 +127,18 @@ def test_replays_move_their_statistics_the_right_way_with_their_parameters(tmp_p
 
 
 @pytest.mark.parametrize(
-    ("search", "tolerance"),
+    ("search", "tolerance", "fit"),
     [
-        ("method: least_squares", 0.02),
-        ("method: differential_evolution, population: 5, generations: 8, tolerance: 0.0001", 0.1),
+        ("method: least_squares", 0.02, 1e-3),
+        (
+            "method: differential_evolution, population: 5, generations: 8, tolerance: 0.0001",
+            0.1,
+            1,
+        ),
     ],
 )
 def test_the_estimator_recovers_parameters_from_moments_the_model_simulated(
-    tmp_path, search, tolerance
+    tmp_path, search, tolerance, fit
 ):
     """Identification: moments simulated at known values are published; the estimate from
     the defaults (0.04, 0.5) finds the values again, with finite standard errors."""
@@ -143,7 +147,7 @@ def test_the_estimator_recovers_parameters_from_moments_the_model_simulated(
     text = moments_text(targeted, diversion, starts=0).replace("method: least_squares", search)
     result = estimate(load_moments(write(tmp_path, text)))
     assert result.theta == pytest.approx(truth, rel=tolerance)
-    assert result.objective < 0.1 < result.objective_start
+    assert result.objective < fit < 10 < result.objective_start
     assert np.all(np.isfinite(result.se)) and np.all(result.se > 0)
     assert result.noise_factor == 1.0  # a continuum of firms: deterministic
     assert result.identification.shape == (2, 2)
