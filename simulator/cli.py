@@ -63,6 +63,9 @@ EXAMPLES = {
   tradesim validate-history                      # writes out/validation.md and out/validation/
   tradesim validate-history --out docs           # in a checkout: regenerates docs/validation.md
   tradesim validate-history --ensemble 200 --jobs 2   # coverage of the 90 % band""",
+    "calibrate": """examples:
+  tradesim calibrate pre2025 --jobs 2            # the bundled moments: out/calibrate_pre2025/
+  tradesim calibrate my_moments.yaml --out out/est --executor dask""",
     "report": """examples:
   tradesim report us_2025 --out report.html      # one self-contained HTML page
   tradesim report baseline autos_25 steel_50 --out out/compare.html
@@ -471,6 +474,37 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from simulator.estimation import estimate, load_moments, write_report
+    from simulator.results.output import check_output_dir, folder_state
+    from simulator.runs.executors import check_executor
+
+    check_executor(args.jobs, args.executor, args.scheduler)
+    moments = load_moments(args.file)
+    out = Path(args.out or f"out/calibrate_{moments.spec.name}")
+    check_output_dir(out, force=args.force, protect=[moments.path])
+    since = folder_state(out)
+
+    def say(text: str) -> None:
+        if not args.quiet:
+            print(f"tradesim calibrate: {text}", file=sys.stderr)
+
+    result = estimate(
+        moments, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler, say=say
+    )
+    # the numbers depend on the file alone, not on --jobs or the executor
+    command = f"tradesim calibrate {args.file}"
+    write_report(result, moments, out, command, force=args.force, since=since)
+    if args.json:
+        from simulator.estimation.report import as_json
+
+        print(json.dumps(as_json(result, moments), indent=2))
+    elif not args.quiet:
+        print((out / "report.md").read_text(encoding="utf-8"))
+        print(f"Wrote {out}/")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from simulator.api import run_scenario
     from simulator.results.incidence import no_tariff_counterfactual
@@ -763,6 +797,27 @@ def build_parser() -> argparse.ArgumentParser:
     jobs(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the fit statistics as JSON")
+
+    p = add(
+        "calibrate",
+        cmd_calibrate,
+        "Estimate parameters from a file of published moments (simulated method of moments).",
+    )
+    p.add_argument("file", help="moments file (YAML; see docs/calibration.md) or a bundled name")
+    p.add_argument(
+        "--out", type=_path, help="report folder (default out/calibrate_<name in the file>)"
+    )
+    force(p)
+    jobs(p)
+    p.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help='local processes (default), or Dask (pip install ".[dask]" in a checkout)',
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (with --executor dask)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--json", action="store_true", help="print the estimates as JSON")
 
     p = add("report", cmd_report, "Run scenarios and write one self-contained HTML report.")
     p.add_argument(

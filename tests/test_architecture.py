@@ -123,3 +123,18 @@ def test_the_calendar_round_trips_months():
         assert month_index(month_label(index)) == index
         assert month_of(month_start(index)) == index
     assert month_label(month_index("2025-12") + 1) == "2026-01"
+
+
+def test_estimation_sits_above_the_runs_and_nothing_below_imports_it():
+    """Estimation runs models (on the many-runs machinery): the model, its mechanisms, the
+    scenario schema and the runs never import it; only the command line does."""
+    below = ("agents", "engine", "markets", "policy", "calibration", "data", "scenario", "runs")
+    for folder in below:
+        for path in sorted((PACKAGE / folder).rglob("*.py")):
+            for name, line in _imports(path):
+                assert not name.startswith("simulator.estimation"), f"{path}:{line} imports {name}"
+    for path in sorted((PACKAGE / "estimation").rglob("*.py")):
+        for name, line in _imports(path):
+            assert not name.startswith(("simulator.dashboard", "simulator.game")), (
+                f"{path}:{line} imports {name}"
+            )

@@ -575,9 +575,9 @@ def test_no_more_workers_start_than_there_are_runs(monkeypatch):
 
     pools: list[int] = []
 
-    def pool(tasks, jobs):
+    def pool(tasks, jobs, task):
         pools.append(jobs)
-        return (frame for batch in tasks for frame in executors.run_task(batch))
+        return (frame for batch in tasks for frame in task(batch))
 
     monkeypatch.setattr(executors, "_pool", pool)
     raw = load_scenario("autos_25", SHORT).raw

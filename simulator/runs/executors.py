@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -76,14 +76,22 @@ def check_executor(jobs: int, executor: Executor = "local", scheduler: str | Non
             ) from None
 
 
+Task = Callable[[list[RunSpec]], list[Any]]
+
+
 def execute(
     specs: Iterable[RunSpec],
     jobs: int = 1,
     executor: Executor = "local",
     scheduler: str | None = None,
-) -> Iterator[pd.DataFrame]:
+    task: Task = run_task,
+) -> Iterator[Any]:
     """Run every spec; yield each run's table as it finishes (in any order). No more workers
-    are started than there are runs (none for a single run)."""
+    are started than there are runs (none for a single run).
+
+    ``task`` maps a batch to one output per run (default :func:`run_task`, tidy tables); it
+    must be picklable (a module-level function, or a ``functools.partial`` of one) for pools
+    and Dask. Estimation passes one that reduces each member to the few sums it needs."""
     check_executor(jobs, executor, scheduler)
     size = MAX_MEMBERS
     if isinstance(specs, Sized):
@@ -91,21 +99,21 @@ def execute(
         size = max(1, min(MAX_MEMBERS, -(-len(specs) // jobs)))  # work for every worker
     tasks = batches(specs, size)
     if executor == "dask":
-        yield from _dask(tasks, jobs, scheduler)
+        yield from _dask(tasks, jobs, scheduler, task)
     elif jobs == 1:
         gc.freeze()  # the caller's objects: not traversed by each run's collection
         try:
             for i, batch in enumerate(tasks):
-                yield from run_task(batch)
+                yield from task(batch)
                 if i == 0:
                     gc.freeze()  # and what the first task left: modules imported, caches built
         finally:
             gc.unfreeze()
     else:
-        yield from _pool(tasks, jobs)
+        yield from _pool(tasks, jobs, task)
 
 
-def _pool(tasks: Iterable[list[RunSpec]], jobs: int) -> Iterator[pd.DataFrame]:
+def _pool(tasks: Iterable[list[RunSpec]], jobs: int, task: Task) -> Iterator[Any]:
     todo = iter(tasks)
     pool = ProcessPoolExecutor(
         max_workers=jobs,
@@ -113,11 +121,11 @@ def _pool(tasks: Iterable[list[RunSpec]], jobs: int) -> Iterator[pd.DataFrame]:
         initializer=worker_init,
         initargs=(os.getpid(),),
     )
-    pending: set[Future[list[pd.DataFrame]]] = set()
+    pending: set[Future[list[Any]]] = set()
 
     def fill() -> None:
         for batch in todo:
-            pending.add(pool.submit(run_in_worker, batch))
+            pending.add(pool.submit(run_in_worker, batch, task))
             if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
                 return
 
@@ -142,8 +150,8 @@ def _pool(tasks: Iterable[list[RunSpec]], jobs: int) -> Iterator[pd.DataFrame]:
 
 
 def _dask(
-    tasks: Iterable[list[RunSpec]], jobs: int, scheduler: str | None
-) -> Iterator[pd.DataFrame]:
+    tasks: Iterable[list[RunSpec]], jobs: int, scheduler: str | None, task: Task
+) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     if scheduler is None:
@@ -160,7 +168,7 @@ def _dask(
 
         def submit(n: int) -> None:
             for _, batch in zip(range(n), todo, strict=False):
-                queue.add(client.submit(run_task, batch, retries=RETRIES, pure=False))
+                queue.add(client.submit(task, batch, retries=RETRIES, pure=False))
 
         submit(workers * IN_FLIGHT_PER_WORKER)
         for future in queue:

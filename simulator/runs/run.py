@@ -84,11 +84,11 @@ def run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
     return frames
 
 
-def _run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
-    from simulator.calendar import month_index
+def batch_worlds(specs: list[RunSpec]) -> tuple[Any, Any]:
+    """The batch of ``specs`` (runs of one scenario that differ only in tariffs and member
+    parameters), not yet run, and the scenario they share as loaded (``LoadedScenario``)."""
     from simulator.calibration.dataset import load_dataset
     from simulator.engine.worlds import Worlds
-    from simulator.results.result import Provenance, SimulationResult
     from simulator.scenario import load_scenario
     from simulator.scenario.schema import Parameters
 
@@ -118,7 +118,16 @@ def _run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
         )
     scenario = base.scenario
     data = load_dataset(scenario.data).aggregate(scenario.regions, scenario.sectors)
-    worlds = Worlds(scenarios, data, [spec.seed for spec in specs])
+    return Worlds(scenarios, data, [spec.seed for spec in specs]), base
+
+
+def _run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
+    from simulator.calendar import month_index
+    from simulator.results.result import Provenance, SimulationResult
+
+    first = specs[0]
+    worlds, base = batch_worlds(specs)
+    scenario = base.scenario
     if first.detail == "us_balance":
         months = worlds.n_months
         if first.until is not None:

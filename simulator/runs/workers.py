@@ -13,9 +13,11 @@ import os
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
     from simulator.runs.run import RunSpec
@@ -65,14 +67,17 @@ def worker_init(parent: int) -> None:
         threading.Thread(target=_exit_without, args=(parent,), daemon=True).start()
 
 
-def run_in_worker(batch: list[RunSpec]) -> list[pd.DataFrame]:
-    """:func:`~simulator.runs.executors.run_task` in a pool worker. After the worker's first
-    task it also freezes what that task left (the modules it imported, the caches it built),
-    so that each later task's collection traverses only that task's objects."""
+def run_in_worker(
+    batch: list[RunSpec], task: Callable[[list[RunSpec]], list[Any]] | None = None
+) -> list[pd.DataFrame] | list[Any]:
+    """``task`` (default :func:`~simulator.runs.executors.run_task`) in a pool worker. After
+    the worker's first task it also freezes what that task left (the modules it imported, the
+    caches it built), so that each later task's collection traverses only that task's
+    objects."""
     from simulator.runs.executors import run_task
 
     global _warm
-    frames = run_task(batch)
+    frames = (task or run_task)(batch)
     if not _warm:
         gc.freeze()
         _warm = True
