@@ -101,6 +101,45 @@ def test_cancel_stops_a_worker_at_once(tmp_path):
     assert multiprocessing.active_children() == []
 
 
+def _sleeps(inputs: dict, path: Path) -> Path:
+    import time
+
+    time.sleep(inputs["seconds"])
+    return path
+
+
+def _drawers(worker: plotworker.PlotWorker) -> list[int]:
+    """The processes the worker forked (its second drawer)."""
+    pid = worker._process.pid
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+@pytest.mark.parametrize("stop", ["close", "cancel"])
+def test_two_drawers_share_the_plots_and_end_with_the_worker(tmp_path, stop):
+    worker = plotworker.PlotWorker(drawers=2)
+    try:
+        names = [f"{k}.txt" for k in range(3)]
+        worker.submit([PlotJob(n, _writes, {"text": n}) for n in names], tmp_path)
+        assert worker.wait() == [tmp_path / n for n in names]  # in the order submitted
+        (drawer,) = _drawers(worker)
+        worker.submit([PlotJob(f"{k}.slow", _sleeps, {"seconds": 30}) for k in range(2)], tmp_path)
+        getattr(worker, stop)()  # close while drawing stops at once, like cancel
+    finally:
+        worker.close()
+    assert _gone(drawer)
+    assert multiprocessing.active_children() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+
+
 def test_no_csv_writes_parquet_only(tmp_path):
     from simulator.cli import main
 

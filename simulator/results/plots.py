@@ -9,7 +9,7 @@ jobs to a worker process that draws them while the data files are written
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ __all__ = [
     "PlotJob",
     "figure",
     "finish",
+    "iter_plot_jobs",
     "partner_label",
     "partner_style",
     "plot_jobs",
@@ -75,11 +76,17 @@ def save_run_plots(
 
 def plot_jobs(result: SimulationResult, baseline: SimulationResult | None = None) -> list[PlotJob]:
     """The run's plots as jobs for :mod:`~simulator.results.drawing` (what each one shows)."""
-    return [
-        PlotJob(name, draw, inputs(result, baseline))
-        for name, (inputs, draw) in _PLOTS.items()
-        if _drawn(name, result)
-    ]
+    return list(iter_plot_jobs(result, baseline))
+
+
+def iter_plot_jobs(
+    result: SimulationResult, baseline: SimulationResult | None = None
+) -> Iterator[PlotJob]:
+    """:func:`plot_jobs` one at a time, each made when the previous one has been taken (so
+    that a worker can draw it meanwhile)."""
+    for name, (inputs, draw) in _PLOTS.items():
+        if _drawn(name, result):
+            yield PlotJob(name, draw, inputs(result, baseline))
 
 
 def run_plots(result: SimulationResult) -> dict[str, Plot]:

@@ -292,18 +292,16 @@ class SimulationResult:
         formats = outputs.formats if formats is None else formats
 
         def write(tmp: Path) -> None:
-            if want_plots:
-                from simulator.results import plots as plotting
+            from simulator.results import plots as plotting
 
-                jobs = plotting.plot_jobs(self, baseline)
-                if plotter is not None:
-                    plotter.submit(jobs, tmp)
             try:
+                if want_plots and plotter is not None:  # each plot drawing as the next is made
+                    plotter.submit(plotting.iter_plot_jobs(self, baseline), tmp)
                 write_data(tmp)
                 if want_plots and plotter is not None:
                     plotter.wait()
                 elif want_plots:
-                    for job in jobs:
+                    for job in plotting.iter_plot_jobs(self, baseline):
                         job(tmp)
             except BaseException:
                 if want_plots and plotter is not None:
