@@ -20,6 +20,7 @@ leaves no process behind.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -164,6 +165,7 @@ def _serve(conns: list[Any], parent_ends: list[Any]) -> None:
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
     for end in parent_ends:  # so that recv() sees the end of the pipe when the run ends
         end.close()
+    gc.disable()  # collected after each batch of plots (_draw), not while drawing
     import importlib
 
     for name in _DRAWING_MODULES:
@@ -171,6 +173,7 @@ def _serve(conns: list[Any], parent_ends: list[Any]) -> None:
     import simulator.results.drawing  # noqa: F401  (unpickling the jobs needs it)
 
     _warm_up()
+    gc.freeze()  # what the imports made lives on: no collection walks it again
     drawers = []
     for conn in conns[1:]:
         try:
@@ -238,6 +241,7 @@ def _draw(conn: Any) -> None:
             conn.send(reply)
         except OSError:  # the run has ended
             return
+        gc.collect()  # the figures drawn (cycles), while the run hashes its files
 
 
 def _warm_up() -> None:
