@@ -8,8 +8,10 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import simulator
@@ -148,3 +150,24 @@ def test_no_csv_writes_parquet_only(tmp_path):
     names = {p.name for p in out.iterdir()}
     assert {"trade.parquet", "macro.parquet", "summary.md"} <= names
     assert not {n for n in names if n.endswith(".csv")}
+
+
+@pytest.mark.parametrize("child_fails", [False, True])
+def test_the_baseline_run_beside_the_scenario_gives_its_tables(monkeypatch, child_fails):
+    """tradesim run runs the baseline in a forked child; if the child fails, the run runs it
+    itself. Either way its tables are those of the baseline run here, and no child is left."""
+    from simulator import cli
+    from simulator.scenario import load_scenario
+
+    item = load_scenario("autos_25", ["end=2025-06", "firms.count=0"])
+    if child_fails:
+        monkeypatch.setattr(cli, "_send_baseline", lambda item, conn: None)  # sends nothing
+    background = cli._BackgroundBaseline(item)
+    assert multiprocessing.active_children() != [] or threading.active_count() > 1
+    tables = background.tables()
+    assert multiprocessing.active_children() == []
+    here = cli._baseline_for(item)
+    assert tables.scenario == here.scenario
+    pd.testing.assert_frame_equal(tables.trade, here.trade, check_exact=True)
+    pd.testing.assert_frame_equal(tables.macro, here.macro, check_exact=True)
+    pd.testing.assert_frame_equal(tables.annual(), here.annual(), check_exact=True)
