@@ -29,11 +29,12 @@ def _run(out: Path, worker: bool) -> dict:
     """``tradesim run`` in a fresh interpreter; whether it loaded matplotlib itself, and which
     processes it left."""
     script = (
-        "import json, multiprocessing, sys\n"
+        "import gc, json, multiprocessing, sys\n"
         "from simulator.cli import main\n"
         f"code = main({[*RUN, '--out', str(out)]!r})\n"
         "print(json.dumps({'code': code, 'matplotlib': 'matplotlib' in sys.modules,\n"
-        "                  'children': len(multiprocessing.active_children())}))\n"
+        "                  'children': len(multiprocessing.active_children()),\n"
+        "                  'collecting': gc.isenabled() and gc.get_freeze_count() == 0}))\n"
     )
     env = {**os.environ, "TRADESIM_PLOT_WORKER": "1" if worker else "0"}
     done = subprocess.run(
@@ -59,8 +60,9 @@ def test_the_worker_draws_the_same_plots_and_the_run_imports_no_matplotlib(tmp_p
 
     drawn = _run(tmp_path / "worker", worker=True)
     alone = _run(tmp_path / "alone", worker=False)
-    assert drawn == {"code": 0, "matplotlib": False, "children": 0}
-    assert alone == {"code": 0, "matplotlib": True, "children": 0}
+    # the caller gets garbage collection back as it was (the run turns it off meanwhile)
+    assert drawn == {"code": 0, "matplotlib": False, "children": 0, "collecting": True}
+    assert alone == {"code": 0, "matplotlib": True, "children": 0, "collecting": True}
     pngs = sorted(p.name for p in (tmp_path / "alone").glob("*.png"))
     assert len(pngs) >= 5
     assert sorted(p.name for p in (tmp_path / "worker").glob("*.png")) == pngs
