@@ -49,7 +49,7 @@ def stages(out: Path) -> None:
     stage("import simulator.cli", lambda: __import__("simulator.cli"))
     from simulator import cli
 
-    stage("import mesa", lambda: _import("mesa"))
+    stage("import mesa (pandas, scipy with it)", lambda: _import("mesa"))
     stage("import the model (simulator.api)", lambda: _import("simulator.api"))
     from simulator.api import run_scenario
     from simulator.results import plots
