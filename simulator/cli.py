@@ -176,7 +176,11 @@ def _send_baseline(item: LoadedScenario, conn: Connection) -> None:
 
 def _baseline_tables(item: LoadedScenario) -> RunTables | None:
     baseline = _baseline_for(item)
-    return None if baseline is None else baseline.tables()
+    if baseline is None:
+        return None
+    tables = baseline.tables()
+    tables.annual()  # kept with the tables: the summary reads it (in the child, off the path)
+    return tables
 
 
 def _prefetch_plotting() -> None:
