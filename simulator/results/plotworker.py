@@ -4,8 +4,8 @@
 imports matplotlib meanwhile, on the other core, and draws a throw-away figure (fonts, date
 axes) so that the first real plot starts warm. Then it forks a second drawer, warm as well, so
 that the plots are drawn two at a time (:data:`DRAWERS`; no second drawer on a single core).
-As the run computes each plot's inputs (:class:`~simulator.results.drawing.PlotJob`, about
-20 kB of arrays and text), it hands the job to a drawer, in turn, so that drawing starts with
+As the run computes each plot's inputs (:class:`~simulator.results.drawing.PlotJob`, a few
+kB of arrays and text), it hands the job to a drawer, in turn, so that drawing starts with
 the first plot; the drawers draw the PNGs into the run's temporary output folder while the run
 computes the other plots' inputs and writes Parquet, CSV and ``summary.md``; the run then
 waits for the plots before it lists and hashes its files.

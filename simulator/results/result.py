@@ -103,8 +103,9 @@ class RunTables:
     comparison with another run needs of a baseline run.
 
     A :class:`SimulationResult` is one (its tables made from its model on first use);
-    :meth:`SimulationResult.tables` gives one without the model, a tenth of its size, which
-    ``tradesim run`` sends from the process that ran the baseline.
+    :meth:`SimulationResult.tables` gives one without the model, a quarter of its size when
+    pickled (the tables made), which ``tradesim run`` sends from the process that ran the
+    baseline.
     """
 
     scenario: Scenario
@@ -156,7 +157,7 @@ class SimulationResult(RunTables):
         self.goods = model.data.goods_mask
         self.goods_sectors = [s for s, g in zip(self.sectors, self.goods, strict=True) if g]
         self._summaries: dict[RunTables | None, str] = {}
-        self._annual: dict[str, pd.DataFrame] = {}  # (RunTables.__init__ sets the tables)
+        self._annual: dict[str, pd.DataFrame] = {}  # trade and macro: from the model, on use
 
     # ------------------------------------------------------------------ tables
     @cached_property
