@@ -1,11 +1,13 @@
 """Where the time of ``tradesim run`` goes: each stage's CPU and wall time.
 
 Times, in this fresh process, the stages that ``tradesim run`` (the default scenario, plots
-included) goes through: importing the model, loading the scenario, the scenario's simulation,
-its baseline's, the tidy tables, the summary, each data file, the plots' inputs, importing
-matplotlib and drawing each plot. ``tradesim run`` itself does the last two in a worker
-process (simulator/results/plotworker.py) while it writes the data, so its wall time is less
-than the sum of the stages. Then it runs the command end to end in fresh processes, and, with
+included) goes through, without cyclic garbage collection as the command runs: importing Mesa
+and the model, loading the scenario, the scenario's simulation, its baseline's, the tidy
+tables, the summary, each data file, the plots' inputs, importing matplotlib and drawing each
+plot. ``tradesim run`` itself does the last two in two drawer processes
+(simulator/results/plotworker.py), each plot as soon as its inputs are made, while it writes
+the data, so its wall time is less than the sum of the stages. Then it runs the command end to
+end in fresh processes, and, with
 ``--against PYTHON``, alternates with another installation's ``python -m simulator.cli run``
 (for instance the previous main in its own virtual environment), so that both are timed in the
 same minutes; medians are printed. CPU seconds (this process's, or the command's own user +
@@ -19,6 +21,7 @@ printed beside them. Usage:
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import resource
 import subprocess
@@ -42,9 +45,11 @@ def stage(label: str, func: Callable[[], Any]) -> Any:
 
 
 def stages(out: Path) -> None:
+    gc.disable()  # as tradesim run
     stage("import simulator.cli", lambda: __import__("simulator.cli"))
     from simulator import cli
 
+    stage("import mesa (pandas, scipy with it)", lambda: _import("mesa"))
     stage("import the model (simulator.api)", lambda: _import("simulator.api"))
     from simulator.api import run_scenario
     from simulator.results import plots
@@ -63,9 +68,10 @@ def stages(out: Path) -> None:
         stage(f"{name}.parquet", lambda f=frame, n=name: f.to_parquet(out / f"{n}.parquet"))
         stage(f"{name}.csv", lambda f=frame, n=name: write_csv(f, out / f"{n}.csv"))
     jobs = stage("plots' inputs (every plot)", lambda: plots.plot_jobs(result, baseline))
-    stage("import matplotlib (worker)", lambda: _import("matplotlib.backends.backend_agg"))
+    stage("import matplotlib (drawers)", lambda: _import("matplotlib.backends.backend_agg"))
     for job in jobs:
-        stage(f"draw {job.name} (worker)", lambda j=job: j(out))
+        stage(f"draw {job.name} (a drawer)", lambda j=job: j(out))
+    gc.enable()
 
 
 def _import(name: str) -> Any:
@@ -119,8 +125,12 @@ def main(argv: list[str]) -> None:
         print(f"  {python}")
         for wall, cpu, before in runs:
             print(f"    wall {wall:5.2f} s   CPU {cpu:5.2f} s   (load before: {before:.1f})")
-        walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
-        print(f"    median: wall {median(walls):5.2f} s   CPU {median(cpus):5.2f} s")
+        walls, cpus, loads = ([r[k] for r in runs] for k in range(3))
+        print(
+            f"    median: wall {median(walls):5.2f} s   CPU {median(cpus):5.2f} s   "
+            f"(load before: {median(loads):.1f})"
+        )
+    print(f"load average after: {os.getloadavg()[0]:.1f} on {cores} cores")
 
 
 if __name__ == "__main__":

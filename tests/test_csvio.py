@@ -43,6 +43,15 @@ def test_awkward_values_and_types(tmp_path):
     assert _same(frame, tmp_path)
 
 
+def test_floats_where_arrow_and_repr_lay_out_digits_differently(tmp_path):
+    """Arrow's text is used where repr writes fixed notation, repr's elsewhere: the bounds."""
+    edges = [1e-4, 1e16, 1e15, 1e6, 9999999999999998.0, 123456789012345.6, 1e-5, 2.5e-7]
+    near = [np.nextafter(e, d) for e in (1e-4, 1e16) for d in (0.0, np.inf)]
+    x = np.array([*edges, *near, 0.0, -0.0, 5e-324, 1.7976931348623157e308])
+    x = np.concatenate([x, -x, np.round(x[:-1] * 1e3)])
+    assert _same(pd.DataFrame({"x": x, "y": x[::-1]}), tmp_path)
+
+
 @pytest.mark.parametrize(
     "column",
     [

@@ -8,8 +8,10 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import simulator
@@ -27,11 +29,12 @@ def _run(out: Path, worker: bool) -> dict:
     """``tradesim run`` in a fresh interpreter; whether it loaded matplotlib itself, and which
     processes it left."""
     script = (
-        "import json, multiprocessing, sys\n"
+        "import gc, json, multiprocessing, sys\n"
         "from simulator.cli import main\n"
         f"code = main({[*RUN, '--out', str(out)]!r})\n"
         "print(json.dumps({'code': code, 'matplotlib': 'matplotlib' in sys.modules,\n"
-        "                  'children': len(multiprocessing.active_children())}))\n"
+        "                  'children': len(multiprocessing.active_children()),\n"
+        "                  'collecting': gc.isenabled() and gc.get_freeze_count() == 0}))\n"
     )
     env = {**os.environ, "TRADESIM_PLOT_WORKER": "1" if worker else "0"}
     done = subprocess.run(
@@ -57,8 +60,9 @@ def test_the_worker_draws_the_same_plots_and_the_run_imports_no_matplotlib(tmp_p
 
     drawn = _run(tmp_path / "worker", worker=True)
     alone = _run(tmp_path / "alone", worker=False)
-    assert drawn == {"code": 0, "matplotlib": False, "children": 0}
-    assert alone == {"code": 0, "matplotlib": True, "children": 0}
+    # the caller gets garbage collection back as it was (the run turns it off meanwhile)
+    assert drawn == {"code": 0, "matplotlib": False, "children": 0, "collecting": True}
+    assert alone == {"code": 0, "matplotlib": True, "children": 0, "collecting": True}
     pngs = sorted(p.name for p in (tmp_path / "alone").glob("*.png"))
     assert len(pngs) >= 5
     assert sorted(p.name for p in (tmp_path / "worker").glob("*.png")) == pngs
@@ -101,6 +105,45 @@ def test_cancel_stops_a_worker_at_once(tmp_path):
     assert multiprocessing.active_children() == []
 
 
+def _sleeps(inputs: dict, path: Path) -> Path:
+    import time
+
+    time.sleep(inputs["seconds"])
+    return path
+
+
+def _drawers(worker: plotworker.PlotWorker) -> list[int]:
+    """The processes the worker forked (its second drawer)."""
+    pid = worker._process.pid
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+@pytest.mark.parametrize("stop", ["close", "cancel"])
+def test_two_drawers_share_the_plots_and_end_with_the_worker(tmp_path, stop):
+    worker = plotworker.PlotWorker(drawers=2)
+    try:
+        names = [f"{k}.txt" for k in range(3)]
+        worker.submit([PlotJob(n, _writes, {"text": n}) for n in names], tmp_path)
+        assert worker.wait() == [tmp_path / n for n in names]  # in the order submitted
+        (drawer,) = _drawers(worker)
+        worker.submit([PlotJob(f"{k}.slow", _sleeps, {"seconds": 30}) for k in range(2)], tmp_path)
+        getattr(worker, stop)()  # close while drawing stops at once, like cancel
+    finally:
+        worker.close()
+    assert _gone(drawer)
+    assert multiprocessing.active_children() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+
+
 def test_no_csv_writes_parquet_only(tmp_path):
     from simulator.cli import main
 
@@ -109,3 +152,24 @@ def test_no_csv_writes_parquet_only(tmp_path):
     names = {p.name for p in out.iterdir()}
     assert {"trade.parquet", "macro.parquet", "summary.md"} <= names
     assert not {n for n in names if n.endswith(".csv")}
+
+
+@pytest.mark.parametrize("child_fails", [False, True])
+def test_the_baseline_run_beside_the_scenario_gives_its_tables(monkeypatch, child_fails):
+    """tradesim run runs the baseline in a forked child; if the child fails, the run runs it
+    itself. Either way its tables are those of the baseline run here, and no child is left."""
+    from simulator import cli
+    from simulator.scenario import load_scenario
+
+    item = load_scenario("autos_25", ["end=2025-06", "firms.count=0"])
+    if child_fails:
+        monkeypatch.setattr(cli, "_send_baseline", lambda item, conn: None)  # sends nothing
+    background = cli._BackgroundBaseline(item)
+    assert multiprocessing.active_children() != [] or threading.active_count() > 1
+    tables = background.tables()
+    assert multiprocessing.active_children() == []
+    here = cli._baseline_for(item)
+    assert tables.scenario == here.scenario
+    pd.testing.assert_frame_equal(tables.trade, here.trade, check_exact=True)
+    pd.testing.assert_frame_equal(tables.macro, here.macro, check_exact=True)
+    pd.testing.assert_frame_equal(tables.annual(), here.annual(), check_exact=True)

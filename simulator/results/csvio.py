@@ -112,17 +112,28 @@ def _strings(series: pd.Series) -> pa.Array | None:
 def _floats(values: np.ndarray) -> pa.Array | None:
     """Python's ``repr`` of each value (NaN as an empty field), as pandas writes floats.
 
-    Each distinct value (bit for bit, so -0.0 and 0.0 stay apart) is formatted once: tidy
-    tables repeat values (a flow is one region's export and its partner's import).
+    Arrow's cast writes the same shortest round-trip digits as ``repr`` but lays some out
+    differently: integral values without ``.0``, and its own choice between fixed and
+    exponent notation. Where ``repr`` uses fixed notation (``1e-4 <= |x| < 1e16``, and zero)
+    and Arrow did too, its text is ``repr``'s once ``.0`` is added to integral values; the
+    few other values (tiny, huge, infinite) are formatted by ``repr`` itself.
     """
-    bits, index = np.unique(values.view(np.int64), return_inverse=True)
-    strings = list(map(float.__repr__, bits.view(np.float64).tolist()))
-    data = "".join(strings).encode("ascii")
-    if len(data) >= 2**31:
-        return None
-    offsets = np.zeros(len(strings) + 1, dtype=np.int32)
-    np.cumsum(np.fromiter(map(len, strings), np.int32, len(strings)), out=offsets[1:])
-    text = pa.StringArray.from_buffers(len(strings), pa.py_buffer(offsets), pa.py_buffer(data))
-    text = pc.take(text, pa.array(index))
-    missing = np.isnan(values)
-    return pc.if_else(pa.array(missing), "", text) if missing.any() else text
+    text = pc.cast(pa.array(values, type=pa.float64()), pa.string())
+    size = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        fixed = ((size >= 1e-4) & (size < 1e16)) | (values == 0.0)
+        whole_number = np.trunc(values) == values
+    fixed &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
+    integral = fixed & whole_number
+    if integral.any():
+        mask = pa.array(integral)
+        whole = pc.binary_join_element_wise(pc.filter(text, mask), ".0", "")
+        text = pc.replace_with_mask(text, mask, whole)
+    other = ~fixed
+    if other.any():
+        missing = np.isnan(values[other])
+        fields = [
+            "" if gap else repr(x) for x, gap in zip(values[other].tolist(), missing, strict=True)
+        ]
+        text = pc.replace_with_mask(text, pa.array(other), pa.array(fields, pa.string()))
+    return text

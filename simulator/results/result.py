@@ -23,6 +23,7 @@ from simulator.version import __version__
 
 if TYPE_CHECKING:
     from simulator.results.plotworker import PlotWorker
+    from simulator.scenario.schema import Scenario
 
 BN = 1e9
 US = "USA"
@@ -97,7 +98,48 @@ class Provenance:
         return [recorded_input(p) for p in self.scenario_chain]
 
 
-class SimulationResult:
+class RunTables:
+    """A run's tidy tables, ``trade`` and ``macro``, and what is read from them: all that a
+    comparison with another run needs of a baseline run.
+
+    A :class:`SimulationResult` is one (its tables made from its model on first use);
+    :meth:`SimulationResult.tables` gives one without the model, a quarter of its size when
+    pickled (the tables made), which ``tradesim run`` sends from the process that ran the
+    baseline.
+    """
+
+    scenario: Scenario
+    trade: pd.DataFrame
+    macro: pd.DataFrame
+
+    def __init__(self, scenario: Scenario, trade: pd.DataFrame, macro: pd.DataFrame) -> None:
+        self.scenario = scenario
+        self.trade = trade
+        self.macro = macro
+        self._annual: dict[str, pd.DataFrame] = {}
+
+    def us(self) -> pd.DataFrame:
+        """The US rows of :attr:`macro`, indexed by month."""
+        return self.macro[self.macro.region == US].set_index("month")
+
+    def annual(self, region: str = US) -> pd.DataFrame:
+        """Calendar-year sums of a region's macro series (complete years only)."""
+        if region not in self._annual:
+            self._annual[region] = self._annual_table(region)
+        return self._annual[region].copy()
+
+    def _annual_table(self, region: str) -> pd.DataFrame:
+        frame = self.macro[self.macro.region == region].copy()
+        frame["year"] = frame.month.dt.year
+        counts = frame.groupby("year").size()
+        sums = frame.groupby("year").sum(numeric_only=True)
+        sums["effective_tariff_rate"] = sums["tariff_revenue"] / sums["goods_imports"]
+        # price indices and annual rates: the year's average
+        sums[AVERAGED] = frame.groupby("year")[AVERAGED].mean()
+        return sums[counts == 12].drop(columns=["nx_contribution_pp", "exchange_rate"])
+
+
+class SimulationResult(RunTables):
     """Monthly paths of one scenario run, as tidy DataFrames.
 
     ``trade``: month, reporter, partner, sector, flow (export/import), value_usd — every
@@ -114,8 +156,8 @@ class SimulationResult:
         self.months = pd.to_datetime([model.month_label(t) for t in range(model.n_months)])
         self.goods = model.data.goods_mask
         self.goods_sectors = [s for s, g in zip(self.sectors, self.goods, strict=True) if g]
-        self._summaries: dict[SimulationResult | None, str] = {}
-        self._annual: dict[str, pd.DataFrame] = {}
+        self._summaries: dict[RunTables | None, str] = {}
+        self._annual: dict[str, pd.DataFrame] = {}  # trade and macro: from the model, on use
 
     # ------------------------------------------------------------------ tables
     @cached_property
@@ -219,9 +261,9 @@ class SimulationResult:
         """Cost per household by income group and month (see :attr:`RunCosts.households`)."""
         return self.costs.households
 
-    def us(self) -> pd.DataFrame:
-        """The US rows of :attr:`macro`, indexed by month."""
-        return self.macro[self.macro.region == US].set_index("month")
+    def tables(self) -> RunTables:
+        """The run's tables without its model (see :class:`RunTables`)."""
+        return RunTables(self.scenario, self.trade, self.macro)
 
     def bilateral(
         self, reporter: str = US, goods_only: bool = True, groups: bool = False
@@ -249,28 +291,12 @@ class SimulationResult:
                     table[group] = table[list(members)].sum(axis=1)
         return table
 
-    def annual(self, region: str = US) -> pd.DataFrame:
-        """Calendar-year sums of a region's macro series (complete years only)."""
-        if region not in self._annual:
-            self._annual[region] = self._annual_table(region)
-        return self._annual[region].copy()
-
-    def _annual_table(self, region: str) -> pd.DataFrame:
-        frame = self.macro[self.macro.region == region].copy()
-        frame["year"] = frame.month.dt.year
-        counts = frame.groupby("year").size()
-        sums = frame.groupby("year").sum(numeric_only=True)
-        sums["effective_tariff_rate"] = sums["tariff_revenue"] / sums["goods_imports"]
-        # price indices and annual rates: the year's average
-        sums[AVERAGED] = frame.groupby("year")[AVERAGED].mean()
-        return sums[counts == 12].drop(columns=["nx_contribution_pp", "exchange_rate"])
-
     # ------------------------------------------------------------------ output
     def save(
         self,
         out_dir: str | os.PathLike,
         plots: bool | None = None,
-        baseline: SimulationResult | None = None,
+        baseline: RunTables | None = None,
         force: bool = False,
         since: dict[str, tuple[int, int]] | None = None,
         plotter: PlotWorker | None = None,
@@ -292,18 +318,16 @@ class SimulationResult:
         formats = outputs.formats if formats is None else formats
 
         def write(tmp: Path) -> None:
-            if want_plots:
-                from simulator.results import plots as plotting
+            from simulator.results import plots as plotting
 
-                jobs = plotting.plot_jobs(self, baseline)
-                if plotter is not None:
-                    plotter.submit(jobs, tmp)
             try:
+                if want_plots and plotter is not None:  # each plot drawing as the next is made
+                    plotter.submit(plotting.iter_plot_jobs(self, baseline), tmp)
                 write_data(tmp)
                 if want_plots and plotter is not None:
                     plotter.wait()
                 elif want_plots:
-                    for job in jobs:
+                    for job in plotting.iter_plot_jobs(self, baseline):
                         job(tmp)
             except BaseException:
                 if want_plots and plotter is not None:
@@ -336,7 +360,7 @@ class SimulationResult:
     def plot(
         self,
         out_dir: str | os.PathLike,
-        baseline: SimulationResult | None = None,
+        baseline: RunTables | None = None,
         force: bool = False,
     ) -> list[Path]:
         """Write the run's PNG plots and ``provenance.json`` into ``out_dir``; return the plots'
@@ -362,7 +386,7 @@ class SimulationResult:
         )
         return [out / name for name in names]
 
-    def summary(self, baseline: SimulationResult | None = None) -> str:
+    def summary(self, baseline: RunTables | None = None) -> str:
         """``summary.md``'s text (made once per baseline: saving and printing share it)."""
         from simulator.results.summary import summary_markdown
 

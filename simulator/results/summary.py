@@ -14,7 +14,7 @@ from simulator.results.costs import ALL_HOUSEHOLDS, annual_households, what_it_c
 from simulator.results.incidence import who_pays_markdown
 
 if TYPE_CHECKING:
-    from simulator.results.result import Provenance, SimulationResult
+    from simulator.results.result import Provenance, RunTables, SimulationResult
     from simulator.scenario.schema import Scenario, Tariff
 
 BN = 1e9
@@ -122,7 +122,7 @@ def markdown_table(table: pd.DataFrame, fmt: str = ",.1f") -> str:
     return "\n".join([header, rule, *body])
 
 
-def summary_markdown(result: SimulationResult, baseline: SimulationResult | None = None) -> str:
+def summary_markdown(result: SimulationResult, baseline: RunTables | None = None) -> str:
     """The run's summary for a student: what was simulated, what happened and why, key numbers.
 
     With a ``baseline`` run (the same world without the scenario's policies) it also says how
@@ -410,7 +410,7 @@ def _sentences(table: pd.DataFrame, first: str, last: str, names: dict[str, str]
     return out
 
 
-def _against_baseline(result: SimulationResult, baseline: SimulationResult) -> list[str]:
+def _against_baseline(result: SimulationResult, baseline: RunTables) -> list[str]:
     """Year by year: the scenario's US balance, imports and exports minus the baseline's."""
     ours, theirs = result.annual(), baseline.annual()
     years = [y for y in ours.index if y in theirs.index]
@@ -431,7 +431,7 @@ def _against_baseline(result: SimulationResult, baseline: SimulationResult) -> l
     return lines + _early_departure(result, baseline)
 
 
-def _early_departure(result: SimulationResult, baseline: SimulationResult) -> list[str]:
+def _early_departure(result: SimulationResult, baseline: RunTables) -> list[str]:
     """Why the run differs from the baseline before its first tariff, if it does.
 
     The first month in which US imports or exports differ from the baseline's by more than
