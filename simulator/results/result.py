@@ -273,18 +273,14 @@ class SimulationResult(RunTables):
         With ``groups``, a column per region group (``EU``) is added: the sum of its members'
         columns (the reporter's own group, if any, is left out).
         """
-        trade = self.trade
-        rows = trade[trade.reporter == reporter]
-        if goods_only:
-            rows = rows[rows.sector.isin(self.goods_sectors)]
-        signed = np.where(rows.flow == "export", rows.value_usd, -rows.value_usd)
-        table = (
-            rows.assign(balance=signed)
-            .groupby(["month", "partner"], observed=True)["balance"]
-            .sum()
-            .unstack("partner")
-        )
-        table = table.drop(columns=[reporter], errors="ignore")
+        flows = self.model.flows[..., self.goods] if goods_only else self.model.flows
+        totals = flows.sum(axis=3)  # [month, origin, destination]
+        r = self.regions.index(reporter)
+        table = pd.DataFrame(
+            (totals[:, r, :] - totals[:, :, r]) * BN,
+            index=pd.Index(self.months, name="month"),
+            columns=pd.Index(self.regions, name="partner"),
+        ).drop(columns=[reporter])
         if groups:
             for group, members in self.model.data.groups.items():
                 if reporter not in members:
