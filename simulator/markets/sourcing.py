@@ -184,7 +184,10 @@ class BuyerPopulation:
         ref = expected_index if reference_index is None else reference_index
         v_new = t + 1
         live = self._live(t)
-        total_old = _cost(self.history[live], expected_price)  # [vintage, group]
+        # each live vintage's mix priced at the expected prices and at today's, in one pass
+        prices = np.stack([expected_price, price], axis=-1)  # [group, origin, 2]
+        costs = np.matmul(self.history[live].transpose(1, 0, 2), prices)  # [group, vintage, 2]
+        total_old = costs[..., 0].T  # [vintage, group]
         cost_old = total_old / self.signed_cost[live]  # own mix's cost rise
         imported = np.ones_like(cost_old)
         if self.home is not None:
@@ -231,7 +234,8 @@ class BuyerPopulation:
         self.mass -= moved
         self.mass[:, v_new] += moved.sum(axis=1)
         self.last = Decisions(t, saving, switched, previous, expired, share_switched)
-        return self.shares(v_new, price)
+        vintages = slice(live.start, v_new + 1) if isinstance(live, slice) else [*live, v_new]
+        return self._shares(vintages, costs[..., 1], price)
 
     def _move_levels(self, saving: np.ndarray, v_new: int) -> np.ndarray:
         """The continuum's month: a share ``h`` of every cell's contracts expires, and the cells
@@ -271,17 +275,15 @@ class BuyerPopulation:
         self.level_total += self.level_scaled[v_new]
         return moved
 
-    def shares(self, last_vintage: int, price: np.ndarray) -> np.ndarray:
-        """Size-weighted spending shares per group at ``price``, over vintages so far."""
-        live = self._live(last_vintage)
-        m = self.mass[:, live]
-        mixes = self.history[live]  # [vintage, group, origin]
-        weight = m.T / _cost(mixes, price)  # each vintage's mass per unit of its spending
-        quantity = np.einsum("vg,vgo->go", weight, mixes)
+    def _shares(
+        self, vintages: slice | list[int], cost: np.ndarray, price: np.ndarray
+    ) -> np.ndarray:
+        """Size-weighted spending shares per group at ``price`` over ``vintages``, the new
+        one last, given the cost at ``price`` of the others' mixes (``[group, vintage]``;
+        vintages left empty weigh nothing)."""
+        m = self.mass[:, vintages]
+        mixes = self.history[vintages].transpose(1, 0, 2)  # [group, vintage, origin]
+        new_cost = (mixes[:, -1] * price).sum(axis=1)
+        weight = m / np.concatenate([cost, new_cost[:, None]], axis=1)  # mass per unit spent
+        quantity = np.matmul(weight[:, None, :], mixes)[:, 0]  # [group, origin]
         return quantity * price / m.sum(axis=1)[:, None]
-
-
-def _cost(mixes: np.ndarray, price: np.ndarray) -> np.ndarray:
-    """``[vintage, group]`` cost of each vintage's mix ``[vintage, group, origin]`` at the
-    groups' prices ``[group, origin]``."""
-    return np.einsum("vgo,go->vg", mixes, price)
