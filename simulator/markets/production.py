@@ -68,7 +68,7 @@ class ProducerPopulation:
         lowest = np.full(-(-n_groups // per_member), np.inf)
         np.minimum.at(lowest, self.group // per_member, profit_ratio)
         self.z_min = np.repeat(lowest, per_member)[:n_groups]  # by group
-        order = np.lexsort((profit_ratio, self.group))
+        order = _by_group_then(self.group, profit_ratio)
         z_min = self.z_min[self.group[order]]
         self._keys = self.group[order] + (1.0 - z_min / profit_ratio[order])
         self._end = np.searchsorted(self.group[order], np.arange(n_groups), side="right")
@@ -93,9 +93,9 @@ class ProducerPopulation:
         # firms over capacity are those with headroom below x - 1: a prefix of each group's
         # firms sorted by headroom, so sum_i w_i max(1, x / (1 + h_i)) ** power is
         # (1 - W_over) + x ** power * sum_over w_i (1 + h_i) ** -power, from cumulative sums
-        keys, start, cum_share, cum_weighted = self._capacity_sums(power)
+        keys, start, end, cum_share, cum_weighted = self._capacity_sums(power)
         query = np.arange(self.n_groups) + np.clip(1.0 - 1.0 / utilisation, 0.0, 1.0 - 1e-12)
-        pos = np.searchsorted(keys, query)  # first firm of the group not over capacity
+        pos = _search_groups(keys, query, start, end)  # first firm of the group not over capacity
         share_over = cum_share[pos] - cum_share[start]
         weighted_over = cum_weighted[pos] - cum_weighted[start]
         return below * (1.0 - share_over + utilisation**power * weighted_over)
@@ -103,14 +103,15 @@ class ProducerPopulation:
     def _capacity_sums(self, power: np.ndarray) -> tuple[np.ndarray, ...]:
         """Firms sorted by group and spare capacity, with cumulative shares (cached)."""
         if self._capacity is None or not np.array_equal(self._capacity[0], power):
-            order = np.lexsort((self.headroom, self.group))
+            order = _by_group_then(self.group, self.headroom)
             h, w = self.headroom[order], self.share[order]
             keys = self.group[order] + h / (1.0 + h)  # x > 1 + h  <=>  1 - 1/x > h / (1 + h)
             start = np.searchsorted(self.group[order], np.arange(self.n_groups))
+            end = np.append(start[1:], len(order))
             cum_share = np.concatenate([[0.0], np.cumsum(w)])
             weighted = w * (1.0 + h) ** -power[self.group[order]]
             cum_weighted = np.concatenate([[0.0], np.cumsum(weighted)])
-            self._capacity = (power.copy(), keys, start, cum_share, cum_weighted)
+            self._capacity = (power.copy(), keys, start, end, cum_share, cum_weighted)
         return self._capacity[1:]
 
     def _sales_above(self, threshold: np.ndarray) -> np.ndarray:
@@ -127,6 +128,29 @@ class ProducerPopulation:
         if self.group.size == 0:
             return threshold ** (1.0 - self.profit_tail[:, None])
         return self._sales_above(threshold) / np.maximum(self._base, 1e-300)
+
+
+def _by_group_then(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The order that sorts firms by group, then by ``values`` (``np.lexsort((values,
+    group))``, as two stable sorts: faster for millions of firms)."""
+    order = np.argsort(values, kind="stable")
+    return order[np.argsort(group[order], kind="stable")]
+
+
+def _search_groups(
+    keys: np.ndarray, query: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """``np.searchsorted(keys, query)`` when query ``g`` falls among the keys
+    ``[start[g], end[g])`` (each group's firms): one bisection of all queries at once, which
+    reads only their own groups' keys (a search of the whole array misses the cache at
+    every step, with millions of firms)."""
+    lo, hi = start.copy(), end.copy()
+    while (searching := lo < hi).any():
+        mid = (lo + hi) // 2
+        below = searching & (keys[np.minimum(mid, keys.size - 1)] < query)
+        lo = np.where(below, mid + 1, lo)
+        hi = np.where(searching & ~below, mid, hi)
+    return lo
 
 
 def entry_threshold(
