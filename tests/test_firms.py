@@ -196,7 +196,7 @@ def test_each_buyer_decides_as_a_brute_force_check_of_its_own_numbers():
         w = model.weights[:, d, s]
         p = p_bar[:, d, s]
         unit = np.sum(w * p ** (1 - sigma[s])) ** (1 / (1 - sigma[s]))
-        mix = buyers.history[vintage[i], buyers.group[i]]
+        mix = buyers.history[buyers.group[i], vintage[i]]
         imports = 1 - mix[d] * p[d] / np.dot(mix, p)  # saving in months of imports
         saving = annuity * max(1 - unit / np.dot(mix, p), 0.0) / imports
         switches = saving > buyers.kappa[i] or expiry[i] == t

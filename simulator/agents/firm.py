@@ -247,7 +247,7 @@ class Firm(mesa.Agent):
         pop = m.firms.buyers
         i = self.row
         vintage = int(pop.vintage[i])
-        mix = pop.history[vintage, self._group] * m.expected_price[:, d, s]
+        mix = pop.history[self._group, vintage] * m.expected_price[:, d, s]
         mix = mix / mix.sum()
         top = int(np.argmax(mix))
         cost = float(pop.kappa[i])

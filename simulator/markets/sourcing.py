@@ -130,11 +130,12 @@ class BuyerPopulation:
             # the highest saving at which each [group, vintage]'s levels moved whole: the
             # levels a lower saving beats are gone already
             self.passed = np.zeros((n_groups, self.n_vintages))
-        # quantity mix per unit composite of each vintage, [vintage, group, origin] (the
-        # vintages signed so far are one block of memory); base prices and index are 1
+        # quantity mix per unit composite of each vintage, [group, vintage, origin] (each
+        # group's vintages side by side, so a month's costs are one batched matrix product);
+        # base prices and index are 1
         n_origins = initial_shares.shape[1]
-        self.history = np.zeros((self.n_vintages, n_groups, n_origins))
-        self.history[0] = initial_shares
+        self.history = np.zeros((n_groups, self.n_vintages, n_origins))
+        self.history[:, 0] = initial_shares
         # the home origin's part of each mix, [vintage, group] (zero without ``home``)
         self.home_mix = np.zeros((self.n_vintages, n_groups))
         if home is not None:
@@ -184,10 +185,7 @@ class BuyerPopulation:
         ref = expected_index if reference_index is None else reference_index
         v_new = t + 1
         live = self._live(t)
-        # each live vintage's mix priced at the expected prices and at today's, in one pass
-        prices = np.stack([expected_price, price], axis=-1)  # [group, origin, 2]
-        costs = np.matmul(self.history[live].transpose(1, 0, 2), prices)  # [group, vintage, 2]
-        total_old = costs[..., 0].T  # [vintage, group]
+        total_old = _cost(self.history[:, live], expected_price).T  # [vintage, group]
         cost_old = total_old / self.signed_cost[live]  # own mix's cost rise
         imported = np.ones_like(cost_old)
         if self.home is not None:
@@ -197,7 +195,7 @@ class BuyerPopulation:
         saving = np.zeros((self.n_groups, self.n_vintages))
         saving[:, live] = (annuity * gap / np.maximum(imported, 1e-3)).T
         mix = optimal * expected_index[:, None] / expected_price
-        self.history[v_new] = mix
+        self.history[:, v_new] = mix
         if self.home is not None:
             self.home_mix[v_new] = mix[np.arange(self.n_groups), self.home]
         self.signed_cost[v_new] = expected_index
@@ -234,8 +232,7 @@ class BuyerPopulation:
         self.mass -= moved
         self.mass[:, v_new] += moved.sum(axis=1)
         self.last = Decisions(t, saving, switched, previous, expired, share_switched)
-        vintages = slice(live.start, v_new + 1) if isinstance(live, slice) else [*live, v_new]
-        return self._shares(vintages, costs[..., 1], price)
+        return self.shares(v_new, price)
 
     def _move_levels(self, saving: np.ndarray, v_new: int) -> np.ndarray:
         """The continuum's month: a share ``h`` of every cell's contracts expires, and the cells
@@ -275,15 +272,17 @@ class BuyerPopulation:
         self.level_total += self.level_scaled[v_new]
         return moved
 
-    def _shares(
-        self, vintages: slice | list[int], cost: np.ndarray, price: np.ndarray
-    ) -> np.ndarray:
-        """Size-weighted spending shares per group at ``price`` over ``vintages``, the new
-        one last, given the cost at ``price`` of the others' mixes (``[group, vintage]``;
-        vintages left empty weigh nothing)."""
-        m = self.mass[:, vintages]
-        mixes = self.history[vintages].transpose(1, 0, 2)  # [group, vintage, origin]
-        new_cost = (mixes[:, -1] * price).sum(axis=1)
-        weight = m / np.concatenate([cost, new_cost[:, None]], axis=1)  # mass per unit spent
-        quantity = np.matmul(weight[:, None, :], mixes)[:, 0]  # [group, origin]
+    def shares(self, last_vintage: int, price: np.ndarray) -> np.ndarray:
+        """Size-weighted spending shares per group at ``price``, over vintages so far."""
+        live = self._live(last_vintage)
+        m = self.mass[:, live]
+        mixes = self.history[:, live]  # [group, vintage, origin]
+        weight = m / _cost(mixes, price)  # each vintage's mass per unit of its spending
+        quantity = np.matmul(weight[:, None, :], mixes)[:, 0, :]  # [group, origin]
         return quantity * price / m.sum(axis=1)[:, None]
+
+
+def _cost(mixes: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """``[group, vintage]`` cost of each vintage's mix ``[group, vintage, origin]`` at the
+    groups' prices ``[group, origin]``."""
+    return np.matmul(mixes, price[:, :, None])[:, :, 0]
