@@ -93,9 +93,9 @@ class ProducerPopulation:
         # firms over capacity are those with headroom below x - 1: a prefix of each group's
         # firms sorted by headroom, so sum_i w_i max(1, x / (1 + h_i)) ** power is
         # (1 - W_over) + x ** power * sum_over w_i (1 + h_i) ** -power, from cumulative sums
-        keys, start, end, cum_share, cum_weighted = self._capacity_sums(power)
+        keys, start, cum_share, cum_weighted = self._capacity_sums(power)
         query = np.arange(self.n_groups) + np.clip(1.0 - 1.0 / utilisation, 0.0, 1.0 - 1e-12)
-        pos = _search_groups(keys, query, start, end)  # first firm of the group not over capacity
+        pos = np.searchsorted(keys, query)  # first firm of the group not over capacity
         share_over = cum_share[pos] - cum_share[start]
         weighted_over = cum_weighted[pos] - cum_weighted[start]
         return below * (1.0 - share_over + utilisation**power * weighted_over)
@@ -107,11 +107,10 @@ class ProducerPopulation:
             h, w = self.headroom[order], self.share[order]
             keys = self.group[order] + h / (1.0 + h)  # x > 1 + h  <=>  1 - 1/x > h / (1 + h)
             start = np.searchsorted(self.group[order], np.arange(self.n_groups))
-            end = np.append(start[1:], len(order))
             cum_share = np.concatenate([[0.0], np.cumsum(w)])
             weighted = w * (1.0 + h) ** -power[self.group[order]]
             cum_weighted = np.concatenate([[0.0], np.cumsum(weighted)])
-            self._capacity = (power.copy(), keys, start, end, cum_share, cum_weighted)
+            self._capacity = (power.copy(), keys, start, cum_share, cum_weighted)
         return self._capacity[1:]
 
     def _sales_above(self, threshold: np.ndarray) -> np.ndarray:
@@ -135,22 +134,6 @@ def _by_group_then(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     group))``, as two stable sorts: faster for millions of firms)."""
     order = np.argsort(values, kind="stable")
     return order[np.argsort(group[order], kind="stable")]
-
-
-def _search_groups(
-    keys: np.ndarray, query: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> np.ndarray:
-    """``np.searchsorted(keys, query)`` when query ``g`` falls among the keys
-    ``[start[g], end[g])`` (each group's firms): one bisection of all queries at once, which
-    reads only their own groups' keys (a search of the whole array misses the cache at
-    every step, with millions of firms)."""
-    lo, hi = start.copy(), end.copy()
-    while (searching := lo < hi).any():
-        mid = (lo + hi) // 2
-        below = searching & (keys[np.minimum(mid, keys.size - 1)] < query)
-        lo = np.where(below, mid + 1, lo)
-        hi = np.where(searching & ~below, mid, hi)
-    return lo
 
 
 def entry_threshold(
