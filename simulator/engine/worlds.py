@@ -297,7 +297,7 @@ class Worlds:
         if len(self.schedules) == 1:
             scheduled = self.schedules[0].extra(t)[None]
         else:
-            scheduled = np.stack([s.extra(t) for s in self.schedules])[self.schedule_of]
+            scheduled = np.stack([self.schedules[i].extra(t) for i in self.schedule_of])
         return scheduled + self.retaliation_path[:, t]
 
     def announced_path(self, t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -311,8 +311,8 @@ class Worlds:
             if len(known) == 1:
                 path, changes = known[0][0][None], known[0][1][None]
             else:
-                path = np.stack([k[0] for k in known])[self.schedule_of]
-                changes = np.stack([k[1] for k in known])[self.schedule_of]
+                path = np.stack([known[i][0] for i in self.schedule_of])
+                changes = np.stack([known[i][1] for i in self.schedule_of])
             if self.retaliation_revision:  # retaliation decided so far (else nothing to add)
                 path = path + self.retaliation_path
                 changes = np.stack([changed_months(member) for member in path])

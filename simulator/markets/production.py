@@ -68,7 +68,7 @@ class ProducerPopulation:
         lowest = np.full(-(-n_groups // per_member), np.inf)
         np.minimum.at(lowest, self.group // per_member, profit_ratio)
         self.z_min = np.repeat(lowest, per_member)[:n_groups]  # by group
-        order = np.lexsort((profit_ratio, self.group))
+        order = _by_group_then(self.group, profit_ratio)
         z_min = self.z_min[self.group[order]]
         self._keys = self.group[order] + (1.0 - z_min / profit_ratio[order])
         self._end = np.searchsorted(self.group[order], np.arange(n_groups), side="right")
@@ -103,7 +103,7 @@ class ProducerPopulation:
     def _capacity_sums(self, power: np.ndarray) -> tuple[np.ndarray, ...]:
         """Firms sorted by group and spare capacity, with cumulative shares (cached)."""
         if self._capacity is None or not np.array_equal(self._capacity[0], power):
-            order = np.lexsort((self.headroom, self.group))
+            order = _by_group_then(self.group, self.headroom)
             h, w = self.headroom[order], self.share[order]
             keys = self.group[order] + h / (1.0 + h)  # x > 1 + h  <=>  1 - 1/x > h / (1 + h)
             start = np.searchsorted(self.group[order], np.arange(self.n_groups))
@@ -127,6 +127,13 @@ class ProducerPopulation:
         if self.group.size == 0:
             return threshold ** (1.0 - self.profit_tail[:, None])
         return self._sales_above(threshold) / np.maximum(self._base, 1e-300)
+
+
+def _by_group_then(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The order that sorts firms by group, then by ``values`` (``np.lexsort((values,
+    group))``, as two stable sorts: faster for millions of firms)."""
+    order = np.argsort(values, kind="stable")
+    return order[np.argsort(group[order], kind="stable")]
 
 
 def entry_threshold(

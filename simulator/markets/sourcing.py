@@ -127,12 +127,19 @@ class BuyerPopulation:
             self.level_scaled[0] = 1.0 / costs.shape[1]
             self.level_total = self.level_scaled[0].copy()
             self.decay = np.ones(n_groups)
+            # the highest saving at which each [group, vintage]'s levels moved whole: the
+            # levels a lower saving beats are gone already
+            self.passed = np.zeros((n_groups, self.n_vintages))
         # quantity mix per unit composite of each vintage, [group, vintage, origin] (each
         # group's vintages side by side, so a month's costs are one batched matrix product);
         # base prices and index are 1
         n_origins = initial_shares.shape[1]
         self.history = np.zeros((n_groups, self.n_vintages, n_origins))
         self.history[:, 0] = initial_shares
+        # the home origin's part of each mix, [vintage, group] (zero without ``home``)
+        self.home_mix = np.zeros((self.n_vintages, n_groups))
+        if home is not None:
+            self.home_mix[0] = initial_shares[np.arange(n_groups), home]
         # the cost of each vintage's mix and the least cost, at the prices expected when signed
         self.signed_cost = np.ones((self.n_vintages, n_groups))
         self.signed_index = np.ones((self.n_vintages, n_groups))
@@ -178,18 +185,19 @@ class BuyerPopulation:
         ref = expected_index if reference_index is None else reference_index
         v_new = t + 1
         live = self._live(t)
-        mixes = self.history[:, live]  # [group, vintage, origin]
-        total_old = _cost(mixes, expected_price)  # [group, vintage]
-        cost_old = total_old / self.signed_cost[live].T  # own mix's cost rise
+        total_old = _cost(self.history[:, live], expected_price).T  # [vintage, group]
+        cost_old = total_old / self.signed_cost[live]  # own mix's cost rise
         imported = np.ones_like(cost_old)
         if self.home is not None:
-            groups = np.arange(self.n_groups)
-            home_price = expected_price[groups, self.home]
-            imported -= mixes[groups, :, self.home] * home_price[:, None] / total_old
-        gap = np.maximum(1.0 - (ref[:, None] / self.signed_index[live].T) / cost_old, 0.0)
+            home_price = expected_price[np.arange(self.n_groups), self.home]
+            imported -= self.home_mix[live] * home_price / total_old
+        gap = np.maximum(1.0 - (ref / self.signed_index[live]) / cost_old, 0.0)
         saving = np.zeros((self.n_groups, self.n_vintages))
-        saving[:, live] = annuity[:, None] * gap / np.maximum(imported, 1e-3)
-        self.history[:, v_new] = optimal * expected_index[:, None] / expected_price
+        saving[:, live] = (annuity * gap / np.maximum(imported, 1e-3)).T
+        mix = optimal * expected_index[:, None] / expected_price
+        self.history[:, v_new] = mix
+        if self.home is not None:
+            self.home_mix[v_new] = mix[np.arange(self.n_groups), self.home]
         self.signed_cost[v_new] = expected_index
         self.signed_index[v_new] = ref
         switched = expired = previous = np.zeros(0, dtype=np.int64)
@@ -231,8 +239,10 @@ class BuyerPopulation:
         (group, vintage, cost level) whose saving beats their cost move whole, into vintage
         ``v_new``. Returns the mass moved out of each ``[group, vintage]``."""
         h, decay = self.hazard, self.decay
-        # the cells where some levels switch whole: the saving beats the lowest cost
-        g, v = np.nonzero(saving[:, :v_new] > self.costs[:, :1])
+        # the cells where some levels switch whole: the saving beats the lowest cost, and the
+        # saving at which the cell's levels last moved (else the levels it beats are gone)
+        g, v = np.nonzero(saving[:, :v_new] > np.maximum(self.costs[:, :1], self.passed[:, :v_new]))
+        self.passed[g, v] = saving[g, v]
         stored = self.level_scaled[v, g]  # [cell, level]
         whole = saving[g, v][:, None] > self.costs[g]
         # what those levels move beyond the expiring share h

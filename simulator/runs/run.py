@@ -190,11 +190,10 @@ def _us_balance(run: int, model: Any, months: pd.DatetimeIndex) -> pd.DataFrame:
 
 
 def _series(run: int, result: Any) -> pd.DataFrame:
-    """Every region's macro series and the US bilateral goods balances, long format."""
-    macro = result.macro.drop(columns=["nx_contribution_pp"])
-    macro = macro.assign(region=macro.region.astype(str))
-    long = macro.melt(id_vars=["month", "region"], var_name="variable", value_name="value")
-    long["partner"] = ""
+    """Every region's macro series and the US bilateral goods balances, long format: the
+    macro table's columns one after another, then the balances month by month."""
+    macro = result.macro
+    variables = [c for c in macro.columns if c not in ("month", "region", "nx_contribution_pp")]
     model = result.model
     us = model.data.region_index(US)
     goods = model.flows[..., model.data.goods_mask].sum(axis=3)  # [month, origin, destination]
@@ -205,15 +204,33 @@ def _series(run: int, result: Any) -> pd.DataFrame:
         if US not in members:
             names.append(group)
             columns.append(balance[:, model.data.region_indices(group)].sum(axis=1))
-    bilateral = pd.DataFrame(
+    n_long, n_months = len(macro) * len(variables), len(result.months)
+    n_balances = n_months * len(names)
+    # the text columns as codes into their few distinct labels
+    region = np.concatenate(
+        [np.tile(macro.region.cat.codes.to_numpy(), len(variables)), np.full(n_balances, us)]
+    )
+    partner = np.concatenate(
+        [np.zeros(n_long, dtype=np.int64), np.tile(np.arange(1, len(names) + 1), n_months)]
+    )
+    variable = np.concatenate(
+        [np.repeat(np.arange(len(variables)), len(macro)), np.full(n_balances, len(variables))]
+    )
+    values = [macro[v].to_numpy(dtype=float) for v in variables]
+    return pd.DataFrame(
         {
-            "month": np.repeat(result.months, len(names)),
-            "region": US,
-            "partner": np.tile(np.asarray(names), len(result.months)),
-            "variable": "bilateral_goods_balance",
-            "value": np.stack(columns, axis=1).ravel() * BN,
+            "run": np.full(n_long + n_balances, run, dtype=np.int64),
+            "month": np.concatenate(
+                [np.tile(macro.month.to_numpy(), len(variables)), result.months.repeat(len(names))]
+            ),
+            "region": _text(list(result.regions), region),
+            "partner": _text(["", *names], partner),
+            "variable": _text([*variables, "bilateral_goods_balance"], variable),
+            "value": np.concatenate([*values, np.stack(columns, axis=1).ravel() * BN]),
         }
     )
-    frame = pd.concat([long, bilateral], ignore_index=True)
-    frame.insert(0, "run", np.int64(run))
-    return frame[COLUMNS]
+
+
+def _text(labels: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A text column ``labels[codes]``, built from its few distinct labels."""
+    return pd.array(labels, dtype="str").take(codes)
