@@ -121,9 +121,13 @@ NOTES = """() => {
 """Records every text the page's queue note shows (a poll from the test could miss one)."""
 
 
-def test_students_see_their_place_in_the_queue_as_runs_finish(server):
+def test_students_see_their_place_in_the_queue_as_runs_finish(server, tmp_path):
     url, _ = server
     students = 4  # more than the server's one worker can take at once
+    # the first student's run has firms (the most the server allows) and five years: it keeps
+    # the one worker busy for a while, and the three behind it wait, then go as one batch
+    slow = tmp_path / "slow.yaml"
+    slow.write_text("extends: us_2025\nname: slow\nend: 2028-12\nfirms:\n  count: 200000\n")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         pages = []
@@ -132,6 +136,9 @@ def test_students_see_their_place_in_the_queue_as_runs_finish(server):
             page.set_default_timeout(TIMEOUT)
             page.goto(url)
             page.locator(".run-button").wait_for()
+            if k == 0:
+                page.locator("input[type=file]").set_input_files(str(slow))
+                expect(page.get_by_text("Using the uploaded file slow.yaml")).to_be_visible()
             eu = page.get_by_role("slider").nth(3)  # different levers: no result is shared
             eu.focus()
             for _ in range(k + 1):

@@ -204,7 +204,7 @@ def run_task() -> None:
         ticket = runs_module.pool().submit(src, levers, label, limits())
         while True:
             try:
-                view = ticket.result(timeout=0.5)
+                view = ticket.result(timeout=0.25)
                 break
             except TimeoutError:
                 queue_note.value = queue_text(ticket)
