@@ -173,6 +173,22 @@ def test_serving_share_of_many_firms_equals_the_pareto_formula():
     assert np.mean(z >= 1) == pytest.approx(z_min**a, rel=0.01)  # the share exporting
 
 
+def test_a_threshold_below_every_firm_counts_only_its_own_groups_firms():
+    """Every firm of a group serves once its threshold falls below the lowest drawn z; the
+    search must not reach into the group before it (brute force, two groups)."""
+    rng = np.random.default_rng(3)
+    n = 1000
+    group = np.repeat([0, 1], n)
+    z = 1.2 * (rng.pareto(2.46, 2 * n) + 1.0)  # the lowest draw is about 1.2
+    tail = np.full(2, 2.46)
+    firms = ProducerPopulation(group, np.full(2 * n, 1 / n), np.zeros(2 * n), z, 2, 0.3, tail)
+    threshold = np.array([[0.5, 1.0, 1.5, 3.0]] * 2)
+    for g in (0, 1):
+        mine = z[group == g]
+        brute = [mine[mine >= x].sum() / mine[mine >= 1].sum() for x in threshold[g]]
+        assert np.allclose(firms.serving_share(threshold)[g], brute), g
+
+
 # --------------------------------------------------------------------- the model, brute force
 def test_each_buyer_decides_as_a_brute_force_check_of_its_own_numbers():
     """Recompute every buyer's decision in a Python loop from its own cost and old mix."""

@@ -114,7 +114,8 @@ class ProducerPopulation:
         return self._capacity[1:]
 
     def _sales_above(self, threshold: np.ndarray) -> np.ndarray:
-        above = np.minimum(1.0 - self.z_min[:, None] / threshold, 1.0 - 1e-12)
+        # below the lowest z every firm of the group serves: the query stays in its group
+        above = np.clip(1.0 - self.z_min[:, None] / threshold, 0.0, 1.0 - 1e-12)
         query = np.arange(self.n_groups)[:, None] + above
         pos = np.searchsorted(self._keys, query.ravel()).reshape(query.shape)
         return self._cum[self._end][:, None] - self._cum[pos]
