@@ -458,9 +458,16 @@ def test_sweep_killed_with_sigkill_resumes_with_exactly_the_planned_runs(
     assert not [p for p in (out / "runs").iterdir() if p.name.startswith(".")]
     series = pd.read_parquet(out / "runs")
     assert sorted(series.run.unique()) == list(range(48))
-    fresh = run_one(sweep.runs[0])
-    stored = series[series.run == 0].reset_index(drop=True)
-    pd.testing.assert_frame_equal(_by_run(stored), _by_run(fresh))
+    fresh = _by_run(run_one(sweep.runs[0]))
+    stored = _by_run(series[series.run == 0])
+    # the stored run was a member of a batch, the fresh one ran alone: labels exactly, numbers
+    # to 1e-10 of each series' largest magnitude (a batch sums in another order; the
+    # efficiency part of real income, a small difference of large sums, differed by 1.7e-12
+    # of its own scale)
+    pd.testing.assert_frame_equal(stored.drop(columns="value"), fresh.drop(columns="value"))
+    scale = fresh.groupby("variable").value.transform(lambda v: v.abs().max())
+    off = (stored.value - fresh.value).abs() > 1e-10 * scale
+    assert not off.any(), stored[off].variable.unique()
 
 
 def test_ctrl_c_says_which_runs_are_kept_and_the_same_command_resumes(
