@@ -784,6 +784,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
         p.add_argument("--json", action="store_true", help="print results as JSON")
 
+    def executor(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--executor",
+            choices=["local", "dask"],
+            default="local",
+            help='local processes (default), or Dask (pip install ".[dask]" in a checkout)',
+        )
+        p.add_argument(
+            "--scheduler", metavar="ADDRESS", help="a Dask scheduler (with --executor dask)"
+        )
+
     def yes(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--yes",
@@ -856,13 +867,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     yes(p)
     jobs(p)
-    p.add_argument(
-        "--executor",
-        choices=["local", "dask"],
-        default="local",
-        help='local processes (default), or Dask (pip install ".[dask]" in a checkout)',
-    )
-    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (with --executor dask)")
+    executor(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the intervals as JSON")
 
@@ -904,13 +909,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     force(p)
     jobs(p)
-    p.add_argument(
-        "--executor",
-        choices=["local", "dask"],
-        default="local",
-        help='local processes (default), or Dask (pip install ".[dask]" in a checkout)',
-    )
-    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (with --executor dask)")
+    executor(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print the estimates as JSON")
 
@@ -952,7 +951,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive_int,
         default=None,
-        help="runs made at once (default: one per core); others wait in a queue",
+        help="worker processes (default: one per core), each making a batch of up to 8 "
+        "students' runs at a time; others wait in a queue",
     )
     p.add_argument(
         "--session-timeout",

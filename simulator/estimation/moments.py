@@ -54,9 +54,9 @@ from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
 from simulator.scenario.errors import (
     Issue,
     KeyPath,
-    Location,
     did_you_mean,
     issues_from_validation,
+    locator,
 )
 from simulator.scenario.schema import Month, Parameters, SafeName
 from simulator.scenario.yaml_io import load_yaml, read_yaml_text
@@ -330,11 +330,7 @@ def load_moments(source: str | os.PathLike) -> MomentsFile:
     data, positions = load_yaml(text, name)
     if not isinstance(data, dict):
         raise ScenarioError([Issue(name, 1, 1, "", "a moments file must be a block of keys")])
-
-    def locate(key_path: KeyPath) -> Location:
-        while key_path not in positions and key_path:
-            key_path = key_path[:-1]
-        return Location(name, *positions.get(key_path, (None, None)))
+    locate = locator(name, positions)
 
     try:
         spec = MomentsSpec.model_validate(data)

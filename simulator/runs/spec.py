@@ -43,7 +43,7 @@ from pydantic import (
 from simulator.calibration.uncertainty import Distribution, Kind, uncertain_parameters
 from simulator.runs.run import RunSpec
 from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
-from simulator.scenario.errors import Issue, KeyPath, Location, issues_from_validation
+from simulator.scenario.errors import Issue, issues_from_validation, locator
 from simulator.scenario.schema import yaml_number
 from simulator.scenario.yaml_io import load_yaml
 
@@ -218,11 +218,7 @@ def load_sweep(
     data, positions = load_yaml(text, name)
     if not isinstance(data, dict):
         raise ScenarioError([Issue(name, 1, 1, "", "a sweep file must be a block of keys")])
-
-    def locate(key_path: KeyPath) -> Location:
-        while key_path not in positions and key_path:
-            key_path = key_path[:-1]
-        return Location(name, *positions.get(key_path, (None, None)))
+    locate = locator(name, positions)
 
     try:
         spec = SweepSpec.model_validate(data)

@@ -7,7 +7,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, get_args, get_origin
 
@@ -26,6 +26,20 @@ class Location:
     file: str | None = None
     line: int | None = None
     column: int | None = None
+
+
+def locator(
+    file: str, positions: Mapping[KeyPath, tuple[int, int]]
+) -> Callable[[KeyPath], Location]:
+    """Where a key path was written in a parsed YAML file (``positions`` from ``load_yaml``):
+    the path itself, or the nearest parent written in the file."""
+
+    def locate(key_path: KeyPath) -> Location:
+        while key_path not in positions and key_path:
+            key_path = key_path[:-1]
+        return Location(file, *positions.get(key_path, (None, None)))
+
+    return locate
 
 
 @dataclass(frozen=True)
