@@ -293,9 +293,12 @@ def test_a_team_on_a_phone_moves_every_slider(server, browser, tmp_path):
     expect(phone.get_by_text("played: 1")).to_be_visible(timeout=TIMEOUT)
     cells = phone.locator(".board th, .board td")
     expect(cells.first).to_be_visible()
-    for cell in cells.all():
-        box = cell.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5
+    # every cell's box read in one step in the page: the board may be drawn again (a poll)
+    # between two looks from here, and a cell looked up before it would be gone
+    boxes = cells.evaluate_all(
+        "cells => cells.map(c => { const r = c.getBoundingClientRect(); return [r.x, r.width]; })"
+    )
+    assert boxes and all(x >= 0 and x + width <= 390 + 0.5 for x, width in boxes), boxes
     phone.screenshot(path=tmp_path / "game_phone_board.png", full_page=True)
     assert foreign == []
     phone.context.close()
@@ -329,10 +332,10 @@ def test_description_year_selector_and_phone_layout(server, browser, tmp_path):
     page.locator(".run-button").click()
     _headlines(page, 1)
     expect(page.locator(".year-selector")).to_contain_text("2025")
-    viewport = 390
-    for cell in page.locator(".key-table th, .key-table td, .tradesim-headline").all():
-        box = cell.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport + 0.5
+    boxes = page.locator(".key-table th, .key-table td, .tradesim-headline").evaluate_all(
+        "cells => cells.map(c => { const r = c.getBoundingClientRect(); return [r.x, r.width]; })"
+    )  # read in one step in the page (see the game's board above)
+    assert boxes and all(x >= 0 and x + width <= 390 + 0.5 for x, width in boxes), boxes
     page.screenshot(path=tmp_path / "explore_phone.png", full_page=True)
     page.locator(".year-selector").get_by_text("2026").click()
     expect(page.locator(".tradesim-headline")).to_contain_text("in 2026")
