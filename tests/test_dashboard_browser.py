@@ -219,8 +219,12 @@ def _open_game(page: Page, teams: list[str], rounds: int) -> dict[str, str]:
     slider.focus()
     for _ in range(abs(rounds - 4)):
         slider.press("ArrowRight" if rounds > 4 else "ArrowLeft")
+    # the server has the number of rounds before the game opens (a key press it had not yet
+    # handled made a shorter game, whose Play round button was gone before the test's last)
+    expect(page.get_by_text(f"Rounds (quarters from 2025 Q1): {rounds}")).to_be_visible()
     page.locator(".open-game").click()
     expect(page.get_by_text("Teacher of game")).to_be_visible()
+    expect(page.get_by_text(f"Round 1 of {rounds}")).to_be_visible()
     assert "code=" in page.url  # the teacher's way back in
     codes = {}
     for team in teams:
