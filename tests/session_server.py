@@ -14,8 +14,9 @@ from multiprocessing.connection import Connection
 
 
 def serve(port: int, games: str, session_timeout: str, questions: Connection) -> None:
-    """Start ``tradesim dashboard``'s server (one run worker) and answer "views" until "stop",
-    then stop the run worker (the server's thread ends with the process)."""
+    """Start ``tradesim dashboard``'s server (one run worker) and answer "views", "hold" and
+    "release" until "stop", then stop the run worker (the server's thread ends with the
+    process)."""
     from simulator.dashboard import server
 
     threading.Thread(
@@ -28,11 +29,35 @@ def serve(port: int, games: str, session_timeout: str, questions: Connection) ->
         },
         daemon=True,
     ).start()
-    while questions.recv() == "views":
-        questions.send(live_views())
     from simulator.dashboard import runs
 
+    answers = {"views": live_views, "hold": hold, "release": release}
+    while (question := questions.recv()) in answers:
+        questions.send(answers[question]())
     runs.pool().shutdown()  # the run worker goes with the server
+
+
+def hold() -> str:
+    """Keep the pool's workers from taking requests (as if each had a batch), so that a test
+    can queue students in an order it chooses: clicks in separate tabs reach the server in no
+    set order."""
+    from simulator.dashboard import runs
+
+    pool = runs.pool()
+    with pool.lock:
+        pool._busy += pool.workers
+    return "held"
+
+
+def release() -> str:
+    """Undo :func:`hold`: the free workers take the queue's batches, oldest first."""
+    from simulator.dashboard import runs
+
+    pool = runs.pool()
+    with pool.lock:
+        pool._busy -= pool.workers
+        pool._dispatch()
+    return "released"
 
 
 def live_views() -> list[str]:

@@ -8,7 +8,8 @@ minutes. Two students run in headless Chromium; one tab then vanishes: it closes
 close message a tab sends as it goes (opened with Solara's ``solara-no-close-beacon``), so the
 server sees only its connection drop, as when a laptop's lid shuts or its network goes. The
 child (tests/session_server.py) answers, through a pipe, which run views are still alive in
-the server's memory (:class:`~simulator.dashboard.runs.RunView`: what a kept run holds).
+the server's memory (:class:`~simulator.dashboard.runs.RunView`: what a kept run holds), and
+holds or releases its run worker, so that students join the queue in the order the test sets.
 """
 
 from __future__ import annotations
@@ -57,11 +58,11 @@ def server(tmp_path_factory):
             pytest.fail("the dashboard did not start")
         time.sleep(0.2)
 
-    def views() -> list[str]:
-        ours.send("views")
+    def ask(question: str):
+        ours.send(question)
         return ours.recv()
 
-    yield url, views
+    yield url, ask
     ours.send("stop")
     child.join(10)
     if child.is_alive():
@@ -84,7 +85,11 @@ def _student(browser, address: str, china_steps: int) -> Page:
 
 
 def test_a_vanished_tab_is_freed_after_the_timeout_and_a_live_one_is_kept(server):
-    url, views = server
+    url, ask = server
+
+    def views() -> list[str]:
+        return ask("views")
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         gone = _student(browser, f"{url}?solara-no-close-beacon", china_steps=1)
@@ -122,12 +127,13 @@ NOTES = """() => {
 
 
 def test_students_see_their_place_in_the_queue_as_runs_finish(server, tmp_path):
-    url, _ = server
-    students = 4  # more than the server's one worker can take at once
-    # the first student's run has firms (the most the server allows) and five years: it keeps
-    # the one worker busy for a while, and the three behind it wait, then go as one batch
-    slow = tmp_path / "slow.yaml"
-    slow.write_text("extends: us_2025\nname: slow\nend: 2028-12\nfirms:\n  count: 200000\n")
+    url, ask = server
+    students = 5  # more than the server's one worker can take at once
+    # the first and the last student run uploads, each of which goes alone; the three us_2025
+    # runs between them differ only in tariffs, so they go to the worker together as one batch
+    uploads = {0: tmp_path / "upload.yaml", students - 1: tmp_path / "other.yaml"}
+    uploads[0].write_text("extends: us_2025\nname: upload\nend: 2028-12\nfirms:\n  count: 200000\n")
+    uploads[students - 1].write_text("extends: us_2025\nname: other\n")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         pages = []
@@ -136,9 +142,11 @@ def test_students_see_their_place_in_the_queue_as_runs_finish(server, tmp_path):
             page.set_default_timeout(TIMEOUT)
             page.goto(url)
             page.locator(".run-button").wait_for()
-            if k == 0:
-                page.locator("input[type=file]").set_input_files(str(slow))
-                expect(page.get_by_text("Using the uploaded file slow.yaml")).to_be_visible()
+            if k in uploads:
+                page.locator("input[type=file]").set_input_files(str(uploads[k]))
+                expect(
+                    page.get_by_text(f"Using the uploaded file {uploads[k].name}")
+                ).to_be_visible()
             eu = page.get_by_role("slider").nth(3)  # different levers: no result is shared
             eu.focus()
             for _ in range(k + 1):
@@ -146,26 +154,31 @@ def test_students_see_their_place_in_the_queue_as_runs_finish(server, tmp_path):
             expect(page.get_by_text(f"EU: +{5 * (k + 1)}")).to_be_visible()
             page.evaluate(NOTES)
             pages.append(page)
-        started = time.monotonic()
-        for page in pages:
+        # the worker is held while the students click, one at a time, each waiting until the
+        # server has queued the click: clicks in separate tabs reach it in no set order
+        assert ask("hold") == "held"
+        for k, page in enumerate(pages):
             page.locator(".run-button").click()
+            expect(page.locator(".queue-note")).to_contain_text(f"In the queue: {k} run")
+        started = time.monotonic()
+        assert ask("release") == "released"
         for page in pages:
             expect(page.locator(".tradesim-headline")).to_have_count(1, timeout=TIMEOUT)
         elapsed = time.monotonic() - started
         notes = [page.evaluate("window.queueNotes") for page in pages]
         browser.close()
-    print(
-        f"{students} runs through one worker in {elapsed:.1f} s; the last student saw {notes[-1]}"
-    )
+    print(f"{students} runs through one worker in {elapsed:.1f} s; they saw {notes}")
     ahead = [
         [int(m.group(1)) for note in seen if (m := re.search(r"(\d+) runs? ahead", note))]
         for seen in notes
     ]
-    last = ahead[-1]
-    assert last and last[0] >= 2, notes[-1]  # behind at least two others when it clicked
-    assert last == sorted(last, reverse=True), notes[-1]  # never further back
-    # the runs waiting when the worker came free went to it together, as one batch
-    batch_note = "the server makes 1 batch of up to 8 runs at a time"
-    assert all(batch_note in n for n in notes[-1] if "ahead" in n), notes[-1]
-    assert "Running…" in notes[-1]  # its own turn came
-    assert not ahead[0], notes[0]  # the first to click queued behind nobody
+    for k, (seen, places) in enumerate(zip(notes, ahead, strict=True)):
+        assert places[0] == k, seen  # behind everyone who clicked before
+        assert places == sorted(places, reverse=True), seen  # never further back
+        assert "Running…" in seen, seen  # its own turn came
+        batch_note = "the server makes 1 batch of up to 8 runs at a time"
+        assert all(batch_note in n for n in seen if "ahead" in n), seen
+    # the first upload went alone, then the three us_2025 runs as one batch: none of them saw
+    # its place count down; the last student's place counted down as the first upload finished
+    assert ahead[:-1] == [[k] for k in range(students - 1)], notes
+    assert ahead[-1] == [students - 1, students - 2], notes[-1]
