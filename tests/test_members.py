@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulator.analysis.decomposition import CHANNELS, _spec
 from simulator.api import build_model
 from simulator.calibration.dataset import load_dataset
-from simulator.engine.members import batch_key
+from simulator.engine.members import MEMBER_MECHANISMS, batch_key
 from simulator.engine.worlds import RECORDS, Worlds
 from simulator.runs.executors import batches, execute
 from simulator.runs.run import RunSpec, batchable, run_batch, run_one
@@ -135,7 +136,7 @@ def test_results_do_not_depend_on_batch_size_or_jobs():
     assert by_sizes == [[1] * 5, [2, 2, 1], [5]]
 
 
-def test_only_runs_that_differ_in_member_parameters_share_a_batch():
+def test_only_runs_that_differ_in_member_values_share_a_batch():
     loaded = load_scenario("autos_25", ["firms.count=0"])
     raw = loaded.raw
 
@@ -144,16 +145,58 @@ def test_only_runs_that_differ_in_member_parameters_share_a_batch():
 
     assert batchable(spec(0, **{"parameters.pass_through": 0.9}))
     assert batchable(spec(0, **{"tariffs.autos.rate": 30, "parameters.pass_through": 0.9}))
-    assert not batchable(spec(0, **{"mechanisms.diversion": False}))
+    assert batchable(spec(0, **{"mechanisms.diversion": False}))
+    assert not batchable(spec(0, **{"mechanisms.growth": False}))  # shapes the no-policy path
     assert not batchable(spec(0, **{"parameters.inventory.lead_months": 2}))
     firms = RunSpec(0, {**raw, "firms": {"count": 2000}}, 0, {})
     assert batchable(firms)
-    mixed = [spec(0), spec(1, **{"mechanisms.diversion": False}), spec(2), spec(3)]
-    assert [[s.run for s in b] for b in batches(mixed)] == [[0], [1], [2, 3]]
+    growth = {"mechanisms.growth": False}
+    mixed = [spec(0), spec(1, **growth), spec(2, **growth, **{"mechanisms.dollar": False})]
+    mixed += [spec(3, **{"mechanisms.diversion": False}), spec(4)]
+    # runs that share the values members cannot differ in go together, whatever else differs
+    assert [[s.run for s in b] for b in batches(mixed)] == [[0], [1, 2], [3, 4]]
     a = load_scenario("autos_25", ["parameters.pass_through=0.9"]).scenario
     b = load_scenario("autos_25", ["tariffs.autos.rate=30"]).scenario
     c = load_scenario("autos_25", ["mechanisms.diversion=false"]).scenario
-    assert batch_key(a) == batch_key(b) != batch_key(c)
+    d = load_scenario("autos_25", ["mechanisms.supply_chains=false"]).scenario
+    assert batch_key(a) == batch_key(b) == batch_key(c) != batch_key(d)
     data = load_dataset(a.data).aggregate(a.regions, a.sectors)
     with pytest.raises(ValueError, match="differ in more than tariffs and parameters"):
-        Worlds([a, c], data, [0, 0])
+        Worlds([a, d], data, [0, 0])
+
+
+@pytest.mark.parametrize("firms", [0, 2000])
+def test_members_with_different_mechanisms_equal_their_runs_alone(firms):
+    """Mechanism switches are member arrays: every member of a batch whose members switch
+    random sets of channels off (one all on, one all off) equals its run alone."""
+    sets = [f"firms.count={firms}", "end=2026-03"]
+    rng = np.random.default_rng(3)
+    overrides = [sets, sets + [f"mechanisms.{m}=false" for m in MEMBER_MECHANISMS]]
+    for _ in range(4):
+        off = [m for m in MEMBER_MECHANISMS if rng.random() < 0.4]
+        overrides.append(sets + [f"mechanisms.{m}=false" for m in off])
+    scenarios = [load_scenario("us_2025", o).scenario for o in overrides]
+    data = load_dataset(scenarios[0].data).aggregate(scenarios[0].regions, scenarios[0].sectors)
+    worlds = Worlds(scenarios, data, seeds=[s.seed for s in scenarios])
+    worlds.run()
+    for i, o in enumerate(overrides):
+        alone = build_model(load_scenario("us_2025", o))
+        alone.run()
+        for record in sorted(RECORDS):
+            assert_same(getattr(alone, record), getattr(worlds, record)[i], record)
+    # the switches act: all on and all off differ, in trade and in what buyers do
+    assert not np.allclose(worlds.flows[0], worlds.flows[1])
+    assert np.all(worlds.switched[1] == 1.0)  # no frictions: every buyer re-sources
+    assert worlds.switched[0].mean() < 0.5  # with frictions, few do in a month
+
+
+def test_a_decomposition_runs_its_channel_subsets_as_members_of_batches():
+    """Every subset of channels a decomposition needs shares a batch with the others."""
+    loaded = load_scenario("autos_25")
+    specs = [
+        _spec(i, loaded, frozenset(on), "2025-12")
+        for i, on in enumerate([(), ("diversion",), ("diversion", "dollar"), tuple(CHANNELS)])
+    ]
+    assert [len(b) for b in batches(specs)] == [4]
+    for alone, member in zip([run_one(s) for s in specs], run_batch(specs), strict=True):
+        tables_equal(alone, member)

@@ -2,10 +2,11 @@
 
 A batch advances several worlds (members) in one step. Its members share everything that
 shapes the arrays and the policy but their tariffs — the data set, the horizon, retaliation
-rules, shocks, mechanism switches, firms — and may differ in their tariffs and in the
-behaviour parameters listed in :data:`MEMBER_PARAMETERS` and their seeds (which draw their
-firms). :func:`batch_key` tells which scenarios can share a batch; :class:`MemberParameters`
-holds the parameters as arrays over the member axis.
+rules, shocks, firms, the growth and supply-chain switches — and may differ in their tariffs,
+in the behaviour parameters listed in :data:`MEMBER_PARAMETERS`, in the mechanism switches
+listed in :data:`MEMBER_MECHANISMS` and in their seeds (which draw their firms).
+:func:`batch_key` tells which scenarios can share a batch; :class:`MemberParameters` holds the
+parameters, and :class:`Switches` the switches, as arrays over the member axis.
 """
 
 from __future__ import annotations
@@ -42,6 +43,23 @@ MEMBER_KEYS = (
     "dollar.us_import_invoicing_share",
 )
 MEMBER_PARAMETERS = MEMBER_BLOCKS + MEMBER_KEYS
+# the mechanism switches that may differ between the members of one batch (the others,
+# ``growth`` and ``supply_chains``, shape arrays every member shares: the no-policy path and
+# the input-output coefficients)
+MEMBER_MECHANISMS = (
+    "pass_through",
+    "diversion",
+    "switching_frictions",
+    "exporter_exit",
+    "capacity",
+    "front_loading",
+    "retaliation",
+    "ai_capex",
+    "dollar",
+    "macro",
+    "services",
+    "gold",
+)
 
 
 def batch_key(scenario: Scenario) -> str:
@@ -49,6 +67,8 @@ def batch_key(scenario: Scenario) -> str:
     seed, tariffs and member parameters."""
     exclude = {"name", "description", "extends", "seed", "tariffs"}
     raw = scenario.model_dump(mode="json", exclude=exclude)
+    for name in MEMBER_MECHANISMS:
+        raw["mechanisms"].pop(name)
     params = raw["parameters"]
     for path in MEMBER_PARAMETERS:
         *blocks, key = path.split(".")
@@ -60,6 +80,43 @@ def batch_key(scenario: Scenario) -> str:
 
 
 @dataclass(frozen=True)
+class Switches:
+    """Each member's mechanism switches (:data:`MEMBER_MECHANISMS`), booleans ``[member]``."""
+
+    pass_through: np.ndarray
+    diversion: np.ndarray
+    switching_frictions: np.ndarray
+    exporter_exit: np.ndarray
+    capacity: np.ndarray
+    front_loading: np.ndarray
+    retaliation: np.ndarray
+    ai_capex: np.ndarray
+    dollar: np.ndarray
+    macro: np.ndarray
+    services: np.ndarray
+    gold: np.ndarray
+
+    @classmethod
+    def of(cls, scenarios: Sequence[Scenario]) -> Switches:
+        return cls(
+            **{
+                name: np.array([getattr(s.mechanisms, name) for s in scenarios], dtype=bool)
+                for name in MEMBER_MECHANISMS
+            }
+        )
+
+    @property
+    def entry(self) -> np.ndarray:
+        """Exporters choose their markets: only where buyers divert between origins."""
+        return self.exporter_exit & self.diversion
+
+    @property
+    def digital_services(self) -> np.ndarray:
+        """AI-related services exports: they grow with AI capex."""
+        return self.services & self.ai_capex
+
+
+@dataclass(frozen=True)
 class MemberParameters:
     """Every behaviour parameter the month uses, one value (or row) per member.
 
@@ -68,6 +125,7 @@ class MemberParameters:
     """
 
     resolved: tuple[Parameters, ...]
+    on: Switches
     rho: np.ndarray  # pass-through (1 with the mechanism off)
     sigma_import: np.ndarray
     sigma_domestic: np.ndarray
@@ -80,7 +138,8 @@ class MemberParameters:
     invoicing: np.ndarray  # [member, destination]
     inflow_elasticity: np.ndarray
     supply_elasticity: np.ndarray
-    capacity_elasticity: np.ndarray | None  # None with the capacity mechanism off
+    # None with the capacity mechanism off in every member; inf in a member without it
+    capacity_elasticity: np.ndarray | None
     price_speed: np.ndarray
     income_feedback: np.ndarray
     twin_deficit: np.ndarray
@@ -104,7 +163,7 @@ class MemberParameters:
         cls, scenarios: Sequence[Scenario], data: BaseData, flows0: np.ndarray
     ) -> MemberParameters:
         """Resolve each member's parameters (data-set defaults filled in) and stack them."""
-        mech = scenarios[0].mechanisms
+        on = Switches.of(scenarios)
         resolved = tuple(resolve_parameters(s.parameters, data) for s in scenarios)
 
         def stack(get) -> np.ndarray:
@@ -118,11 +177,13 @@ class MemberParameters:
         profit_tail = stack(lambda p: p.exporters.profit_tail)
         # intensive-margin elasticity: (sigma_firm - 1) * a = sigma - 1 (Chaney 2008)
         sigma_firm = 1.0 + (sigma_import - 1.0) / profit_tail[:, None]
-        if mech.exporter_exit and mech.diversion:
-            # buyers then choose among import varieties with sigma_firm; the nest above it
-            # (domestic versus imports) must not be more elastic, or import varieties become
-            # complements and one origin's exits cut the demand for every other's
-            sigma_domestic = np.minimum(sigma_domestic, sigma_firm)
+        # with exporters' entry and exit, buyers choose among import varieties with
+        # sigma_firm; the nest above it (domestic versus imports) must not be more elastic, or
+        # import varieties become complements and one origin's exits cut the demand for
+        # every other's
+        sigma_domestic = np.where(
+            on.entry[:, None], np.minimum(sigma_domestic, sigma_firm), sigma_domestic
+        )
         eta = stack(lambda p: p.composite_demand_elasticity)
         landed0 = flows0 * (1.0 + data.base_tariff)
         weights = landed0 / landed0.sum(axis=0)[None]
@@ -133,7 +194,7 @@ class MemberParameters:
                     flows0,
                     weights,
                     sigma_domestic[m],
-                    sigma_import[m] if mech.diversion else np.ones(data.n_sectors),
+                    sigma_import[m] if on.diversion[m] else np.ones(data.n_sectors),
                     float(eta[m]),
                 )
                 for m in range(len(resolved))
@@ -146,7 +207,8 @@ class MemberParameters:
         participation = stack(lambda p: p.exporters.participation)
         return cls(
             resolved=resolved,
-            rho=stack(lambda p: p.pass_through) if mech.pass_through else np.ones(len(resolved)),
+            on=on,
+            rho=np.where(on.pass_through, stack(lambda p: p.pass_through), 1.0),
             sigma_import=sigma_import,
             sigma_domestic=sigma_domestic,
             sigma_firm=sigma_firm,
@@ -159,7 +221,11 @@ class MemberParameters:
             invoicing=invoicing,
             inflow_elasticity=stack(lambda p: p.dollar.inflow_elasticity),
             supply_elasticity=stack(lambda p: p.supply_elasticity),
-            capacity_elasticity=stack(lambda p: p.capacity_elasticity) if mech.capacity else None,
+            capacity_elasticity=(
+                np.where(on.capacity, stack(lambda p: p.capacity_elasticity), np.inf)
+                if on.capacity.any()
+                else None
+            ),
             price_speed=stack(lambda p: p.price_adjustment_speed),
             income_feedback=stack(lambda p: p.macro.income_feedback),
             twin_deficit=stack(lambda p: p.macro.twin_deficit),

@@ -87,7 +87,7 @@ class Worlds:
         self.t = 0
         self.n_months = spec.n_months
         n_r, n_s = data.n_regions, data.n_sectors
-        self.mech = mech = spec.mechanisms
+        mech = spec.mechanisms  # growth and supply chains: shared by the members
 
         # --- calibration: base-year monthly flows, landed spending and Armington weights
         self.flows0 = data.flows / 12.0
@@ -96,11 +96,12 @@ class Worlds:
         self.spending0 = landed0.sum(axis=0)  # [destination, sector], landed prices
         self.weights = landed0 / self.spending0[None]
         self.members = p = MemberParameters.build(scenarios, data, self.flows0)
+        self.on = on = p.on  # the mechanism switches, [member]
         self.sigma_import = p.sigma_import[:, None, :]  # [member, 1, sector]: by destination
         self.sigma_domestic = p.sigma_domestic[:, None, :]
         self.sigma_firm = p.sigma_firm[:, None, :]
         # without diversion, import value shares across foreign origins stay fixed
-        self.sigma_demand = self.sigma_import if mech.diversion else np.ones_like(self.sigma_import)
+        self.sigma_demand = np.where(on.diversion[:, None, None], self.sigma_import, 1.0)
         self.rho = p.rho
         # supply chains: inputs per unit of output, [region, input sector, using sector]
         self.input_coefficients = np.zeros((n_r, n_s, n_s))
@@ -121,12 +122,13 @@ class Worlds:
         # --- policy and shocks (shared by the members)
         inventory_ = p.resolved[0].inventory
         self.lead_months, self.stock_horizon = inventory_.lead_months, inventory_.horizon_months
-        # tariff schedules: one per distinct set of tariffs among the members
+        # tariff schedules: one per distinct set of tariffs (and retaliation switch)
         self.schedules: list[TariffSchedule] = []
         self.schedule_of = np.zeros(n_m, dtype=np.int64)  # each member's schedule
         built: dict[str, int] = {}
         for m, scenario in enumerate(scenarios):
-            key = json.dumps([tr.model_dump(mode="json") for tr in scenario.tariffs])
+            tariffs = [tr.model_dump(mode="json") for tr in scenario.tariffs]
+            key = json.dumps([tariffs, bool(on.retaliation[m])])
             if key not in built:
                 built[key] = len(self.schedules)
                 self.schedules.append(
@@ -138,7 +140,7 @@ class Worlds:
                         data.goods_mask,
                         spec.start,
                         self.n_months,
-                        include_retaliation=mech.retaliation,
+                        include_retaliation=bool(on.retaliation[m]),
                         transit_days=self.lead_months * DAYS_PER_MONTH,
                         groups=data.groups,
                     )
@@ -146,7 +148,7 @@ class Worlds:
             self.schedule_of[m] = built[key]
         # retaliation rules, by government in region order (a group acts through its first)
         self.rules: list[tuple[int, RetaliationRule]] = []
-        if mech.retaliation:
+        if on.retaliation.any():
             for i, code in enumerate(data.regions):
                 for rule in spec.retaliation:
                     if data.members(rule.imposer)[0] == code:
@@ -163,6 +165,7 @@ class Worlds:
                                     self.n_months,
                                     n_m,
                                     groups=data.groups,
+                                    active=on.retaliation,
                                 ),
                             )
                         )
@@ -175,10 +178,10 @@ class Worlds:
         self.shocks = ShockPaths(spec, data, self.n_months)
         self.gold_flows = np.zeros((n_m, self.n_months, n_r, n_r))
         self.gold_sector = -1
-        if mech.gold and self.shocks.gold is not None:
+        if on.gold.any() and self.shocks.gold is not None:
             self.gold_sector = data.sector_index(self.shocks.gold.sector)
-            for m, params in enumerate(p.resolved):
-                self.gold_flows[m] = self._gold(params.gold)
+            for m in np.flatnonzero(on.gold):
+                self.gold_flows[m] = self._gold(p.resolved[m].gold)
 
         # --- firms (every member's groups side by side: member * regions * sectors + group)
         self.expectations = Expectations(
@@ -297,7 +300,7 @@ class Worlds:
         if len(self.schedules) == 1:
             scheduled = self.schedules[0].extra(t)[None]
         else:
-            scheduled = np.stack([self.schedules[i].extra(t) for i in self.schedule_of])
+            scheduled = np.stack([s.extra(t) for s in self.schedules])[self.schedule_of]
         return scheduled + self.retaliation_path[:, t]
 
     def announced_path(self, t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -311,8 +314,8 @@ class Worlds:
             if len(known) == 1:
                 path, changes = known[0][0][None], known[0][1][None]
             else:
-                path = np.stack([known[i][0] for i in self.schedule_of])
-                changes = np.stack([known[i][1] for i in self.schedule_of])
+                path = np.stack([k[0] for k in known])[self.schedule_of]
+                changes = np.stack([k[1] for k in known])[self.schedule_of]
             if self.retaliation_revision:  # retaliation decided so far (else nothing to add)
                 path = path + self.retaliation_path
                 changes = np.stack([changed_months(member) for member in path])
@@ -363,7 +366,7 @@ class Worlds:
                 extra_now, government = self.extra(t), imposer
             if rule.update(t, extra_now, self.retaliation_path):
                 self.retaliation_revision += 1
-        if self.mech.macro and t > 0:
+        if self.on.macro.any() and t > 0:
             self._closure(t - 1)
         extra = self.extra(t)
         tau = self.tau0 + extra
@@ -371,10 +374,11 @@ class Worlds:
             tau = np.broadcast_to(tau, (self.n_members, *tau.shape[1:]))
             extra = np.broadcast_to(extra, tau.shape)
         self.tariff_now = tau
+        inflows = self.shocks.inflows[t] + self.on.ai_capex[:, None] * self.shocks.ai_inflows[t]
         self.fx = exchange.exchange_rates(
             self.shocks.fx_paths[t],
-            self.shocks.inflows[t],
-            self.mech.dollar,
+            inflows,
+            self.on.dollar,
             self.members.inflow_elasticity,
             self.data,
         )
@@ -394,7 +398,7 @@ class Worlds:
             + p.income_feedback[:, None] * self.gdp_gap[:, last] / gdp
             - p.twin_deficit[:, None] * self.extra_revenue[:, last] / gdp
         )
-        self.absorption_factor = np.clip(factor, 0.5, 1.5)
+        self.absorption_factor = np.where(self.on.macro[:, None], np.clip(factor, 0.5, 1.5), 1.0)
 
     # -- 2. prices
     def _landed_prices(self, tau: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -432,30 +436,38 @@ class Worlds:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Exporters choose their markets, buyers their suppliers; the prices buyers pay and
         producers' unit costs follow. Returns the spending shares and the CES price index."""
-        mech = self.mech
+        on = self.on
         n_r = self.data.n_regions
+        per_group = n_r * self.data.n_sectors
         # with exporters' entry and exit, buyers substitute among the firms still serving
         # with the firm-level elasticity, and entry and exit make up the rest of the long run
         sigma_import = self.sigma_demand
-        if mech.exporter_exit and mech.diversion:
-            sigma_import = self.sigma_firm
+        if on.entry.any():
+            sigma_import = np.where(on.entry[:, None, None], self.sigma_firm, self.sigma_demand)
             self._exporters(t, expected, sigma_import)
         weights = self.weights * self.serving
         optimal, price_index = nested_shares(weights, rel_price, self.sigma_domestic, sigma_import)
-        if mech.switching_frictions:
+        # without switching frictions every buyer re-sources every month at today's prices
+        now = self._by_group(rel_price), price_index.ravel()
+        optimal_bar, (bar, index_bar), reference = optimal, now, now[1]
+        frictions = on.switching_frictions
+        if frictions.any():
             optimal_bar, index_bar = nested_shares(
                 weights, expected, self.sigma_domestic, sigma_import
             )
-            bar = self._by_group(expected)
-            index_bar = index_bar.ravel()
+            bar, index_bar = self._by_group(expected), index_bar.ravel()
             reference = index_bar  # least cost with every base-year supplier
-            if mech.exporter_exit and mech.diversion:
-                reference = nested_shares(
+            if on.entry.any():
+                every_supplier = nested_shares(
                     self.weights, expected, self.sigma_domestic, sigma_import
                 )[1].ravel()
-        else:  # every buyer re-sources every month at today's prices
-            optimal_bar, bar, index_bar = optimal, self._by_group(rel_price), price_index.ravel()
-            reference = index_bar
+                reference = np.where(np.repeat(on.entry, per_group), every_supplier, index_bar)
+            if not frictions.all():
+                optimal_bar = np.where(frictions[:, None, None, None], optimal_bar, optimal)
+                group = np.repeat(frictions, per_group)
+                bar = np.where(group[:, None], bar, now[0])
+                index_bar = np.where(group, index_bar, now[1])
+                reference = np.where(group, reference, now[1])
         buyers = self.firms.buyers
         shares = self._from_group(
             buyers.update(
@@ -464,8 +476,8 @@ class Worlds:
                 bar,
                 index_bar,
                 self.annuity_by_group,
-                self._by_group(rel_price),
-                everyone=not mech.switching_frictions,
+                now[0],
+                everyone=np.repeat(~frictions, per_group),
                 reference_index=reference,
             )
         )
@@ -520,6 +532,11 @@ class Worlds:
         diag = np.arange(n_r)
         serving[:, diag, diag] = 1.0
         self.serving = np.maximum(serving, 1e-12)
+        entry = self.on.entry
+        if not entry.all():  # members without exporters' entry and exit: every firm serves
+            self.serving[~entry] = 1.0
+            self.export_profit[~entry] = 1.0
+            self.entry_threshold[~entry] = 1.0
 
     # -- 4. flows
     def _flows(
@@ -534,7 +551,7 @@ class Worlds:
     ) -> tuple[np.ndarray, ...]:
         """Spending split over origins, front-loading, AI hardware, services, gold: customs
         value, quantity, unit customs value, gold bars and spending in dollars."""
-        mech = self.mech
+        on = self.on
         spend_local = (
             self.spending0
             * self.growth_path[t][:, None]
@@ -550,17 +567,25 @@ class Worlds:
         )
         quantity = customs / unit_customs
 
-        if mech.front_loading:
-            quantity = quantity + self._front_load(t, tau, quantity)
-            customs = quantity * unit_customs
+        if on.front_loading.any():
+            stocked = quantity + self._front_load(t, tau, quantity)
+            if on.front_loading.all():
+                quantity, customs = stocked, stocked * unit_customs
+            else:
+                member = on.front_loading[:, None, None, None]
+                quantity = np.where(member, stocked, quantity)
+                customs = np.where(member, stocked * unit_customs, customs)
 
-        ai = self.shocks.ai_capex_flows(t, tau, self.tau0, extra) if mech.ai_capex else None
+        ai = self.shocks.ai_capex_flows(t, tau, self.tau0, extra) if on.ai_capex.any() else None
         if ai is not None:
-            self.exempt_flows[:, t], self.exempt_rates[:, t] = ai
-            customs = customs + ai[0]
-            quantity = quantity + ai[0] / unit_customs
-        services = self.shocks.services_exports(t) if mech.services and mech.ai_capex else None
+            bought, rates = ai[0] * _cube(on.ai_capex), np.where(_cube(on.ai_capex), ai[1], 0.0)
+            self.exempt_flows[:, t], self.exempt_rates[:, t] = bought, rates
+            customs = customs + bought
+            quantity = quantity + bought / unit_customs
+        digital = on.digital_services
+        services = self.shocks.services_exports(t) if digital.any() else None
         if services is not None:
+            services = services * _cube(digital)
             customs = customs + services
             quantity = quantity + services / unit_customs
         bars = np.zeros_like(customs)  # gold bars: duty-free, a stock moved, not output
@@ -616,6 +641,7 @@ class Worlds:
         )
         diag = np.arange(self.data.n_regions)
         change[:, diag, diag, :] = 0.0
+        change[~self.on.front_loading] = 0.0  # members without front-loading
         self.stock_change = change
         self.stock += change  # stock counts goods on order
         self.orders.append(change)
@@ -671,8 +697,8 @@ class Worlds:
         nx_base = base.sum(axis=(1, 2)) - base.sum(axis=(0, 2))
         absorption = self.baseline_gdp_month[t] - nx_base
         investment = np.zeros_like(nx)
-        if self.mech.ai_capex and self.shocks.ai is not None:
-            investment[:, self.shocks.ai_region] = self.shocks.capex[t]
+        if self.shocks.ai is not None:
+            investment[:, self.shocks.ai_region] = self.shocks.capex[t] * self.on.ai_capex
         self.gdp_gap[:, t] = (self.absorption_factor - 1.0) * absorption + investment + nx - nx_base
         self.investment_gap[:, t] = investment
         self.nx_gap[:, t] = nx - nx_base

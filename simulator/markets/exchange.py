@@ -22,22 +22,25 @@ US = "USA"
 def exchange_rates(
     fx_path: np.ndarray,
     inflows: np.ndarray,
-    enabled: bool,
+    enabled: np.ndarray,
     inflow_elasticity: np.ndarray,
     data: BaseData,
 ) -> np.ndarray:
     """Value of each region's currency in dollars in a month (base year = 1), ``[member,
     region]``.
 
-    ``fx_path`` is the month's row of the scenario's exchange-rate paths and ``inflows`` its
-    net capital inflows ($bn), both by region; ``inflow_elasticity`` is ``beta`` above
-    (``parameters.dollar.inflow_elasticity``), one value per member.
+    ``fx_path`` is the month's row of the scenario's exchange-rate paths, by region;
+    ``inflows`` the month's net capital inflows ($bn) ``[member, region]``; ``enabled`` says
+    for each member whether the dollar mechanism is on (else its rates are all 1);
+    ``inflow_elasticity`` is ``beta`` above (``parameters.dollar.inflow_elasticity``), one
+    value per member.
     """
-    if not enabled or US not in data.regions:
-        return np.ones((inflow_elasticity.size, data.n_regions))
+    n_members = inflow_elasticity.size
+    if not enabled.any() or US not in data.regions:
+        return np.ones((n_members, data.n_regions))
     us = data.region_index(US)
-    inflow_pct_gdp = 100.0 * 12.0 * inflows[us] / data.gdp[us]
+    inflow_pct_gdp = 100.0 * 12.0 * inflows[:, us] / data.gdp[us]
     dollar = fx_path[us] * np.exp(inflow_elasticity / 100.0 * inflow_pct_gdp)
     fx = fx_path[None, :] / dollar[:, None]
     fx[:, us] = 1.0
-    return fx
+    return np.where(enabled[:, None], fx, 1.0)

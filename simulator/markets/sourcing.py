@@ -171,7 +171,7 @@ class BuyerPopulation:
         expected_index: np.ndarray,
         annuity: np.ndarray,
         price: np.ndarray,
-        everyone: bool = False,
+        everyone: bool | np.ndarray = False,
         reference_index: np.ndarray | None = None,
     ) -> np.ndarray:
         """Let buyers decide in month ``t``; return the groups' spending shares at ``price``.
@@ -179,7 +179,8 @@ class BuyerPopulation:
         ``optimal`` are the cost-minimising shares at the expected prices ``expected_price``
         (unit cost ``expected_index``); all ``(n_groups, n_origins)`` but the index and the
         annuity (by group). With
-        ``everyone`` every buyer re-sources (no frictions). ``reference_index`` is ``J``, the
+        ``everyone`` (a flag, or one per group) every buyer (of those groups) re-sources: no
+        frictions. ``reference_index`` is ``J``, the
         unit cost at the expected prices with every base-year supplier (default: the index).
         """
         ref = expected_index if reference_index is None else reference_index
@@ -201,33 +202,38 @@ class BuyerPopulation:
         self.signed_cost[v_new] = expected_index
         self.signed_index[v_new] = ref
         switched = expired = previous = np.zeros(0, dtype=np.int64)
-        if everyone:
-            moved = self.mass.copy()
-            if self.group.size:
-                self.vintage[:] = v_new
-                self.key = self.group * self.n_vintages + v_new
-            else:
-                self.level_scaled[:v_new] = 0.0
-                self.level_scaled[v_new] = 1.0 / self.costs.shape[1]
-                self.level_total = self.level_scaled[v_new].copy()
-                self.decay[:] = 1.0
-        elif self.group.size:
+        every = np.broadcast_to(np.asarray(everyone, dtype=bool), (self.n_groups,))
+        if self.group.size:
             expired_all = self.expiry == t
+            rows = every[self.group]  # buyers of groups without frictions all move, no draw
             if np.any(saving > self.min_cost[:, None]):
                 chose = np.take(saving, self.key) > self.kappa
-                switch = np.flatnonzero(chose | expired_all)
+                switch = np.flatnonzero((chose | expired_all) & ~rows)
             else:
-                switch = np.flatnonzero(expired_all)
+                switch = np.flatnonzero(expired_all & ~rows)
             previous = self.vintage[switch]
-            moved = np.bincount(
+            moved = np.bincount(  # floats even when nobody switches (no weights: ints)
                 self.key[switch], weights=self.size[switch], minlength=saving.size
-            ).reshape(self.n_groups, self.n_vintages)
+            ).reshape(self.n_groups, self.n_vintages).astype(float, copy=False)
             self.vintage[switch] = v_new
             self.key[switch] += v_new - previous
             self.expiry[switch] = t + self._expiries(switch)
             switched, expired = switch, expired_all[switch]
+            if every.any():
+                moved[every] = self.mass[every]
+                self.vintage[rows] = v_new
+                self.key[rows] = self.group[rows] * self.n_vintages + v_new
         else:  # only vintages signed so far hold mass
-            moved = self._move_levels(saving, v_new)
+            if every.all():
+                moved = self.mass.copy()
+            else:
+                moved = self._move_levels(saving, v_new)
+            if every.any():
+                moved[every] = self.mass[every]
+                self.level_scaled[:v_new, every] = 0.0
+                self.level_scaled[v_new, every] = 1.0 / self.costs.shape[1]
+                self.level_total[every] = self.level_scaled[v_new, every]
+                self.decay[every] = 1.0
         share_switched = moved.sum(axis=1) / self.mass.sum(axis=1)
         self.mass -= moved
         self.mass[:, v_new] += moved.sum(axis=1)

@@ -31,7 +31,9 @@ _TOL = 1e-6
 
 class RetaliationRule:
     """One government's rule against one target, with its escalation state (one per member
-    of a batch: ``rounds_used``, ``last_measure`` and ``rate`` are arrays over members)."""
+    of a batch: ``rounds_used``, ``last_measure`` and ``rate`` are arrays over members). It
+    acts in the members where ``active`` (default: all; members with retaliation switched
+    off have none)."""
 
     def __init__(
         self,
@@ -44,8 +46,10 @@ class RetaliationRule:
         n_months: int,
         n_members: int = 1,
         groups: Groups | None = None,
+        active: np.ndarray | None = None,
     ) -> None:
         self.spec = spec
+        self.active = np.ones(n_members, dtype=bool) if active is None else active
         groups = groups or {}
         self.imposer = np.array(region_indices(spec.imposer, regions, groups))
         self.target = np.array(region_indices(spec.target, regions, groups))
@@ -102,7 +106,7 @@ class RetaliationRule:
         """Decide this month's response and write it into the retaliation path (``[member,
         month, origin, destination, sector]``); say whether any member's response changed."""
         new_rate = self.desired_rate(extra, self.measure(extra))
-        changed = np.flatnonzero(np.abs(new_rate - self.rate) > _TOL)
+        changed = np.flatnonzero((np.abs(new_rate - self.rate) > _TOL) & self.active)
         start = t + self.spec.lag_months
         for member in changed:
             if start < path.shape[1]:

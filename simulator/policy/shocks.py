@@ -97,14 +97,14 @@ class ShockPaths:
 
         self.ai = shocks.ai_capex
         self.capex = np.zeros(n_months)
+        self.ai_inflows = np.zeros((n_months, n_r))
         if self.ai is not None:
             self.capex = interpolate(self.ai.path, first, n_months, before=0.0)
             r = data.region_index(self.ai.region)
             self.ai_region, self.ai_sector = r, data.sector_index(self.ai.sector)
             self.ai_origin = ai_origin_shares(self.ai, data)
-            if scenario.mechanisms.ai_capex:
-                inflow_share = scenario.parameters.dollar.ai_inflow_share
-                self.inflows[:, r] += inflow_share * self.capex
+            # the capital inflows that finance it (with the AI capex mechanism on)
+            self.ai_inflows[:, r] = scenario.parameters.dollar.ai_inflow_share * self.capex
 
         # non-monetary gold: the New York-London spread ($/oz), the gold price and where the
         # bars come from (a group split by its members' base-year sales of the sector to the US)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from simulator.runs.run import RunSpec, batchable, run_batch, run_one
+from simulator.runs.run import RunSpec, batchable, run_batch, run_one, shared_values
 from simulator.runs.workers import pool_context, run_in_worker, worker_init
 from simulator.scenario import ScenarioError
 
@@ -34,22 +34,20 @@ MAX_MEMBERS = 16
 
 def batches(specs: Iterable[RunSpec], size: int = MAX_MEMBERS) -> Iterator[list[RunSpec]]:
     """Group consecutive runs into batches of at most ``size`` members: runs that share a
-    scenario (and what they return) and differ only in tariffs and member parameters."""
+    scenario, what they return and their :func:`shared_values`, and differ only in tariffs,
+    member parameters and mechanism switches."""
     batch: list[RunSpec] = []
     for spec in specs:
         if batch and not (
             len(batch) < size
-            and batchable(spec)
             and spec.detail == batch[0].detail
             and spec.until == batch[0].until
             and (spec.scenario is batch[0].scenario or spec.scenario == batch[0].scenario)
+            and shared_values(spec) == shared_values(batch[0])
         ):
             yield batch
             batch = []
         batch.append(spec)
-        if not batchable(spec):
-            yield batch
-            batch = []
     if batch:
         yield batch
 

@@ -68,41 +68,67 @@ def _member_parameter(path: str) -> bool:
     return name.split(".")[0] in (*MEMBER_BLOCKS, "elasticities") or name in MEMBER_KEYS
 
 
+def _member_value(path: str) -> bool:
+    """Whether members of one batch may differ in a ``--set`` path: tariffs, behaviour
+    parameters and the mechanism switches of :data:`~simulator.engine.members.MEMBER_MECHANISMS`."""
+    from simulator.engine.members import MEMBER_MECHANISMS
+
+    if path.startswith("tariffs") or _member_parameter(path):
+        return True
+    return path.removeprefix("mechanisms.") in MEMBER_MECHANISMS and path.startswith("mechanisms.")
+
+
+def shared_values(spec: RunSpec) -> dict[str, Any]:
+    """The values every member of the run's batch must share (all but :func:`_member_value`)."""
+    return {path: value for path, value in spec.values.items() if not _member_value(path)}
+
+
 def batchable(spec: RunSpec) -> bool:
-    """Whether a run can be a member of a batch: its values are all tariffs or member
-    parameters."""
-    return all(path.startswith("tariffs") or _member_parameter(path) for path in spec.values)
+    """Whether a run's values are all ones in which members of a batch may differ."""
+    return not shared_values(spec)
 
 
 def run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
-    """Runs of one scenario that differ only in tariffs and member parameters
-    (:func:`batchable`),
-    advanced together as the members of one batch; each member's table equals
-    :func:`run_one`'s for the same spec."""
+    """Runs of one scenario that share their :func:`shared_values` and differ only in
+    tariffs, member parameters and mechanism switches, advanced together as the members of
+    one batch; each member's table equals :func:`run_one`'s for the same spec."""
     frames = _run_batch(specs)
     gc.collect()
     return frames
 
 
 def batch_worlds(specs: list[RunSpec]) -> tuple[Any, Any]:
-    """The batch of ``specs`` (runs of one scenario that differ only in tariffs and member
-    parameters), not yet run, and the scenario they share as loaded (``LoadedScenario``)."""
+    """The batch of ``specs`` (runs of one scenario with the same :func:`shared_values`, which
+    differ only in tariffs, member parameters and mechanism switches), not yet run, and the
+    scenario they share as loaded (``LoadedScenario``, with the shared values)."""
     from simulator.calibration.dataset import load_dataset
     from simulator.engine.worlds import Worlds
     from simulator.scenario import load_scenario
     from simulator.scenario.schema import Parameters
 
     first = specs[0]
-    base = load_scenario(first.scenario)
+    shared = shared_values(first)
+    base = load_scenario(first.scenario, RunSpec(first.run, {}, 0, shared).overrides())
     scenarios = []
     for spec in specs:
         if spec.scenario is not first.scenario and spec.scenario != first.scenario:
             raise ValueError("the runs of a batch share one scenario")
-        if not all(_member_parameter(path) for path in spec.values):  # tariffs: load it all
+        if shared_values(spec) != shared:
+            raise ValueError("the runs of a batch share every value but member values")
+        values = {path: v for path, v in spec.values.items() if path not in shared}
+        switches = {p: v for p, v in values.items() if p.startswith("mechanisms.")}
+        if any(path.startswith("tariffs") for path in values) or not all(
+            isinstance(v, bool) for v in switches.values()
+        ):  # tariffs (or a switch that is not true or false): load it all
             scenarios.append(load_scenario(spec.scenario, spec.overrides()).scenario)
             continue
+        mechanisms = base.scenario.mechanisms.model_copy(
+            update={path.removeprefix("mechanisms."): v for path, v in switches.items()}
+        )
         params = base.scenario.parameters.model_dump()
-        for path, value in spec.values.items():
+        for path, value in values.items():
+            if path in switches:
+                continue
             *blocks, key = path.removeprefix("parameters.").split(".")
             target = params
             for block in blocks:
@@ -114,7 +140,9 @@ def batch_worlds(specs: list[RunSpec]) -> tuple[Any, Any]:
             load_scenario(spec.scenario, spec.overrides())
             raise
         scenarios.append(
-            base.scenario.model_copy(update={"parameters": parameters, "seed": spec.seed})
+            base.scenario.model_copy(
+                update={"parameters": parameters, "mechanisms": mechanisms, "seed": spec.seed}
+            )
         )
     scenario = base.scenario
     data = load_dataset(scenario.data).aggregate(scenario.regions, scenario.sectors)
