@@ -212,9 +212,11 @@ class BuyerPopulation:
             else:
                 switch = np.flatnonzero(expired_all & ~rows)
             previous = self.vintage[switch]
-            moved = np.bincount(  # floats even when nobody switches (no weights: ints)
+            # floats even when nobody switches (bincount of nothing gives integers)
+            moved = np.bincount(
                 self.key[switch], weights=self.size[switch], minlength=saving.size
-            ).reshape(self.n_groups, self.n_vintages).astype(float, copy=False)
+            ).astype(float, copy=False)
+            moved = moved.reshape(self.n_groups, self.n_vintages)
             self.vintage[switch] = v_new
             self.key[switch] += v_new - previous
             self.expiry[switch] = t + self._expiries(switch)
@@ -224,10 +226,7 @@ class BuyerPopulation:
                 self.vintage[rows] = v_new
                 self.key[rows] = self.group[rows] * self.n_vintages + v_new
         else:  # only vintages signed so far hold mass
-            if every.all():
-                moved = self.mass.copy()
-            else:
-                moved = self._move_levels(saving, v_new)
+            moved = self.mass.copy() if every.all() else self._move_levels(saving, v_new)
             if every.any():
                 moved[every] = self.mass[every]
                 self.level_scaled[:v_new, every] = 0.0
