@@ -200,3 +200,22 @@ def test_a_decomposition_runs_its_channel_subsets_as_members_of_batches():
     assert [len(b) for b in batches(specs)] == [4]
     for alone, member in zip([run_one(s) for s in specs], run_batch(specs), strict=True):
         tables_equal(alone, member)
+
+
+def test_a_batched_member_reports_the_retaliation_its_rules_decided():
+    """The summary's retaliation table reads what each rule did in that member: a member
+    loaded apart (its own tariffs) has its own copies of the rules' specs."""
+    from simulator.api import run_scenario, run_scenarios
+    from simulator.results.summary import summary_markdown
+
+    def table(result) -> str:
+        text = summary_markdown(result)
+        start = text.index("## Retaliation rules")
+        return text[start : text.index("\n## ", start + 1)]
+
+    sets = ["firms.count=0", "end=2026-06"]
+    quiet = load_scenario("escalation", [*sets, "tariffs.china_reciprocal.rate=0"])
+    loud = load_scenario("escalation", [*sets, "tariffs.china_reciprocal.rate=60"])
+    batched = run_scenarios([quiet, loud], [None, None])
+    assert table(batched[1]) == table(run_scenario(loud))
+    assert "% from 2025-" in table(batched[1])  # the rules fired in this member

@@ -781,9 +781,10 @@ class MemberAccess:
         return self.worlds.members.resolved[self.member]
 
     def retaliation_fired(self) -> dict[int, list[tuple[int, float]]]:
-        """What each retaliation rule did in this member, keyed by ``id`` of its spec:
-        ``(month decided, rate)`` for each change."""
-        return {id(rule.spec): rule.fired[self.member] for _, rule in self.worlds.rules}
+        """What each retaliation rule did in this member, keyed by the rule's place in the
+        scenario's ``retaliation`` list: ``(month decided, rate)`` for each change."""
+        place = {id(spec): k for k, spec in enumerate(self.worlds.spec.retaliation)}
+        return {place[id(rule.spec)]: rule.fired[self.member] for _, rule in self.worlds.rules}
 
     def month_label(self, t: int) -> str:
         return month_label(month_index(self.worlds.spec.start) + t)

@@ -330,13 +330,13 @@ def _retaliation_table(result: SimulationResult) -> list[str]:
         "| id | imposed by | answers | on its sectors | response | lag | in this run |",
         "|---|---|---|---|---|---|---|",
     ]
-    for spec in result.scenario.retaliation:
+    for place, spec in enumerate(result.scenario.retaliation):
         response = (
             f"+{spec.rate:g}% a round, up to {spec.rounds} round(s)"
             if spec.match is None
             else f"match the {spec.match}, up to {spec.rounds} round(s)"
         ) + (f", cap {spec.cap:g}%" if spec.cap < 1000 else "")
-        fired = fired_by_rule.get(id(spec), [])
+        fired = fired_by_rule.get(place, [])
         truce = spec.truce.strftime("%Y-%m") if spec.truce else None
         steps = [
             (model.month_label(t + spec.lag_months), rate)
