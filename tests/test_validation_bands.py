@@ -145,3 +145,30 @@ def test_an_ensemble_size_that_is_not_a_number_is_refused(tmp_path, capsys):
     assert caught.value.code == 2
     assert "argument --ensemble: invalid int value: 'two'" in capsys.readouterr().err
     assert not (tmp_path / "v").exists()
+
+
+def test_runs_that_broke_down_are_left_out_and_named(monkeypatch):
+    """A member whose figures are not finite is no part of the quantiles; with fewer than two
+    finite members there is no interval, and the error says so."""
+    from simulator.analysis import validation as module
+    from simulator.scenario import ScenarioError
+
+    def task(batch, broken):
+        months = pd.MultiIndex.from_tuples([("balance", "2025-01")], names=["series", "month"])
+        return [
+            (
+                s.run,
+                pd.Series({"balance": np.nan if s.run in broken else -800.0 - s.run}),
+                pd.Series([-60.0 - s.run], index=months),
+            )
+            for s in batch
+        ]
+
+    monkeypatch.setattr(module, "band_task", lambda batch: task(batch, {1}))
+    bands = ensemble_bands(4, jobs=1)
+    assert bands.broken == [1] and bands.members == 3
+    band = bands.annual_band().loc["balance"]  # of -803, -802 and -800
+    assert band.tolist() == pytest.approx([-802.9, -800.2])
+    monkeypatch.setattr(module, "band_task", lambda batch: task(batch, {0, 1, 2}))
+    with pytest.raises(ScenarioError, match="only 1 of 4 runs kept finite values"):
+        ensemble_bands(4, jobs=1)

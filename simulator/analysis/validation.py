@@ -442,13 +442,13 @@ class Validation:
             return []
         b = self.bands
         broken = (
-            f" Runs {', '.join(map(str, b.broken))} broke down (values not finite) and are "
-            "left out."
+            f" Left out: run{'s' * (len(b.broken) > 1)} {', '.join(map(str, b.broken))}, "
+            "whose values are not finite (the model broke down under the draws)."
             if b.broken
             else ""
         )
         return [
-            f"**The 90 % band.** The shaded band of the balance and the columns *5 %* and "
+            f"**The 90 % band.** The shaded band of the monthly balance and the columns *5 %* and "
             f"*95 %* of the annual table are the 5th and 95th percentiles of {b.members} runs "
             f"of us_2025 that draw the {b.parameters} uncertain behaviour parameters from their "
             "documented priors (`simulator/data/base_2024/uncertainty.csv`; ranges and sources "
@@ -731,6 +731,11 @@ def ensemble_bands(
             progress(len(annual), members)
     annual_t, monthly_t = pd.DataFrame(annual).T.sort_index(), pd.DataFrame(monthly).T.sort_index()
     finite = np.isfinite(annual_t).all(axis=1) & np.isfinite(monthly_t).all(axis=1)
+    if finite.sum() < 2:
+        raise ScenarioError.simple(
+            f"only {finite.sum()} of {members} runs kept finite values: too few for a 90 % "
+            "interval (the model broke down under the draws of the others)"
+        )
     return Bands(
         annual_t[finite],
         monthly_t[finite],
