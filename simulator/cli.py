@@ -31,7 +31,6 @@ from simulator.version import __version__
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from simulator.analysis.coverage import Coverage
     from simulator.results import SimulationResult
     from simulator.results.plotworker import PlotWorker
     from simulator.results.result import RunTables
@@ -67,7 +66,8 @@ EXAMPLES = {
     "validate-history": """examples:
   tradesim validate-history                      # writes out/validation.md and out/validation/
   tradesim validate-history --out docs           # in a checkout: regenerates docs/validation.md
-  tradesim validate-history --ensemble 200 --jobs 2   # coverage of the 90 % band""",
+  tradesim validate-history --ensemble 400 --jobs 2   # more runs for the 90 % bands
+  tradesim validate-history --ensemble 0         # the central run alone, no bands""",
     "calibrate": """examples:
   tradesim calibrate pre2025 --jobs 2            # the bundled moments: out/calibrate_pre2025/
   tradesim calibrate my_moments.yaml --out out/est --executor dask""",
@@ -539,29 +539,46 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
             f"{out}: is the root of the file system; tradesim does not write there\n"
             "    hint: --out out (the default) or a folder of your own"
         )
-    from simulator.analysis.validation import PAGE_MARKER, validate_history
+    from simulator.analysis.validation import (
+        ENSEMBLE,
+        PAGE_MARKER,
+        check_ensemble,
+        ensemble_bands,
+        validate_history,
+    )
     from simulator.results.output import check_output_dir, check_output_file, write_text_atomically
     from simulator.results.result import write_atomically
+    from simulator.runs.executors import check_executor
 
+    members = ENSEMBLE if args.ensemble is None else args.ensemble
+    check_ensemble(members)
+    check_executor(args.jobs)
     plots, page = out / "validation", out / "validation.md"
     check_output_dir(plots, force=args.force)
     check_output_file(page, PAGE_MARKER, force=args.force)
-    validation = validate_history(seed=args.seed)
-    bands = _history_bands(args) if args.ensemble else None
-
-    def write_plots(folder: Path) -> None:
-        validation.plot(folder)
-        if bands is not None:
-            bands.plot(folder / "ensemble.png")
+    bands = None
+    if members:
+        started = time.monotonic()
+        progress = Progress(f"{members} runs", not args.quiet)
+        bands = ensemble_bands(members, seed=args.seed, jobs=args.jobs, progress=progress)
+        if not args.quiet:
+            seconds = time.monotonic() - started
+            print(
+                f"tradesim validate-history: {members} runs for the 90 % bands in "
+                f"{seconds:.1f} s ({seconds / members:.2f} s a run, --jobs {args.jobs})",
+                file=sys.stderr,
+            )
+    validation = validate_history(seed=args.seed, bands=bands)
 
     out.mkdir(parents=True, exist_ok=True)
-    extra = "\n" + bands.markdown("validation/ensemble.png") if bands is not None else ""
-    write_text_atomically(page, validation.markdown() + extra, PAGE_MARKER, force=args.force)
-    write_atomically(plots, write_plots, validation.result.provenance.__dict__, force=args.force)
+    write_text_atomically(page, validation.markdown(), PAGE_MARKER, force=args.force)
+    provenance = validation.result.provenance.__dict__
+    write_atomically(plots, validation.plot, provenance, force=args.force)
     if args.json:
         stats = {**validation.stats, **validation.targets()["met"].to_dict()}
         if bands is not None:
-            stats.update({f"ensemble coverage {k}, %": v for k, v in bands.rates().items()})
+            rates = bands.coverage().rates()
+            stats.update({f"ensemble coverage {k}, %": v for k, v in rates.items()})
         print(json.dumps(stats, indent=2, default=bool))
     elif not args.quiet:
         print(validation.markdown())
@@ -653,26 +670,6 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         session_timeout=args.session_timeout,
         teacher_code=args.teacher_code,
     )
-
-
-def _history_bands(args: argparse.Namespace) -> Coverage:
-    """The us_2025 ensemble's 90 % bands against the published 2025 months."""
-    import tempfile
-
-    from simulator.analysis.coverage import coverage
-    from simulator.runs import run_ensemble
-
-    progress = Progress(f"{args.ensemble} runs", not args.quiet)
-    with tempfile.TemporaryDirectory(prefix="tradesim-bands-") as folder:
-        runs = run_ensemble(
-            DEFAULT_SCENARIO,
-            args.ensemble,
-            out=Path(folder) / "runs",
-            seed=args.seed,
-            jobs=args.jobs,
-            progress=progress,
-        )
-        return coverage(runs)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -892,7 +889,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--ensemble",
         type=int,
         metavar="N",
-        help="also run N draws of the uncertain parameters and report the 90 %% band's coverage",
+        help="runs drawing the uncertain parameters for the 90 %% bands (default: as many as "
+        "docs/validation.md uses; 0: the central run only, no bands)",
     )
     jobs(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")

@@ -104,7 +104,7 @@ def test_compare_difference_plot_labels_units(us_2025, baseline, tmp_path):
 
 def test_validate_history_writes_one_page_and_one_plot_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert main(["validate-history", "--quiet"]) == 0
+    assert main(["validate-history", "--quiet", "--ensemble", "0"]) == 0
     out = tmp_path / "out"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no docs/ in the user's folder
     assert sorted(p.name for p in out.iterdir()) == ["validation", "validation.md"]
@@ -119,7 +119,7 @@ def test_validate_history_writes_one_page_and_one_plot_folder(tmp_path, monkeypa
     note = "-922.6 is the sum of the twelve monthly balances"
     assert note in page and "-901.5 is the annual total of the release of 2026-02-19" in page
     assert note in (Path(__file__).parents[1] / "docs" / "validation.md").read_text()
-    assert main(["validate-history", "--quiet", "--out", "report"]) == 0
+    assert main(["validate-history", "--quiet", "--ensemble", "0", "--out", "report"]) == 0
     assert (tmp_path / "report" / "validation.md").is_file()
     assert not (tmp_path / "report" / "validation" / "validation").exists()
 

@@ -5,13 +5,19 @@ calibration, its tariff timeline and AI-capex path from published sources. This 
 runs it and measures the fit: correlation and mean absolute error of the monthly balance,
 how often the direction of month-to-month changes agrees, the turning points, and a list of
 targets (the early-2025 surge, the drop after April, the autumn low, the November rebound).
+
+Beside the central run, :func:`ensemble_bands` runs an ensemble of us_2025 over the uncertain
+behaviour parameters (the draws of ``tradesim run --ensemble``) and gives each 2025 figure its
+90 % interval: the 5 % and 95 % quantiles of the members.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -26,12 +32,23 @@ from simulator.results import SimulationResult
 from simulator.results.effective_rates import effective_rates
 from simulator.results.plots import partner_label
 from simulator.results.summary import markdown_table
+from simulator.scenario import ScenarioError
+
+if TYPE_CHECKING:
+    from simulator.analysis.coverage import Coverage
+    from simulator.runs.run import RunSpec
 
 BN = 1e9
 PAGE_MARKER = "Regenerate this page with `tradesim validate-history"
 """The line by which an existing validation page is recognised as tradesim's to replace."""
 SERIES = ["balance", "exports", "imports"]
 PARTNERS = ["CHN", "EU", "MEX", "VNM", "TWN", "CAN", "DEU", "IRL", "CHE", "GBR"]
+BAND = (0.05, 0.95)
+"""The quantiles bounding the 90 % interval."""
+ENSEMBLE = 200
+"""Runs of the default ensemble. With 200, the sampling error of each annual 5 % and 95 %
+quantile is at most 9 % of the interval's width (bootstrap from 400 runs; 14 % with 100):
+about 4 and 7 $bn on the 2025 balance's interval of about 140 $bn."""
 
 LEFT_OUT = {
     "2025-01": "gold bars beyond the modelled shipments (capacity set at the 2020 record) "
@@ -112,6 +129,28 @@ def published_monthly() -> pd.DataFrame:
     return table.pivot(index="month", columns="series", values="value_usd_bn")[SERIES]
 
 
+def annual_figures(us: pd.Series, partners: pd.Series) -> pd.DataFrame:
+    """The 2025 rows of the annual table: each published figure beside the simulated one.
+
+    ``us`` holds a run's 2025 sums of the US macro series, ``partners`` its 2025 goods
+    balances by partner ($bn); the central run and every ensemble member go through here.
+    """
+    table = history_table("us_annual")
+    table = table[table.year == 2025]
+    rows = {}
+    for r in table.itertuples():
+        label = r.series if r.partner == "WLD" else f"{r.series} with {r.partner}"
+        if r.partner == "WLD" and r.series in us:
+            rows[label] = (r.value_usd_bn, us[r.series])
+        elif r.partner == "WLD" and r.series == "customs_duties_net":
+            rows["tariff revenue (customs duties, net)"] = (r.value_usd_bn, us.tariff_revenue)
+        elif r.partner in partners:
+            rows[label] = (r.value_usd_bn, partners[r.partner])
+    rows["of which gold bars shipped (model only)"] = (float("nan"), us.gold_balance)
+    rows["goods_balance excluding gold bars"] = (float("nan"), us.goods_balance_ex_gold)
+    return pd.DataFrame(rows, index=["published", "us_2025"]).T
+
+
 @dataclass
 class Validation:
     """Simulated and published paths, fit statistics and target checks."""
@@ -121,6 +160,7 @@ class Validation:
     published: pd.DataFrame  # months × series, $bn
     partners_sim: pd.DataFrame  # months × partner goods balance, $bn
     partners_pub: pd.DataFrame
+    bands: Bands | None = None  # the ensemble over the uncertain parameters, if run
 
     @property
     def stats(self) -> dict[str, float]:
@@ -197,24 +237,19 @@ class Validation:
         return pd.DataFrame(rows, columns=["target", "simulated", "met"]).set_index("target")
 
     def annual(self) -> pd.DataFrame:
-        """2025 annual totals and partner goods balances: simulated against published."""
-        table = history_table("us_annual")
-        table = table[table.year == 2025]
+        """2025 annual totals and partner goods balances: simulated against published, with
+        the ensemble's 5 % and 95 % quantiles and whether the published value lies between
+        them when there are bands."""
         us = self.result.annual().loc[2025] / BN
         partners = self.partners_sim.loc[self._months(2025)].sum()
-        rows = {}
-        for r in table.itertuples():
-            label = r.series if r.partner == "WLD" else f"{r.series} with {r.partner}"
-            if r.partner == "WLD" and r.series in us:
-                rows[label] = (r.value_usd_bn, us[r.series])
-            elif r.partner == "WLD" and r.series == "customs_duties_net":
-                rows["tariff revenue (customs duties, net)"] = (r.value_usd_bn, us.tariff_revenue)
-            elif r.partner in partners:
-                rows[label] = (r.value_usd_bn, partners[r.partner])
-        rows["of which gold bars shipped (model only)"] = (float("nan"), us.gold_balance)
-        rows["goods_balance excluding gold bars"] = (float("nan"), us.goods_balance_ex_gold)
-        frame = pd.DataFrame(rows, index=["published", "us_2025"]).T
+        frame = annual_figures(us, partners)
         frame["gap"] = frame["us_2025"] - frame["published"]
+        if self.bands is None:
+            return frame
+        band = self.bands.annual_band()
+        frame[["5 %", "95 %"]] = band.loc[frame.index].to_numpy()
+        inside = (frame["5 %"] <= frame.published) & (frame.published <= frame["95 %"])
+        frame["inside"] = inside.where(frame.published.notna())
         return frame
 
     def turning_points(self) -> pd.DataFrame:
@@ -247,6 +282,17 @@ class Validation:
         paths = []
         fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
         for ax, series in zip(axes, SERIES, strict=True):
+            if series == "balance" and self.bands is not None:  # behind the lines
+                band = self.bands.monthly_band().loc[self.published.index]
+                ax.fill_between(
+                    months,
+                    band[BAND[0]],
+                    band[BAND[1]],
+                    color="C0",
+                    alpha=0.2,
+                    lw=0,
+                    label=f"us_2025, 90 % band ({self.bands.members} runs)",
+                )
             ax.plot(months, self.published[series], "o-", color="k", label="published", ms=3)
             ax.plot(months, self.simulated.loc[self.published.index, series], label="us_2025")
             if series == "balance":  # the modelled gold bars taken out
@@ -278,6 +324,8 @@ class Validation:
         fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
         plt.close(fig)
         paths.append(effective_rate_plot(self.result, folder / "effective_rates.png"))
+        if self.bands is not None:
+            paths.append(self.bands.coverage().plot(folder / "ensemble.png"))
         return paths
 
     def markdown(self, image_folder: str = "validation") -> str:
@@ -309,7 +357,16 @@ class Validation:
             f"repository root (it rewrites this file and the plots in `{image_folder}/` beside "
             "it; without `--out` it writes `out/validation.md`). Published data: "
             "`simulator/data/history/` (sources and vintages in "
-            "[history-data.md](history-data.md)).",
+            "[history-data.md](history-data.md)). "
+            + (
+                f"The 90 % bands come from an ensemble of {self.bands.members} runs over the "
+                "uncertain parameters, made with the page; `--ensemble N` "
+                f"sets the number of runs ({ENSEMBLE} by default) and `--ensemble 0` writes the "
+                "central run alone, without bands."
+                if self.bands is not None
+                else "This page was made with `--ensemble 0`: the central run alone, without "
+                f"the 90 % bands of the default ensemble of {ENSEMBLE} runs."
+            ),
             "",
             f"Run: scenario `us_2025` (hash `{prov.scenario_sha256[:12]}`), seed {prov.seed}, "
             f"tradesim {prov.tradesim_version}.",
@@ -322,6 +379,7 @@ class Validation:
             "`simulator/data/base_2024/ai_hardware_origins.csv`). No parameter was "
             "estimated, on 2024 data or otherwise.",
             "",
+            *self._band_note(),
             f"![monthly]({image_folder}/monthly.png)",
             "",
             "## Fit statistics (monthly goods-and-services balance)",
@@ -338,7 +396,7 @@ class Validation:
             "",
             "## 2025 as a whole, $bn",
             "",
-            markdown_table(self.annual()),
+            *self._annual_lines(),
             "",
             "Published annual figures: `simulator/data/history/us_annual.csv` (goods balances "
             "by partner on the Census basis; the model's partner balances are its goods trade "
@@ -374,7 +432,74 @@ class Validation:
             "",
             *effective_rate_section(self.result, image_folder),
         ]
+        if self.bands is not None:
+            lines.append(self.bands.coverage().markdown(f"{image_folder}/ensemble.png"))
         return "\n".join(lines)
+
+    def _band_note(self) -> list[str]:
+        """What the 90 % band is and what it leaves out (nothing without bands)."""
+        if self.bands is None:
+            return []
+        b = self.bands
+        broken = (
+            f" Left out: run{'s' * (len(b.broken) > 1)} {', '.join(map(str, b.broken))}, "
+            "whose values are not finite (the model broke down under the draws)."
+            if b.broken
+            else ""
+        )
+        return [
+            f"**The 90 % band.** The shaded band of the monthly balance and the columns *5 %* and "
+            f"*95 %* of the annual table are the 5th and 95th percentiles of {b.members} runs "
+            f"of us_2025 that draw the {b.parameters} uncertain behaviour parameters from their "
+            "documented priors (`simulator/data/base_2024/uncertainty.csv`; ranges and sources "
+            "in [ensembles.md](ensembles.md#what-is-drawn-and-why-these-ranges)), as `tradesim "
+            f"run us_2025 --ensemble N` does; run *i* has seed {b.seed} + *i*, so the page is "
+            f"reproducible.{broken} The band covers the uncertainty of these parameters. It "
+            "is not an interval over the sampling of firms (each run redraws its firms with "
+            "its seed, as `tradesim run --ensemble` does, but that spread is small beside the "
+            "parameters'), nor over the revisions of the published data, nor over the model's "
+            "structure or what it leaves out (below). The estimates of `tradesim calibrate` "
+            "([calibration.md](calibration.md)) are not used, because the scenario's defaults "
+            "were not switched to them. The line *us_2025* is the central run, the scenario at "
+            "its default values; the fit statistics, the episode's features, the turning "
+            "points and the month-by-month table are the central run's.",
+            "",
+        ]
+
+    def _annual_lines(self) -> list[str]:
+        """The annual table, with the band's columns and its misses named when there are bands."""
+        table = self.annual()
+        if self.bands is None:
+            return [markdown_table(table)]
+        head, rule, *rows = markdown_table(table.drop(columns="inside")).splitlines()
+        marks = table.inside.map({True: "yes", False: "no"}).fillna("—")
+        body = [f"{row} {mark} |" for row, mark in zip(rows, marks, strict=True)]
+        return [f"{head} inside |", f"{rule}:---:|", *body, "", self._misses(table)]
+
+    def _misses(self, table: pd.DataFrame) -> str:
+        """A paragraph naming every published figure outside the 90 % interval, by how much."""
+        rows = table[table.published.notna()]
+        out = rows[rows.inside == False]  # noqa: E712 (True, False or missing)
+        if out.empty:
+            return f"**All {len(rows)} published figures lie inside the 90 % interval.**"
+        misses = [
+            f"{label}, published {r.published:,.1f} against {r['5 %']:,.1f} to "
+            f"{r['95 %']:,.1f}: "
+            + (
+                f"{r['5 %'] - r.published:,.1f} below"
+                if r.published < r["5 %"]
+                else f"{r.published - r['95 %']:,.1f} above"
+            )
+            for label, r in out.iterrows()
+        ]
+        inside = ", ".join(rows.index[rows.inside == True])  # noqa: E712
+        return (
+            f"**Outside the 90 % interval: {len(out)} of the {len(rows)} published figures.** "
+            + "; ".join(misses)
+            + "."
+            + (f" Inside: {inside}." if inside else "")
+            + " The central run's gaps are in the column *gap*."
+        )
 
 
 # ---------------------------------------------------------------------- effective tariff rates
@@ -504,8 +629,125 @@ def effective_rate_plot(result: SimulationResult, path: Path) -> Path:
     return path
 
 
-def validate_history(seed: int | None = None) -> Validation:
-    """Run the bundled us_2025 scenario and line it up with the published data."""
+# ---------------------------------------------------------------------- the ensemble's bands
+@dataclass
+class Bands:
+    """An ensemble of us_2025 over the uncertain parameters: each member's figures ($bn).
+
+    ``annual`` is members × the rows of :func:`annual_figures`; ``monthly`` is members ×
+    (series, month), the balance, exports and imports of 2024–2025. Members whose figures are
+    not finite (the model broke down under their draws) are left out and named in ``broken``.
+    """
+
+    annual: pd.DataFrame
+    monthly: pd.DataFrame
+    seed: int  # member i ran with seed + i
+    parameters: int  # the uncertain parameters drawn
+    broken: list[int]
+
+    @property
+    def members(self) -> int:
+        """The members the quantiles are computed from."""
+        return len(self.annual)
+
+    def annual_band(self) -> pd.DataFrame:
+        """The 5 % and 95 % quantiles of each annual row (rows × quantile)."""
+        return _quantiles(self.annual, BAND)
+
+    def monthly_band(self, series: str = "balance") -> pd.DataFrame:
+        """The 5 % and 95 % quantiles of a monthly series (months × quantile)."""
+        return _quantiles(self.monthly[series], BAND)
+
+    def coverage(self) -> Coverage:
+        """The published months of 2025 inside the 90 % band, series by series."""
+        from simulator.analysis.coverage import Coverage
+
+        q = _quantiles(self.monthly, (BAND[0], 0.5, BAND[1]))
+        q.columns = ["low_5", "median", "high_95"]
+        q["published"] = published_monthly().unstack().reindex(q.index)
+        q = q[q.index.get_level_values("month").str.startswith("2025") & q.published.notna()]
+        q["inside"] = (q.low_5 <= q.published) & (q.published <= q.high_95)
+        return Coverage(q.reset_index(), self.members)
+
+
+def _quantiles(frame: pd.DataFrame, levels: tuple[float, ...]) -> pd.DataFrame:
+    """Each column's quantiles over the members (columns × levels; linear interpolation)."""
+    values = np.quantile(frame.to_numpy(dtype=float), levels, axis=0)
+    return pd.DataFrame(values.T, index=frame.columns, columns=list(levels))
+
+
+def check_ensemble(members: int) -> None:
+    """Refuse a member count that gives no 90 % interval (0 asks for none)."""
+    from simulator.runs.spec import MAX_RUNS
+
+    if members != 0 and not 2 <= members <= MAX_RUNS:
+        raise ScenarioError.simple(
+            f"--ensemble is {members}: give 0 (the central run only, no bands) or from 2 to "
+            f"{MAX_RUNS:,} runs for the 90 % intervals\n    hint: leave it out for the "
+            f"default of {ENSEMBLE} runs"
+        )
+
+
+def member_figures(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """A member's 2025 annual figures and its monthly balance, exports and imports for
+    2024–2025 ($bn), from its run table (the columns of :func:`simulator.runs.run_one`)."""
+    us = frame[frame.region == "USA"]
+    macro = us[us.partner == ""].pivot(index="month", columns="variable", values="value") / BN
+    goods = us[(us.variable == "bilateral_goods_balance") & (us.month.dt.year == 2025)]
+    partners = goods.groupby("partner").value.sum() / BN
+    annual = annual_figures(macro[macro.index.year == 2025].sum(), partners)["us_2025"]
+    monthly = macro.loc["2024-01":"2025-12", SERIES]
+    monthly.index = monthly.index.strftime("%Y-%m")
+    return annual, monthly.rename_axis(index="month", columns="series").unstack()
+
+
+def band_task(batch: list[RunSpec]) -> list[tuple[int, pd.Series, pd.Series]]:
+    """An executor's task: run a batch of members together, keep each member's figures."""
+    from simulator.runs.executors import run_task
+
+    frames = run_task(batch)
+    return [(s.run, *member_figures(f)) for s, f in zip(batch, frames, strict=True)]
+
+
+def ensemble_bands(
+    members: int = ENSEMBLE,
+    seed: int | None = None,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Bands:
+    """Run us_2025 ``members`` times drawing the uncertain parameters from their priors, as
+    ``tradesim run --ensemble`` does (member i with seed ``seed + i``, the scenario's seed by
+    default), members of a batch advanced together, and keep each member's figures."""
+    from simulator.runs.executors import execute
+    from simulator.runs.spec import plan_ensemble
+    from simulator.scenario import load_scenario
+
+    check_ensemble(members)
+    specs = plan_ensemble(load_scenario("us_2025"), members, seed)
+    annual, monthly = {}, {}
+    for run, year, months in execute(specs, jobs, task=band_task):
+        annual[run], monthly[run] = year, months
+        if progress is not None:
+            progress(len(annual), members)
+    annual_t, monthly_t = pd.DataFrame(annual).T.sort_index(), pd.DataFrame(monthly).T.sort_index()
+    finite = np.isfinite(annual_t).all(axis=1) & np.isfinite(monthly_t).all(axis=1)
+    if finite.sum() < 2:
+        raise ScenarioError.simple(
+            f"only {finite.sum()} of {members} runs kept finite values: too few for a 90 % "
+            "interval (the model broke down under the draws of the others)"
+        )
+    return Bands(
+        annual_t[finite],
+        monthly_t[finite],
+        specs[0].seed,
+        len(specs[0].values),
+        annual_t.index[~finite].tolist(),
+    )
+
+
+def validate_history(seed: int | None = None, bands: Bands | None = None) -> Validation:
+    """Run the bundled us_2025 scenario and line it up with the published data (and with the
+    ensemble's ``bands``, if given)."""
     result = run_scenario("us_2025", seed=seed)
     us = result.us()
     simulated = us[[*SERIES, "gold_balance"]] / BN
@@ -517,4 +759,4 @@ def validate_history(seed: int | None = None) -> Validation:
     partners_pub = partner_table.pivot_table(
         index="month", columns="partner", values="value_usd_bn", aggfunc="first"
     )
-    return Validation(result, simulated, published, partners_sim, partners_pub)
+    return Validation(result, simulated, published, partners_sim, partners_pub, bands)
