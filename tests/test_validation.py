@@ -42,17 +42,9 @@ def test_published_data_is_complete_and_consistent():
     assert gap.max() < 1.0  # mixed vintages differ by at most rounding and revisions
 
 
-# Missed since firms decide (issue 8): with buyers re-sourcing on the prices they expect and
-# exporters leaving markets, the simulated November 2025 deficit (-50.5) is a little smaller
-# than October's (-51.7), where the published one rebounds. Reported, not tuned away; every
-# other target must hold.
-KNOWN_MISSES = {"November rebound: the Nov deficit larger than Oct"}
-
-
 def test_the_2025_episode_is_reproduced(validation):
     targets = validation.targets()
-    required = targets[~targets.index.isin(KNOWN_MISSES)]
-    assert required["met"].all(), required[~required["met"]]
+    assert targets["met"].all(), targets[~targets["met"]]
 
 
 @pytest.mark.parametrize("period", ["2025", "2024-25"])
