@@ -15,8 +15,8 @@ batch of one): mutations of the engine's files are marked ``[engine]``, and ever
 whose text had moved was re-targeted to the same bug in the member-axis engine (checked
 against main abac478). The last group plants bugs of the member axis itself, which a single
 run cannot show: tests/test_members.py compares each member of a batch with its run alone.
-None touches agents/firm.py; markets/sourcing.py (the continuum buyers, rewritten with the
-engine) is mutated once.
+None touches markets/firms.py (the firms as arrays, once agents/firm.py);
+markets/sourcing.py (the continuum buyers, rewritten with the engine) is mutated once.
 
 Run on demand, not in CI (about 50 minutes on two cores, 6 of them the unmutated suite)::
 
@@ -54,7 +54,7 @@ COPY = [
 ]
 # the member-axis engine (simulator/model.py is its Mesa facade): its mutations are marked
 ENGINE_REWRITE = {"simulator/model.py", "simulator/engine/worlds.py", "simulator/engine/members.py"}
-AVOID = {"simulator/agents/firm.py"}
+AVOID = {"simulator/markets/firms.py"}
 TIMEOUT_S = 1200
 # the fast tests of sizes and identities run first, so most mutants are killed within seconds;
 # only a mutant that passes them runs the whole suite. The batch-versus-alone tests come last

@@ -10,19 +10,22 @@ import numpy as np
 
 from simulator.calibration.dataset import BaseData, load_dataset
 from simulator.engine.members import batch_key
-from simulator.engine.worlds import RECORDS, MemberView, Worlds
-from simulator.model import TradeModel
+from simulator.engine.worlds import RECORDS, MemberAccess, Worlds
 from simulator.results import Provenance, SimulationResult
 from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     from simulator.analysis.decomposition import Decomposition
+    from simulator.model import TradeModel
 
 ScenarioSource = str | os.PathLike | Mapping[str, Any] | LoadedScenario
 
 
 def build_model(loaded: LoadedScenario, seed: int | None = None) -> TradeModel:
-    """A ready-to-step model for a loaded scenario (its data set aggregated as it asks)."""
+    """A ready-to-step Mesa model for a loaded scenario (its data set aggregated as it asks),
+    with its countries, governments and any firm as agents."""
+    from simulator.model import TradeModel
+
     return TradeModel(loaded.scenario, _data(loaded), seed=seed)
 
 
@@ -51,15 +54,19 @@ def run_scenario(
 
     ``seed`` replaces the scenario's seed; ``overrides`` are ``key.path=value`` strings as for
     ``tradesim run --set``. ``progress(done, total)`` is called after each month.
+
+    The run is the batch of one (:class:`~simulator.engine.worlds.Worlds`), read through its
+    member view: the same numbers as :func:`build_model`'s Mesa model, without importing Mesa
+    (a third of a second of ``tradesim run``). Build the model for its agents.
     """
     loaded = source if isinstance(source, LoadedScenario) else load_scenario(source, overrides)
-    model = build_model(loaded, seed)
-    while model.t < model.n_months:
-        model.step()
+    seed = loaded.scenario.seed if seed is None else seed
+    worlds = Worlds([loaded.scenario], _data(loaded), [seed])
+    while worlds.t < worlds.n_months:
+        worlds.step()
         if progress is not None:
-            progress(model.t, model.n_months)
-    model.release()  # the result keeps the model; nothing else should
-    return _result(model, loaded)
+            progress(worlds.t, worlds.n_months)
+    return _result(worlds.member(0), loaded)
 
 
 def run_scenarios(
@@ -101,7 +108,7 @@ def run_scenarios(
     return results  # type: ignore[return-value]
 
 
-def _result(model: TradeModel | MemberView, loaded: LoadedScenario) -> SimulationResult:
+def _result(model: MemberAccess, loaded: LoadedScenario) -> SimulationResult:
     """A finished run's result, refused if its records blew up."""
     _check_finite(model, loaded)
     provenance = Provenance.collect(
@@ -123,7 +130,7 @@ MAX_MONEY_BN = 1e7
 a record beyond it has blown up."""
 
 
-def _check_finite(model: TradeModel | MemberView, loaded: LoadedScenario) -> None:
+def _check_finite(model: MemberAccess, loaded: LoadedScenario) -> None:
     """Refuse a run whose monthly records hold NaN, infinity or money beyond
     :data:`MAX_MONEY_BN`: values each within their bounds can together go beyond what the
     model computes (huge inflows with a huge elasticity), and such a run must not look like a

@@ -260,11 +260,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
     plotter = plotworker.start()
-    # Mesa names its loggers by inspecting the call stack while it is imported, which costs
-    # in proportion to the stack's depth and the modules loaded: imported first, from here,
-    # rather than from deep inside the model's imports, that is 0.05-0.1 s less.
-    import mesa  # noqa: F401
-
     try:
         return _run(args, plotter)
     finally:

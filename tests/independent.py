@@ -122,9 +122,9 @@ def tables() -> Tables:
 
 
 # ---------------------------------------------------------------------- running scenarios
-def run(mechanisms: dict | None = None, **fields) -> SimulationResult:
-    """Run a scenario dict through the public API: every channel off unless switched on."""
-    spec = {
+def spec_of(mechanisms: dict | None = None, **fields) -> dict:
+    """A scenario dict: every channel off unless switched on."""
+    return {
         "name": "test",
         "start": "2024-01",
         "end": "2026-12",
@@ -132,7 +132,11 @@ def run(mechanisms: dict | None = None, **fields) -> SimulationResult:
         "mechanisms": {**ALL_OFF, **(mechanisms or {})},
         **fields,
     }
-    return run_scenario(spec)
+
+
+def run(mechanisms: dict | None = None, **fields) -> SimulationResult:
+    """Run a scenario dict through the public API: every channel off unless switched on."""
+    return run_scenario(spec_of(mechanisms, **fields))
 
 
 def cube(result: SimulationResult) -> np.ndarray:

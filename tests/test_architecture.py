@@ -138,3 +138,31 @@ def test_estimation_sits_above_the_runs_and_nothing_below_imports_it():
             assert not name.startswith(("simulator.dashboard", "simulator.game")), (
                 f"{path}:{line} imports {name}"
             )
+
+
+def test_the_mesa_agents_are_a_view_a_run_does_not_need():
+    """The engine and the results never import Mesa: a run (``run_scenario``, ``tradesim
+    run``) reads its batch of one through the member view, and only ``build_model`` (the Mesa
+    model, with its countries, governments and firms as agents) imports it. The two give the
+    same records, bit for bit: one engine."""
+    script = (
+        "import sys\n"
+        "from simulator.api import build_model, run_scenario\n"
+        "from simulator.engine.worlds import RECORDS\n"
+        "from simulator.scenario import load_scenario\n"
+        "loaded = load_scenario('autos_25', ['firms.count=2000', 'end=2025-12'])\n"
+        "result = run_scenario(loaded)\n"
+        "assert 'mesa' not in sys.modules, 'a run imported Mesa'\n"
+        "model = build_model(loaded)\n"
+        "model.run()\n"
+        "assert 'mesa' in sys.modules\n"
+        "same = [(getattr(model, r) == getattr(result.model, r)).all() for r in RECORDS]\n"
+        "assert all(same), 'the Mesa model and the run differ'\n"
+        "assert len(model.firm(0).describe()) > 3\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for folder in ("engine", "markets", "results", "policy", "runs"):
+        for path in sorted((PACKAGE / folder).rglob("*.py")):
+            for name, line in _imports(path):
+                assert name.split(".")[0] != "mesa", f"{path}:{line} imports {name}"

@@ -32,7 +32,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from simulator.agents.firm import FirmPopulation
 from simulator.calendar import month_index, month_label
 from simulator.calibration.dataset import BaseData, DataError
 from simulator.calibration.parameters import data_parameter
@@ -42,6 +41,7 @@ from simulator.engine.members import MemberParameters, batch_key
 from simulator.markets import exchange, gold, inventory
 from simulator.markets.armington import nested_shares
 from simulator.markets.expectations import Expectations
+from simulator.markets.firms import FirmPopulation
 from simulator.markets.pricing import anticipated_price
 from simulator.markets.production import entry_threshold
 from simulator.policy.retaliation import RetaliationRule

@@ -19,9 +19,9 @@ from simulator.costs import households as household_costs
 from simulator.costs.prices import consumer_price_index, producer_price_index
 from simulator.costs.supply_chains import final_demand_share
 from simulator.costs.welfare import RealIncome, real_gdp, real_income_change
-from simulator.model import TradeModel
 
 if TYPE_CHECKING:
+    from simulator.engine.worlds import MemberAccess
     from simulator.results.result import SimulationResult
 
 BN = 1e9
@@ -59,7 +59,7 @@ ALL_HOUSEHOLDS = "all"
 class RunCosts:
     """The cost measures of one run (see :data:`MACRO_COLUMNS`)."""
 
-    model: TradeModel
+    model: MemberAccess
 
     @cached_property
     def _arrays(self) -> dict[str, np.ndarray]:

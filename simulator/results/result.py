@@ -7,6 +7,7 @@ import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from simulator.data import manifest_sha256
-from simulator.model import TradeModel
 from simulator.results.costs import MACRO_COLUMNS as COST_COLUMNS
 from simulator.results.costs import RunCosts
 from simulator.results.csvio import write_csv
@@ -22,6 +22,7 @@ from simulator.results.output import write_atomically
 from simulator.version import __version__
 
 if TYPE_CHECKING:
+    from simulator.engine.worlds import MemberAccess
     from simulator.results.plotworker import PlotWorker
     from simulator.scenario.schema import Scenario
 
@@ -70,11 +71,9 @@ class Provenance:
         overrides: Sequence[str] = (),
         chain: Sequence[str] = (),
     ) -> Provenance:
-        import mesa
-
         versions = {
             "python": platform.python_version(),
-            "mesa": mesa.__version__,
+            "mesa": metadata.version("mesa"),  # not imported: a run needs no Mesa agents
             "numpy": np.__version__,
             "pandas": pd.__version__,
         }
@@ -147,7 +146,7 @@ class SimulationResult(RunTables):
     ``macro``: month, region and the region's aggregates (see :attr:`macro`).
     """
 
-    def __init__(self, model: TradeModel, provenance: Provenance) -> None:
+    def __init__(self, model: MemberAccess, provenance: Provenance) -> None:
         self.model = model
         self.scenario = model.spec
         self.provenance = provenance

@@ -1,0 +1,181 @@
+"""Firms as arrays: producers and buyers per region × sector, drawn for every member of a
+batch (see :mod:`simulator.markets.production` and :mod:`simulator.markets.sourcing` for what
+they decide each month). A month updates every firm at once; :class:`simulator.agents.Firm`
+shows any one of them as a Mesa agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.markets.production import ProducerPopulation
+from simulator.markets.sourcing import COST_LEVELS, BuyerPopulation, cost_levels
+
+
+def _allocate(count: int, weights: np.ndarray) -> np.ndarray:
+    """Split exactly ``count`` firms over groups in proportion to ``sqrt(weights)``.
+
+    Every group gets one firm first; the rest go by largest remainder.
+    """
+    w = np.sqrt(weights) / np.sqrt(weights).sum()
+    quota = w * (count - weights.size)
+    n = 1 + np.floor(quota).astype(np.int64)
+    left = count - int(n.sum())
+    n[np.argsort(-(quota - np.floor(quota)), kind="stable")[:left]] += 1
+    return n
+
+
+def _normalise_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    totals = np.bincount(group, weights=values, minlength=n_groups)
+    return values / totals[group]
+
+
+def _draw(
+    n_prod: np.ndarray,
+    n_buy: np.ndarray,
+    sigma: np.ndarray,
+    shape: float,
+    mean_headroom: float,
+    rng: np.random.Generator,
+    z_min: float,
+    profit_tail: float,
+) -> dict[str, np.ndarray]:
+    """One member's firms (see :meth:`FirmPopulation.create`), groups numbered from 0."""
+    n_groups, n_sectors = n_prod.size, sigma.size
+    p_group = np.repeat(np.arange(n_groups), n_prod)
+    b_group = np.repeat(np.arange(n_groups), n_buy)
+    productivity = rng.pareto(shape, p_group.size) + 1.0
+    share = _normalise_by_group(
+        productivity ** (sigma[p_group % n_sectors] - 1.0), p_group, n_groups
+    )
+    headroom = rng.gamma(4.0, mean_headroom / 4.0, p_group.size)
+    profit_ratio = z_min * (rng.pareto(profit_tail, p_group.size) + 1.0)
+    # a group with exports in the base year has an exporter: its best firm if none drawn
+    best = np.full(n_groups, -1.0)
+    np.maximum.at(best, p_group, profit_ratio)
+    lift = (profit_ratio == best[p_group]) & (profit_ratio < 1.0)
+    profit_ratio[lift] = 1.0
+    size = _normalise_by_group(rng.pareto(shape, b_group.size) + 1.0, b_group, n_groups)
+    level = rng.integers(0, COST_LEVELS, b_group.size)
+    return {
+        "p_group": p_group,
+        "b_group": b_group,
+        "productivity": productivity,
+        "share": share,
+        "headroom": headroom,
+        "profit_ratio": profit_ratio,
+        "size": size,
+        "level": level,
+    }
+
+
+@dataclass
+class FirmPopulation:
+    """All firms of the model: producers (region × sector) and buyers (region × sector)."""
+
+    producers: ProducerPopulation
+    buyers: BuyerPopulation
+    productivity: np.ndarray
+
+    @classmethod
+    def create(
+        cls,
+        count: int,
+        output: np.ndarray,
+        spending: np.ndarray,
+        sigma: np.ndarray,
+        shape: float,
+        utilisation: float,
+        initial_shares: np.ndarray,
+        n_months: int,
+        rngs: list[np.random.Generator],
+        switching_cost: np.ndarray,
+        cost_dispersion: np.ndarray,
+        hazard: np.ndarray,
+        profit_tail: np.ndarray,
+        z_min: np.ndarray,
+    ) -> FirmPopulation:
+        """Draw a population of ``count`` firms for each member of a batch (0: a continuum, no
+        individual firms), each member's from its own generator in ``rngs``.
+
+        ``output`` and ``spending`` are ``[region, sector]`` base-year values; groups are
+        numbered ``member * regions * sectors + region * n_sectors + sector``. Productivity is
+        Pareto with the given shape; a producer's market share in its group is proportional to
+        productivity ** (sigma - 1) (``sigma`` is ``[member, sector]``); spare capacity is
+        Gamma distributed with the mean implied by the utilisation rate; the ratio of
+        base-year export profit to the fixed cost of a market is Pareto (shape
+        ``profit_tail``, minimum ``z_min``; firms above 1 export). Buyer sizes are Pareto too;
+        each buyer draws one of the quantile levels of a log-normal switching cost (median
+        ``switching_cost[group]``, log s.d. ``cost_dispersion``) and the expiry of its contract
+        (hazard ``hazard``). ``switching_cost``, ``cost_dispersion``, ``hazard``,
+        ``profit_tail`` and ``z_min`` have one value per group of every member;
+        ``initial_shares`` one row per such group.
+        """
+        n_groups = switching_cost.size
+        per_member = output.size
+        n_members = n_groups // per_member
+        n_regions, n_sectors = output.shape
+        mean_headroom = 1.0 / utilisation - 1.0
+        costs = cost_levels(switching_cost, cost_dispersion)
+        # buyers' own region: the domestic origin
+        home = (np.arange(n_groups) // n_sectors) % n_regions
+        if count == 0:
+            empty = np.zeros(0)
+            empty_int = np.zeros(0, dtype=np.int64)
+            producers = ProducerPopulation(
+                empty_int, empty, empty, empty, n_groups, mean_headroom, profit_tail
+            )
+            buyers = BuyerPopulation(
+                empty_int, empty, empty_int, costs, hazard, n_months, initial_shares, rngs, home
+            )
+            return cls(producers, buyers, empty)
+        n_prod = _allocate(count // 2, output.ravel())
+        n_buy = _allocate(count - count // 2, spending.ravel())
+        drawn = [
+            _draw(n_prod, n_buy, sigma[m], shape, mean_headroom, rngs[m], z_min[m * per_member],
+                  profit_tail[m * per_member])
+            for m in range(n_members)
+        ]  # fmt: skip
+        offsets = [m * per_member for m in range(n_members)]
+        p_group = np.concatenate([d["p_group"] + o for d, o in zip(drawn, offsets, strict=True)])
+        b_group = np.concatenate([d["b_group"] + o for d, o in zip(drawn, offsets, strict=True)])
+
+        def joined(key: str) -> np.ndarray:
+            return np.concatenate([d[key] for d in drawn])
+
+        producers = ProducerPopulation(
+            p_group,
+            joined("share"),
+            joined("headroom"),
+            joined("profit_ratio"),
+            n_groups,
+            mean_headroom,
+            profit_tail,
+            groups_per_member=per_member,
+        )
+        buyers = BuyerPopulation(
+            b_group,
+            joined("size"),
+            joined("level"),
+            costs,
+            hazard,
+            n_months,
+            initial_shares,
+            rngs,
+            home,
+            groups_per_member=per_member,
+        )
+        return cls(producers, buyers, joined("productivity"))
+
+    @property
+    def n_producers(self) -> int:
+        return int(self.producers.group.size)
+
+    @property
+    def n_buyers(self) -> int:
+        return int(self.buyers.group.size)
+
+    def __len__(self) -> int:
+        return self.n_producers + self.n_buyers
