@@ -1,18 +1,17 @@
 """Where the time of ``tradesim run`` goes: each stage's CPU and wall time.
 
 Times, in this fresh process, the stages that ``tradesim run`` (the default scenario, plots
-included) goes through, without cyclic garbage collection as the command runs: importing Mesa
-and the model, loading the scenario, the scenario's simulation, its baseline's, the tidy
-tables, the summary, each data file, the plots' inputs, importing matplotlib and drawing each
-plot. ``tradesim run`` itself does the last two in two drawer processes
-(simulator/results/plotworker.py), each plot as soon as its inputs are made, while it writes
-the data, so its wall time is less than the sum of the stages. Then it runs the command end to
-end in fresh processes, and, with
-``--against PYTHON``, alternates with another installation's ``python -m simulator.cli run``
-(for instance the previous main in its own virtual environment), so that both are timed in the
-same minutes; medians are printed. CPU seconds (this process's, or the command's own user +
-system, worker included) are the steadier figure on a shared machine; the load average is
-printed beside them. Usage:
+included) goes through, without cyclic garbage collection as the command runs: importing pandas
+and the engine (a run imports no Mesa), loading the scenario, the scenario's simulation, its
+baseline's, the tidy tables, the summary, each data file, the plots' inputs, importing
+matplotlib and drawing each plot. ``tradesim run`` itself does the last two in two drawer
+processes (simulator/results/plotworker.py), each plot as soon as its inputs are made, while it
+writes the data, so its wall time is less than the sum of the stages. Then it runs the command
+end to end in fresh processes, and, with ``--against PYTHON``, alternates with another
+installation's ``python -m simulator.cli run`` (for instance the previous main in its own
+virtual environment), so that both are timed in the same minutes; medians are printed. CPU
+seconds (this process's, or the command's own user + system, worker included) are the steadier
+figure on a shared machine; the load average is printed beside them. Usage:
 
     python benchmarks/run_stages.py                     # stages, then 5 runs end to end
     python benchmarks/run_stages.py --repeat 5 --against /tmp/main-venv/bin/python
@@ -49,8 +48,8 @@ def stages(out: Path) -> None:
     stage("import simulator.cli", lambda: __import__("simulator.cli"))
     from simulator import cli
 
-    stage("import mesa (pandas, scipy with it)", lambda: _import("mesa"))
-    stage("import the model (simulator.api)", lambda: _import("simulator.api"))
+    stage("import pandas", lambda: _import("pandas"))
+    stage("import the engine and results (simulator.api)", lambda: _import("simulator.api"))
     from simulator.api import run_scenario
     from simulator.results import plots
     from simulator.results.csvio import write_csv
