@@ -29,6 +29,13 @@ def build_model(loaded: LoadedScenario, seed: int | None = None) -> TradeModel:
     return TradeModel(loaded.scenario, _data(loaded), seed=seed)
 
 
+def batch_of_one(loaded: LoadedScenario, seed: int | None = None) -> Worlds:
+    """The engine's batch of one for a loaded scenario, ready to step: what a run advances,
+    read through ``worlds.member(0)`` (the numbers of :func:`build_model`, without Mesa)."""
+    seed = loaded.scenario.seed if seed is None else seed
+    return Worlds([loaded.scenario], _data(loaded), [seed])
+
+
 def _data(loaded: LoadedScenario) -> BaseData:
     """The scenario's data set, aggregated as it asks; refuses a firm count too small for it."""
     scenario = loaded.scenario
@@ -60,8 +67,7 @@ def run_scenario(
     (a third of a second of ``tradesim run``). Build the model for its agents.
     """
     loaded = source if isinstance(source, LoadedScenario) else load_scenario(source, overrides)
-    seed = loaded.scenario.seed if seed is None else seed
-    worlds = Worlds([loaded.scenario], _data(loaded), [seed])
+    worlds = batch_of_one(loaded, seed)
     while worlds.t < worlds.n_months:
         worlds.step()
         if progress is not None:

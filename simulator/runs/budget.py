@@ -110,22 +110,19 @@ def measure(loaded: LoadedScenario, continuum: bool = False) -> Measured:
     a continuum of firms, as a decomposition's runs have). What each worker reads once, not
     once a run (the data set and its tables), is read first, by a model with a continuum of
     firms, untimed."""
-    from simulator.api import build_model
+    from simulator.api import batch_of_one
     from simulator.scenario import load_scenario
 
     without_firms = load_scenario(loaded.raw, ["firms.count=0"])
-    build_model(without_firms).release()
+    batch_of_one(without_firms)
     if continuum:
         loaded = without_firms
     started = time.perf_counter()
-    model = build_model(loaded)
+    worlds = batch_of_one(loaded)
     built = time.perf_counter()
-    months = min(MEASURED_MONTHS, model.n_months)
-    try:
-        while model.t < months:
-            model.step()
-    finally:
-        model.release()
+    months = min(MEASURED_MONTHS, worlds.n_months)
+    while worlds.t < months:
+        worlds.step()
     stepped = time.perf_counter()
     horizon = loaded.scenario.n_months
     seconds = built - started + (stepped - built) * horizon / months

@@ -2,8 +2,8 @@
 
 Every executor (serial, process pool, Dask) maps :func:`run_one` over :class:`RunSpec`s. A spec
 carries the merged scenario as plain data (no file paths, so workers need no shared folder),
-the values that vary as ``--set`` overrides, and the seed. Nothing stays alive after a run: the
-model is released from Mesa's registry and only plain tables leave the function.
+the values that vary as ``--set`` overrides, and the seed. Nothing stays alive after a run: runs
+step the engine's batches directly (no Mesa model) and only plain tables leave the function.
 """
 
 from __future__ import annotations
@@ -51,9 +51,9 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
     region's own aggregates and names the partner for ``bilateral_goods_balance`` rows.
     """
     frame = _run(spec)
-    # The model and its agents refer to each other, so they are freed by the cycle collector,
-    # whose thresholds count objects, not bytes: collect now. (Executors freeze the objects
-    # that outlive runs, ``gc.freeze()``, so that this collection stays cheap.)
+    # What the run built may hold reference cycles, freed by the cycle collector, whose
+    # thresholds count objects, not bytes: collect now. (Executors freeze the objects that
+    # outlive runs, ``gc.freeze()``, so that this collection stays cheap.)
     gc.collect()
     return frame
 
@@ -174,31 +174,29 @@ def _run_batch(specs: list[RunSpec]) -> list[pd.DataFrame]:
 
 
 def _run(spec: RunSpec) -> pd.DataFrame:
-    from simulator.api import build_model
+    from simulator.api import batch_of_one
     from simulator.calendar import month_index
     from simulator.results.result import Provenance, SimulationResult
     from simulator.scenario import load_scenario
 
     loaded = load_scenario(spec.scenario, spec.overrides())
-    model = build_model(loaded, spec.seed)
-    try:
-        if spec.detail == "us_balance":
-            months = model.n_months
-            if spec.until is not None:
-                months = month_index(spec.until) - month_index(loaded.scenario.start) + 1
-                months = min(max(months, 0), model.n_months)
-            while model.t < months:
-                model.step()
-            labels = pd.date_range(loaded.scenario.start, periods=months, freq="MS")
-            return _us_balance(spec.run, model, labels)
-        model.run()
-        months = pd.date_range(loaded.scenario.start, periods=model.n_months, freq="MS")
-        provenance = Provenance.collect(
-            loaded.scenario.name, None, loaded.sha256, model.seed, loaded.scenario.data
-        )
-        return _series(spec.run, SimulationResult(model, provenance))
-    finally:
-        model.release()
+    worlds = batch_of_one(loaded, spec.seed)
+    model = worlds.member(0)
+    if spec.detail == "us_balance":
+        months = worlds.n_months
+        if spec.until is not None:
+            months = month_index(spec.until) - month_index(loaded.scenario.start) + 1
+            months = min(max(months, 0), worlds.n_months)
+        while worlds.t < months:
+            worlds.step()
+        labels = pd.date_range(loaded.scenario.start, periods=months, freq="MS")
+        return _us_balance(spec.run, model, labels)
+    worlds.run()
+    months = pd.date_range(loaded.scenario.start, periods=worlds.n_months, freq="MS")
+    provenance = Provenance.collect(
+        loaded.scenario.name, None, loaded.sha256, model.seed, loaded.scenario.data
+    )
+    return _series(spec.run, SimulationResult(model, provenance))
 
 
 def _us_balance(run: int, model: Any, months: pd.DatetimeIndex) -> pd.DataFrame:
