@@ -351,3 +351,21 @@ def test_one_firm_tells_what_it_decided_and_why():
     producer = m.firm(int(np.flatnonzero(m.firms.producers.group == CHN * len(SECTORS))[0]))
     info = producer.describe()
     assert set(info["serves"]) | set(info["does_not_serve"]) <= set(REGIONS) - {"CHN"}
+
+
+def test_firms_are_sorted_by_group_then_value_even_when_keys_round_together():
+    """One sort of ``group + f(value)`` gives the order of ``np.lexsort``; where two values'
+    keys round to one number the check sees it and the exact order is used."""
+    from simulator.markets.production import _by_group_then
+
+    rng = np.random.default_rng(5)
+    group = np.repeat(np.arange(300), 40)
+    values = rng.pareto(3.0, group.size) + 1.0
+    keys = group + (1.0 - 1.0 / values)
+    assert np.array_equal(_by_group_then(group, values, keys), np.lexsort((values, group)))
+    # group 2000's keys cannot tell these values apart (2000 + x rounds at about 2e-13)
+    close = np.array([0.5 + 4e-14, 0.5, 0.5 + 2e-14, 0.25])
+    group = np.full(close.size, 2000)
+    keys = group + close
+    assert len(set(keys[:3])) == 1  # the three collapse to one key
+    assert np.array_equal(_by_group_then(group, close, keys), np.lexsort((close, group)))

@@ -68,9 +68,9 @@ class ProducerPopulation:
         lowest = np.full(-(-n_groups // per_member), np.inf)
         np.minimum.at(lowest, self.group // per_member, profit_ratio)
         self.z_min = np.repeat(lowest, per_member)[:n_groups]  # by group
-        order = _by_group_then(self.group, profit_ratio)
-        z_min = self.z_min[self.group[order]]
-        self._keys = self.group[order] + (1.0 - z_min / profit_ratio[order])
+        keys = self.group + (1.0 - self.z_min[self.group] / profit_ratio)
+        order = _by_group_then(self.group, profit_ratio, keys)
+        self._keys = keys[order]
         self._end = np.searchsorted(self.group[order], np.arange(n_groups), side="right")
         self._cum = np.concatenate([[0.0], np.cumsum(profit_ratio[order])])
         self._base = self._sales_above(np.ones((n_groups, 1)))
@@ -103,9 +103,10 @@ class ProducerPopulation:
     def _capacity_sums(self, power: np.ndarray) -> tuple[np.ndarray, ...]:
         """Firms sorted by group and spare capacity, with cumulative shares (cached)."""
         if self._capacity is None or not np.array_equal(self._capacity[0], power):
-            order = _by_group_then(self.group, self.headroom)
-            h, w = self.headroom[order], self.share[order]
-            keys = self.group[order] + h / (1.0 + h)  # x > 1 + h  <=>  1 - 1/x > h / (1 + h)
+            h = self.headroom
+            keys = self.group + h / (1.0 + h)  # x > 1 + h  <=>  1 - 1/x > h / (1 + h)
+            order = _by_group_then(self.group, h, keys)
+            h, w, keys = h[order], self.share[order], keys[order]
             start = np.searchsorted(self.group[order], np.arange(self.n_groups))
             cum_share = np.concatenate([[0.0], np.cumsum(w)])
             weighted = w * (1.0 + h) ** -power[self.group[order]]
@@ -130,9 +131,16 @@ class ProducerPopulation:
         return self._sales_above(threshold) / np.maximum(self._base, 1e-300)
 
 
-def _by_group_then(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+def _by_group_then(group: np.ndarray, values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """The order that sorts firms by group, then by ``values`` (``np.lexsort((values,
-    group))``, as two stable sorts: faster for millions of firms)."""
+    group))``). ``keys`` is ``group`` plus an increasing function of ``values`` in [0, 1): one
+    stable sort of the keys, fast because the firms come grouped, gives that order unless two
+    values are so close that their keys round to the same number, which is checked (then two
+    stable sorts, the exact order)."""
+    order = np.argsort(keys, kind="stable")
+    g, v = group[order], values[order]
+    if np.all((g[1:] > g[:-1]) | ((g[1:] == g[:-1]) & (v[1:] >= v[:-1]))):
+        return order
     order = np.argsort(values, kind="stable")
     return order[np.argsort(group[order], kind="stable")]
 
