@@ -308,7 +308,7 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
     from simulator.api import run_scenarios
     from simulator.calibration.dataset import DataError
     from simulator.dashboard.levers import as_uploaded, extends_name, opened
-    from simulator.results.incidence import by_year, incidence, no_tariff_counterfactual
+    from simulator.results.incidence import annual_incidence, no_tariff_counterfactual
     from simulator.scenario import load_scenario
 
     outcomes: list[RunView | RunRefused | None] = [None] * len(requests)
@@ -336,8 +336,7 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
             outcomes[i] = result if isinstance(result, RunRefused) else world
             continue
         as_uploaded(result, extends, r.source)
-        who = by_year(incidence(result, world))
-        outcomes[i] = view_of(result, who, r.label, child)
+        outcomes[i] = view_of(result, annual_incidence(result, world), r.label, child)
     return outcomes  # type: ignore[return-value]
 
 

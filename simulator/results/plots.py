@@ -186,8 +186,7 @@ def _tariff_inputs(result: SimulationResult, baseline: RunTables | None) -> dict
 
 def sector_balances(result: RunTables, region: str = "USA") -> pd.DataFrame:
     """A region's trade balance by sector in each complete calendar year (US dollars)."""
-    trade = result.trade
-    rows = trade[trade.reporter == region]
+    rows = result.reported_by(region)
     signed = rows.value_usd.where(rows.flow == "export", -rows.value_usd)
     frame = rows.assign(b=signed, year=rows.month.dt.year)
     table = frame.groupby(["year", "sector"], observed=True)["b"].sum().unstack()
