@@ -308,7 +308,7 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
     from simulator.api import run_scenarios
     from simulator.calibration.dataset import DataError
     from simulator.dashboard.levers import as_uploaded, extends_name, opened
-    from simulator.results.incidence import annual_incidence, no_tariff_counterfactual
+    from simulator.results.incidence import annual_incidence
     from simulator.scenario import load_scenario
 
     outcomes: list[RunView | RunRefused | None] = [None] * len(requests)
@@ -319,7 +319,7 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
                 loaded = load_scenario(r.levers.child(base, extends, r.label))
                 r.limits.check(loaded.scenario)
                 child = r.levers.child(base, extends_name(r.source), r.label)
-                ready.append((i, loaded, child, no_tariff_counterfactual(loaded), extends))
+                ready.append((i, loaded, child, _no_tariffs(loaded), extends))
         except (ScenarioError, DataError) as exc:
             outcomes[i] = RunRefused(str(exc))
     firms = max((item[1].scenario.firms.count for item in ready), default=0)
@@ -338,6 +338,26 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
         as_uploaded(result, extends, r.source)
         outcomes[i] = view_of(result, annual_incidence(result, world), r.label, child)
     return outcomes  # type: ignore[return-value]
+
+
+_NOT_IN_NO_TARIFFS = ("extends", "name", "description", "tariffs", "retaliation")
+_no_tariff_scenarios: OrderedDict[str, Any] = OrderedDict()
+"""Per worker: recent no-tariff scenarios, by the child scenario they are made from less its
+name, description, tariffs and retaliation (a class's runs share one: it is loaded once)."""
+
+
+def _no_tariffs(loaded) -> Any:
+    """The no-tariff counterfactual of a loaded child scenario (kept for the next requests)."""
+    from simulator.results.incidence import no_tariff_counterfactual
+
+    made_of = {k: v for k, v in loaded.raw.items() if k not in _NOT_IN_NO_TARIFFS}
+    key = json.dumps(made_of, sort_keys=True, default=str)
+    if key not in _no_tariff_scenarios:
+        _no_tariff_scenarios[key] = no_tariff_counterfactual(loaded)
+        while len(_no_tariff_scenarios) > 4:
+            _no_tariff_scenarios.popitem(last=False)
+    _no_tariff_scenarios.move_to_end(key)
+    return _no_tariff_scenarios[key]
 
 
 def _no_tariff_worlds(
@@ -395,6 +415,7 @@ def _warm() -> int:
     import simulator.api
     import simulator.results.incidence  # noqa: F401
 
+    gc.freeze()  # what the imports made lives as long as the worker: _trim's collections skip it
     return os.getpid()
 
 
