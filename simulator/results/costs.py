@@ -248,21 +248,24 @@ def annual_households(result: SimulationResult) -> pd.DataFrame | None:
 
 
 def _households_by_year(costs: RunCosts) -> pd.DataFrame | None:
-    from simulator.results.result import complete_years, nanmean
+    from simulator.results.result import complete_years, grouped
 
     if costs._households is None:
         return None
     _, labels, series = costs._households
-    years, rows = complete_years(costs._months())
+    year, years, full = complete_years(costs._months())
+    n_g = len(labels)
+    # rows month by month, group by group (as :attr:`RunCosts.households`), keyed by both
+    monthly = np.stack(list(series.values()), axis=2).reshape(-1, len(series))
+    keys = np.repeat(year.astype(np.int64) * n_g, n_g) + np.tile(np.arange(n_g), len(year))
+    means = grouped(monthly, keys, "mean").reshape(-1, n_g, len(series))[full]
     index = pd.MultiIndex.from_product(
         [years, pd.CategoricalIndex(labels, categories=labels, name="group")]
     )
-    table = pd.DataFrame(
-        {k: nanmean(v[rows], axis=1).ravel() for k, v in series.items()}, index=index
-    )
-    per_household = costs.real_income_per_household().to_numpy()
-    everyone = np.full((len(years), len(labels)), np.nan)
-    everyone[:, labels.index(ALL_HOUSEHOLDS)] = nanmean(per_household[rows], axis=1)
+    table = pd.DataFrame(means.reshape(-1, len(series)), index=index, columns=list(series))
+    per_household = costs.real_income_per_household().to_numpy()[:, None]
+    everyone = np.full((len(years), n_g), np.nan)
+    everyone[:, labels.index(ALL_HOUSEHOLDS)] = grouped(per_household, year, "mean")[full, 0]
     table["real_income_change"] = everyone.ravel()
     return table
 

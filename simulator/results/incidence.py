@@ -136,15 +136,13 @@ def annual_incidence(
 ) -> pd.DataFrame:
     """Calendar-year sums of :func:`incidence` for one region (complete years only), with the
     buyers' share of the extra duty."""
-    from simulator.results.result import complete_years
+    from simulator.results.result import complete_years, grouped
 
     series = incidence_series(result, counterfactual)
     r = result.regions.index(region)
-    years, rows = complete_years(result.months)
-    sums = pd.DataFrame(
-        {column: _sum_of_numbers(series[column][:, r][rows]) for column in COLUMNS},
-        index=years,
-    )
+    year, years, full = complete_years(result.months)
+    monthly = np.column_stack([series[column][:, r] for column in COLUMNS])
+    sums = pd.DataFrame(grouped(monthly, year, min_count=1)[full], index=years, columns=COLUMNS)
     sums["buyers_share"] = np.divide(
         sums.buyers_cost,
         sums.extra_duty,
@@ -152,11 +150,6 @@ def annual_incidence(
         where=sums.extra_duty.abs() > 1e-9 * BN,
     )
     return sums
-
-
-def _sum_of_numbers(values: np.ndarray) -> np.ndarray:
-    """Sums along the last axis of the values that are numbers (NaN where there are none)."""
-    return np.where(np.isnan(values).all(axis=-1), np.nan, np.nansum(values, axis=-1))
 
 
 def no_tariff_counterfactual(loaded: LoadedScenario) -> LoadedScenario:

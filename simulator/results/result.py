@@ -139,35 +139,36 @@ class RunTables:
         return self.trade[self.trade.reporter == region]
 
 
-def complete_years(months: pd.DatetimeIndex) -> tuple[pd.Index, np.ndarray]:
-    """The calendar years all of whose months are in ``months`` (month by month, in order),
-    and the positions of each one's twelve months, ``[year, 12]``."""
-    years, first, counts = np.unique(np.asarray(months.year), return_index=True, return_counts=True)
+def complete_years(months: pd.DatetimeIndex) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+    """Each month's calendar year, the years all of whose months are in ``months``, and for
+    each distinct year, in order, whether it is one of them."""
+    year = np.asarray(months.year)
+    found, counts = np.unique(year, return_counts=True)
     full = counts == 12
-    return pd.Index(years[full], name="year"), first[full][:, None] + np.arange(12)
+    return year, pd.Index(found[full], name="year"), full
+
+
+def grouped(
+    values: np.ndarray, keys: np.ndarray, how: str = "sum", min_count: int = 0
+) -> np.ndarray:
+    """Sums (``how="mean"``: means) of the rows of ``values`` ``[row, column]`` that share a
+    key, by key in order, NaN left out (fewer than ``min_count`` numbers: NaN). Made by
+    pandas' groupby, as the tables were before: its compensated sums differ in the last bit
+    from numpy's, and with the columns summed together, so callers pass the same columns."""
+    rows = pd.DataFrame(values).groupby(keys)
+    return (rows.sum(min_count=min_count) if how == "sum" else rows.mean()).to_numpy()
 
 
 def annual_table(months: pd.DatetimeIndex, series: dict[str, np.ndarray]) -> pd.DataFrame:
     """Calendar-year sums of a region's monthly macro series (complete years only); price
     indices and annual rates (:data:`AVERAGED`) are the year's average, the effective tariff
     rate the year's revenue over its goods imports."""
-    years, rows = complete_years(months)
-    table = {
-        c: np.nansum(v[rows], axis=1)
-        for c, v in series.items()
-        if c not in ("nx_contribution_pp", "exchange_rate")
-    }
+    year, years, full = complete_years(months)
+    sums = grouped(np.column_stack(list(series.values())), year)[full]
+    table = pd.DataFrame(sums, index=years, columns=list(series))
     table["effective_tariff_rate"] = table["tariff_revenue"] / table["goods_imports"]
-    for c in AVERAGED:
-        table[c] = nanmean(series[c][rows], axis=1)
-    return pd.DataFrame(table, index=years)
-
-
-def nanmean(values: np.ndarray, axis: int) -> np.ndarray:
-    """The mean of the values that are numbers (NaN where there are none), as pandas takes it."""
-    count = (~np.isnan(values)).sum(axis=axis)
-    total = np.nansum(values, axis=axis)
-    return np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
+    table[AVERAGED] = grouped(np.column_stack([series[c] for c in AVERAGED]), year, "mean")[full]
+    return table.drop(columns=["nx_contribution_pp", "exchange_rate"])
 
 
 class SimulationResult(RunTables):
