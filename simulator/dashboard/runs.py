@@ -137,19 +137,30 @@ def key_frame(annual: pd.DataFrame, partners: pd.DataFrame, us: pd.DataFrame) ->
     for column, name, unit, scale in KEY_ROWS:
         if column in annual:
             rows[name] = [unit, *(annual[column] / scale).tolist()]
-    by_year = partners.groupby(partners.index.year).sum()
+    # float32 sums, as the monthly table holds them
+    sums = _by_year(partners.to_numpy(), np.asarray(partners.index.year))
     for p in KEY_PARTNERS:
-        if p in by_year.columns:
-            values = [by_year[p].get(y, np.nan) / BN for y in years]
+        if p in partners.columns:
+            j = partners.columns.get_loc(p)
+            values = [sums[y][j] / BN if y in sums else np.nan for y in years]
             rows[f"Goods balance with {PARTNER_NAMES[p]}"] = ["US$ bn", *values]
-    nx = us.nx_contribution_pp.dropna() if "nx_contribution_pp" in us else pd.Series()
-    if not nx.empty:
-        mean = nx.groupby(nx.index.year).mean()
+    nx = us.nx_contribution_pp.to_numpy() if "nx_contribution_pp" in us else np.array([])
+    known = ~np.isnan(nx)
+    if known.any():
+        means = _by_year(nx[known, None], np.asarray(us.index.year)[known], "mean")
         rows["Net exports' part of GDP growth (average quarter)"] = [
             "points",
-            *(mean.get(y, np.nan) for y in years),
+            *(means[y][0] if y in means else np.nan for y in years),
         ]
     return pd.DataFrame.from_dict(rows, orient="index", columns=["unit", *map(str, years)])
+
+
+def _by_year(values: np.ndarray, year: np.ndarray, how: str = "sum") -> dict[int, np.ndarray]:
+    """Each year's sums (or means) of the rows of ``values`` (see
+    :func:`~simulator.results.result.grouped`)."""
+    from simulator.results.result import grouped
+
+    return dict(zip(np.unique(year).tolist(), grouped(values, year, how), strict=True))
 
 
 def view_of(result, who_pays_by_year: pd.DataFrame, label: str, child: dict) -> RunView:
