@@ -167,10 +167,9 @@ def view_of(result, who_pays_by_year: pd.DataFrame, label: str, child: dict) -> 
     """The small tables of a finished run (``result`` is a SimulationResult)."""
     from simulator.results.plots import sector_balances
 
-    us = result.us()
-    us = us.drop(columns=[c for c in ("region",) if c in us]).astype("float32")
-    us.index = pd.to_datetime(
-        us.index.to_timestamp() if hasattr(us.index, "to_timestamp") else us.index
+    months, series = result.region_series("USA")
+    us = pd.DataFrame(
+        {k: v.astype(np.float32) for k, v in series.items()}, index=pd.Index(months, name="month")
     )
     from simulator.results.costs import ALL_HOUSEHOLDS, annual_households
 

@@ -125,10 +125,10 @@ class RunTables:
     def annual(self, region: str = US) -> pd.DataFrame:
         """Calendar-year sums of a region's macro series (complete years only)."""
         if region not in self._annual:
-            self._annual[region] = annual_table(*self._region_series(region))
+            self._annual[region] = annual_table(*self.region_series(region))
         return self._annual[region].copy()
 
-    def _region_series(self, region: str) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
+    def region_series(self, region: str) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
         """A region's months and its numeric macro series, by column."""
         frame = self.macro[self.macro.region == region]
         numeric = frame.select_dtypes("number")
@@ -294,11 +294,11 @@ class SimulationResult(RunTables):
 
     def us(self) -> pd.DataFrame:
         """The US rows of :attr:`macro`, indexed by month (made without the other regions')."""
-        months, series = self._region_series(US)
+        months, series = self.region_series(US)
         region = pd.Categorical([US] * len(months), self.regions)
         return pd.DataFrame({"region": region, **series}, index=pd.Index(months, name="month"))
 
-    def _region_series(self, region: str) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
+    def region_series(self, region: str) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
         r = self.regions.index(region)
         return self.months, {k: v[:, r] for k, v in self._macro_series.items()}
 

@@ -211,6 +211,11 @@ def _missing(path: Path) -> Issue:
 
 def bundled_dir() -> Traversable:
     """The folder of bundled scenarios (the repository's ``scenarios/`` in a checkout)."""
+    return _package_folder()
+
+
+@lru_cache(maxsize=1)
+def _package_folder() -> Traversable:
     try:
         return resources.files("simulator.bundled_scenarios")
     except ModuleNotFoundError:
@@ -218,10 +223,25 @@ def bundled_dir() -> Traversable:
 
 
 def bundled_scenarios() -> dict[str, Path]:
-    """Bundled scenario names (``autos_25``) and their files."""
+    """Bundled scenario names (``autos_25``) and their files (the folder is listed again only
+    when it changes: a load asks several times)."""
     folder = bundled_dir()
+    try:
+        changed = os.stat(str(folder)).st_mtime_ns
+    except OSError:  # no folder, or not one on disk
+        return dict(_listing(folder))
+    return dict(_listing_of(str(folder), changed))
+
+
+@lru_cache(maxsize=8)
+def _listing_of(folder: str, changed: int) -> tuple[tuple[str, Path], ...]:
+    """:func:`_listing` of a folder on disk as it was at modification time ``changed``."""
+    return _listing(Path(folder))
+
+
+def _listing(folder: Traversable) -> tuple[tuple[str, Path], ...]:
     files = [Path(str(p)) for p in folder.iterdir()] if folder.is_dir() else []
-    return {p.stem: p for p in sorted(files) if p.suffix == ".yaml"}
+    return tuple((p.stem, p) for p in sorted(files) if p.suffix == ".yaml")
 
 
 def recorded_path(path: str | os.PathLike) -> str:
