@@ -279,7 +279,8 @@ def _read(path: Path, extends: _Node | None) -> _Node:
     """
     name = _display(path)
     try:
-        data, positions = _parse(read_yaml_text(path, name), name)
+        text = read_yaml_text(path, name)
+        data, _ = _parse(text, name)
     except ScenarioError as exc:
         if extends is None:
             raise
@@ -305,7 +306,7 @@ def _read(path: Path, extends: _Node | None) -> _Node:
         )
         expected = "top-level keys among " + ", ".join(Scenario.model_fields)
         raise ScenarioError([Issue(name, None, None, "", message, expected)])
-    return _to_node(data, positions, name)
+    return _copy(_file_nodes(text, name))
 
 
 @lru_cache(maxsize=32)
@@ -314,6 +315,22 @@ def _parse(text: str, name: str) -> tuple[Any, Mapping[KeyPath, tuple[int, int]]
     dashboard and ensembles read the same files again and again). Read-only: :func:`_to_node`
     builds new containers around the shared values."""
     return load_yaml(text, name)
+
+
+@lru_cache(maxsize=32)
+def _file_nodes(text: str, name: str) -> _Node:
+    """:func:`_to_node` of a file's parsed text, kept for the next read of the same text.
+    Read-only: :func:`_read` hands out copies (merging and overrides change their nodes)."""
+    return _to_node(*_parse(text, name), name)
+
+
+def _copy(node: _Node) -> _Node:
+    """New nodes around the same values and locations (which nothing changes)."""
+    if isinstance(node.value, dict):
+        return _Node({k: _copy(v) for k, v in node.value.items()}, node.loc)
+    if isinstance(node.value, list):
+        return _Node([_copy(v) for v in node.value], node.loc)
+    return _Node(node.value, node.loc)
 
 
 def _to_node(data: Any, positions: Mapping[KeyPath, tuple[int, int]], file: str | None) -> _Node:
