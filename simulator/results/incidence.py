@@ -139,9 +139,12 @@ def annual_incidence(
     from simulator.results.result import complete_years, grouped
 
     series = incidence_series(result, counterfactual)
-    r = result.regions.index(region)
-    year, years, full = complete_years(result.months)
-    monthly = np.column_stack([series[column][:, r] for column in COLUMNS])
+    months, monthly = result.months[:0], np.empty((0, len(COLUMNS)))  # a region not modelled
+    if region in result.regions:
+        r = result.regions.index(region)
+        months = result.months
+        monthly = np.column_stack([series[column][:, r] for column in COLUMNS])
+    year, years, full = complete_years(months)
     sums = pd.DataFrame(grouped(monthly, year, min_count=1)[full], index=years, columns=COLUMNS)
     sums["buyers_share"] = np.divide(
         sums.buyers_cost,

@@ -299,12 +299,18 @@ class SimulationResult(RunTables):
         return pd.DataFrame({"region": region, **series}, index=pd.Index(months, name="month"))
 
     def region_series(self, region: str) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
+        """A region's months and its macro series, by column (none for a region not modelled,
+        as :meth:`RunTables.region_series` finds no rows)."""
+        if region not in self.regions:
+            return self.months[:0], {k: np.empty(0) for k in self._macro_series}
         r = self.regions.index(region)
         return self.months, {k: v[:, r] for k, v in self._macro_series.items()}
 
     def reported_by(self, region: str) -> pd.DataFrame:
         """The rows of :attr:`trade` that ``region`` reports, in order (made without the
         others): its exports, then its imports, each by month, partner and sector."""
+        if region not in self.regions:
+            return self.trade.iloc[:0]
         m = self.model
         r = self.regions.index(region)
         partners = np.delete(np.arange(len(self.regions)), r)
