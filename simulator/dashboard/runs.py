@@ -169,7 +169,9 @@ def view_of(result, who_pays_by_year: pd.DataFrame, label: str, child: dict) -> 
 
     months, series = result.region_series("USA")
     us = pd.DataFrame(
-        {k: v.astype(np.float32) for k, v in series.items()}, index=pd.Index(months, name="month")
+        np.column_stack(list(series.values())).astype(np.float32),
+        index=pd.Index(months, name="month"),
+        columns=list(series),
     )
     from simulator.results.costs import ALL_HOUSEHOLDS, annual_households
 

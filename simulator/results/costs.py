@@ -170,14 +170,16 @@ class RunCosts:
             return None
         r = m.data.region_index(h.region)
         per_household = self.real_income.total[:, r] * 12.0 * BN / h.count.sum()
-        return pd.Series(per_household, index=self._months(), name="real_income_per_household")
+        return pd.Series(per_household, index=self._months, name="real_income_per_household")
 
     @cached_property
     def households_by_year(self) -> pd.DataFrame | None:
         """:func:`annual_households`'s table (made once)."""
         return _households_by_year(self)
 
+    @cached_property
     def _months(self) -> pd.DatetimeIndex:
+        """The months run so far (as :attr:`_arrays` covers them)."""
         m = self.model
         return pd.to_datetime([m.month_label(t) for t in range(m.t)])
 
@@ -195,7 +197,7 @@ class RunCosts:
         n_t, n_g = series["cost"].shape
         return pd.DataFrame(
             {
-                "month": np.repeat(self._months(), n_g),
+                "month": np.repeat(self._months, n_g),
                 "region": region,
                 "group": pd.Categorical(np.tile(labels, n_t), categories=labels),
                 **{k: v.ravel() for k, v in series.items()},
@@ -253,7 +255,7 @@ def _households_by_year(costs: RunCosts) -> pd.DataFrame | None:
     if costs._households is None:
         return None
     _, labels, series = costs._households
-    year, years, full = complete_years(costs._months())
+    year, years, full = complete_years(costs._months)
     n_g = len(labels)
     # rows month by month, group by group (as :attr:`RunCosts.households`), keyed by both
     monthly = np.stack(list(series.values()), axis=2).reshape(-1, len(series))
