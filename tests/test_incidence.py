@@ -176,3 +176,20 @@ def test_deadweight_loss_is_the_harberger_triangle_in_dollars_by_hand():
     assert table.loc[2026, "deadweight_loss"] == pytest.approx(by_hand[12:].sum(), rel=1e-9)
     text = "\n".join(who_pays_markdown(result, counterfactual))
     assert f"deadweight loss of about ${by_hand[12:].sum() / 1e9:,.1f}bn" in text
+
+
+def test_who_pays_is_the_same_with_or_without_a_counterfactual_and_made_once():
+    """The columns that need no counterfactual are kept with the result after the first
+    call, whichever it was: the macro table and a later call read the same numbers."""
+    from simulator.results.result import SimulationResult
+
+    loaded = scenario(rate=25.0, rho=0.5)
+    result = run_scenario(loaded)
+    counterfactual = run_scenario(no_tariff_counterfactual(loaded))
+    alone = incidence(SimulationResult(result.model, result.provenance))
+    both = incidence(result, counterfactual)
+    assert both.drop(columns="deadweight_loss").equals(alone.drop(columns="deadweight_loss"))
+    assert both.deadweight_loss.notna().all() and alone.deadweight_loss.isna().all()
+    assert incidence(result).equals(alone)
+    us = result.macro[result.macro.region == "USA"]
+    assert (us.buyers_cost.to_numpy() == both[both.region == "USA"].buyers_cost.to_numpy()).all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
@@ -84,6 +85,21 @@ def test_sector_plot_against_baseline_shows_the_scenario_minus_baseline(
     widths = [bar.get_width() for bar in ax.containers[1]]  # the 2027 bars
     assert widths == pytest.approx([expected.loc[2027, s] for s in sectors])
     assert widths == sorted(widths)  # largest at the top
+
+
+def test_a_result_reads_the_same_tables_from_its_model_as_from_its_tables(us_2025):
+    """A result makes its US series, annual table and reported rows from the model's arrays;
+    the same tables without the model (what a baseline run sends) make them to the bit."""
+    tables = us_2025.tables()
+    exact = {"check_exact": True}
+    pd.testing.assert_frame_equal(us_2025.us(), tables.us(), **exact)
+    pd.testing.assert_frame_equal(us_2025.annual(), tables.annual(), **exact)
+    pd.testing.assert_frame_equal(us_2025.annual("CHN"), tables.annual("CHN"), **exact)
+    ours, theirs = us_2025.reported_by("MEX"), tables.reported_by("MEX")
+    pd.testing.assert_frame_equal(ours, theirs.reset_index(drop=True), **exact)
+    pd.testing.assert_frame_equal(
+        plots.sector_balances(us_2025), plots.sector_balances(tables), **exact
+    )
 
 
 def test_sector_plot_without_baseline_is_titled_as_a_change_over_time(alone):

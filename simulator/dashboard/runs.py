@@ -137,29 +137,41 @@ def key_frame(annual: pd.DataFrame, partners: pd.DataFrame, us: pd.DataFrame) ->
     for column, name, unit, scale in KEY_ROWS:
         if column in annual:
             rows[name] = [unit, *(annual[column] / scale).tolist()]
-    by_year = partners.groupby(partners.index.year).sum()
+    # float32 sums, as the monthly table holds them
+    sums = _by_year(partners.to_numpy(), np.asarray(partners.index.year))
     for p in KEY_PARTNERS:
-        if p in by_year.columns:
-            values = [by_year[p].get(y, np.nan) / BN for y in years]
+        if p in partners.columns:
+            j = partners.columns.get_loc(p)
+            values = [sums[y][j] / BN if y in sums else np.nan for y in years]
             rows[f"Goods balance with {PARTNER_NAMES[p]}"] = ["US$ bn", *values]
-    nx = us.nx_contribution_pp.dropna() if "nx_contribution_pp" in us else pd.Series()
-    if not nx.empty:
-        mean = nx.groupby(nx.index.year).mean()
+    nx = us.nx_contribution_pp.to_numpy() if "nx_contribution_pp" in us else np.array([])
+    known = ~np.isnan(nx)
+    if known.any():
+        means = _by_year(nx[known, None], np.asarray(us.index.year)[known], "mean")
         rows["Net exports' part of GDP growth (average quarter)"] = [
             "points",
-            *(mean.get(y, np.nan) for y in years),
+            *(means[y][0] if y in means else np.nan for y in years),
         ]
     return pd.DataFrame.from_dict(rows, orient="index", columns=["unit", *map(str, years)])
+
+
+def _by_year(values: np.ndarray, year: np.ndarray, how: str = "sum") -> dict[int, np.ndarray]:
+    """Each year's sums (or means) of the rows of ``values`` (see
+    :func:`~simulator.results.result.grouped`)."""
+    from simulator.results.result import grouped
+
+    return dict(zip(np.unique(year).tolist(), grouped(values, year, how), strict=True))
 
 
 def view_of(result, who_pays_by_year: pd.DataFrame, label: str, child: dict) -> RunView:
     """The small tables of a finished run (``result`` is a SimulationResult)."""
     from simulator.results.plots import sector_balances
 
-    us = result.us()
-    us = us.drop(columns=[c for c in ("region",) if c in us]).astype("float32")
-    us.index = pd.to_datetime(
-        us.index.to_timestamp() if hasattr(us.index, "to_timestamp") else us.index
+    months, series = result.region_series("USA")
+    us = pd.DataFrame(
+        np.column_stack(list(series.values())).astype(np.float32),
+        index=pd.Index(months, name="month"),
+        columns=list(series),
     )
     from simulator.results.costs import ALL_HOUSEHOLDS, annual_households
 
@@ -308,7 +320,7 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
     from simulator.api import run_scenarios
     from simulator.calibration.dataset import DataError
     from simulator.dashboard.levers import as_uploaded, extends_name, opened
-    from simulator.results.incidence import by_year, incidence, no_tariff_counterfactual
+    from simulator.results.incidence import annual_incidence
     from simulator.scenario import load_scenario
 
     outcomes: list[RunView | RunRefused | None] = [None] * len(requests)
@@ -319,7 +331,7 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
                 loaded = load_scenario(r.levers.child(base, extends, r.label))
                 r.limits.check(loaded.scenario)
                 child = r.levers.child(base, extends_name(r.source), r.label)
-                ready.append((i, loaded, child, no_tariff_counterfactual(loaded), extends))
+                ready.append((i, loaded, child, _no_tariffs(loaded), extends))
         except (ScenarioError, DataError) as exc:
             outcomes[i] = RunRefused(str(exc))
     firms = max((item[1].scenario.firms.count for item in ready), default=0)
@@ -336,9 +348,28 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
             outcomes[i] = result if isinstance(result, RunRefused) else world
             continue
         as_uploaded(result, extends, r.source)
-        who = by_year(incidence(result, world))
-        outcomes[i] = view_of(result, who, r.label, child)
+        outcomes[i] = view_of(result, annual_incidence(result, world), r.label, child)
     return outcomes  # type: ignore[return-value]
+
+
+_NOT_IN_NO_TARIFFS = ("extends", "name", "description", "tariffs", "retaliation")
+_no_tariff_scenarios: OrderedDict[str, Any] = OrderedDict()
+"""Per worker: recent no-tariff scenarios, by the child scenario they are made from less its
+name, description, tariffs and retaliation (a class's runs share one: it is loaded once)."""
+
+
+def _no_tariffs(loaded) -> Any:
+    """The no-tariff counterfactual of a loaded child scenario (kept for the next requests)."""
+    from simulator.results.incidence import no_tariff_counterfactual
+
+    made_of = {k: v for k, v in loaded.raw.items() if k not in _NOT_IN_NO_TARIFFS}
+    key = json.dumps(made_of, sort_keys=True, default=str)
+    if key not in _no_tariff_scenarios:
+        _no_tariff_scenarios[key] = no_tariff_counterfactual(loaded)
+        while len(_no_tariff_scenarios) > 4:
+            _no_tariff_scenarios.popitem(last=False)
+    _no_tariff_scenarios.move_to_end(key)
+    return _no_tariff_scenarios[key]
 
 
 def _no_tariff_worlds(
@@ -396,6 +427,7 @@ def _warm() -> int:
     import simulator.api
     import simulator.results.incidence  # noqa: F401
 
+    gc.freeze()  # what the imports made lives as long as the worker: _trim's collections skip it
     return os.getpid()
 
 

@@ -194,12 +194,12 @@ class ScheduledTariff:
         return self.reach * (1.0 - qualifying)
 
 
-def _schedule_key(tariffs: list[Tariff], arrays: tuple[np.ndarray, ...], rest: tuple) -> str:
-    """A digest of everything a :class:`TariffSchedule` is built from: the entries, the
-    arrays (by dtype, shape and bytes) and the other inputs (by ``repr``)."""
+def _schedule_key(texts: list[str], arrays: tuple[np.ndarray, ...], rest: tuple) -> str:
+    """A digest of everything a :class:`TariffSchedule` is built from: the entries (their
+    JSON), the arrays (by dtype, shape and bytes) and the other inputs (by ``repr``)."""
     digest = hashlib.sha256()
-    for tariff in tariffs:
-        digest.update(tariff.model_dump_json().encode())
+    for text in texts:
+        digest.update(text.encode())
     for array in arrays:
         digest.update(f"{array.dtype}{array.shape}".encode())
         digest.update(np.ascontiguousarray(array).tobytes())
@@ -211,6 +211,10 @@ def _schedule_key(tariffs: list[Tariff], arrays: tuple[np.ndarray, ...], rest: t
 # sweeps of other keys, the decomposition's channel subsets) share one schedule, read-only.
 _BUILT: OrderedDict[str, dict[str, object]] = OrderedDict()
 _BUILT_MAX = 4
+# Entries already built, by their tariff's JSON and the inputs they are built from: schedules
+# that differ in a few tariffs (a class's runs) share the others' entries, read-only.
+_ENTRIES: OrderedDict[str, ScheduledTariff] = OrderedDict()
+_ENTRIES_MAX = 256
 
 
 def changed_months(path: np.ndarray) -> np.ndarray:
@@ -254,8 +258,9 @@ class TariffSchedule:
         self.n_months = n_months
         self.shape = (n_r, n_r, n_s)
         members = sorted((code, tuple(regions_of)) for code, regions_of in groups.items())
+        texts = [tariff.model_dump_json() for tariff in tariffs]
         key = _schedule_key(
-            tariffs,
+            texts,
             (base_rates, goods),
             (regions, sectors, start_month, n_months, include_retaliation, transit_days, members),
         )
@@ -264,45 +269,20 @@ class TariffSchedule:
             self.__dict__.update(_BUILT[key])
             self.base_rates = base_rates
             return
+        goods_sectors = tuple(s for s, g in zip(sectors, goods, strict=True) if g)
+        inputs = (regions, sectors, goods_sectors, groups, first, n_months, transit_days)
+        context = _schedule_key([], (), (*inputs[:3], members, *inputs[4:]))
         self.entries: list[ScheduledTariff] = []
-        goods_sectors = [s for s, g in zip(sectors, goods, strict=True) if g]
-        for tariff in tariffs:
+        for tariff, text in zip(tariffs, texts, strict=True):
             if tariff.retaliation and not include_retaliation:
                 continue
-            imposers = region_indices(tariff.imposer, regions, groups)
-            partners = regions if tariff.partners == "all" else tariff.partners
-            secs = goods_sectors if tariff.sectors == "all" else tariff.sectors
-            exempt = {i for p in tariff.exempt_partners for i in region_indices(p, regions, groups)}
-            p_idx = [i for p in partners for i in region_indices(p, regions, groups)]
-            p_idx = [i for i in p_idx if i not in exempt]
-            s_idx = [sectors.index(s) for s in secs if s not in tariff.exempt_sectors]
-            announced = tariff.announced or tariff.effective
-            union = customs_union(imposers, regions, groups)
-            mask = cell_mask(imposers, p_idx, s_idx, n_r, n_s, union)
-            reach = mask * tariff.coverage
-            if tariff.product_exempt is not None:
-                reach = reach * (1.0 - product_exempt_shares(tariff.product_exempt, sectors))
-            qualifying = None
-            if tariff.qualifying_exempt is not None:
-                q = qualifying_shares(tariff.qualifying_exempt, regions, sectors, first, n_months)
-                qualifying = np.zeros((n_months, *self.shape))
-                qualifying[:, :, imposers, :] = q[:, :, None, :]
-            start = application_start(tariff, transit_days)
-            self.entries.append(
-                ScheduledTariff(
-                    mask=reach,
-                    rate=tariff.rate / 100.0,
-                    mode=tariff.mode,
-                    active=active_fraction(start, tariff.end, first, n_months),
-                    announced=month_of(announced) - first,
-                    withdrawn=None
-                    if tariff.cancelled is None
-                    else month_of(tariff.cancelled) - first,
-                    authority=tariff.authority or UNATTRIBUTED,
-                    qualifying=qualifying,
-                    not_stacked_with=tuple(tariff.not_stacked_with),
-                )
-            )
+            entry_key = context + text
+            if entry_key not in _ENTRIES:
+                _ENTRIES[entry_key] = _scheduled(tariff, *inputs)
+                if len(_ENTRIES) > _ENTRIES_MAX:
+                    _ENTRIES.popitem(last=False)
+            _ENTRIES.move_to_end(entry_key)
+            self.entries.append(_ENTRIES[entry_key])
         in_force = [e for e in self.entries if e.withdrawn is None]
         self.by_authority: dict[str, np.ndarray] = {}
         self.path = self._path(in_force, self.by_authority)
@@ -395,3 +375,47 @@ class TariffSchedule:
             path.flags.writeable = False  # shared by every model built with the same inputs
             self._known[cutoff] = (path, changed_months(path))
         return self._known[cutoff]
+
+
+def _scheduled(
+    tariff: Tariff,
+    regions: tuple[str, ...],
+    sectors: tuple[str, ...],
+    goods_sectors: tuple[str, ...],
+    groups: Groups,
+    first: int,
+    n_months: int,
+    transit_days: float,
+) -> ScheduledTariff:
+    """One scenario tariff in array form (see :class:`TariffSchedule`)."""
+    n_r, n_s = len(regions), len(sectors)
+    imposers = region_indices(tariff.imposer, regions, groups)
+    partners = regions if tariff.partners == "all" else tariff.partners
+    secs = goods_sectors if tariff.sectors == "all" else tariff.sectors
+    exempt = {i for p in tariff.exempt_partners for i in region_indices(p, regions, groups)}
+    p_idx = [i for p in partners for i in region_indices(p, regions, groups)]
+    p_idx = [i for i in p_idx if i not in exempt]
+    s_idx = [sectors.index(s) for s in secs if s not in tariff.exempt_sectors]
+    announced = tariff.announced or tariff.effective
+    union = customs_union(imposers, regions, groups)
+    mask = cell_mask(imposers, p_idx, s_idx, n_r, n_s, union)
+    reach = mask * tariff.coverage
+    if tariff.product_exempt is not None:
+        reach = reach * (1.0 - product_exempt_shares(tariff.product_exempt, sectors))
+    qualifying = None
+    if tariff.qualifying_exempt is not None:
+        q = qualifying_shares(tariff.qualifying_exempt, regions, sectors, first, n_months)
+        qualifying = np.zeros((n_months, n_r, n_r, n_s))
+        qualifying[:, :, imposers, :] = q[:, :, None, :]
+    start = application_start(tariff, transit_days)
+    return ScheduledTariff(
+        mask=reach,
+        rate=tariff.rate / 100.0,
+        mode=tariff.mode,
+        active=active_fraction(start, tariff.end, first, n_months),
+        announced=month_of(announced) - first,
+        withdrawn=None if tariff.cancelled is None else month_of(tariff.cancelled) - first,
+        authority=tariff.authority or UNATTRIBUTED,
+        qualifying=qualifying,
+        not_stacked_with=tuple(tariff.not_stacked_with),
+    )

@@ -170,14 +170,16 @@ class RunCosts:
             return None
         r = m.data.region_index(h.region)
         per_household = self.real_income.total[:, r] * 12.0 * BN / h.count.sum()
-        return pd.Series(per_household, index=self._months(), name="real_income_per_household")
+        return pd.Series(per_household, index=self._months, name="real_income_per_household")
 
     @cached_property
     def households_by_year(self) -> pd.DataFrame | None:
         """:func:`annual_households`'s table (made once)."""
         return _households_by_year(self)
 
+    @cached_property
     def _months(self) -> pd.DatetimeIndex:
+        """The months run so far (as :attr:`_arrays` covers them)."""
         m = self.model
         return pd.to_datetime([m.month_label(t) for t in range(m.t)])
 
@@ -189,6 +191,22 @@ class RunCosts:
         cost and cost_pre (after and before substitution), share_of_income and
         share_of_spending (%). ``None`` when the data set has no households in the model's
         regions."""
+        if self._households is None:
+            return None
+        region, labels, series = self._households
+        n_t, n_g = series["cost"].shape
+        return pd.DataFrame(
+            {
+                "month": np.repeat(self._months, n_g),
+                "region": region,
+                "group": pd.Categorical(np.tile(labels, n_t), categories=labels),
+                **{k: v.ravel() for k, v in series.items()},
+            }
+        )
+
+    @cached_property
+    def _households(self) -> tuple[str, list[str], dict[str, np.ndarray]] | None:
+        """:attr:`households`' region, groups and columns, each ``[month, group]``."""
         m = self.model
         h = m.data.households
         if h is None or h.region not in m.data.regions:
@@ -212,22 +230,17 @@ class RunCosts:
         income = np.append(h.income, h.income @ count / count.sum())
         spending = np.append(spending, spending @ count / count.sum())
         count = np.append(count, count.sum())
-        labels = [*h.labels, ALL_HOUSEHOLDS]
-        n_t, n_g = cost.shape
-        return pd.DataFrame(
-            {
-                "month": np.repeat(self._months(), n_g),
-                "region": h.region,
-                "group": pd.Categorical(np.tile(labels, n_t), categories=labels),
-                "households": np.tile(count, n_t),
-                "income": np.tile(income, n_t),
-                "spending": np.tile(spending, n_t),
-                "cost": cost.ravel(),
-                "cost_pre": cost_pre.ravel(),
-                "share_of_income": (cost / income).ravel() * 100.0,
-                "share_of_spending": (cost / spending).ravel() * 100.0,
-            }
-        )
+        n_t = len(cost)
+        series = {
+            "households": np.tile(count, (n_t, 1)),
+            "income": np.tile(income, (n_t, 1)),
+            "spending": np.tile(spending, (n_t, 1)),
+            "cost": cost,
+            "cost_pre": cost_pre,
+            "share_of_income": cost / income * 100.0,
+            "share_of_spending": cost / spending * 100.0,
+        }
+        return h.region, [*h.labels, ALL_HOUSEHOLDS], series
 
 
 def annual_households(result: SimulationResult) -> pd.DataFrame | None:
@@ -237,29 +250,25 @@ def annual_households(result: SimulationResult) -> pd.DataFrame | None:
 
 
 def _households_by_year(costs: RunCosts) -> pd.DataFrame | None:
-    frame = costs.households
-    if frame is None:
+    from simulator.results.result import complete_years, grouped
+
+    if costs._households is None:
         return None
-    years = frame.month.dt.year
-    months = frame.groupby(years)["month"].nunique()
-    complete = months[months == 12].index
-    frame = frame[years.isin(complete)].assign(year=years)
-    table = frame.groupby(["year", "group"], observed=True)[
-        [
-            "households",
-            "income",
-            "spending",
-            "cost",
-            "cost_pre",
-            "share_of_income",
-            "share_of_spending",
-        ]
-    ].mean()
-    per_household = costs.real_income_per_household()
-    by_year = per_household.groupby(per_household.index.year).mean()
-    table["real_income_change"] = np.nan
-    for year in complete:
-        table.loc[(year, ALL_HOUSEHOLDS), "real_income_change"] = by_year.loc[year]
+    _, labels, series = costs._households
+    year, years, full = complete_years(costs._months)
+    n_g = len(labels)
+    # rows month by month, group by group (as :attr:`RunCosts.households`), keyed by both
+    monthly = np.stack(list(series.values()), axis=2).reshape(-1, len(series))
+    keys = np.repeat(year.astype(np.int64) * n_g, n_g) + np.tile(np.arange(n_g), len(year))
+    means = grouped(monthly, keys, "mean").reshape(-1, n_g, len(series))[full]
+    index = pd.MultiIndex.from_product(
+        [years, pd.CategoricalIndex(labels, categories=labels, name="group")]
+    )
+    table = pd.DataFrame(means.reshape(-1, len(series)), index=index, columns=list(series))
+    per_household = costs.real_income_per_household().to_numpy()[:, None]
+    everyone = np.full((len(years), n_g), np.nan)
+    everyone[:, labels.index(ALL_HOUSEHOLDS)] = grouped(per_household, year, "mean")[full, 0]
+    table["real_income_change"] = everyone.ravel()
     return table
 
 

@@ -83,6 +83,25 @@ def incidence(
     ``counterfactual`` is the same world without the tariff changes (from
     :func:`no_tariff_counterfactual`); without it ``deadweight_loss`` is NaN.
     """
+    series = incidence_series(result, counterfactual)
+    n_r = len(result.regions)
+    return pd.DataFrame(
+        {
+            "month": np.repeat(result.months, n_r),
+            "region": pd.Categorical(np.tile(result.regions, len(result.months)), result.regions),
+            **{column: series[column].ravel() for column in COLUMNS},
+        }
+    )
+
+
+def incidence_series(
+    result: SimulationResult, counterfactual: SimulationResult | None = None
+) -> dict[str, np.ndarray]:
+    """:func:`incidence`'s columns as ``[month, region]`` arrays. The columns that do not need
+    the counterfactual (:data:`MACRO_COLUMNS`) are made once per result and kept with it."""
+    kept = result.incidence_kept
+    if counterfactual is None and kept is not None:
+        return {**kept, "deadweight_loss": np.full(kept["extra_duty"].shape, np.nan)}
     m = result.model
     n_r = len(result.regions)
     diag = np.arange(n_r)
@@ -101,18 +120,13 @@ def incidence(
         triangle = 0.5 * per_unit * (q0 - q)
         triangle[:, diag, diag, :] = 0.0
         dwl = triangle.sum(axis=(1, 3))
-    exporters_abroad = exporters.sum(axis=(2, 3))  # by origin
-    return pd.DataFrame(
-        {
-            "month": np.repeat(result.months, n_r),
-            "region": pd.Categorical(np.tile(result.regions, m.n_months), result.regions),
-            "buyers_cost": buyers.sum(axis=(1, 3)).ravel() * BN,
-            "exporters_absorbed": exporters.sum(axis=(1, 3)).ravel() * BN,
-            "extra_duty": extra.sum(axis=(1, 3)).ravel() * BN,
-            "deadweight_loss": dwl.ravel() * BN,
-            "exporters_burden_abroad": exporters_abroad.ravel() * BN,
-        }
-    )
+    result.incidence_kept = kept = {
+        "buyers_cost": buyers.sum(axis=(1, 3)) * BN,
+        "exporters_absorbed": exporters.sum(axis=(1, 3)) * BN,
+        "extra_duty": extra.sum(axis=(1, 3)) * BN,
+        "exporters_burden_abroad": exporters.sum(axis=(2, 3)) * BN,  # by origin
+    }
+    return {**kept, "deadweight_loss": dwl * BN}
 
 
 def annual_incidence(
@@ -122,14 +136,16 @@ def annual_incidence(
 ) -> pd.DataFrame:
     """Calendar-year sums of :func:`incidence` for one region (complete years only), with the
     buyers' share of the extra duty."""
-    return by_year(incidence(result, counterfactual), region)
+    from simulator.results.result import complete_years, grouped
 
-
-def by_year(frame: pd.DataFrame, region: str = "USA") -> pd.DataFrame:
-    """Calendar-year sums of an :func:`incidence` table for one region (complete years)."""
-    frame = frame[frame.region == region].assign(year=lambda f: f.month.dt.year)
-    counts = frame.groupby("year").size()
-    sums = frame.groupby("year")[COLUMNS].sum(min_count=1)[counts == 12]
+    series = incidence_series(result, counterfactual)
+    months, monthly = result.months[:0], np.empty((0, len(COLUMNS)))  # a region not modelled
+    if region in result.regions:
+        r = result.regions.index(region)
+        months = result.months
+        monthly = np.column_stack([series[column][:, r] for column in COLUMNS])
+    year, years, full = complete_years(months)
+    sums = pd.DataFrame(grouped(monthly, year, min_count=1)[full], index=years, columns=COLUMNS)
     sums["buyers_share"] = np.divide(
         sums.buyers_cost,
         sums.extra_duty,

@@ -186,13 +186,22 @@ def _tariff_inputs(result: SimulationResult, baseline: RunTables | None) -> dict
 
 def sector_balances(result: RunTables, region: str = "USA") -> pd.DataFrame:
     """A region's trade balance by sector in each complete calendar year (US dollars)."""
-    trade = result.trade
-    rows = trade[trade.reporter == region]
-    signed = rows.value_usd.where(rows.flow == "export", -rows.value_usd)
-    frame = rows.assign(b=signed, year=rows.month.dt.year)
-    table = frame.groupby(["year", "sector"], observed=True)["b"].sum().unstack()
-    months = frame.groupby("year")["month"].nunique()
-    return table[months.reindex(table.index) == 12]
+    from simulator.results.result import complete_years, grouped
+
+    rows = result.reported_by(region)
+    value = rows.value_usd.to_numpy()
+    exported = rows.flow.cat.codes.to_numpy() == rows.flow.cat.categories.get_loc("export")
+    sectors = rows.sector.cat.categories
+    month = pd.DatetimeIndex(rows.month)
+    _, years, full = complete_years(month.unique())
+    # every month has a row for each partner and sector: a year's sums are [sector]
+    keys = np.asarray(month.year, np.int64) * len(sectors) + rows.sector.cat.codes.to_numpy()
+    sums = grouped(np.where(exported, value, -value)[:, None], keys)
+    return pd.DataFrame(
+        sums.reshape(-1, len(sectors))[full],
+        index=years,
+        columns=pd.CategoricalIndex(sectors, categories=sectors, name="sector"),
+    )
 
 
 def _sector_inputs(result: SimulationResult, baseline: RunTables | None) -> dict:

@@ -124,18 +124,50 @@ class RunTables:
     def annual(self, region: str = US) -> pd.DataFrame:
         """Calendar-year sums of a region's macro series (complete years only)."""
         if region not in self._annual:
-            self._annual[region] = self._annual_table(region)
+            self._annual[region] = annual_table(*self.region_series(region))
         return self._annual[region].copy()
 
-    def _annual_table(self, region: str) -> pd.DataFrame:
-        frame = self.macro[self.macro.region == region].copy()
-        frame["year"] = frame.month.dt.year
-        counts = frame.groupby("year").size()
-        sums = frame.groupby("year").sum(numeric_only=True)
-        sums["effective_tariff_rate"] = sums["tariff_revenue"] / sums["goods_imports"]
-        # price indices and annual rates: the year's average
-        sums[AVERAGED] = frame.groupby("year")[AVERAGED].mean()
-        return sums[counts == 12].drop(columns=["nx_contribution_pp", "exchange_rate"])
+    def region_series(self, region: str) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
+        """A region's months and its numeric macro series, by column."""
+        frame = self.macro[self.macro.region == region]
+        numeric = frame.select_dtypes("number")
+        return pd.DatetimeIndex(frame.month), {c: numeric[c].to_numpy() for c in numeric}
+
+    def reported_by(self, region: str) -> pd.DataFrame:
+        """The rows of :attr:`trade` that ``region`` reports, in order."""
+        return self.trade[self.trade.reporter == region]
+
+
+def complete_years(months: pd.DatetimeIndex) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+    """Each month's calendar year, the years all of whose months are in ``months``, and for
+    each distinct year, in order, whether it is one of them."""
+    year = np.asarray(months.year)
+    found, counts = np.unique(year, return_counts=True)
+    full = counts == 12
+    return year, pd.Index(found[full], name="year"), full
+
+
+def grouped(
+    values: np.ndarray, keys: np.ndarray, how: str = "sum", min_count: int = 0
+) -> np.ndarray:
+    """Sums (``how="mean"``: means) of the rows of ``values`` ``[row, column]`` that share a
+    key, by key in order, NaN left out (fewer than ``min_count`` numbers: NaN). Made by
+    pandas' groupby, as the tables were before: its compensated sums differ in the last bit
+    from numpy's, and with the columns summed together, so callers pass the same columns."""
+    rows = pd.DataFrame(values).groupby(keys)
+    return (rows.sum(min_count=min_count) if how == "sum" else rows.mean()).to_numpy()
+
+
+def annual_table(months: pd.DatetimeIndex, series: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Calendar-year sums of a region's monthly macro series (complete years only); price
+    indices and annual rates (:data:`AVERAGED`) are the year's average, the effective tariff
+    rate the year's revenue over its goods imports."""
+    year, years, full = complete_years(months)
+    sums = grouped(np.column_stack(list(series.values())), year)[full]
+    table = pd.DataFrame(sums, index=years, columns=list(series))
+    table["effective_tariff_rate"] = table["tariff_revenue"] / table["goods_imports"]
+    table[AVERAGED] = grouped(np.column_stack([series[c] for c in AVERAGED]), year, "mean")[full]
+    return table.drop(columns=["nx_contribution_pp", "exchange_rate"])
 
 
 class SimulationResult(RunTables):
@@ -157,6 +189,9 @@ class SimulationResult(RunTables):
         self.goods_sectors = [s for s, g in zip(self.sectors, self.goods, strict=True) if g]
         self._summaries: dict[RunTables | None, str] = {}
         self._annual: dict[str, pd.DataFrame] = {}  # trade and macro: from the model, on use
+        self.incidence_kept: dict[str, np.ndarray] | None = None
+        """Who pays, the columns that need no counterfactual (made once: see
+        :func:`~simulator.results.incidence.incidence_series`)."""
 
     # ------------------------------------------------------------------ tables
     @cached_property
@@ -191,6 +226,18 @@ class SimulationResult(RunTables):
     @cached_property
     def macro(self) -> pd.DataFrame:
         """Per region and month: trade totals, balances, revenue, prices, FX, GDP."""
+        n_r = len(self.regions)
+        return pd.DataFrame(
+            {
+                "month": np.repeat(self.months, n_r),
+                "region": pd.Categorical(np.tile(self.regions, len(self.months)), self.regions),
+                **{k: v.ravel() for k, v in self._macro_series.items()},
+            }
+        )
+
+    @cached_property
+    def _macro_series(self) -> dict[str, np.ndarray]:
+        """:attr:`macro`'s series in its column order, each ``[month, region]``."""
         m = self.model
         n_r = len(self.regions)
         diag = np.arange(n_r)
@@ -221,34 +268,69 @@ class SimulationResult(RunTables):
             "gdp": nominal_gdp,
             "absorption": m.spending.sum(axis=2),
         }
-        frame = pd.DataFrame(
-            {
-                "month": np.repeat(self.months, n_r),
-                "region": pd.Categorical(np.tile(self.regions, len(self.months)), self.regions),
-                **{k: v.ravel() * BN for k, v in columns.items()},
-                "effective_tariff_rate": np.divide(
-                    revenue, dutiable, out=np.zeros_like(revenue), where=dutiable > 0
-                ).ravel(),
-                "exchange_rate": m.fx_path.ravel(),
-            }
+        series = {k: v * BN for k, v in columns.items()}
+        series["effective_tariff_rate"] = np.divide(
+            revenue, dutiable, out=np.zeros_like(revenue), where=dutiable > 0
         )
-        frame["nx_contribution_pp"] = _nx_contribution(frame)
+        series["exchange_rate"] = m.fx_path
+        series["nx_contribution_pp"] = _nx_contribution(
+            series["balance"], series["gdp"], self.months
+        )
         # saving-investment identity, as changes against the no-policy baseline:
         # S - I = NX, so the change in saving is the change in investment plus in net exports
-        frame["investment_change"] = m.investment_gap.ravel() * BN
-        frame["net_exports_change"] = m.nx_gap.ravel() * BN
-        frame["saving_change"] = frame["investment_change"] + frame["net_exports_change"]
+        series["investment_change"] = m.investment_gap * BN
+        series["net_exports_change"] = m.nx_gap * BN
+        series["saving_change"] = series["investment_change"] + series["net_exports_change"]
         # who pays for tariffs above the base year (simulator/results/incidence.py)
-        from simulator.results.incidence import MACRO_COLUMNS, incidence
+        from simulator.results.incidence import MACRO_COLUMNS, incidence_series
 
-        who = incidence(self)
-        for column in MACRO_COLUMNS:
-            frame[column] = who[column].to_numpy()
+        who = incidence_series(self)
+        series |= {column: who[column] for column in MACRO_COLUMNS}
         # prices, real GDP and real income (simulator/results/costs.py)
         costs = self.costs.columns()
-        for column in COST_COLUMNS:
-            frame[column] = costs[column].ravel()
-        return frame
+        series |= {column: costs[column] for column in COST_COLUMNS}
+        return series
+
+    def us(self) -> pd.DataFrame:
+        """The US rows of :attr:`macro`, indexed by month (made without the other regions')."""
+        months, series = self.region_series(US)
+        region = pd.Categorical([US] * len(months), self.regions)
+        return pd.DataFrame({"region": region, **series}, index=pd.Index(months, name="month"))
+
+    def region_series(self, region: str) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
+        """A region's months and its macro series, by column (none for a region not modelled,
+        as :meth:`RunTables.region_series` finds no rows)."""
+        if region not in self.regions:
+            return self.months[:0], {k: np.empty(0) for k in self._macro_series}
+        r = self.regions.index(region)
+        return self.months, {k: v[:, r] for k, v in self._macro_series.items()}
+
+    def reported_by(self, region: str) -> pd.DataFrame:
+        """The rows of :attr:`trade` that ``region`` reports, in order (made without the
+        others): its exports, then its imports, each by month, partner and sector."""
+        if region not in self.regions:
+            return self.trade.iloc[:0]
+        m = self.model
+        r = self.regions.index(region)
+        partners = np.delete(np.arange(len(self.regions)), r)
+        exports = m.flows[:, r, partners, :] * BN  # [month, partner, sector]
+        imports = m.flows[:, partners, r, :] * BN
+        t, p, s = (a.ravel() for a in np.indices(exports.shape))
+        regions = pd.CategoricalDtype(self.regions)
+        return pd.DataFrame(
+            {
+                "month": np.concatenate([self.months[t], self.months[t]]),
+                "reporter": pd.Categorical.from_codes(np.full(2 * len(t), r), dtype=regions),
+                "partner": pd.Categorical.from_codes(np.tile(partners[p], 2), dtype=regions),
+                "sector": pd.Categorical.from_codes(
+                    np.tile(s, 2), dtype=pd.CategoricalDtype(self.sectors)
+                ),
+                "flow": pd.Categorical.from_codes(
+                    np.repeat([0, 1], len(t)), dtype=pd.CategoricalDtype(["export", "import"])
+                ),
+                "value_usd": np.concatenate([exports.ravel(), imports.ravel()]),
+            }
+        )
 
     @cached_property
     def costs(self) -> RunCosts:
@@ -390,18 +472,14 @@ class SimulationResult(RunTables):
         return self._summaries[baseline]
 
 
-def _nx_contribution(macro: pd.DataFrame) -> np.ndarray:
+def _nx_contribution(balance: np.ndarray, gdp: np.ndarray, months: pd.DatetimeIndex) -> np.ndarray:
     """Net exports' contribution to annualised quarterly GDP growth, percentage points.
 
     ``((NX_q - NX_{q-1}) / GDP_{q-1}) * 400`` with quarterly sums (nominal, as a nowcast
     approximation); reported in the last month of each complete quarter, NaN elsewhere.
-    ``macro`` holds every region for each month, month by month (as :attr:`macro` builds it).
+    ``balance`` and ``gdp`` are ``[month, region]``.
     """
-    n_r = macro.region.nunique()
-    shape = (len(macro) // n_r, n_r)
-    balance = macro["balance"].to_numpy().reshape(shape)
-    gdp = macro["gdp"].to_numpy().reshape(shape)
-    months = pd.DatetimeIndex(macro.month.to_numpy()[::n_r])
+    shape = balance.shape
     quarter = (months.year * 4 + (months.month - 1) // 3).to_numpy()
     starts = np.flatnonzero(np.r_[True, quarter[1:] != quarter[:-1]])
     ends = np.r_[starts[1:], len(quarter)]
@@ -410,4 +488,4 @@ def _nx_contribution(macro: pd.DataFrame) -> np.ndarray:
     output = gdp[starts] + gdp[starts + 1] + gdp[starts + 2]
     out = np.full(shape, np.nan)
     out[starts[1:] + 2] = (nx[1:] - nx[:-1]) / output[:-1] * 400.0
-    return out.ravel()
+    return out

@@ -211,6 +211,11 @@ def _missing(path: Path) -> Issue:
 
 def bundled_dir() -> Traversable:
     """The folder of bundled scenarios (the repository's ``scenarios/`` in a checkout)."""
+    return _package_folder()
+
+
+@lru_cache(maxsize=1)
+def _package_folder() -> Traversable:
     try:
         return resources.files("simulator.bundled_scenarios")
     except ModuleNotFoundError:
@@ -218,10 +223,25 @@ def bundled_dir() -> Traversable:
 
 
 def bundled_scenarios() -> dict[str, Path]:
-    """Bundled scenario names (``autos_25``) and their files."""
+    """Bundled scenario names (``autos_25``) and their files (the folder is listed again only
+    when it changes: a load asks several times)."""
     folder = bundled_dir()
+    try:
+        changed = os.stat(str(folder)).st_mtime_ns
+    except OSError:  # no folder, or not one on disk
+        return dict(_listing(folder))
+    return dict(_listing_of(str(folder), changed))
+
+
+@lru_cache(maxsize=8)
+def _listing_of(folder: str, changed: int) -> tuple[tuple[str, Path], ...]:
+    """:func:`_listing` of a folder on disk as it was at modification time ``changed``."""
+    return _listing(Path(folder))
+
+
+def _listing(folder: Traversable) -> tuple[tuple[str, Path], ...]:
     files = [Path(str(p)) for p in folder.iterdir()] if folder.is_dir() else []
-    return {p.stem: p for p in sorted(files) if p.suffix == ".yaml"}
+    return tuple((p.stem, p) for p in sorted(files) if p.suffix == ".yaml")
 
 
 def recorded_path(path: str | os.PathLike) -> str:
@@ -259,7 +279,8 @@ def _read(path: Path, extends: _Node | None) -> _Node:
     """
     name = _display(path)
     try:
-        data, positions = _parse(read_yaml_text(path, name), name)
+        text = read_yaml_text(path, name)
+        data, _ = _parse(text, name)
     except ScenarioError as exc:
         if extends is None:
             raise
@@ -285,7 +306,7 @@ def _read(path: Path, extends: _Node | None) -> _Node:
         )
         expected = "top-level keys among " + ", ".join(Scenario.model_fields)
         raise ScenarioError([Issue(name, None, None, "", message, expected)])
-    return _to_node(data, positions, name)
+    return _copy(_file_nodes(text, name))
 
 
 @lru_cache(maxsize=32)
@@ -294,6 +315,22 @@ def _parse(text: str, name: str) -> tuple[Any, Mapping[KeyPath, tuple[int, int]]
     dashboard and ensembles read the same files again and again). Read-only: :func:`_to_node`
     builds new containers around the shared values."""
     return load_yaml(text, name)
+
+
+@lru_cache(maxsize=32)
+def _file_nodes(text: str, name: str) -> _Node:
+    """:func:`_to_node` of a file's parsed text, kept for the next read of the same text.
+    Read-only: :func:`_read` hands out copies (merging and overrides change their nodes)."""
+    return _to_node(*_parse(text, name), name)
+
+
+def _copy(node: _Node) -> _Node:
+    """New nodes around the same values and locations (which nothing changes)."""
+    if isinstance(node.value, dict):
+        return _Node({k: _copy(v) for k, v in node.value.items()}, node.loc)
+    if isinstance(node.value, list):
+        return _Node([_copy(v) for v in node.value], node.loc)
+    return _Node(node.value, node.loc)
 
 
 def _to_node(data: Any, positions: Mapping[KeyPath, tuple[int, int]], file: str | None) -> _Node:
