@@ -5,6 +5,7 @@ except in CI (``CI=true``), where the browser tests must run and a missing piece
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
@@ -33,3 +34,20 @@ def require(*modules: str, what: str) -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{what} cannot run in CI: {reason}", pytrace=False)
         pytest.skip(reason, allow_module_level=True)
+
+
+def set_slider(slider, value: float) -> None:
+    """Move a slider (a Playwright locator) to ``value`` from the keyboard, one step at a time,
+    each step waiting until the page has taken it: a key pressed while the page redraws (after
+    an upload resets the levers, say) can be lost, and the next press makes up for it."""
+    from playwright.sync_api import expect
+
+    for _ in range(100):
+        now = float(slider.get_attribute("aria-valuenow"))
+        if now == value:
+            return
+        slider.focus()
+        slider.press("ArrowRight" if now < value else "ArrowLeft")
+        with contextlib.suppress(AssertionError):  # lost: press again
+            expect(slider).not_to_have_attribute("aria-valuenow", f"{now:g}", timeout=5_000)
+    raise AssertionError(f"the slider did not reach {value:g}")

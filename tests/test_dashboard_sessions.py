@@ -23,7 +23,7 @@ import urllib.request
 
 import pytest
 import session_server
-from browsers import CHROMIUM, ONE_AT_A_TIME, require
+from browsers import CHROMIUM, ONE_AT_A_TIME, require, set_slider
 
 require("solara", what="browser tests")
 
@@ -75,10 +75,7 @@ def _student(browser, address: str, china_steps: int) -> Page:
     page.set_default_timeout(TIMEOUT)
     page.goto(address)
     page.locator(".run-button").wait_for()
-    china = page.get_by_role("slider").nth(2)
-    china.focus()
-    for _ in range(china_steps):
-        china.press("ArrowRight")
+    set_slider(page.get_by_role("slider").nth(2), 5 * china_steps)  # China
     page.locator(".run-button").click()
     expect(page.locator(".tradesim-headline")).to_have_count(1, timeout=TIMEOUT)
     return page
@@ -148,9 +145,7 @@ def test_students_see_their_place_in_the_queue_as_runs_finish(server, tmp_path):
                     page.get_by_text(f"Using the uploaded file {uploads[k].name}")
                 ).to_be_visible()
             eu = page.get_by_role("slider").nth(3)  # different levers: no result is shared
-            eu.focus()
-            for _ in range(k + 1):
-                eu.press("ArrowRight")
+            set_slider(eu, 5 * (k + 1))
             expect(page.get_by_text(f"EU: +{5 * (k + 1)}")).to_be_visible()
             page.evaluate(NOTES)
             pages.append(page)
