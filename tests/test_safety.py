@@ -388,19 +388,19 @@ def test_above_a_threshold_a_script_is_refused_without_yes(workdir, monkeypatch,
 def test_the_time_estimate_is_measured_on_the_scenario_here(workdir, monkeypatch):
     """A model that runs slower here (a busy machine) gives a longer estimate: the estimate
     times the scenario's own model and scales its months to the horizon, count and jobs."""
-    from simulator.model import TradeModel
+    from simulator.engine.worlds import Worlds
     from simulator.runs import budget
     from simulator.scenario import load_scenario
 
     loaded = load_scenario("tiny.yaml")  # 3 months
     quick = budget.measure(loaded)
-    step = TradeModel.step
+    step = Worlds.step
 
-    def slow_step(model: TradeModel) -> None:
+    def slow_step(worlds: Worlds) -> None:
         time.sleep(0.1)
-        step(model)
+        step(worlds)
 
-    monkeypatch.setattr(TradeModel, "step", slow_step)
+    monkeypatch.setattr(Worlds, "step", slow_step)
     slow = budget.measure(loaded)
     assert slow.seconds >= 3 * 0.1 > quick.seconds
     estimate = budget.many_runs("an ensemble of tiny", 1000, 3, jobs=1).timed(slow)
