@@ -288,6 +288,15 @@ class Worlds:
         )
         return gold.bilateral(usd, self.shocks.gold_origins, self.data.region_index("USA"))
 
+    def _by_member(self, per_schedule: list[np.ndarray]) -> np.ndarray:
+        """One array per schedule -> ``[member or 1, ...]`` (one copy: members that share a
+        schedule take its array; with one schedule, a view)."""
+        if len(per_schedule) == 1:
+            return per_schedule[0][None]
+        if len(per_schedule) == self.n_members:
+            return np.stack([per_schedule[i] for i in self.schedule_of])
+        return np.stack(per_schedule)[self.schedule_of]
+
     def replace_schedule(self, schedule: TariffSchedule) -> None:
         """Carry on under another tariff schedule (the game's rounds, a batch of one); months
         already played are untouched."""
@@ -297,10 +306,7 @@ class Worlds:
     def extra(self, t: int) -> np.ndarray:
         """The extra rates in force in month ``t``, the schedule's and the retaliation's,
         ``[member or 1, origin, destination, sector]``."""
-        if len(self.schedules) == 1:
-            scheduled = self.schedules[0].extra(t)[None]
-        else:
-            scheduled = np.stack([s.extra(t) for s in self.schedules])[self.schedule_of]
+        scheduled = self._by_member([s.extra(t) for s in self.schedules])
         return scheduled + self.retaliation_path[:, t]
 
     def announced_path(self, t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -311,11 +317,8 @@ class Worlds:
         key = (tuple(s.known_cutoff(t) for s in self.schedules), self.retaliation_revision)
         if self._announced is None or self._announced[0] != key:
             known = [s.known_path(t) for s in self.schedules]  # shared by models: read-only
-            if len(known) == 1:
-                path, changes = known[0][0][None], known[0][1][None]
-            else:
-                path = np.stack([k[0] for k in known])[self.schedule_of]
-                changes = np.stack([k[1] for k in known])[self.schedule_of]
+            path = self._by_member([k[0] for k in known])
+            changes = self._by_member([k[1] for k in known])
             if self.retaliation_revision:  # retaliation decided so far (else nothing to add)
                 path = path + self.retaliation_path
                 changes = np.stack([changed_months(member) for member in path])
