@@ -23,6 +23,7 @@ MONTHS = 120
 
 
 def measure(n_firms: int) -> dict[str, float]:
+    import simulator.model  # noqa: F401  (Mesa, imported by build_model: not timed as building)
     from simulator.api import build_model
     from simulator.scenario import load_scenario
 

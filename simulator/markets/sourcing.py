@@ -207,12 +207,13 @@ class BuyerPopulation:
         every = np.broadcast_to(np.asarray(everyone, dtype=bool), (self.n_groups,))
         if self.group.size:
             expired_all = self.expiry == t
-            rows = every[self.group]  # buyers of groups without frictions all move, no draw
+            switching = expired_all
             if np.any(saving > self.min_cost[:, None]):
-                chose = np.take(saving, self.key) > self.kappa
-                switch = np.flatnonzero((chose | expired_all) & ~rows)
-            else:
-                switch = np.flatnonzero(expired_all & ~rows)
+                switching = (np.take(saving, self.key) > self.kappa) | expired_all
+            if every.any():  # buyers of groups without frictions all move, with no draw
+                rows = every[self.group]
+                switching = switching & ~rows
+            switch = np.flatnonzero(switching)
             previous = self.vintage[switch]
             # floats even when nobody switches (bincount of nothing gives integers)
             moved = np.bincount(
