@@ -410,6 +410,20 @@ CATALOGUE = [
     m("price_solver_stops_at_first_member", "simulator/markets/pricing.py",
       "the anticipated-price iteration stops every member as soon as one has converged",
       ("if found.all():", "if found.any():")),
+    # --- mechanism switches as member arrays (members of a batch switch channels apart)
+    m("frictionless_members_sign_at_expected_prices", "simulator/engine/worlds.py",
+      "in a batch mixing members with and without switching frictions, the frictionless "
+      "members' buyers price their new mixes at expected, not today's, prices",
+      ("bar = np.where(group[:, None], bar, now[0])",
+       "bar = np.where(group[:, None], bar, bar)")),
+    m("retaliation_rules_act_in_switched_off_members", "simulator/policy/retaliation.py",
+      "retaliation rules fire in the members of a batch that switched retaliation off",
+      ("np.abs(new_rate - self.rate) > _TOL) & self.active",
+       "np.abs(new_rate - self.rate) > _TOL)")),
+    m("frictionless_buyers_keep_contracts_with_firms", "simulator/markets/sourcing.py",
+      "with firms, the buyers of members without switching frictions do not all re-source",
+      ("moved[every] = self.mass[every]\n                self.vintage[rows] = v_new",
+       "self.vintage[rows] = v_new")),
 ]  # fmt: skip
 
 

@@ -165,8 +165,10 @@ def test_only_runs_that_differ_in_member_values_share_a_batch():
         Worlds([a, d], data, [0, 0])
 
 
-@pytest.mark.parametrize("firms", [0, 2000])
-def test_members_with_different_mechanisms_equal_their_runs_alone(firms):
+@pytest.mark.parametrize(
+    "name, firms", [("us_2025", 0), ("us_2025", 2000), ("escalation", 0)]
+)  # escalation: retaliation rules that fire in the members that keep retaliation on
+def test_members_with_different_mechanisms_equal_their_runs_alone(name, firms):
     """Mechanism switches are member arrays: every member of a batch whose members switch
     random sets of channels off (one all on, one all off) equals its run alone."""
     sets = [f"firms.count={firms}", "end=2026-03"]
@@ -175,12 +177,12 @@ def test_members_with_different_mechanisms_equal_their_runs_alone(firms):
     for _ in range(4):
         off = [m for m in MEMBER_MECHANISMS if rng.random() < 0.4]
         overrides.append(sets + [f"mechanisms.{m}=false" for m in off])
-    scenarios = [load_scenario("us_2025", o).scenario for o in overrides]
+    scenarios = [load_scenario(name, o).scenario for o in overrides]
     data = load_dataset(scenarios[0].data).aggregate(scenarios[0].regions, scenarios[0].sectors)
     worlds = Worlds(scenarios, data, seeds=[s.seed for s in scenarios])
     worlds.run()
     for i, o in enumerate(overrides):
-        alone = build_model(load_scenario("us_2025", o))
+        alone = build_model(load_scenario(name, o))
         alone.run()
         for record in sorted(RECORDS):
             assert_same(getattr(alone, record), getattr(worlds, record)[i], record)
