@@ -161,7 +161,7 @@ def test_only_runs_that_differ_in_member_values_share_a_batch():
     d = load_scenario("autos_25", ["mechanisms.supply_chains=false"]).scenario
     assert batch_key(a) == batch_key(b) == batch_key(c) != batch_key(d)
     data = load_dataset(a.data).aggregate(a.regions, a.sectors)
-    with pytest.raises(ValueError, match="differ in more than tariffs and parameters"):
+    with pytest.raises(ValueError, match="differ in more than tariffs, parameters and switches"):
         Worlds([a, d], data, [0, 0])
 
 

@@ -64,7 +64,7 @@ MEMBER_MECHANISMS = (
 
 def batch_key(scenario: Scenario) -> str:
     """What members of one batch must share: the scenario without its name, description,
-    seed, tariffs and member parameters."""
+    seed, tariffs, member parameters and member switches."""
     exclude = {"name", "description", "extends", "seed", "tariffs"}
     raw = scenario.model_dump(mode="json", exclude=exclude)
     for name in MEMBER_MECHANISMS:
