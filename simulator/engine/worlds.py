@@ -78,7 +78,9 @@ class Worlds:
         spec = scenarios[0]
         key = batch_key(spec)
         if any(batch_key(s) != key for s in scenarios[1:]):
-            raise ValueError("the members of a batch differ in more than tariffs, parameters and switches")
+            raise ValueError(
+                "the members of a batch differ in more than tariffs, parameters and switches"
+            )
         self.spec = spec
         self.scenarios = tuple(scenarios)
         self.data = data
