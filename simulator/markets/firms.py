@@ -133,11 +133,21 @@ class FirmPopulation:
             return cls(producers, buyers, empty)
         n_prod = _allocate(count // 2, output.ravel())
         n_buy = _allocate(count - count // 2, spending.ravel())
-        drawn = [
-            _draw(n_prod, n_buy, sigma[m], shape, mean_headroom, rngs[m], z_min[m * per_member],
-                  profit_tail[m * per_member])
-            for m in range(n_members)
-        ]  # fmt: skip
+        # members whose generators start alike (the same seed) and whose draws depend on the
+        # same values draw the same firms: drawn once, the generator's state after it copied
+        drawn, seen = [], {}
+        for m in range(n_members):
+            tail, lowest = profit_tail[m * per_member], z_min[m * per_member]
+            key = (repr(rngs[m].bit_generator.state), sigma[m].tobytes(), tail, lowest)
+            if key in seen:
+                first, state = seen[key]
+                drawn.append(drawn[first])
+                rngs[m].bit_generator.state = state
+                continue
+            drawn.append(
+                _draw(n_prod, n_buy, sigma[m], shape, mean_headroom, rngs[m], lowest, tail)
+            )
+            seen[key] = (m, rngs[m].bit_generator.state)
         offsets = [m * per_member for m in range(n_members)]
         p_group = np.concatenate([d["p_group"] + o for d, o in zip(drawn, offsets, strict=True)])
         b_group = np.concatenate([d["b_group"] + o for d, o in zip(drawn, offsets, strict=True)])
