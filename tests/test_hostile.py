@@ -359,6 +359,38 @@ def test_a_terminated_run_leaves_no_partial_folder(tmp_path):
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
+def test_an_interrupt_just_after_a_temporary_is_made_leaves_nothing(tmp_path, monkeypatch):
+    """A signal is handled between any two steps of Python: one that comes after the
+    temporary folder (or file) exists but before the call knows its name still removes it
+    (it failed once in CI: SIGTERM right after the folder appeared left it behind)."""
+    import tempfile
+
+    from simulator.results import output
+
+    def made_then_interrupted(real):
+        def make(*args, **kwargs):
+            real(*args, **kwargs)
+            raise KeyboardInterrupt  # as a signal raised on the way back from the real call
+
+        return make
+
+    monkeypatch.setattr(tempfile, "mkdtemp", made_then_interrupted(tempfile.mkdtemp))
+    with pytest.raises(KeyboardInterrupt):
+        output.write_atomically(tmp_path / "out" / "run", lambda folder: None)
+    assert not (tmp_path / "out").exists()  # neither the temporary nor the folder it made
+    monkeypatch.setattr(tempfile, "mkstemp", made_then_interrupted(tempfile.mkstemp))
+    page, marker = tmp_path / "page.html", "<!-- tradesim -->"
+    with pytest.raises(KeyboardInterrupt):
+        output.write_text_atomically(page, f"<html>{marker}</html>", marker)
+    assert list(tmp_path.iterdir()) == []
+    # another process's temporary of the same output, beside it, is not touched
+    other = tmp_path / ".page.html.1.abc"
+    other.write_text("someone else's")
+    with pytest.raises(KeyboardInterrupt):
+        output.write_text_atomically(page, f"<html>{marker}</html>", marker)
+    assert list(tmp_path.iterdir()) == [other]
+
+
 def test_a_check_across_fields_points_at_the_key_the_child_wrote(workdir: Path) -> None:
     """The child moves a date before the parent's announcement: the error is at the child's
     line (or at --set), not at the parent's 'announced' that the child never wrote."""

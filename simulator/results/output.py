@@ -11,6 +11,7 @@ process, which the next run beside it removes."""
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -347,11 +348,12 @@ def write_atomically(
     out = check_output_dir(out, force=force, protect=protect)
     state = folder_state(out) if since is None else dict(since)
     created = [p for p in [out.parent, *out.parent.parents] if not p.exists()]
+    prefix = f".{out.name}.{os.getpid()}."  # this process's temporaries of ``out``
     tmp: Path | None = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(out.parent)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=out.parent))
         _mark_owner(tmp)
         write(tmp)
         (tmp / OWNER).unlink()
@@ -359,8 +361,8 @@ def write_atomically(
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a folder follows the umask
         _replace_dir(tmp, out, state)
     except BaseException as exc:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        for folder in [tmp] if tmp is not None else _made_by_this_process(out.parent, prefix):
+            shutil.rmtree(folder, ignore_errors=True)
         for folder in created:  # innermost first; only the ones this call made, if empty
             try:
                 folder.rmdir()
@@ -403,18 +405,28 @@ def write_text_atomically(path: Path, text: str, marker: str, *, force: bool = F
     path = check_output_file(path, marker, force=force)
     if not path.parent.is_dir():
         raise OutputError(f"{path}: the folder {path.parent} does not exist")
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    prefix = f".{path.name}.{os.getpid()}."  # this process's temporaries of ``path``
+    tmp: str | None = None
     try:
+        handle, tmp = tempfile.mkstemp(prefix=prefix, dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a file follows the umask
         os.replace(tmp, path)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        for made in [Path(tmp)] if tmp is not None else _made_by_this_process(path.parent, prefix):
+            made.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
         raise
     return path
+
+
+def _made_by_this_process(parent: Path, prefix: str) -> list[Path]:
+    """The temporaries in ``parent`` named with ``prefix`` (which holds this process's id):
+    what a call made when an interrupt came after the temporary was created but before its
+    name was known to the call (a signal is handled between any two steps of Python)."""
+    return sorted(parent.glob(glob.escape(prefix) + "*"))
 
 
 def _write_provenance(folder: Path, provenance: Mapping[str, Any] | None) -> None:
