@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from simulator.engine.members import MEMBER_MECHANISMS
 from simulator.runs.executors import execute
 from simulator.runs.run import RunSpec
 from simulator.scenario import LoadedScenario, ScenarioError
@@ -45,20 +46,10 @@ if TYPE_CHECKING:
 MAX_EXACT = 10  # 2^10 + 2 runs; more channels are sampled over random orders by default
 PERMUTATIONS = 40
 
-CHANNELS = [
-    "pass_through",
-    "diversion",
-    "switching_frictions",
-    "exporter_exit",
-    "capacity",
-    "front_loading",
-    "retaliation",
-    "ai_capex",
-    "dollar",
-    "macro",
-    "services",
-    "gold",
-]
+# the channels: every mechanism switch the members of one batch may differ in, so that the
+# subsets of a decomposition run as members of batches (growth and supply chains are not
+# channels: they shape the no-policy path and the input-output tables)
+CHANNELS = list(MEMBER_MECHANISMS)
 # Channels the engine applies only together with another (Worlds.step): AI-related
 # services exports grow with AI capex; exporters choose markets only when buyers divert.
 ACTS_THROUGH = {"services": "ai_capex", "exporter_exit": "diversion"}
