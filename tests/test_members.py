@@ -44,6 +44,24 @@ def members(name: str, sets: list[str], n: int, extra: bool = True) -> list[list
     return [sets + d + (EXTRA[i % len(EXTRA)] if extra else []) for i, d in enumerate(draws)]
 
 
+def batch_equal_to_alone(name: str, overrides: list[list[str]]) -> tuple[Worlds, list]:
+    """Run ``overrides`` of scenario ``name`` as the members of one batch (each with its own
+    seed) and each alone (the Mesa model); assert every record equal; return the batch and
+    the models alone."""
+    scenarios = [load_scenario(name, o).scenario for o in overrides]
+    data = load_dataset(scenarios[0].data).aggregate(scenarios[0].regions, scenarios[0].sectors)
+    worlds = Worlds(scenarios, data, seeds=[s.seed for s in scenarios])
+    worlds.run()
+    alones = []
+    for i, o in enumerate(overrides):
+        alone = build_model(load_scenario(name, o))
+        alone.run()
+        for record in sorted(RECORDS):
+            assert_same(getattr(alone, record), getattr(worlds, record)[i], record)
+        alones.append(alone)
+    return worlds, alones
+
+
 @pytest.mark.parametrize(
     "name, sets",
     [
@@ -53,16 +71,7 @@ def members(name: str, sets: list[str], n: int, extra: bool = True) -> list[list
     ],
 )
 def test_every_member_of_a_batch_equals_its_run_alone(name, sets):
-    overrides = members(name, sets, 4)
-    scenarios = [load_scenario(name, o).scenario for o in overrides]
-    data = load_dataset(scenarios[0].data).aggregate(scenarios[0].regions, scenarios[0].sectors)
-    worlds = Worlds(scenarios, data, seeds=[0] * len(scenarios))
-    worlds.run()
-    for i, o in enumerate(overrides):
-        alone = build_model(load_scenario(name, o))
-        alone.run()
-        for record in sorted(RECORDS):
-            assert_same(getattr(alone, record), getattr(worlds, record)[i], record)
+    worlds, _ = batch_equal_to_alone(name, members(name, sets, 4))
     # the members really differ: a batch of copies would pass the test above trivially
     assert not np.allclose(worlds.flows[0], worlds.flows[1])
 
@@ -74,21 +83,14 @@ def test_members_with_different_tariffs_equal_their_runs_alone():
     overrides = [[*base, f"tariffs.china_reciprocal.rate={rate}"] for rate in (0, 10, 60)]
     peace = ["tariffs.china_fentanyl.rate=0", "tariffs.china_reciprocal.rate=0"]
     overrides.append(base + peace)  # nothing on China: no rule fires
-    scenarios = [load_scenario("escalation", o).scenario for o in overrides]
-    data = load_dataset(scenarios[0].data).aggregate(scenarios[0].regions, scenarios[0].sectors)
-    worlds = Worlds(scenarios, data, seeds=[0] * len(scenarios))
-    worlds.run()
+    worlds, alones = batch_equal_to_alone("escalation", overrides)
     assert len(worlds.schedules) == 4
-    fired = [len(rule.fired[0]) for _, rule in worlds.rules]
-    for i, o in enumerate(overrides):
-        alone = build_model(load_scenario("escalation", o))
-        alone.run()
-        for record in sorted(RECORDS):
-            assert_same(getattr(alone, record), getattr(worlds, record)[i], record)
+    for i, alone in enumerate(alones):
         assert [len(r.fired[0]) for _, r in alone.worlds.rules] == [
             len(r.fired[i]) for _, r in worlds.rules
         ]
-    assert sum(fired) > 0 and [len(rule.fired[3]) for _, rule in worlds.rules] == [0, 0]
+    assert sum(len(rule.fired[0]) for _, rule in worlds.rules) > 0  # fired in member 0
+    assert [len(rule.fired[3]) for _, rule in worlds.rules] == [0, 0]  # not in member 3
 
 
 def test_members_with_firms_draw_their_own_and_equal_their_runs_alone():
@@ -97,16 +99,8 @@ def test_members_with_firms_draw_their_own_and_equal_their_runs_alone():
     overrides = [
         sets + o for o in (["seed=1"], ["seed=2"], ["seed=1", "parameters.pass_through=0.8"])
     ]
-    scenarios = [load_scenario("autos_25", o).scenario for o in overrides]
-    data = load_dataset(scenarios[0].data).aggregate(scenarios[0].regions, scenarios[0].sectors)
-    worlds = Worlds(scenarios, data, seeds=[s.seed for s in scenarios])
-    worlds.run()
+    worlds, _ = batch_equal_to_alone("autos_25", overrides)
     assert worlds.firms.n_buyers == 3 * (3000 - 3000 // 2)
-    for i, o in enumerate(overrides):
-        alone = build_model(load_scenario("autos_25", o))
-        alone.run()
-        for record in sorted(RECORDS):
-            assert_same(getattr(alone, record), getattr(worlds, record)[i], record)
     assert not np.array_equal(worlds.flows[0], worlds.flows[1])  # other seed, other firms
 
 
@@ -177,15 +171,7 @@ def test_members_with_different_mechanisms_equal_their_runs_alone(name, firms):
     for _ in range(4):
         off = [m for m in MEMBER_MECHANISMS if rng.random() < 0.4]
         overrides.append(sets + [f"mechanisms.{m}=false" for m in off])
-    scenarios = [load_scenario(name, o).scenario for o in overrides]
-    data = load_dataset(scenarios[0].data).aggregate(scenarios[0].regions, scenarios[0].sectors)
-    worlds = Worlds(scenarios, data, seeds=[s.seed for s in scenarios])
-    worlds.run()
-    for i, o in enumerate(overrides):
-        alone = build_model(load_scenario(name, o))
-        alone.run()
-        for record in sorted(RECORDS):
-            assert_same(getattr(alone, record), getattr(worlds, record)[i], record)
+    worlds, _ = batch_equal_to_alone(name, overrides)
     # the switches act: all on and all off differ, in trade and in what buyers do
     assert not np.allclose(worlds.flows[0], worlds.flows[1])
     assert np.all(worlds.switched[1] == 1.0)  # no frictions: every buyer re-sources
