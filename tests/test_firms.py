@@ -107,9 +107,11 @@ def test_expired_contracts_re_source_at_no_cost_at_the_hazard_rate():
 
 
 # --------------------------------------------------------------------- expectations, by hand
-def changed(path: np.ndarray) -> np.ndarray:
-    """The months a one-member path changes, ``[member, month]``."""
-    return changed_months(path)[None]
+def log_factor(e: Expectations, now: np.ndarray, path: np.ndarray, tau0: np.ndarray):
+    """The contract-average log tariff factor of a one-member announced path ``[month,
+    cell]``, given to the model in pieces (the months where it changes)."""
+    starts = np.flatnonzero(changed_months(path) | (np.arange(len(path)) == 0))
+    return e.tariff_log_factor(now, path[starts][None], starts, len(path), tau0)
 
 
 def test_expectations_weigh_a_lasting_tariff_fully_and_a_currency_swing_partly():
@@ -122,7 +124,7 @@ def test_expectations_weigh_a_lasting_tariff_fully_and_a_currency_swing_partly()
     assert 0.7 < e.fx_weight < 0.8  # a 10% swing counts as 7-8% over a contract
     tau0 = np.array([0.03])
     now = np.array([[0.25]])  # [member, cell]; paths [member, month, cell]
-    lasting = e.tariff_log_factor(now, np.full((1, 24, 1), 0.25), tau0, np.zeros((1, 24), bool))
+    lasting = log_factor(e, now, np.full((24, 1), 0.25), tau0)
     assert lasting == pytest.approx(np.log(1.28 / 1.03))  # in force, no end: all of it
     # a threat of +25 points from month 3 on: believed with probability 1/2
     threat = np.zeros((24, 1))
@@ -130,13 +132,13 @@ def test_expectations_weigh_a_lasting_tariff_fully_and_a_currency_swing_partly()
     weights = (1 - beta) * beta ** np.arange(24)
     ln_t = np.log1p(np.where(np.arange(24) >= 3, 0.125, 0.0) / 1.03)
     brute = np.sum(weights * ln_t) + beta**24 * ln_t[-1]
-    expected = e.tariff_log_factor(np.zeros((1, 1)), threat[None], tau0, changed(threat))
+    expected = log_factor(e, np.zeros((1, 1)), threat, tau0)
     assert expected == pytest.approx(brute)
     # a tariff in force that ends in month 6 is expected to end (announced cuts are believed)
     ending = np.zeros((24, 1))
     ending[:6] = 0.25
     brute = np.sum(weights[:6]) * np.log(1.28 / 1.03)
-    assert e.tariff_log_factor(now, ending[None], tau0, changed(ending)) == pytest.approx(brute)
+    assert log_factor(e, now, ending, tau0) == pytest.approx(brute)
 
 
 # --------------------------------------------------------------------- exporters, by hand

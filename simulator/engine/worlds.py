@@ -46,7 +46,7 @@ from simulator.markets.pricing import anticipated_price
 from simulator.markets.production import entry_threshold
 from simulator.policy.retaliation import RetaliationRule
 from simulator.policy.shocks import ShockPaths
-from simulator.policy.tariffs import DAYS_PER_MONTH, TariffSchedule, changed_months
+from simulator.policy.tariffs import DAYS_PER_MONTH, TariffSchedule
 from simulator.scenario.schema import Scenario
 
 BASE_MONTH = month_index("2024-01")
@@ -313,19 +313,25 @@ class Worlds:
 
     def announced_path(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """The extra rates of every month as firms know them in month ``t`` (the schedule
-        announced by then plus the retaliation decided by then), ``[member or 1, month, ...]``,
-        and the months in which they differ from the month before (``[member or 1,
-        month]``). Rebuilt only when one of the two changes; read-only."""
+        announced by then plus the retaliation decided by then), piecewise constant: the
+        months where a piece starts (``[piece]``, the first 0) and each piece's rates
+        (``[member or 1, piece, origin, destination, sector]``), the path's pieces in every
+        member at once. Rebuilt only when the schedules' knowledge or the retaliation
+        changes; read-only."""
         key = (tuple(s.known_cutoff(t) for s in self.schedules), self.retaliation_revision)
         if self._announced is None or self._announced[0] != key:
             known = [s.known_path(t) for s in self.schedules]  # shared by models: read-only
-            path = self._by_member([k[0] for k in known])
-            changes = self._by_member([k[1] for k in known])
+            starts = np.logical_or.reduce([k[1] for k in known])
             if self.retaliation_revision:  # retaliation decided so far (else nothing to add)
-                path = path + self.retaliation_path
-                changes = np.stack([changed_months(member) for member in path])
-            path.flags.writeable = False
-            self._announced = (key, path, changes)
+                decided = self.retaliation_path
+                starts[1:] |= (decided[:, 1:] != decided[:, :-1]).any(axis=(0, 2, 3, 4))
+            starts[0] = True
+            months = np.flatnonzero(starts)
+            pieces = self._by_member([k[0][months] for k in known])
+            if self.retaliation_revision:
+                pieces = pieces + self.retaliation_path[:, months]
+            pieces.flags.writeable = False
+            self._announced = (key, months, pieces)
         return self._announced[1], self._announced[2]
 
     # ------------------------------------------------------------------ the month
@@ -426,9 +432,11 @@ class Worlds:
         the schedule as announced (threatened increases with a probability).
         """
         exp_ = self.expectations
-        announced, changes = self.announced_path(t)
+        months, pieces = self.announced_path(t)
+        first = int(np.searchsorted(months, t, side="right")) - 1  # the piece in force in t
+        starts = np.maximum(months[first:] - t, 0)
         self.log_tariff_bar = exp_.tariff_log_factor(
-            extra, announced[:, t:], self.tau0, changes[:, t:]
+            extra, pieces[:, first:], starts, self.n_months - t, self.tau0
         )
         fx_bar = fx_ratio ** exp_.fx_weight[:, None, None]
         tariff_bar = np.exp(_cube(self.rho) * self.log_tariff_bar)
@@ -621,14 +629,16 @@ class Worlds:
         else:
             target = np.zeros_like(tau)
             months_left = np.ones_like(tau)
-            announced = self.announced_path(t)[0][:, arrival : arrival + 1 + horizon]
+            months, pieces = self.announced_path(t)
+            # the piece in force in each month from the arrival on
+            piece = np.searchsorted(months, np.arange(arrival, arrival + 1 + horizon), "right") - 1
+            used = pieces[:, piece[0] : piece[-1] + 1]
             # only cells whose announced rate changes after the arrival month can gain
-            cells = (announced[:, 1:] != announced[:, :1]).any(axis=(0, 1))
+            cells = (used[:, 1:] != used[:, :1]).any(axis=(0, 1))
             if cells.any():
                 now = (tau - self.tau0)[:, cells]
-                expected = self.tau0[cells] + self.expectations.expected_rates(
-                    now, announced[:, :, cells]
-                )
+                announced = used[:, :, cells][:, piece - piece[0]]
+                expected = self.tau0[cells] + self.expectations.expected_rates(now, announced)
                 target[:, cells], months_left[:, cells] = inventory.stock_target_months(
                     expected[:, 0],
                     expected[:, 1:].swapaxes(0, 1),

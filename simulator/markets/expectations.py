@@ -77,30 +77,29 @@ class Expectations:
     def tariff_log_factor(
         self,
         now: np.ndarray,
-        announced: np.ndarray,
+        pieces: np.ndarray,
+        starts: np.ndarray,
+        months_left: int,
         tau0: np.ndarray,
-        changes: np.ndarray,
     ) -> np.ndarray:
         """``sum_k w_k ln T_{t+k}``: the contract-average log tariff factor, ``[member, ...]``.
 
-        ``now`` is the extra rate in force (``[member, origin, destination, sector]``);
-        ``announced`` the announced extra rates for months ``t, t+1, ...`` up to the
-        scenario's end (``[member or 1, month, ...]``). The last announced month is taken to
-        persist beyond the scenario's end. ``changes`` (``[member or 1, month]``) marks the
-        months whose announced rates differ from the month before's
-        (:func:`simulator.policy.tariffs.changed_months`); the path is constant between them,
-        so each run of equal months is evaluated once, with its months' weights summed, and
-        the cells whose announced rate stays the same throughout only once.
+        ``now`` is the extra rate in force (``[member, origin, destination, sector]``). The
+        announced extra rates for months ``t, t+1, ...`` up to the scenario's end
+        (``months_left`` months) are piecewise constant: ``pieces[:, j]`` (``[member or 1,
+        piece, ...]``) holds from ``starts[j]`` months ahead until the next piece
+        (``starts[0] == 0``; :meth:`simulator.engine.worlds.Worlds.announced_path`). The last
+        announced month is taken to persist beyond the scenario's end. Each piece is
+        evaluated once, with its months' weights summed, and the cells whose announced rate
+        stays the same throughout only once.
         """
-        n = min(announced.shape[1], self.horizon)
+        n = min(months_left, self.horizon)
         beta = self.beta[:, None]
         w = beta ** np.arange(n)
         w[:, -1] += beta[:, 0] ** n / (1.0 - beta[:, 0])  # the last month persists beyond it
-        changes = changes[:, :n].any(axis=0)
-        changes[0] = True
-        starts = np.flatnonzero(changes)
-        weights = np.add.reduceat(w, starts, axis=1) * (1.0 - beta)  # [member, segment]
-        segments = announced[:, starts]
+        within = int(np.searchsorted(starts, n))  # the pieces that start within the horizon
+        weights = np.add.reduceat(w, starts[:within], axis=1) * (1.0 - beta)  # [member, piece]
+        segments = pieces[:, :within]
         first = self.expected_rates(now, segments[:, :1])[:, 0]
         total = weights.sum(axis=1).reshape((-1,) + (1,) * (first.ndim - 1))
         factor = np.log1p(first / (1.0 + tau0)) * total
