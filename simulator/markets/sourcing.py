@@ -188,7 +188,10 @@ class BuyerPopulation:
         ref = expected_index if reference_index is None else reference_index
         v_new = t + 1
         live = self._live(t)
-        total_old = _cost(self.history[:, live], expected_price).T  # [vintage, group]
+        mixes = self.history[:, live]  # [group, vintage, origin]
+        # each vintage's cost at the expected prices and at today's, in one pass
+        costs = np.matmul(mixes, np.stack((expected_price, price), axis=2))
+        total_old = costs[..., 0].T  # [vintage, group]
         cost_old = total_old / self.signed_cost[live]  # own mix's cost rise
         imported = np.ones_like(cost_old)
         if self.home is not None:
@@ -240,7 +243,12 @@ class BuyerPopulation:
         self.mass -= moved
         self.mass[:, v_new] += moved.sum(axis=1)
         self.last = Decisions(t, saving, switched, previous, expired, share_switched)
-        return self.shares(v_new, price)
+        # size-weighted spending shares at today's prices: each vintage's mass per unit of its
+        # spending, then the quantities it buys (vintages emptied this month weigh nothing)
+        weight = self.mass[:, live] / costs[..., 1]
+        quantity = np.matmul(weight[:, None, :], mixes)[:, 0, :]  # [group, origin]
+        quantity += (self.mass[:, v_new] / np.sum(mix * price, axis=1))[:, None] * mix
+        return quantity * price / self.mass.sum(axis=1)[:, None]
 
     def _move_levels(self, saving: np.ndarray, v_new: int) -> np.ndarray:
         """The continuum's month: a share ``h`` of every cell's contracts expires, and the cells
@@ -279,18 +287,3 @@ class BuyerPopulation:
         self.level_scaled[v_new] = arriving / decay[:, None]
         self.level_total += self.level_scaled[v_new]
         return moved
-
-    def shares(self, last_vintage: int, price: np.ndarray) -> np.ndarray:
-        """Size-weighted spending shares per group at ``price``, over vintages so far."""
-        live = self._live(last_vintage)
-        m = self.mass[:, live]
-        mixes = self.history[:, live]  # [group, vintage, origin]
-        weight = m / _cost(mixes, price)  # each vintage's mass per unit of its spending
-        quantity = np.matmul(weight[:, None, :], mixes)[:, 0, :]  # [group, origin]
-        return quantity * price / m.sum(axis=1)[:, None]
-
-
-def _cost(mixes: np.ndarray, price: np.ndarray) -> np.ndarray:
-    """``[group, vintage]`` cost of each vintage's mix ``[group, vintage, origin]`` at the
-    groups' prices ``[group, origin]``."""
-    return np.matmul(mixes, price[:, :, None])[:, :, 0]

@@ -324,7 +324,7 @@ class TariffSchedule:
             w = e.weight
             for auth in e.not_stacked_with:
                 if auth in covered:
-                    w = w * (1.0 - covered[auth][t, cells])
+                    w = w * (1.0 - np.minimum(covered[auth][t, cells], 1.0))
             if e.mode == "add":
                 add = e.rate * w
             else:
@@ -344,8 +344,8 @@ class TariffSchedule:
         return path.reshape(self.n_months, *self.shape)
 
     def _covered(self, entries: list[ScheduledTariff]) -> dict[str, np.ndarray]:
-        """Share of each cell covered by each authority's measures in force (at most 1),
-        ``[month, flat cell]``."""
+        """Share of each cell covered by each authority's measures in force, ``[month, flat
+        cell]`` (summed over measures: capped at 1 where it is read)."""
         wanted = {a for e in entries for a in e.not_stacked_with}
         covered: dict[str, np.ndarray] = {}
         for e in entries:
@@ -353,7 +353,7 @@ class TariffSchedule:
                 if e.authority not in covered:
                     covered[e.authority] = np.zeros((self.n_months, int(np.prod(self.shape))))
                 covered[e.authority][e.months, e.cells] += e.reach
-        return {a: np.minimum(c, 1.0) for a, c in covered.items()}
+        return covered
 
     def extra(self, t: int) -> np.ndarray:
         """The scheduled extra rates in force in month ``t``."""
