@@ -24,17 +24,21 @@ def test_anticipated_price_is_the_closed_form_fixed_point_for_a_power_supply_cur
     utilisation = rng.uniform(0.3, 3.0, 200)
     sigma = rng.uniform(0.5, 9.0, 200)
     e = 2.0
-    got = anticipated_price(price, utilisation, sigma, lambda x: x ** (1.0 / e))
+
+    def supply(x: np.ndarray, cells: np.ndarray | None) -> np.ndarray:
+        return x ** (1.0 / e)
+
+    got = anticipated_price(price, utilisation, sigma, supply)
     want = np.exp((np.log(utilisation) / e + sigma / e * np.log(price)) / (1.0 + sigma / e))
     np.testing.assert_allclose(got, want, rtol=1e-12)
     # it is a fixed point of the rule, and no demand response gives the supply curve itself
     np.testing.assert_allclose(got, (utilisation * (got / price) ** -sigma) ** (1 / e), rtol=1e-11)
-    no_response = anticipated_price(price, utilisation, np.zeros(200), lambda x: x ** (1 / e))
+    no_response = anticipated_price(price, utilisation, np.zeros(200), supply)
     np.testing.assert_allclose(no_response, utilisation ** (1 / e), rtol=1e-12)
 
 
 def test_anticipated_price_solves_a_kinked_capacity_curve_and_keeps_the_steady_state():
-    def kinked(x: np.ndarray) -> np.ndarray:
+    def kinked(x: np.ndarray, cells: np.ndarray | None = None) -> np.ndarray:
         return x ** (1 / 3) * np.maximum(1.0, x / 1.29) ** 4.0
 
     price = np.array([1.0, 1.0, 1.2, 0.9, kinked(np.array(1.5))[()]])

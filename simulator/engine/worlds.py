@@ -683,9 +683,12 @@ class Worlds:
         supply, capacity = self.supply_elasticity_by_group, self.capacity_elasticity_by_group
         n_m = self.n_members
 
-        def desired(x: np.ndarray) -> np.ndarray:
-            price = unit_cost * producers.desired_price(x.reshape(-1), supply, capacity)
-            return price.reshape(n_m, -1)
+        def desired(x: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+            if groups is None:
+                return unit_cost * producers.desired_price(x, supply, capacity)
+            some = None if capacity is None else capacity[groups]
+            wanted = producers.desired_price(x, supply[groups], some, groups)
+            return unit_cost[groups] * wanted
 
         target = anticipated_price(
             self.price.reshape(n_m, -1),

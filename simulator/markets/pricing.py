@@ -28,48 +28,49 @@ def anticipated_price(
     price: np.ndarray,
     utilisation: np.ndarray,
     demand_elasticity: np.ndarray,
-    desired_price: Callable[[np.ndarray], np.ndarray],
+    desired_price: Callable[[np.ndarray, np.ndarray | None], np.ndarray],
 ) -> np.ndarray:
     """The price ``p*`` solving ``p* = P(x (p*/p)^-sigma)``, cell by cell (vectorised).
 
-    ``desired_price`` maps output relative to baseline to the desired price and must be
+    ``desired_price(x, cells)`` maps output relative to baseline to the desired price of the
+    cells ``cells`` (indices into the flattened arrays; None: every cell) and must be
     non-decreasing; then ``f(y) = log P(x e^{-sigma y}) - log p - y`` falls in ``y = log
     p*/p`` with slope at most -1, so its root lies between 0 and ``f(0)`` and any ``y`` with
     ``|f(y)| < TOLERANCE`` is within ``TOLERANCE`` of it. The root is found by regula falsi
-    with the Illinois step (a handful of evaluations, kinks included). Cells with no output
-    keep ``P(x)``. Arrays are ``[member, cell]`` (or ``[cell]``, one member): each member's
-    iteration stops when all its cells have converged, as it would if it ran alone.
+    with the Illinois step (a handful of evaluations, kinks included), each cell stopping
+    when it has converged: a cell's price does not depend on the other cells (of its member
+    or of a batch). Cells with no output keep ``P(x)``. Arrays have any shape (``[member,
+    cell]`` in a batch).
     """
-    log_p = np.log(price)
+    log_p, x, sigma = (np.ravel(a) for a in (np.log(price), utilisation, demand_elasticity))
 
-    def f(y: np.ndarray) -> np.ndarray:
-        return np.log(desired_price(utilisation * np.exp(-demand_elasticity * y))) - log_p - y
+    def f(y: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        return np.log(desired_price(x[cells] * np.exp(-sigma[cells] * y), cells)) - log_p[cells] - y
 
-    first = desired_price(utilisation)
+    first = desired_price(x, None)
     f0 = np.log(first) - log_p
-    solve = (utilisation > 0.0) & np.isfinite(f0) & (np.abs(f0) >= TOLERANCE)
-    if not solve.any():
-        return first
-    f0 = np.where(solve, f0, 0.0)
-    end = f(f0)  # the other end of the bracket: f(f0) has the opposite sign to f0 (or is 0)
+    cells = np.flatnonzero((x > 0.0) & np.isfinite(f0) & (np.abs(f0) >= TOLERANCE))
+    if not cells.size:
+        return first.reshape(price.shape)
+    f0 = f0[cells]
+    end = f(f0, cells)  # the other end of the bracket: opposite sign to f0 (or 0)
     up = f0 > 0.0
     lo, f_lo = np.where(up, 0.0, f0), np.where(up, f0, end)  # f(lo) >= 0 >= f(hi)
     hi, f_hi = np.where(up, f0, 0.0), np.where(up, end, f0)
-    side = np.zeros(f0.shape, dtype=np.int8)  # which end moved last (+1 lo, -1 hi)
-    y = lo
-    found = np.zeros(f0.shape, dtype=bool)  # cells of the members that have converged
-    root = np.zeros(f0.shape)
+    side = np.zeros(cells.size, dtype=np.int8)  # which end moved last (+1 lo, -1 hi)
+    root = np.zeros(cells.size)
+    active = np.arange(cells.size)  # the cells not yet converged (positions in ``cells``)
     for _ in range(MAX_ITERATIONS):
         gap = f_lo - f_hi
         y = np.where(gap > 0.0, lo + f_lo * (hi - lo) / np.where(gap > 0.0, gap, 1.0), lo)
-        fy = np.where(solve, f(y), 0.0)
-        done = np.max(np.abs(fy), axis=-1, keepdims=True) < TOLERANCE
-        new = done & ~found
-        if new.any():
-            root = np.where(new, y, root)
-            found |= new
-            if found.all():
-                break
+        fy = f(y, cells[active])
+        root[active] = y
+        going = np.abs(fy) >= TOLERANCE
+        if not going.any():
+            break
+        if not going.all():
+            active, y, fy, side = active[going], y[going], fy[going], side[going]
+            lo, f_lo, hi, f_hi = lo[going], f_lo[going], hi[going], f_hi[going]
         above = fy > 0.0  # the root lies above y
         # Illinois: when the same end moves twice, halve the other end's value
         f_hi = np.where(above & (side == 1), 0.5 * f_hi, f_hi)
@@ -77,8 +78,9 @@ def anticipated_price(
         lo, f_lo = np.where(above, y, lo), np.where(above, fy, f_lo)
         hi, f_hi = np.where(above, hi, y), np.where(above, f_hi, fy)
         side = np.where(above, 1, -1).astype(np.int8)
-    y = np.where(found, root, y)
-    return np.where(solve, price * np.exp(y), first)
+    anticipated = first.copy()
+    anticipated[cells] = np.ravel(price)[cells] * np.exp(root)
+    return anticipated.reshape(price.shape)
 
 
 def demand_elasticity(

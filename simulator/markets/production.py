@@ -73,16 +73,20 @@ class ProducerPopulation:
         self._keys = keys[order]
         self._end = np.searchsorted(self.group[order], np.arange(n_groups), side="right")
         self._cum = np.concatenate([[0.0], np.cumsum(profit_ratio[order])])
-        self._base = self._sales_above(np.ones((n_groups, 1)))
+        self._base = self._sales_above(np.ones((n_groups, 1)), np.arange(n_groups)[:, None])
+        # the last thresholds asked for and their serving shares (see serving_share)
+        self._serving: tuple[np.ndarray, np.ndarray] | None = None
 
     def desired_price(
         self,
         utilisation: np.ndarray,
         supply_elasticity: np.ndarray,
         capacity_elasticity: np.ndarray | None,
+        groups: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Share-weighted desired price per group (relative to base), given output/baseline;
-        the elasticities have one value per group."""
+        """Share-weighted desired price of each group (relative to base), given its
+        output/baseline; the elasticities have one value per group. ``groups``: the groups
+        asked for, in the order of the other arrays (default: all, in order)."""
         below = utilisation ** (1.0 / supply_elasticity)
         if capacity_elasticity is None:
             return below
@@ -93,16 +97,21 @@ class ProducerPopulation:
         # firms over capacity are those with headroom below x - 1: a prefix of each group's
         # firms sorted by headroom, so sum_i w_i max(1, x / (1 + h_i)) ** power is
         # (1 - W_over) + x ** power * sum_over w_i (1 + h_i) ** -power, from cumulative sums
-        keys, start, cum_share, cum_weighted = self._capacity_sums(power)
-        query = np.arange(self.n_groups) + np.clip(1.0 - 1.0 / utilisation, 0.0, 1.0 - 1e-12)
+        if groups is None:
+            groups = np.arange(self.n_groups)
+        keys, start, cum_share, cum_weighted = self._capacity_sums(power, groups)
+        query = groups + np.clip(1.0 - 1.0 / utilisation, 0.0, 1.0 - 1e-12)
         pos = np.searchsorted(keys, query)  # first firm of the group not over capacity
-        share_over = cum_share[pos] - cum_share[start]
-        weighted_over = cum_weighted[pos] - cum_weighted[start]
+        share_over = cum_share[pos] - cum_share[start[groups]]
+        weighted_over = cum_weighted[pos] - cum_weighted[start[groups]]
         return below * (1.0 - share_over + utilisation**power * weighted_over)
 
-    def _capacity_sums(self, power: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Firms sorted by group and spare capacity, with cumulative shares (cached)."""
-        if self._capacity is None or not np.array_equal(self._capacity[0], power):
+    def _capacity_sums(self, power: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Firms sorted by group and spare capacity, with cumulative shares (cached), given
+        the capacity ``power`` of ``groups``."""
+        if self._capacity is None or not np.array_equal(self._capacity[0][groups], power):
+            if groups.size != self.n_groups:
+                raise ValueError("a capacity power for every group is needed first")
             h = self.headroom
             keys = self.group + h / (1.0 + h)  # x > 1 + h  <=>  1 - 1/x > h / (1 + h)
             order = _by_group_then(self.group, h, keys)
@@ -114,21 +123,33 @@ class ProducerPopulation:
             self._capacity = (power.copy(), keys, start, cum_share, cum_weighted)
         return self._capacity[1:]
 
-    def _sales_above(self, threshold: np.ndarray) -> np.ndarray:
+    def _sales_above(self, threshold: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Export sales of the firms of ``groups`` with ``z >= threshold`` (same shapes)."""
         # below the lowest z every firm of the group serves: the query stays in its group
-        above = np.clip(1.0 - self.z_min[:, None] / threshold, 0.0, 1.0 - 1e-12)
-        query = np.arange(self.n_groups)[:, None] + above
-        pos = np.searchsorted(self._keys, query.ravel()).reshape(query.shape)
-        return self._cum[self._end][:, None] - self._cum[pos]
+        above = np.clip(1.0 - self.z_min[groups] / threshold, 0.0, 1.0 - 1e-12)
+        pos = np.searchsorted(self._keys, groups + above)
+        return self._cum[self._end[groups]] - self._cum[pos]
 
     def serving_share(self, threshold: np.ndarray) -> np.ndarray:
         """Export sales of the firms with ``z >= threshold``, relative to the base year's.
 
-        ``threshold`` is ``[group, market]``; 1 in the base year.
+        ``threshold`` is ``[group, market]``; 1 in the base year. With firms, only the
+        thresholds that moved since the last call are searched (most months few do).
         """
         if self.group.size == 0:
             return threshold ** (1.0 - self.profit_tail[:, None])
-        return self._sales_above(threshold) / np.maximum(self._base, 1e-300)
+        if self._serving is None or self._serving[0].shape != threshold.shape:
+            groups = np.broadcast_to(np.arange(self.n_groups)[:, None], threshold.shape)
+            share = self._sales_above(threshold, groups) / np.maximum(self._base, 1e-300)
+        else:
+            last, share = self._serving
+            group, market = np.nonzero(threshold != last)
+            share = share.copy()
+            share[group, market] = self._sales_above(threshold[group, market], group) / np.maximum(
+                self._base[group, 0], 1e-300
+            )
+        self._serving = (threshold.copy(), share)
+        return share
 
 
 def _by_group_then(group: np.ndarray, values: np.ndarray, keys: np.ndarray) -> np.ndarray:
