@@ -255,10 +255,9 @@ CATALOGUE = [
        "build = (target - stock) / months_left")),
     m("front_loading_believes_every_threat", "simulator/engine/worlds.py",
       "importers stock up as if every announced increase were certain",
-      ("expected = self.tau0[cells] + self.expectations.expected_rates(\n"
-       "                    now, announced[:, :, cells]\n                )",
+      ("expected = self.tau0[cells] + self.expectations.expected_rates(now, announced)",
        "expected = self.tau0[cells] + np.broadcast_to(\n"
-       "                    announced[:, :, cells], (len(now), *announced[:, :, cells].shape[1:])\n"
+       "                    announced, (len(now), *announced.shape[1:])\n"
        "                )")),
     m("announced_path_misses_retaliation", "simulator/engine/worlds.py",
       "the path firms read is not rebuilt when a retaliation is decided",
@@ -283,8 +282,8 @@ CATALOGUE = [
        "self.extra_revenue[:, t] = revenue.sum(axis=(1, 3))")),
     m("saving_change_sign", "simulator/results/result.py",
       "saving falls when net exports rise",
-      ('frame["saving_change"] = frame["investment_change"] + frame["net_exports_change"]',
-       'frame["saving_change"] = frame["investment_change"] - frame["net_exports_change"]')),
+      ('series["saving_change"] = series["investment_change"] + series["net_exports_change"]',
+       'series["saving_change"] = series["investment_change"] - series["net_exports_change"]')),
     m("effective_rate_over_all_imports", "simulator/results/result.py",
       "the effective tariff rate divides by goods and services imports",
       ("dutiable = flows[..., g].sum(axis=(1, 3))", "dutiable = flows.sum(axis=(1, 3))")),
@@ -299,7 +298,7 @@ CATALOGUE = [
     # --- outputs and analysis (issue 21: survivors of the whole suite, and the cost outputs)
     m("deadweight_loss_in_millions", "simulator/results/incidence.py",
       "the deadweight loss is reported in $m, not $bn (x 1e6 instead of x 1e9)",
-      ('"deadweight_loss": dwl.ravel() * BN,', '"deadweight_loss": dwl.ravel() * 1e6,')),
+      ('"deadweight_loss": dwl * BN}', '"deadweight_loss": dwl * 1e6}')),
     m("ensemble_upper_band_at_90th", "simulator/runs/ensemble.py",
       "the upper end of the ensemble's 90 % interval is the 90th, not the 95th, percentile",
       ('"high_95": grouped.quantile(0.95) / BN', '"high_95": grouped.quantile(0.90) / BN')),
@@ -325,8 +324,8 @@ CATALOGUE = [
        "        return by_member(ai.origin_shares, np.ones_like(imports), data)")),
     m("annual_effective_rate_over_all_imports", "simulator/results/result.py",
       "the annual effective tariff rate divides revenue by goods and services imports",
-      ('sums["tariff_revenue"] / sums["goods_imports"]',
-       'sums["tariff_revenue"] / sums["imports"]')),
+      ('table["tariff_revenue"] / table["goods_imports"]',
+       'table["tariff_revenue"] / table["imports"]')),
     m("effective_rates_weighted_with_services", "simulator/results/effective_rates.py",
       "the published-style effective rates weight by goods and services imports",
       ("keep = origins[:, None] & goods[None, :]",
@@ -407,9 +406,9 @@ CATALOGUE = [
       "in the continuum, the contracts left after a month's expiries are not scaled by 1 - h: "
       "expired mass is counted again as still held",
       ("decay = decay * (1.0 - h)\n", "decay = decay.copy()\n")),
-    m("price_solver_stops_at_first_member", "simulator/markets/pricing.py",
-      "the anticipated-price iteration stops every member as soon as one has converged",
-      ("if found.all():", "if found.any():")),
+    m("price_solver_stops_at_first_cell", "simulator/markets/pricing.py",
+      "the anticipated-price iteration stops every cell as soon as one has converged",
+      ("going = np.abs(fy) >= TOLERANCE", "going = np.abs(fy) >= TOLERANCE\n        going &= going.all()")),
     # --- mechanism switches as member arrays (members of a batch switch channels apart)
     m("frictionless_members_sign_at_expected_prices", "simulator/engine/worlds.py",
       "in a batch mixing members with and without switching frictions, the frictionless "
