@@ -325,12 +325,13 @@ def _file_nodes(text: str, name: str) -> _Node:
 
 
 def _copy(node: _Node) -> _Node:
-    """New nodes around the same values and locations (which nothing changes)."""
+    """New mappings and lists around the same leaves (merging and overrides replace a
+    container's items, never change a leaf: leaves are shared)."""
     if isinstance(node.value, dict):
         return _Node({k: _copy(v) for k, v in node.value.items()}, node.loc)
     if isinstance(node.value, list):
         return _Node([_copy(v) for v in node.value], node.loc)
-    return _Node(node.value, node.loc)
+    return node
 
 
 def _to_node(data: Any, positions: Mapping[KeyPath, tuple[int, int]], file: str | None) -> _Node:
