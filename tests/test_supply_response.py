@@ -205,3 +205,19 @@ def test_bystanders_taxed_exports_to_third_markets_rise_with_scale_in_exporting(
     assert on["us"] > off["us"] > 0.0
     assert on["fgkkt"] > 2.0 * off["fgkkt"] > 0.0
     assert on["fgkkt"] < 6.7  # still short of FGKKT's 6.7%
+
+
+def test_members_with_and_without_the_channel_equal_their_runs_alone():
+    """A batch whose members differ in the switch and in omega: each equals its run alone
+    (the member without it gets a factor of exactly 1)."""
+    from test_members import batch_equal_to_alone
+
+    sets = ["firms.count=0", "end=2025-12"]
+    overrides = [
+        [*sets, "mechanisms.export_scale=true", f"parameters.export_scale_elasticity={OMEGA}"],
+        sets,
+        [*sets, "mechanisms.export_scale=true", "parameters.export_scale_elasticity=0.1"],
+    ]
+    worlds, _ = batch_equal_to_alone("us_2025", overrides)
+    assert not np.allclose(worlds.prices[0], worlds.prices[1])
+    assert not np.allclose(worlds.prices[2], worlds.prices[1])
