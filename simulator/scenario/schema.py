@@ -608,11 +608,12 @@ class Parameters(Strict):
     )
     export_scale_elasticity: float | None = Field(
         None,
-        ge=-0.5,
+        ge=-0.3,
         le=1.0,
         description="Inverse export supply elasticity: elasticity of a producer group's price "
         "to its export sales against the baseline; negative = downward-sloping supply (scale "
-        "economies), used with mechanisms.export_scale (default: data set).",
+        "economies), used with mechanisms.export_scale (default: data set). Below -0.3 prices "
+        "can run away (docs/mechanisms.md section 16).",
     )
     price_adjustment_speed: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="Share of the gap to the market-clearing price closed each month."
