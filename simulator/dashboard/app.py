@@ -53,6 +53,7 @@ from simulator.game.game import (
     why,
 )
 from simulator.scenario import ScenarioError, bundled_scenarios
+from simulator.scenario.schema import Mechanisms
 from simulator.version import __version__
 
 MAX_RUNS = 4
@@ -81,7 +82,10 @@ dollar = solara.reactive(0.0)
 _start = base_info(DEFAULT)
 pass_through = solara.reactive(_start.pass_through)
 speed = solara.reactive(_start.adjustment_speed)
-switches: dict[str, solara.Reactive[bool]] = {k: solara.reactive(True) for k in MECHANISMS}
+# each switch starts at the schema's default (a channel may be off by default: export_scale)
+switches: dict[str, solara.Reactive[bool]] = {
+    k: solara.reactive(bool(Mechanisms.model_fields[k].default)) for k in MECHANISMS
+}
 join_code = solara.reactive("")
 
 _store: GameStore | None = None

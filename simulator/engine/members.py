@@ -18,7 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.calibration.dataset import BaseData
-from simulator.calibration.parameters import RAUCH_CLASSES, switching_cost_medians
+from simulator.calibration.parameters import (
+    RAUCH_CLASSES,
+    data_parameter,
+    switching_cost_medians,
+)
 from simulator.markets.pricing import demand_elasticity
 from simulator.scenario import resolve_parameters
 from simulator.scenario.schema import Parameters, Scenario
@@ -33,6 +37,7 @@ MEMBER_KEYS = (
     "adjustment_speed",
     "supply_elasticity",
     "capacity_elasticity",
+    "export_scale_elasticity",
     "price_adjustment_speed",
     "inventory.carrying_cost_pct",
     "inventory.capacity_months",
@@ -59,6 +64,7 @@ MEMBER_MECHANISMS = (
     "macro",
     "services",
     "gold",
+    "export_scale",
 )
 
 
@@ -95,6 +101,7 @@ class Switches:
     macro: np.ndarray
     services: np.ndarray
     gold: np.ndarray
+    export_scale: np.ndarray
 
     @classmethod
     def of(cls, scenarios: Sequence[Scenario]) -> Switches:
@@ -140,6 +147,8 @@ class MemberParameters:
     supply_elasticity: np.ndarray
     # None with the capacity mechanism off in every member; inf in a member without it
     capacity_elasticity: np.ndarray | None
+    # inverse export supply elasticity, 0 in a member without mechanisms.export_scale
+    export_scale: np.ndarray
     price_speed: np.ndarray
     income_feedback: np.ndarray
     twin_deficit: np.ndarray
@@ -226,6 +235,7 @@ class MemberParameters:
                 if on.capacity.any()
                 else None
             ),
+            export_scale=_export_scale(resolved, on, data),
             price_speed=stack(lambda p: p.price_adjustment_speed),
             income_feedback=stack(lambda p: p.macro.income_feedback),
             twin_deficit=stack(lambda p: p.macro.twin_deficit),
@@ -249,3 +259,15 @@ class MemberParameters:
             ),
             cost_dispersion=stack(lambda p: p.sourcing.switching_cost_dispersion),
         )
+
+
+def _export_scale(resolved: Sequence[Parameters], on: Switches, data: BaseData) -> np.ndarray:
+    """Each member's inverse export supply elasticity ``omega``: the scenario's value, else the
+    data set's row ``export_scale_elasticity`` (read only where the channel is on); 0 in the
+    members without ``mechanisms.export_scale``, where the price ignores export sales."""
+    out = np.zeros(len(resolved))
+    for m, p in enumerate(resolved):
+        if on.export_scale[m]:
+            value = p.export_scale_elasticity
+            out[m] = data_parameter(data, "export_scale_elasticity") if value is None else value
+    return out

@@ -679,7 +679,11 @@ class Worlds:
         self.utilisation = output / self.baseline_output[t]
         self.output_value = (quantity * self.price[:, :, None, :]).sum(axis=2)
         producers = self.firms.producers
-        unit_cost = self.unit_cost.reshape(-1)  # this month's input prices set next month's cost
+        unit_cost = self.unit_cost  # this month's input prices set next month's cost
+        scale = self._export_scale(t, quantity)
+        if scale is not None:
+            unit_cost = unit_cost * scale
+        unit_cost = unit_cost.reshape(-1)
         supply, capacity = self.supply_elasticity_by_group, self.capacity_elasticity_by_group
         n_m = self.n_members
 
@@ -698,6 +702,25 @@ class Worlds:
         ).reshape(self.price.shape)
         theta = _table(self.members.price_speed)
         self.price = self.price ** (1.0 - theta) * target**theta
+
+    def _export_scale(self, t: int, quantity: np.ndarray) -> np.ndarray | None:
+        """Scale in exporting (``mechanisms.export_scale``): a producer group's cost moves with
+        its export sales, ``(E / Ebar) ** omega``, ``[member, region, sector]``.
+
+        ``E`` is this month's quantity sold abroad (all foreign markets), ``Ebar`` the
+        no-policy path's, ``omega`` the inverse export supply elasticity (Fajgelbaum, Goldberg,
+        Kennedy, Khandelwal & Taglioni 2024): negative, supply slopes down and a group selling
+        more to one market becomes cheaper in all of them. None where no member has it (in a
+        member without it ``omega = 0``, a factor of exactly 1).
+        """
+        omega = self.members.export_scale
+        if not omega.any():
+            return None
+        diag = np.arange(self.data.n_regions)
+        exports = quantity.sum(axis=2) - quantity[:, diag, diag]
+        base = self.baseline_output[t] - self.baseline_flows[t][diag, diag]
+        ratio = np.divide(exports, base, out=np.ones_like(exports), where=base > 0.0)
+        return np.maximum(ratio, 1e-12) ** _table(omega)
 
     def _macro(self, t: int, customs: np.ndarray, revenue: np.ndarray) -> None:
         """GDP and budget gaps against the no-policy baseline (expenditure side).

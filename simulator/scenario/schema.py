@@ -606,6 +606,15 @@ class Parameters(Strict):
         ge=0.05,
         description="Elasticity of supply once output exceeds capacity.",
     )
+    export_scale_elasticity: float | None = Field(
+        None,
+        ge=-0.3,
+        le=1.0,
+        description="Inverse export supply elasticity: elasticity of a producer group's price "
+        "to its export sales against the baseline; negative = downward-sloping supply (scale "
+        "economies), used with mechanisms.export_scale (default: data set). Below -0.3 prices "
+        "can run away (docs/mechanisms.md section 16).",
+    )
     price_adjustment_speed: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="Share of the gap to the market-clearing price closed each month."
     )
@@ -636,6 +645,8 @@ class Mechanisms(Strict):
     growth: bool = True
     gold: bool = True
     supply_chains: bool = True
+    # off by default: its parameter is not yet read in the primary source (docs/mechanisms.md)
+    export_scale: bool = False
 
 
 class Firms(Strict):
