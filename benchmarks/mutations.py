@@ -408,7 +408,8 @@ CATALOGUE = [
       ("decay = decay * (1.0 - h)\n", "decay = decay.copy()\n")),
     m("price_solver_stops_at_first_cell", "simulator/markets/pricing.py",
       "the anticipated-price iteration stops every cell as soon as one has converged",
-      ("going = np.abs(fy) >= TOLERANCE", "going = np.abs(fy) >= TOLERANCE\n        going &= going.all()")),
+      ("going = np.abs(fy) >= TOLERANCE",
+       "going = np.abs(fy) >= TOLERANCE\n        going &= going.all()")),
     # --- mechanism switches as member arrays (members of a batch switch channels apart)
     m("frictionless_members_sign_at_expected_prices", "simulator/engine/worlds.py",
       "in a batch mixing members with and without switching frictions, the frictionless "

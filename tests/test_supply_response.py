@@ -16,6 +16,7 @@ from synthetic import REGIONS, synthetic_data
 from test_engine import FRICTIONLESS, armington_demand, china_tariff, run, scenario
 
 from simulator.engine.members import MEMBER_MECHANISMS
+from simulator.scenario import ScenarioError, load_scenario
 
 US, CHN, VNM = REGIONS.index("USA"), REGIONS.index("CHN"), REGIONS.index("VNM")
 OMEGA = -0.2
@@ -235,7 +236,10 @@ def test_prices_stay_bounded_at_the_steepest_slope_the_schema_allows(tmp_path):
 
     with pytest.raises(ValueError):
         Parameters(export_scale_elasticity=-0.35)
-    sets = "firms.count=0, mechanisms.switching_frictions=false, mechanisms.export_scale=true"
+    sets = (
+        "firms.count=0, mechanisms.switching_frictions=false, mechanisms.export_scale=true, "
+        "parameters.export_scale_elasticity=-0.1"
+    )
     text = resolve_path("pre2025").read_text()
     path = tmp_path / "pre2025_bound.yaml"
     path.write_text(text.replace("set: [firms.count=0]", f"set: [{sets}]"))
@@ -249,3 +253,17 @@ def test_prices_stay_bounded_at_the_steepest_slope_the_schema_allows(tmp_path):
     assert np.all(np.isfinite(gap))
     assert gap.max() < 0.1
     assert gap[-12:].max() <= gap[-24:-12].max() + 1e-3  # settled, not drifting
+
+
+def test_switching_scale_on_without_its_elasticity_is_refused_at_the_key():
+    """The bundled data hold no sourced value of omega: a scenario that switches the channel
+    on must set it, and is told so at the switch's line (not run with a made-up default)."""
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("autos_25", ["mechanisms.export_scale=true"])
+    text = str(err.value)
+    assert "mechanisms.export_scale" in text
+    assert "set parameters.export_scale_elasticity" in text
+    loaded = load_scenario(
+        "autos_25", ["mechanisms.export_scale=true", "parameters.export_scale_elasticity=-0.1"]
+    )
+    assert loaded.scenario.parameters.export_scale_elasticity == -0.1

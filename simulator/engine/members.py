@@ -18,11 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.calibration.dataset import BaseData
-from simulator.calibration.parameters import (
-    RAUCH_CLASSES,
-    data_parameter,
-    switching_cost_medians,
-)
+from simulator.calibration.parameters import RAUCH_CLASSES, switching_cost_medians
 from simulator.markets.pricing import demand_elasticity
 from simulator.scenario import resolve_parameters
 from simulator.scenario.schema import Parameters, Scenario
@@ -235,7 +231,7 @@ class MemberParameters:
                 if on.capacity.any()
                 else None
             ),
-            export_scale=_export_scale(resolved, on, data),
+            export_scale=_export_scale(resolved, on),
             price_speed=stack(lambda p: p.price_adjustment_speed),
             income_feedback=stack(lambda p: p.macro.income_feedback),
             twin_deficit=stack(lambda p: p.macro.twin_deficit),
@@ -261,13 +257,9 @@ class MemberParameters:
         )
 
 
-def _export_scale(resolved: Sequence[Parameters], on: Switches, data: BaseData) -> np.ndarray:
-    """Each member's inverse export supply elasticity ``omega``: the scenario's value, else the
-    data set's row ``export_scale_elasticity`` (read only where the channel is on); 0 in the
-    members without ``mechanisms.export_scale``, where the price ignores export sales."""
-    out = np.zeros(len(resolved))
-    for m, p in enumerate(resolved):
-        if on.export_scale[m]:
-            value = p.export_scale_elasticity
-            out[m] = data_parameter(data, "export_scale_elasticity") if value is None else value
-    return out
+def _export_scale(resolved: Sequence[Parameters], on: Switches) -> np.ndarray:
+    """Each member's inverse export supply elasticity ``omega``, the scenario's value (the
+    loader requires it with the channel on); 0 in the members without
+    ``mechanisms.export_scale``, where the price ignores export sales."""
+    switched = zip(resolved, on.export_scale, strict=True)
+    return np.array([p.export_scale_elasticity if on else 0.0 for p, on in switched])

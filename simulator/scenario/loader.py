@@ -132,6 +132,7 @@ def load_scenario(
         *_date_issues(scenario, locate),
         *_self_target_issues(scenario, locate),
         *_gold_issues(scenario, locate),
+        *_export_scale_issues(scenario, locate),
         *_ai_capex_issues(scenario, locate),
     ]
     if issues:
@@ -794,6 +795,21 @@ def _gold_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
             f"{default} is data set {s.data}'s value"
         )
         yield Issue.at(locate(path), path, message, hint=f"set parameters.gold.{default} too")
+
+
+def _export_scale_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
+    """Scale in exporting switched on without its elasticity (no data set has a sourced value
+    yet: docs/mechanisms.md section 16)."""
+    if s.mechanisms.export_scale and s.parameters.export_scale_elasticity is None:
+        path = ("mechanisms", "export_scale")
+        yield Issue.at(
+            locate(path),
+            path,
+            "scale in exporting needs parameters.export_scale_elasticity: the bundled data "
+            "have no sourced value for it",
+            hint="set parameters.export_scale_elasticity (for example -0.1; from -0.3 to 1), "
+            "or leave mechanisms.export_scale off",
+        )
 
 
 def _ai_capex_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:

@@ -612,8 +612,8 @@ class Parameters(Strict):
         le=1.0,
         description="Inverse export supply elasticity: elasticity of a producer group's price "
         "to its export sales against the baseline; negative = downward-sloping supply (scale "
-        "economies), used with mechanisms.export_scale (default: data set). Below -0.3 prices "
-        "can run away (docs/mechanisms.md section 16).",
+        "economies); required with mechanisms.export_scale (no data set has a sourced value). "
+        "Below -0.3 prices can run away (docs/mechanisms.md section 16).",
     )
     price_adjustment_speed: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="Share of the gap to the market-clearing price closed each month."
