@@ -13,6 +13,7 @@ import pytest
 from simulator.api import run_scenario
 from simulator.dashboard.levers import (
     MAX_UPLOAD_BYTES,
+    MECHANISMS,
     Levers,
     Upload,
     base_info,
@@ -213,3 +214,14 @@ def test_key_table_keeps_its_row_order_when_runs_differ_in_rows(short_base, monk
     table = key_table([run_b, run_a])
     assert list(table.index) == list(full.index)  # the longer run's order, not alphabetical
     assert np.isnan(table.loc[dropped, "b"]) and np.isnan(table.loc[dropped, "a − b"])
+
+
+def test_the_page_offers_no_switch_for_a_channel_that_needs_a_parameter_it_lacks():
+    """Scale in exporting needs parameters.export_scale_elasticity, which the page has no
+    lever for: no checkbox, and the levers leave the scenario's own setting alone."""
+    assert "export_scale" not in MECHANISMS
+    assert "export_scale" not in dict(base_info("us_2025").mechanisms)
+    levers = Levers(china_rate=10, mechanisms={k: True for k in MECHANISMS})
+    child = levers.child(load_scenario("us_2025"), "us_2025", "x")
+    assert "export_scale" not in child.get("mechanisms", {})
+    assert not load_scenario(child).scenario.mechanisms.export_scale

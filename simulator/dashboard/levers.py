@@ -40,7 +40,10 @@ from simulator.scenario.schema import Mechanisms
 MAX_UPLOAD_BYTES = 256 * 1024
 """Largest scenario file the page accepts (bundled ones are under 20 KB)."""
 
-MECHANISMS = tuple(Mechanisms.model_fields)
+NEEDS_A_PARAMETER = ("export_scale",)
+"""Channels the page does not offer: switching one on needs a parameter it has no lever for
+(scale in exporting needs parameters.export_scale_elasticity; docs/mechanisms.md §16)."""
+MECHANISMS = tuple(k for k in Mechanisms.model_fields if k not in NEEDS_A_PARAMETER)
 
 
 @dataclass
@@ -324,7 +327,11 @@ def base_info(source: Source) -> BaseInfo:
             has_ai_capex=base.scenario.shocks.ai_capex is not None,
             pass_through=params.pass_through,
             adjustment_speed=params.adjustment_speed,
-            mechanisms=tuple(base.scenario.mechanisms.model_dump().items()),
+            mechanisms=tuple(
+                (k, on)
+                for k, on in base.scenario.mechanisms.model_dump().items()
+                if k in MECHANISMS
+            ),
         )
 
 
