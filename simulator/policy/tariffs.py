@@ -215,6 +215,12 @@ _BUILT_MAX = 4
 # that differ in a few tariffs (a class's runs) share the others' entries, read-only.
 _ENTRIES: OrderedDict[str, ScheduledTariff] = OrderedDict()
 _ENTRIES_MAX = 256
+# Paths as known at a cutoff, by the schedule's other inputs and the entries expected then (by
+# identity: schedules share entries through _ENTRIES), with those entries (so that their ids
+# stay theirs while cached): a class's schedules differ only in the tariffs their levers add,
+# so until those are announced they know the same path, built once.
+_KNOWN: OrderedDict[tuple, tuple[list[ScheduledTariff], np.ndarray, np.ndarray]] = OrderedDict()
+_KNOWN_MAX = 32
 
 
 def changed_months(path: np.ndarray) -> np.ndarray:
@@ -272,6 +278,7 @@ class TariffSchedule:
         goods_sectors = tuple(s for s, g in zip(sectors, goods, strict=True) if g)
         inputs = (regions, sectors, goods_sectors, groups, first, n_months, transit_days)
         context = _schedule_key([], (), (*inputs[:3], members, *inputs[4:]))
+        self._paths_key = _schedule_key([], (base_rates,), (context,))  # what else a path reads
         self.entries: list[ScheduledTariff] = []
         for tariff, text in zip(tariffs, texts, strict=True):
             if tariff.retaliation and not include_retaliation:
@@ -371,9 +378,16 @@ class TariffSchedule:
         cutoff = self.known_cutoff(t)
         if cutoff not in self._known:
             # before the first announcement (cutoff None) nothing is known: a path of zeros
-            path = self._path([] if cutoff is None else self._expected(cutoff))
-            path.flags.writeable = False  # shared by every model built with the same inputs
-            self._known[cutoff] = (path, changed_months(path))
+            entries = [] if cutoff is None else self._expected(cutoff)
+            key = (self._paths_key, tuple(map(id, entries)))
+            if key not in _KNOWN:
+                path = self._path(entries)
+                path.flags.writeable = False  # shared by every model built with the same inputs
+                _KNOWN[key] = (entries, path, changed_months(path))
+                if len(_KNOWN) > _KNOWN_MAX:
+                    _KNOWN.popitem(last=False)
+            _KNOWN.move_to_end(key)
+            self._known[cutoff] = _KNOWN[key][1:]
         return self._known[cutoff]
 
 
