@@ -37,6 +37,7 @@ today's prices ``P`` are ``S[g, o] = sum_v M[g, v] c[v, o] P[o] / (c[v] . P) / s
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -104,6 +105,12 @@ class BuyerPopulation:
         per_member = groups_per_member or n_groups
         members = np.arange(len(self.rngs) + 1) * per_member
         self._starts = np.searchsorted(self.group, members)
+        # each member's contract hazard where all its groups share one (the usual case): a
+        # scalar probability draws the same numbers as an array of it, twice as fast
+        self._member_hazard = [
+            float(h[0]) if h.size and np.all(h == h[0]) else None
+            for h in (hazard[a:b] for a, b in itertools.pairwise(members))
+        ]
         self.vintage = np.zeros(group.size, dtype=np.int64)
         self.key = self.group * self.n_vintages  # flat index [group, vintage]
         # month in which each buyer's contract expires (memoryless: geometric)
@@ -153,7 +160,11 @@ class BuyerPopulation:
         bounds = np.searchsorted(rows, self._starts)
         parts = [
             rng.geometric(self.hazard[self.group[rows[a:b]]])
-            for rng, a, b in zip(self.rngs, bounds[:-1], bounds[1:], strict=True)
+            if h is None
+            else rng.geometric(h, size=b - a)
+            for rng, a, b, h in zip(
+                self.rngs, bounds[:-1], bounds[1:], self._member_hazard, strict=True
+            )
         ]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
