@@ -111,10 +111,11 @@ class BuyerPopulation:
             float(h[0]) if h.size and np.all(h == h[0]) else None
             for h in (hazard[a:b] for a, b in itertools.pairwise(members))
         ]
-        self.vintage = np.zeros(group.size, dtype=np.int64)
-        self.key = self.group * self.n_vintages  # flat index [group, vintage]
+        # 32-bit: the month's scans of every buyer read half the bytes
+        self.vintage = np.zeros(group.size, dtype=np.int32)
+        self.key = (self.group * self.n_vintages).astype(np.int32)  # flat index [group, vintage]
         # month in which each buyer's contract expires (memoryless: geometric)
-        self.expiry = self._expiries(np.arange(group.size)) - 1
+        self.expiry = (self._expiries(np.arange(group.size)) - 1).astype(np.int32)
         if group.size:
             self.kappa = costs[self.group, self.level]
             self.min_cost = np.full(n_groups, np.inf)
