@@ -111,9 +111,10 @@ class BuyerPopulation:
             float(h[0]) if h.size and np.all(h == h[0]) else None
             for h in (hazard[a:b] for a, b in itertools.pairwise(members))
         ]
-        # 32-bit: the month's scans of every buyer read half the bytes
+        # vintages and expiry months in 32 bits: the month's scans of every buyer read half the
+        # bytes (the keys stay 64-bit: np.take converts any other index type first)
         self.vintage = np.zeros(group.size, dtype=np.int32)
-        self.key = (self.group * self.n_vintages).astype(np.int32)  # flat index [group, vintage]
+        self.key = self.group * self.n_vintages  # flat index [group, vintage]
         # month in which each buyer's contract expires (memoryless: geometric)
         self.expiry = (self._expiries(np.arange(group.size)) - 1).astype(np.int32)
         if group.size:
