@@ -174,8 +174,8 @@ CATALOGUE = [
        "in_force = list(self.entries)")),
     m("importers_foresee_unannounced", "simulator/policy/tariffs.py",
       "importers know every tariff before it is announced",
-      ("path = self._path([] if cutoff is None else self._expected(cutoff))",
-       "path = self.path.copy()")),
+      ("entries = [] if cutoff is None else self._expected(cutoff)",
+       "entries = [e for e in self.entries if e.withdrawn is None]")),
     # --- retaliation
     m("retaliation_one_month_late", "simulator/policy/retaliation.py",
       "retaliation starts a month after its lag",
