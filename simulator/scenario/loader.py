@@ -807,8 +807,8 @@ def _export_scale_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
             path,
             "scale in exporting needs parameters.export_scale_elasticity: the bundled data "
             "have no sourced value for it",
-            hint="set parameters.export_scale_elasticity (for example -0.1; from -0.3 to 1), "
-            "or leave mechanisms.export_scale off",
+            hint="set parameters.export_scale_elasticity (from -0.3 to 1; docs/mechanisms.md "
+            "section 16 shows what -0.1 to -0.3 do), or leave mechanisms.export_scale off",
         )
 
 
