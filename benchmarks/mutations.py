@@ -8,7 +8,8 @@ the path; at most two mutants at a time).
 A mutant the suite fails on is *killed*; one it passes *survives*, a hole in the tests.
 
 An edit whose text is not found exactly once stops the catalogue with an error naming the
-mutation: when code moves, the catalogue must be re-targeted, not silently skipped. The
+mutation: when code moves, the catalogue must be re-targeted, not silently skipped
+(tests/test_mutations_catalogue.py checks this on every test run). The
 engine now advances a batch of worlds on arrays with a leading member axis
 (simulator/engine/worlds.py and members.py; simulator/model.py is a thin Mesa facade over a
 batch of one): mutations of the engine's files are marked ``[engine]``, and every mutation
