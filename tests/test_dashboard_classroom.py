@@ -106,6 +106,31 @@ def test_the_pool_gives_waiting_runs_to_a_free_worker_as_one_batch():
     pool.shutdown()
 
 
+def test_students_checking_runs_together_read_the_data_set_once(monkeypatch):
+    """A class clicking Run together: every request's scenario is checked in the server's
+    process at once, and the data set behind the checks is read once, not once a thread."""
+    import threading
+
+    from simulator.calibration import dataset
+
+    reads = []
+    read = dataset.read_dataset
+    monkeypatch.setattr(dataset, "read_dataset", lambda *a: reads.append(a) or read(*a))
+    dataset._load_dataset.cache_clear()
+    gate = threading.Barrier(8)
+
+    def student(k: int) -> None:
+        gate.wait()
+        run_child("us_2025", Levers(china_rate=5 * k), f"s{k}", Limits())
+
+    threads = [threading.Thread(target=student, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(reads) == 1
+
+
 def _published(fig) -> list[tuple[str, np.ndarray]]:
     """The published series a figure draws, with their names, top panel first."""
     return [(t.name, np.asarray(t.y)) for t in fig.data if "published" in t.name]

@@ -11,6 +11,7 @@ consumption shares and margins (``consumption.csv``) and households by income de
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -316,9 +317,19 @@ def region_names(name: str = "base_2024") -> dict[str, str]:
     return names
 
 
-@functools.lru_cache(maxsize=8)
+_reading = threading.Lock()
+
+
 def load_dataset(name: str = "base_2024") -> BaseData:
-    """Read a bundled data set (cached: the arrays are treated as read-only)."""
+    """Read a bundled data set (cached: the arrays are treated as read-only). Threads that ask
+    together wait for one read (a class's first runs on the dashboard server check their
+    scenarios at once: thirty reads of the same tables would hold the server's CPU)."""
+    with _reading:
+        return _load_dataset(name)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_dataset(name: str) -> BaseData:
     return read_dataset(dataset_path(name), name)
 
 
