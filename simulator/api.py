@@ -10,6 +10,7 @@ import numpy as np
 
 from simulator.calibration.dataset import BaseData, load_dataset
 from simulator.engine.members import batch_key
+from simulator.engine.prefix import SharedStarts
 from simulator.engine.worlds import RECORDS, MemberAccess, Worlds
 from simulator.results import Provenance, SimulationResult
 from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
@@ -79,6 +80,7 @@ def run_scenarios(
     sources: Sequence[ScenarioSource],
     seeds: Sequence[int | None] | None = None,
     batch_size: int = 16,
+    starts: SharedStarts | None = None,
 ) -> list[SimulationResult]:
     """Run many scenarios, in order, as few batches as they allow.
 
@@ -86,7 +88,9 @@ def run_scenarios(
     :func:`~simulator.engine.members.batch_key`) advance together as the members of one batch,
     ``batch_size`` at most; each result equals :func:`run_scenario`'s for the same scenario and
     seed (``seeds[i]`` replaces scenario ``i``'s seed). A result reads its member of the batch,
-    so the batch's arrays live as long as any of its results.
+    so the batch's arrays live as long as any of its results. With ``starts``, a batch that
+    begins as one run before did carries on from that run's state where their tariffs part
+    (:mod:`simulator.engine.prefix`: the dashboard server's students).
     """
     loaded = [s if isinstance(s, LoadedScenario) else load_scenario(s) for s in sources]
     seeds = [None] * len(loaded) if seeds is None else list(seeds)
@@ -103,12 +107,13 @@ def run_scenarios(
     for members in groups.values():
         for start in range(0, len(members), batch_size):
             chunk = members[start : start + batch_size]
-            worlds = Worlds(
-                [loaded[i].scenario for i in chunk],
-                _data(loaded[chunk[0]]),
-                [seeds[i] for i in chunk],
-            )
-            worlds.run()
+            scenarios = [loaded[i].scenario for i in chunk]
+            data, chunk_seeds = _data(loaded[chunk[0]]), [seeds[i] for i in chunk]
+            if starts is None:
+                worlds = Worlds(scenarios, data, chunk_seeds)
+                worlds.run()
+            else:
+                worlds = starts.run(scenarios, data, chunk_seeds)
             for j, i in enumerate(chunk):
                 results[i] = _result(worlds.member(j), loaded[i])
     return results  # type: ignore[return-value]

@@ -336,7 +336,7 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
             outcomes[i] = RunRefused(str(exc))
     firms = max((item[1].scenario.firms.count for item in ready), default=0)
     size = max(1, min(MAX_BATCH, BATCH_FIRMS // firms)) if firms else MAX_BATCH
-    run = functools.partial(run_scenarios, batch_size=size)
+    run = functools.partial(run_scenarios, batch_size=size, starts=_shared_starts())
     worlds = _no_tariff_worlds([(item[3], requests[item[0]].seed) for item in ready], run)
     results = _each_or_refused(
         run, [item[1] for item in ready], [requests[item[0]].seed for item in ready]
@@ -350,6 +350,15 @@ def _views(requests: list[Request]) -> list[RunView | RunRefused]:
         as_uploaded(result, extends, r.source)
         outcomes[i] = view_of(result, annual_incidence(result, world), r.label, child)
     return outcomes  # type: ignore[return-value]
+
+
+@functools.cache
+def _shared_starts() -> Any:
+    """Per worker: the state of the last batch of a scenario in the month its students'
+    tariffs part (a class's batches begin alike: the months before are run once)."""
+    from simulator.engine.prefix import SharedStarts
+
+    return SharedStarts()
 
 
 _NOT_IN_NO_TARIFFS = ("extends", "name", "description", "tariffs", "retaliation")

@@ -27,6 +27,7 @@ and exchange rates. :class:`simulator.model.TradeModel` is the Mesa model of one
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
 
@@ -44,6 +45,7 @@ from simulator.markets.expectations import Expectations
 from simulator.markets.firms import FirmPopulation
 from simulator.markets.pricing import anticipated_price
 from simulator.markets.production import entry_threshold
+from simulator.markets.state import copy_state
 from simulator.policy.retaliation import RetaliationRule
 from simulator.policy.shocks import ShockPaths
 from simulator.policy.tariffs import DAYS_PER_MONTH, TariffSchedule
@@ -124,30 +126,7 @@ class Worlds:
         # --- policy and shocks (shared by the members)
         inventory_ = p.resolved[0].inventory
         self.lead_months, self.stock_horizon = inventory_.lead_months, inventory_.horizon_months
-        # tariff schedules: one per distinct set of tariffs (and retaliation switch)
-        self.schedules: list[TariffSchedule] = []
-        self.schedule_of = np.zeros(n_m, dtype=np.int64)  # each member's schedule
-        built: dict[str, int] = {}
-        for m, scenario in enumerate(scenarios):
-            tariffs = [tr.model_dump(mode="json") for tr in scenario.tariffs]
-            key = json.dumps([tariffs, bool(on.retaliation[m])])
-            if key not in built:
-                built[key] = len(self.schedules)
-                self.schedules.append(
-                    TariffSchedule(
-                        scenario.tariffs,
-                        self.tau0,
-                        data.regions,
-                        data.sectors,
-                        data.goods_mask,
-                        spec.start,
-                        self.n_months,
-                        include_retaliation=bool(on.retaliation[m]),
-                        transit_days=self.lead_months * DAYS_PER_MONTH,
-                        groups=data.groups,
-                    )
-                )
-            self.schedule_of[m] = built[key]
+        self.schedules, self.schedule_of = self._schedules(scenarios)
         # retaliation rules, by government in region order (a group acts through its first)
         self.rules: list[tuple[int, RetaliationRule]] = []
         if on.retaliation.any():
@@ -262,6 +241,49 @@ class Worlds:
         self.gdp_gap = np.zeros(gaps)
         self.investment_gap = np.zeros(gaps)
         self.nx_gap = np.zeros(gaps)
+
+    def _schedules(self, scenarios: Sequence[Scenario]) -> tuple[list[TariffSchedule], np.ndarray]:
+        """The members' tariff schedules, one per distinct set of tariffs (and retaliation
+        switch), and each member's."""
+        data, on = self.data, self.on
+        schedules: list[TariffSchedule] = []
+        schedule_of = np.zeros(len(scenarios), dtype=np.int64)
+        built: dict[str, int] = {}
+        for m, scenario in enumerate(scenarios):
+            tariffs = [tr.model_dump(mode="json") for tr in scenario.tariffs]
+            key = json.dumps([tariffs, bool(on.retaliation[m])])
+            if key not in built:
+                built[key] = len(schedules)
+                schedules.append(
+                    TariffSchedule(
+                        scenario.tariffs,
+                        self.tau0,
+                        data.regions,
+                        data.sectors,
+                        data.goods_mask,
+                        self.spec.start,
+                        self.n_months,
+                        include_retaliation=bool(on.retaliation[m]),
+                        transit_days=self.lead_months * DAYS_PER_MONTH,
+                        groups=data.groups,
+                    )
+                )
+            schedule_of[m] = built[key]
+        return schedules, schedule_of
+
+    def fork(self, scenarios: Sequence[Scenario]) -> Worlds:
+        """These worlds as they are now, carrying on under the tariffs of ``scenarios`` (one
+        per member, the same as the members' but for tariffs that act from this month on:
+        the caller checks it). The state is copied; what the month's stages only read is
+        shared."""
+        twin = copy_state(self)
+        twin.orders = [order.copy() for order in self.orders]
+        twin.firms = self.firms.fork()
+        twin.rules = copy.deepcopy(self.rules)
+        twin.scenarios = tuple(scenarios)
+        twin.schedules, twin.schedule_of = twin._schedules(scenarios)
+        twin._announced = None
+        return twin
 
     # ------------------------------------------------------------------ helpers
     def _by_group(self, cube: np.ndarray) -> np.ndarray:

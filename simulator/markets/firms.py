@@ -12,6 +12,7 @@ import numpy as np
 
 from simulator.markets.production import ProducerPopulation
 from simulator.markets.sourcing import COST_LEVELS, BuyerPopulation, cost_levels
+from simulator.markets.state import copy_state
 
 
 def _allocate(count: int, weights: np.ndarray) -> np.ndarray:
@@ -178,6 +179,11 @@ class FirmPopulation:
             groups_per_member=per_member,
         )
         return cls(producers, buyers, joined("productivity"))
+
+    def fork(self) -> FirmPopulation:
+        """A copy of the firms as they are now, to carry on apart (what they never change is
+        shared)."""
+        return FirmPopulation(copy_state(self.producers), self.buyers.fork(), self.productivity)
 
     @property
     def n_producers(self) -> int:

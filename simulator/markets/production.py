@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.markets.state import read_only
+
 
 class ProducerPopulation:
     """Producer firms' market shares, spare capacity and export profitability, vectorised.
@@ -76,6 +78,7 @@ class ProducerPopulation:
         self._base = self._sales_above(np.ones((n_groups, 1)), np.arange(n_groups)[:, None])
         # the last thresholds asked for and their serving shares (see serving_share)
         self._serving: tuple[np.ndarray, np.ndarray] | None = None
+        read_only(self.group, self.share, self.headroom, self.profit_ratio, self._keys, self._cum)
 
     def desired_price(
         self,

@@ -37,11 +37,14 @@ today's prices ``P`` are ``S[g, o] = sum_v M[g, v] c[v, o] P[o] / (c[v] . P) / s
 
 from __future__ import annotations
 
+import copy
 import itertools
 from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
+
+from simulator.markets.state import copy_state, read_only
 
 COST_LEVELS = 16  # quantile levels of the switching-cost distribution
 
@@ -155,6 +158,14 @@ class BuyerPopulation:
         self.signed_cost = np.ones((self.n_vintages, n_groups))
         self.signed_index = np.ones((self.n_vintages, n_groups))
         self.last: Decisions | None = None
+        read_only(self.group, self.size, self.level, self.kappa, self.min_cost)
+
+    def fork(self) -> BuyerPopulation:
+        """A copy of the buyers as they are now (their contracts and generators), to carry
+        on apart."""
+        twin = copy_state(self)
+        twin.rngs = copy.deepcopy(self.rngs)
+        return twin
 
     def _expiries(self, rows: np.ndarray) -> np.ndarray:
         """Months until the next expiry of the contracts of buyers ``rows`` (sorted), each

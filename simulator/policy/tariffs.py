@@ -270,6 +270,7 @@ class TariffSchedule:
             (base_rates, goods),
             (regions, sectors, start_month, n_months, include_retaliation, transit_days, members),
         )
+        self._built_as = key
         if key in _BUILT:
             _BUILT.move_to_end(key)
             self.__dict__.update(_BUILT[key])
@@ -290,20 +291,32 @@ class TariffSchedule:
                     _ENTRIES.popitem(last=False)
             _ENTRIES.move_to_end(entry_key)
             self.entries.append(_ENTRIES[entry_key])
-        in_force = [e for e in self.entries if e.withdrawn is None]
-        self.by_authority: dict[str, np.ndarray] = {}
-        self.path = self._path(in_force, self.by_authority)
+        self.path = self._path(self._in_force())
         events = {e.announced for e in self.entries}
         events |= {e.withdrawn for e in self.entries if e.withdrawn is not None}
         self._cutoffs = np.array(sorted(events), dtype=int)
         # the path as known after each cutoff, built when a month first asks for it (cutoffs
         # before the first month but the last are never asked for)
         self._known: dict[int | None, tuple[np.ndarray, np.ndarray]] = {}
-        for array in (self.path, *self.by_authority.values()):
-            array.flags.writeable = False  # shared by every model built with the same inputs
+        self.path.flags.writeable = False  # shared by every model built with the same inputs
         _BUILT[key] = dict(self.__dict__)
         if len(_BUILT) > _BUILT_MAX:
             _BUILT.popitem(last=False)
+
+    def _in_force(self) -> list[ScheduledTariff]:
+        return [e for e in self.entries if e.withdrawn is None]
+
+    @cached_property
+    def by_authority(self) -> dict[str, np.ndarray]:
+        """Each legal authority's part of :attr:`path` (the parts sum to it), made when first
+        asked for (by the effective rates of a run's summary)."""
+        parts: dict[str, np.ndarray] = {}
+        self._path(self._in_force(), parts)
+        for part in parts.values():
+            part.flags.writeable = False
+        if (built := _BUILT.get(self._built_as)) is not None:
+            built["by_authority"] = parts  # later schedules with the same inputs share them
+        return parts
 
     def _expected(self, t: int) -> list[ScheduledTariff]:
         """Entries importers expect in month ``t``: announced and not (yet) withdrawn."""
