@@ -108,6 +108,7 @@ class BuyerPopulation:
         per_member = groups_per_member or n_groups
         members = np.arange(len(self.rngs) + 1) * per_member
         self._starts = np.searchsorted(self.group, members)
+        self._group_rows = np.searchsorted(self.group, np.arange(n_groups + 1))  # likewise
         # each member's contract hazard where all its groups share one (the usual case): a
         # scalar probability draws the same numbers as an array of it, twice as fast
         self._member_hazard = [
@@ -235,8 +236,12 @@ class BuyerPopulation:
         if self.group.size:
             expired_all = self.expiry == t
             switching = expired_all
-            if np.any(saving > self.min_cost[:, None]):
-                switching = (np.take(saving, self.key) > self.kappa) | expired_all
+            beaten = np.flatnonzero((saving > self.min_cost[:, None]).any(axis=1))
+            if beaten.size:  # groups where some saving beats some buyer's cost: their buyers
+                candidates = self._rows_of(beaten)
+                beats = np.take(saving, self.key[candidates]) > self.kappa[candidates]
+                switching = expired_all.copy()
+                switching[candidates[beats]] = True
             if every.any():  # buyers of groups without frictions all move, with no draw
                 rows = every[self.group]
                 switching = switching & ~rows
@@ -273,6 +278,12 @@ class BuyerPopulation:
         quantity = np.matmul(weight[:, None, :], mixes)[:, 0, :]  # [group, origin]
         quantity += (self.mass[:, v_new] / np.sum(mix * price, axis=1))[:, None] * mix
         return quantity * price / self.mass.sum(axis=1)[:, None]
+
+    def _rows_of(self, groups: np.ndarray) -> np.ndarray:
+        """The rows of the buyers of ``groups`` (sorted), in order."""
+        first, end = self._group_rows[groups], self._group_rows[groups + 1]
+        counts = end - first
+        return np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
 
     def _move_levels(self, saving: np.ndarray, v_new: int) -> np.ndarray:
         """The continuum's month: a share ``h`` of every cell's contracts expires, and the cells
