@@ -18,6 +18,7 @@ from simulator.dashboard.levers import (
     Upload,
     base_info,
     key_table,
+    opened,
     results_zip,
     run_levers,
     safe_filename,
@@ -225,3 +226,18 @@ def test_the_page_offers_no_switch_for_a_channel_that_needs_a_parameter_it_lacks
     child = levers.child(load_scenario("us_2025"), "us_2025", "x")
     assert "export_scale" not in child.get("mechanisms", {})
     assert not load_scenario(child).scenario.mechanisms.export_scale
+
+
+def test_a_scenario_the_server_keeps_loaded_is_read_again_when_its_file_changes(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("extends: baseline\nname: mine\ndescription: first\n")
+    first = opened_scenario(str(path))
+    assert opened_scenario(str(path)) is first  # kept: not loaded again
+    path.write_text("extends: baseline\nname: mine\ndescription: second, longer\n")
+    again = opened_scenario(str(path))
+    assert again is not first and again.scenario.description == "second, longer"
+
+
+def opened_scenario(source: str):
+    with opened(source) as (loaded, _):
+        return loaded

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import re
 import tempfile
 import zipfile
@@ -270,13 +271,35 @@ def opened(source: Source) -> Iterator[tuple[LoadedScenario, str]]:
     """
     if isinstance(source, str):
         with _plain_errors():
-            yield load_scenario(source), source
+            yield _bundled(source), source
         return
     with tempfile.TemporaryDirectory(prefix="tradesim-upload-") as folder:
         path = Path(folder) / source.filename
         path.write_bytes(source.data)
         with _plain_errors(folder):
             yield load_scenario(path, local_extends=False), str(path)
+
+
+_loaded: dict[str, tuple[tuple | None, LoadedScenario]] = {}
+
+
+def _bundled(name: str) -> LoadedScenario:
+    """A bundled scenario, loaded again only when a file it is made of has changed (each
+    student's run and page asks for it, in the server and in its workers)."""
+    kept = _loaded.get(name)
+    if kept is not None and kept[0] is not None and kept[0] == _stamps(kept[1].chain):
+        return kept[1]
+    loaded = load_scenario(name)
+    _loaded[name] = (_stamps(loaded.chain), loaded)
+    return loaded
+
+
+def _stamps(files: list[str]) -> tuple | None:
+    """When and how big each file was last written (None if one is gone)."""
+    try:
+        return tuple((f, (st := os.stat(f)).st_mtime_ns, st.st_size) for f in files)
+    except OSError:
+        return None
 
 
 @contextmanager
