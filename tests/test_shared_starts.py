@@ -3,12 +3,15 @@ record must equal the batch run from its first month, bit for bit."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 import pytest
 
 from simulator.calibration.dataset import load_dataset
 from simulator.engine.prefix import SharedStarts, divergence
 from simulator.engine.worlds import RECORDS, Worlds
+from simulator.policy import tariffs
 from simulator.scenario import load_scenario
 
 
@@ -87,3 +90,32 @@ def test_members_with_the_same_tariffs_do_not_part():
     same = scenarios("autos_25", ["firms.count=0"], [[tariff("CHN", 10)]] * 2)
     assert divergence(same) == same[0].n_months
     assert divergence(scenarios("autos_25", ["firms.count=0"], [[], []])) == same[0].n_months
+
+
+@pytest.mark.parametrize("authority", [None, "section_232"])
+def test_known_paths_carried_on_from_the_batchs_shared_entries_equal_paths_made_whole(
+    authority, monkeypatch
+):
+    """Schedules of a batch build the path of the entries they all begin with once and carry
+    on from it; that must be the path made from every entry, bit for bit. An added entry of
+    an authority that earlier entries do not stack with (us_2025's IEEPA duties and Section
+    232) changes what they reach: then the path is made whole."""
+    extra = [[tariff("CHN", r) | ({"authority": authority} if authority else {})] for r in (10, 20)]
+    batch = scenarios("us_2025", ["firms.count=0"], [*extra, []])
+    data = load_dataset(batch[0].data).aggregate(batch[0].regions, batch[0].sectors)
+    worlds = Worlds(batch, data, [1, 1, 1])
+    assert 0 < worlds.schedules[0].shared < len(worlds.schedules[0].entries)
+    months = range(batch[0].n_months)
+    in_batch = [
+        [worlds.schedules[worlds.schedule_of[m]].known_path(t) for t in months]
+        for m in range(len(batch))
+    ]
+    # schedules alone, with nothing cached from the batch's
+    monkeypatch.setattr(tariffs, "_BUILT", OrderedDict())
+    monkeypatch.setattr(tariffs, "_KNOWN", OrderedDict())
+    for m, scenario in enumerate(batch):
+        alone = Worlds([scenario], data, [1]).schedules[0]
+        assert alone.shared == len(alone.entries)
+        for t in months:
+            for a, b in zip(in_batch[m][t], alone.known_path(t), strict=True):
+                assert np.array_equal(a, b), (m, t)

@@ -269,6 +269,15 @@ class Worlds:
                     )
                 )
             schedule_of[m] = built[key]
+        # the entries every schedule begins with: their known paths are made once for all
+        shared = 0
+        first = schedules[0].entries
+        while shared < len(first) and all(
+            len(s.entries) > shared and s.entries[shared] is first[shared] for s in schedules
+        ):
+            shared += 1
+        for schedule in schedules:
+            schedule.shared = shared
         return schedules, schedule_of
 
     def fork(self, scenarios: Sequence[Scenario]) -> Worlds:

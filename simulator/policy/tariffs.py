@@ -298,6 +298,9 @@ class TariffSchedule:
         # the path as known after each cutoff, built when a month first asks for it (cutoffs
         # before the first month but the last are never asked for)
         self._known: dict[int | None, tuple[np.ndarray, np.ndarray]] = {}
+        self.shared = len(self.entries)
+        """How many of the first entries the other schedules of a batch have too (set by the
+        batch; all of them for a schedule alone)."""
         self.path.flags.writeable = False  # shared by every model built with the same inputs
         _BUILT[key] = dict(self.__dict__)
         if len(_BUILT) > _BUILT_MAX:
@@ -325,20 +328,28 @@ class TariffSchedule:
         ]
 
     def _path(
-        self, entries: list[ScheduledTariff], by_authority: dict[str, np.ndarray] | None = None
+        self,
+        entries: list[ScheduledTariff],
+        by_authority: dict[str, np.ndarray] | None = None,
+        start: tuple[np.ndarray, int] | None = None,
     ) -> np.ndarray:
         """Rates above the base year for every month, ``[month, origin, destination, sector]``.
 
         An 'add' entry adds its rate on the share it reaches; a 'set' entry makes the whole rate
         on that share equal its rate, so its extra is the rate less the base-year rate (negative
         if a deal cuts below the base). ``by_authority``, if given, receives each authority's
-        part of the path (the parts sum to the path).
+        part of the path (the parts sum to the path). ``start`` is the path of the first ``n``
+        entries, from which the others carry on (the same numbers as the whole loop where no
+        later entry's authority is one an earlier entry does not stack with).
         """
         flat = (self.n_months, int(np.prod(self.shape)))
-        path = np.zeros(flat)
+        path, done = np.zeros(flat), 0
+        if start is not None:
+            path, done = start[0].reshape(flat).copy(), start[1]
         parts: dict[str, np.ndarray] = {}
         base = self.base_rates.reshape(-1)
-        covered = self._covered(entries)
+        covered = self._covered(entries, entries[done:])
+        entries = entries[done:]
         for e in entries:
             t, cells = e.months, e.cells
             w = e.weight
@@ -363,10 +374,13 @@ class TariffSchedule:
             }
         return path.reshape(self.n_months, *self.shape)
 
-    def _covered(self, entries: list[ScheduledTariff]) -> dict[str, np.ndarray]:
+    def _covered(
+        self, entries: list[ScheduledTariff], readers: list[ScheduledTariff]
+    ) -> dict[str, np.ndarray]:
         """Share of each cell covered by each authority's measures in force, ``[month, flat
-        cell]`` (summed over measures: capped at 1 where it is read)."""
-        wanted = {a for e in entries for a in e.not_stacked_with}
+        cell]`` (summed over measures: capped at 1 where it is read), for the authorities that
+        ``readers`` do not stack with."""
+        wanted = {a for e in readers for a in e.not_stacked_with}
         covered: dict[str, np.ndarray] = {}
         for e in entries:
             if e.authority in wanted:
@@ -392,16 +406,28 @@ class TariffSchedule:
         if cutoff not in self._known:
             # before the first announcement (cutoff None) nothing is known: a path of zeros
             entries = [] if cutoff is None else self._expected(cutoff)
-            key = (self._paths_key, tuple(map(id, entries)))
-            if key not in _KNOWN:
-                path = self._path(entries)
-                path.flags.writeable = False  # shared by every model built with the same inputs
-                _KNOWN[key] = (entries, path, changed_months(path))
-                if len(_KNOWN) > _KNOWN_MAX:
-                    _KNOWN.popitem(last=False)
-            _KNOWN.move_to_end(key)
-            self._known[cutoff] = _KNOWN[key][1:]
+            self._known[cutoff] = self._known_path_of(entries)[1:]
         return self._known[cutoff]
+
+    def _known_path_of(self, entries: list[ScheduledTariff]) -> tuple:
+        """The path of ``entries`` (expected ones), cached. Where they begin with entries the
+        schedule shares with its batch's others (:attr:`shared`), it carries on from their
+        path, made once for the batch."""
+        key = (self._paths_key, tuple(map(id, entries)))
+        if key not in _KNOWN:
+            common = {id(e) for e in self.entries[: self.shared]}
+            n = sum(1 for e in entries if id(e) in common)  # a prefix: entries keep their order
+            wanted = {a for e in entries[:n] for a in e.not_stacked_with}
+            start = None
+            if 0 < n < len(entries) and not {e.authority for e in entries[n:]} & wanted:
+                start = (self._known_path_of(entries[:n])[1], n)
+            path = self._path(entries, start=start)
+            path.flags.writeable = False  # shared by every model built with the same inputs
+            _KNOWN[key] = (entries, path, changed_months(path))
+            if len(_KNOWN) > _KNOWN_MAX:
+                _KNOWN.popitem(last=False)
+        _KNOWN.move_to_end(key)
+        return _KNOWN[key]
 
 
 def _scheduled(
