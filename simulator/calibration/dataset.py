@@ -84,6 +84,9 @@ class BaseData:
     # of AI-related products of the sector (ai_hardware_origins.csv); the AI-capex shock's
     # default origin mix. Zero at the importer; sums to 1.
     ai_hardware: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    # goods_classes[s, c]: share of Rauch class c (homogeneous, reference-priced,
+    # differentiated) in sector s's base-year US imports (goods_classes.csv); rows sum to 1.
+    goods_classes: np.ndarray | None = None
 
     @property
     def gross_output(self) -> np.ndarray:
@@ -252,6 +255,13 @@ class BaseData:
             flows=flows,
             base_tariff=tariff,
             elasticity=elasticity,
+            goods_classes=None
+            if self.goods_classes is None
+            else np.stack(
+                [np.bincount(idx, weights=total * c, minlength=n) for c in self.goods_classes.T],
+                axis=1,
+            )
+            / weight[:, None],
             **self._merge_cost_sectors(idx, n),
         )
 
@@ -387,6 +397,10 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
     share, margin = _read_consumption(folder / "consumption.csv", regions, sectors)
     households = _read_households(folder, regions, sectors)
     ai_hardware = _read_ai_hardware(folder / "ai_hardware_origins.csv", regions, sectors)
+    parameters = {
+        str(k): float(v) for k, v in zip(params_df["parameter"], params_df["value"], strict=True)
+    }
+    goods_classes = _read_goods_classes(folder / "goods_classes.csv", sectors, parameters)
     return BaseData(
         name=name or folder.name,
         regions=regions,
@@ -397,17 +411,55 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
         elasticity=sectors_df["armington_elasticity"].to_numpy(dtype=float),
         growth=growth,
         gdp=gdp,
-        parameters={
-            str(k): float(v)
-            for k, v in zip(params_df["parameter"], params_df["value"], strict=True)
-        },
+        parameters=parameters,
         groups=groups,
         input_coefficients=coefficients,
         consumption_share=share,
         margin_share=margin,
         households=households,
         ai_hardware=ai_hardware,
+        goods_classes=goods_classes,
     )
+
+
+CLASS_COLUMNS = ("share_homogeneous", "share_reference", "share_differentiated")
+
+
+def _read_goods_classes(
+    path: Path, sectors: tuple[str, ...], parameters: dict[str, float]
+) -> np.ndarray | None:
+    """``[sector, class]``: the Rauch (1999) classes' shares of each sector's base-year US
+    imports from all origins (conservative classification; ``importer,partner,sector,
+    classification,share_*`` rows). A sector the table does not cover (services) trades its
+    own class, ``rauch_class_<s>`` of parameters.csv. None without the table."""
+    table = _read_optional(
+        path, ["importer", "partner", "sector", "classification", *CLASS_COLUMNS]
+    )
+    if table is None:
+        return None
+    rows = table[
+        (table["importer"] == "USA")
+        & (table["partner"] == "ALL")
+        & (table["classification"] == "conservative")
+    ].reset_index(drop=True)
+    s_idx = {s: i for i, s in enumerate(sectors)}
+    shares = np.full((len(sectors), len(CLASS_COLUMNS)), np.nan)
+    for c, column in enumerate(CLASS_COLUMNS):
+        (sec,), value = _cell(rows, path, {"sector": s_idx}, column, 0.0, 1.0)
+        shares[sec, c] = value
+    covered = ~np.isnan(shares).any(axis=1)
+    if np.any(np.abs(shares[covered].sum(axis=1) - 1.0) > 1e-3):
+        raise DataError(f"{path}: class shares of a sector must sum to 1")
+    shares[covered] /= shares[covered].sum(axis=1, keepdims=True)
+    for s in np.flatnonzero(~covered):
+        own = parameters.get(f"rauch_class_{sectors[s]}")
+        if own not in (0.0, 1.0, 2.0):
+            raise DataError(
+                f"{path}: no row for sector {sectors[s]}, and parameters.csv gives it no "
+                f"rauch_class_{sectors[s]} (0, 1 or 2)"
+            )
+        shares[s] = np.eye(len(CLASS_COLUMNS))[int(own)]
+    return shares
 
 
 def _read_optional(path: Path, columns: list[str]) -> pd.DataFrame | None:

@@ -76,15 +76,31 @@ def data_parameter(data: BaseData, key: str) -> float:
     return data.parameters[key]
 
 
-def switching_cost_medians(by_class: Mapping[str, float], data: BaseData) -> np.ndarray:
-    """Median switching cost of each sector's buyers, by its Rauch (1999) class.
+def switching_cost_classes(
+    by_class: Mapping[str, float], data: BaseData, within_sectors: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Median switching cost of each Rauch (1999) class, and the share of each class in each
+    sector's buyers, both ``[sector, class]`` (classes in :data:`RAUCH_CLASSES`).
 
-    ``by_class`` gives the median, in months, of each class in :data:`RAUCH_CLASSES`. The
-    class of sector ``s`` is the data set's row ``rauch_class_<s>``: 0 goods traded on
-    organised exchanges, 1 reference-priced, 2 differentiated.
+    ``by_class`` gives the median, in months, of each class. By default a sector's buyers all
+    trade the sector's own class, the data set's row ``rauch_class_<s>`` (0 goods traded on
+    organised exchanges, 1 reference-priced, 2 differentiated); ``within_sectors`` gives them
+    the mix of classes in the sector's base-year imports instead (``data.goods_classes``).
     """
-    costs = [float(by_class[name]) for name in RAUCH_CLASSES]
-    medians = np.empty(data.n_sectors)
+    costs = np.array([float(by_class[name]) for name in RAUCH_CLASSES])
+    if within_sectors:
+        if data.goods_classes is None:
+            raise DataError(
+                f"data set {data.name!r} has no goods_classes.csv, and the scenario sets "
+                "parameters.sourcing.classes: within_sectors"
+            )
+        return np.tile(costs, (data.n_sectors, 1)), data.goods_classes
+    return np.tile(costs, (data.n_sectors, 1)), np.eye(len(RAUCH_CLASSES))[rauch_classes(data)]
+
+
+def rauch_classes(data: BaseData) -> np.ndarray:
+    """Each sector's Rauch class (0, 1 or 2), from the data set's ``rauch_class_<s>`` rows."""
+    classes = np.empty(data.n_sectors, dtype=int)
     for s, code in enumerate(data.sectors):
         key = f"rauch_class_{code}"
         cls = data_parameter(data, key)
@@ -93,5 +109,5 @@ def switching_cost_medians(by_class: Mapping[str, float], data: BaseData) -> np.
                 f"data set {data.name!r}: {key} is {cls:g} in parameters.csv; use 0 "
                 "(organised exchange), 1 (reference-priced) or 2 (differentiated)"
             )
-        medians[s] = costs[int(cls)]
-    return medians
+        classes[s] = int(cls)
+    return classes

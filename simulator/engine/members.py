@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.calibration.dataset import BaseData
-from simulator.calibration.parameters import RAUCH_CLASSES, switching_cost_medians
+from simulator.calibration.parameters import RAUCH_CLASSES, switching_cost_classes
 from simulator.markets.pricing import demand_elasticity
+from simulator.markets.sourcing import mixture_cost_levels
 from simulator.scenario import resolve_parameters
 from simulator.scenario.schema import Parameters, Scenario
 
@@ -156,8 +157,7 @@ class MemberParameters:
     discount: np.ndarray  # a month
     fx_half_life: np.ndarray
     threat_probability: np.ndarray
-    switching_cost: np.ndarray  # median by sector, [member, sector]
-    cost_dispersion: np.ndarray
+    switching_cost: np.ndarray  # buyers' cost levels by sector, [member, sector, level]
 
     @property
     def size(self) -> int:
@@ -244,17 +244,19 @@ class MemberParameters:
             - 1.0,
             fx_half_life=stack(lambda p: p.expectations.fx_half_life_months),
             threat_probability=stack(lambda p: p.expectations.threat_probability),
-            switching_cost=np.stack(
-                [
-                    switching_cost_medians(
-                        {c: getattr(p.sourcing, f"switching_cost_{c}") for c in RAUCH_CLASSES},
-                        data,
-                    )
-                    for p in resolved
-                ]
-            ),
-            cost_dispersion=stack(lambda p: p.sourcing.switching_cost_dispersion),
+            switching_cost=np.stack([_cost_levels(p, data) for p in resolved]),
         )
+
+
+def _cost_levels(p: Parameters, data: BaseData) -> np.ndarray:
+    """``[sector, level]``: the switching costs of a sector's buyers, by quantile level."""
+    medians, shares = switching_cost_classes(
+        {c: getattr(p.sourcing, f"switching_cost_{c}") for c in RAUCH_CLASSES},
+        data,
+        within_sectors=p.sourcing.classes == "within_sectors",
+    )
+    dispersion = np.full(data.n_sectors, p.sourcing.switching_cost_dispersion)
+    return mixture_cost_levels(medians, shares, dispersion)
 
 
 def _export_scale(resolved: Sequence[Parameters], on: Switches) -> np.ndarray:

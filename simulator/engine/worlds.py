@@ -186,8 +186,9 @@ class Worlds:
             initial_shares=np.tile(self._by_group(self.weights[None]), (n_m, 1)),
             n_months=self.n_months,
             rngs=[np.random.default_rng(seed) for seed in self.seeds] if rng is None else [rng],
-            switching_cost=np.tile(p.switching_cost, n_r).ravel(),
-            cost_dispersion=by_group(p.cost_dispersion),
+            switching_costs=np.repeat(p.switching_cost, n_r, axis=0).reshape(
+                -1, p.switching_cost.shape[-1]
+            ),
             hazard=by_group(p.hazard),
             profit_tail=by_group(p.profit_tail),
             z_min=by_group(p.z_min),

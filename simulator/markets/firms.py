@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.markets.production import ProducerPopulation
-from simulator.markets.sourcing import COST_LEVELS, BuyerPopulation, cost_levels
+from simulator.markets.sourcing import COST_LEVELS, BuyerPopulation
 from simulator.markets.state import copy_state
 
 
@@ -92,8 +92,7 @@ class FirmPopulation:
         initial_shares: np.ndarray,
         n_months: int,
         rngs: list[np.random.Generator],
-        switching_cost: np.ndarray,
-        cost_dispersion: np.ndarray,
+        switching_costs: np.ndarray,
         hazard: np.ndarray,
         profit_tail: np.ndarray,
         z_min: np.ndarray,
@@ -108,18 +107,17 @@ class FirmPopulation:
         Gamma distributed with the mean implied by the utilisation rate; the ratio of
         base-year export profit to the fixed cost of a market is Pareto (shape
         ``profit_tail``, minimum ``z_min``; firms above 1 export). Buyer sizes are Pareto too;
-        each buyer draws one of the quantile levels of a log-normal switching cost (median
-        ``switching_cost[group]``, log s.d. ``cost_dispersion``) and the expiry of its contract
-        (hazard ``hazard``). ``switching_cost``, ``cost_dispersion``, ``hazard``,
-        ``profit_tail`` and ``z_min`` have one value per group of every member;
-        ``initial_shares`` one row per such group.
+        each buyer draws one of its group's switching-cost levels ``switching_costs[group,
+        level]`` (the quantile levels of its distribution) and the expiry of its contract
+        (hazard ``hazard``). ``hazard``, ``profit_tail`` and ``z_min`` have one value per group
+        of every member; ``switching_costs`` and ``initial_shares`` one row per such group.
         """
-        n_groups = switching_cost.size
+        costs = switching_costs
+        n_groups = len(costs)
         per_member = output.size
         n_members = n_groups // per_member
         n_regions, n_sectors = output.shape
         mean_headroom = 1.0 / utilisation - 1.0
-        costs = cost_levels(switching_cost, cost_dispersion)
         # buyers' own region: the domestic origin
         home = (np.arange(n_groups) // n_sectors) % n_regions
         if count == 0:

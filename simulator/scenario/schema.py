@@ -529,6 +529,13 @@ class Sourcing(Strict):
         le=50.0,
         description="Buyers' and exporters' discount rate, percent a year (default: data set).",
     )
+    classes: Literal["sector", "within_sectors"] = Field(
+        "sector",
+        description="Which kinds of goods a sector's buyers trade: 'sector', the sector's own "
+        "Rauch class (every buyer of steel trades reference-priced goods); 'within_sectors', "
+        "the mix of classes in the sector's 2024 US imports (goods_classes.csv), each buyer "
+        "drawing its switching cost from its class's distribution.",
+    )
 
 
 class Expectations(Strict):
