@@ -222,3 +222,25 @@ def test_an_all_zero_game_has_no_floating_point_noise(tmp_path):
     score = score_measure(board)
     assert (score == 0).all() and not np.signbit(score).any()
     assert time.time()  # keep the import used
+
+
+def test_why_says_when_nothing_changed_and_which_figures_are_against_peace(tmp_path):
+    store, game = _store(tmp_path, ["USA", "CHN"], 3)
+    game.events = {}
+    store.advance(game.id, 0)  # nobody has moved: the world is peace
+    lines = why(game, store.results(game.id), "USA")
+    assert "where they would be in peace" in lines[-1]
+    assert lines[0].startswith("This quarter, against peace: consumer cost $0.0bn")
+    assert "; in all: tariff revenue $" in lines[0]  # duties every country charges in peace
+    # a tariff in round 2, then the same policy in round 3: the change in round 3 is buyers
+    # still switching and stocks running down, and the student is told so
+    store.submit(game.id, "USA", Move({"CHN": 40}))
+    store.advance(game.id, 1)
+    lines = why(game, store.results(game.id), "USA")
+    assert "You moved your tariff on CHN from 0% to 40%." in lines
+    assert not any(line.startswith("No tariff that touches you changed") for line in lines)
+    store.submit(game.id, "USA", Move({"CHN": 40}))
+    store.advance(game.id, 2)
+    lines = why(game, store.results(game.id), "USA")
+    assert lines[0].startswith("No tariff that touches you changed")
+    assert "where they would be in peace" not in lines[-1]

@@ -762,28 +762,43 @@ def why(game: Game, board: pd.DataFrame, team: str) -> list[str]:
     if r in mine.index:
         row = mine.loc[r]
         prev = mine.loc[r - 1] if r - 1 in mine.index else None
-        parts = []
-        for column, name in (
-            ("consumer_cost", "consumer cost"),
-            ("tariff_revenue", "tariff revenue"),
-            ("terms_of_trade", "terms of trade"),
-            ("efficiency", "efficiency"),
-            ("exports", "exports"),
-        ):
-            value = _clean(float(row[column]))
-            if prev is None:
-                parts.append(f"{name} {_bn(value)}")
-            else:
-                change = _clean(value - float(prev[column]))
-                parts.append(f"{name} {_bn(value)} ({change:+,.1f})".replace("-", "−"))
-        lines.append("This quarter: " + ", ".join(parts) + ".")
+        changed = bool(lines)  # an event or a tariff that touches the team
+
+        def figures(columns: tuple[tuple[str, str], ...]) -> str:
+            parts = []
+            for column, name in columns:
+                value = _clean(float(row[column]))
+                if prev is None:
+                    parts.append(f"{name} {_bn(value)}")
+                else:
+                    change = _clean(value - float(prev[column]))
+                    parts.append(f"{name} {_bn(value)} ({change:+,.1f})".replace("-", "−"))
+            return ", ".join(parts)
+
+        # the costs are measured against peace; revenue and exports are what was collected and
+        # sold (revenue includes the duties every country charges in peace too)
+        lines.append(
+            "This quarter, against peace: "
+            + figures(
+                (
+                    ("consumer_cost", "consumer cost"),
+                    ("terms_of_trade", "terms of trade"),
+                    ("efficiency", "efficiency"),
+                )
+            )
+            + "; in all: "
+            + figures((("tariff_revenue", "tariff revenue"), ("exports", "exports")))
+            + "."
+        )
         score = _clean(float(row[SCORE_COLUMN]))
         gdp = _clean(float(row["gdp_vs_peace_pct"]))
         lines.append(
             f"Your real income is {score:+.3f}% against peace and your GDP as counted "
             f"{gdp:+.2f}%: "
             + (
-                "fewer imports add to GDP, but your buyers pay more and trade is lost."
+                "where they would be in peace: no tariff between the teams has moved them."
+                if abs(score) < 5e-4 and abs(gdp) < 5e-3  # both print as zero
+                else "fewer imports add to GDP, but your buyers pay more and trade is lost."
                 if gdp > 0 > score
                 else "your gains (tariff revenue, better terms of trade, buyers turning to "
                 "you) outweigh what is lost."
@@ -791,7 +806,7 @@ def why(game: Game, board: pd.DataFrame, team: str) -> list[str]:
                 else "the trade lost and what your buyers pay outweigh what tariffs collect."
             )
         )
-        if len(lines) == 1 and prev is not None:
+        if not changed and prev is not None:
             lines.insert(
                 0,
                 "No tariff that touches you changed: the change comes from buyers still "
