@@ -167,6 +167,19 @@ def test_comparison_names_each_runs_file_and_overrides(us_2025, baseline):
     assert "`us_2025` from `" in text and "from `us_2025` with `--set` `firms.count=0`" in text
 
 
+def test_a_comparison_lists_the_real_measures_first_even_when_a_row_is_one_runs_own(
+    us_2025, baseline
+):
+    from simulator.results.compare import Comparison
+    from simulator.results.summary import key_outcomes
+
+    rows = list(Comparison([baseline, us_2025[0]]).table().index)
+    # us_2025 has a gold-bar row the baseline lacks: rows keep the key outcomes' order
+    assert "Goods balance excluding gold bars, $bn" not in key_outcomes(baseline).index
+    assert rows == list(key_outcomes(us_2025[0]).index)
+    assert rows[0] == "Real income against the no-policy path, $bn"
+
+
 def test_retaliation_rules_show_what_they_did_and_when_they_were_lifted():
     truce = run_scenario("truce", overrides=FAST).summary()
     row = _row(truce, "china_mirror")

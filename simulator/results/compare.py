@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import matplotlib
@@ -39,7 +39,7 @@ class Comparison:
             outcomes = key_outcomes(result)
             if not outcomes.empty:
                 columns[name] = outcomes[last_year(outcomes)]
-        table = pd.DataFrame(columns)
+        table = pd.DataFrame(columns).reindex(_merged_order(columns.values()))
         if self.baseline in table:
             for name in table.columns:
                 if name != self.baseline:
@@ -124,6 +124,20 @@ class Comparison:
         return write_atomically(
             out, write, {"runs": runs}, force=force, protect=inputs, since=since
         )
+
+
+def _merged_order(columns: Iterable[pd.Series]) -> list[str]:
+    """The rows of several runs' key outcomes in their own order (the real measures first): a
+    row only some runs have (gold bars) goes after the row it follows there. A plain DataFrame
+    of the columns would sort the union alphabetically."""
+    rows: list[str] = []
+    for column in columns:
+        previous = None
+        for label in column.index:
+            if label not in rows:
+                rows.insert(rows.index(previous) + 1 if previous is not None else 0, label)
+            previous = label
+    return rows
 
 
 def save_comparison_plots(comparison: Comparison, out: Path) -> list[Path]:
