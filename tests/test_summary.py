@@ -178,6 +178,11 @@ def test_a_comparison_lists_the_real_measures_first_even_when_a_row_is_one_runs_
     assert "Goods balance excluding gold bars, $bn" not in key_outcomes(baseline).index
     assert rows == list(key_outcomes(us_2025[0]).index)
     assert rows[0] == "Real income against the no-policy path, $bn"
+    # a run that ships no gold bars: its balance without them is its goods balance
+    table = Comparison([baseline, us_2025[0]]).table()
+    ex_gold = table.loc["Goods balance excluding gold bars, $bn"]
+    assert ex_gold["baseline"] == table.loc["Goods balance, $bn", "baseline"]
+    assert ex_gold["us_2025 − baseline"] == ex_gold["us_2025"] - ex_gold["baseline"]
 
 
 def test_retaliation_rules_show_what_they_did_and_when_they_were_lifted():

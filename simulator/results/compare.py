@@ -16,6 +16,8 @@ from simulator.results.result import SimulationResult, write_atomically
 from simulator.results.summary import key_outcomes, last_year, markdown_table
 
 BN = 1e9
+GOODS = "Goods balance, $bn"
+EX_GOLD = "Goods balance excluding gold bars, $bn"
 
 
 class Comparison:
@@ -40,6 +42,8 @@ class Comparison:
             if not outcomes.empty:
                 columns[name] = outcomes[last_year(outcomes)]
         table = pd.DataFrame(columns).reindex(_merged_order(columns.values()))
+        if EX_GOLD in table.index:  # a run that ships no gold bars: its goods balance
+            table.loc[EX_GOLD] = table.loc[EX_GOLD].fillna(table.loc[GOODS])
         if self.baseline in table:
             for name in table.columns:
                 if name != self.baseline:
