@@ -210,3 +210,29 @@ def test_why_explains_the_gold_bars_and_the_table_shows_the_balance_without_them
     assert "Goods balance excluding gold bars" in text
     quiet = run_scenario("us_2025", overrides=[*FAST, "mechanisms.gold=false"])
     assert "Gold bars" not in quiet.summary()
+
+
+def test_what_it_costs_says_when_shocks_are_in_it_and_how_to_leave_them_out(us_2025):
+    from simulator.results.costs import what_it_costs_markdown
+
+    def shocks_line(result) -> list[str]:
+        return [x for x in what_it_costs_markdown(result) if "the whole scenario's" in x]
+
+    _, text = us_2025
+    costs = text.split("## What it costs", 1)[1].split("\n## ", 1)[0]
+    (line,) = [x for x in costs.splitlines() if "the whole scenario's" in x]
+    assert "the AI-capex path (`shocks.ai_capex`) and the currencies' paths" in line
+    assert "`--set mechanisms.ai_capex=false`, `--set mechanisms.dollar=false`" in line
+    assert shocks_line(run_scenario("autos_25", overrides=[*FAST, "end=2025-06"])) == []
+    without_ai = run_scenario(
+        "us_2025", overrides=[*FAST, "end=2025-12", "mechanisms.ai_capex=false"]
+    )
+    assert "ai_capex" not in shocks_line(without_ai)[0]
+    demand = {
+        "extends": "baseline",
+        "name": "demand_only",
+        "end": "2025-06",
+        "shocks": {"demand": [{"region": "USA", "start": "2025-01", "change": -2}]},
+    }
+    (line,) = shocks_line(run_scenario(demand, overrides=FAST))
+    assert "demand shocks (`shocks.demand`)" in line and "without `shocks.demand`" in line

@@ -23,6 +23,7 @@ from simulator.costs.welfare import RealIncome, real_gdp, real_income_change
 if TYPE_CHECKING:
     from simulator.engine.worlds import MemberAccess
     from simulator.results.result import SimulationResult
+    from simulator.scenario.schema import Scenario
 
 BN = 1e9
 
@@ -272,6 +273,38 @@ def _households_by_year(costs: RunCosts) -> pd.DataFrame | None:
     return table
 
 
+def _shocks_in(scenario: Scenario) -> list[tuple[str, str, str]]:
+    """The scenario's shocks in force besides its tariffs that move real income and GDP (gold
+    bars move neither): (key, what it is, the mechanism that switches it off, or "" for
+    none)."""
+    mech, shocks = scenario.mechanisms, scenario.shocks
+    found = [
+        ("shocks.ai_capex", "the AI-capex path", "ai_capex", shocks.ai_capex and mech.ai_capex),
+        ("shocks.exchange_rates", "the currencies' paths", "dollar", shocks.exchange_rates),
+        ("shocks.capital_inflows", "capital inflows", "dollar", shocks.capital_inflows),
+        ("shocks.demand", "demand shocks", "", shocks.demand),
+    ]
+    return [
+        (key, text, switch)
+        for key, text, switch, present in found
+        if present and (switch != "dollar" or mech.dollar)
+    ]
+
+
+def _shocks_sentence(shocks: list[tuple[str, str, str]]) -> str:
+    """Say that the run's shocks are in its costs, and how to leave them out."""
+    names = [f"{text} (`{key}`)" for key, text, _ in shocks]
+    named = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    ways = [f"`--set mechanisms.{m}=false`" for m in dict.fromkeys(m for *_, m in shocks if m)]
+    if any(not m for *_, m in shocks):
+        ways.append("a copy of the scenario without `shocks.demand`")
+    return (
+        f"- These figures are the whole scenario's, its shocks' as well as its tariffs': {named} "
+        f"move real income and GDP too. For the tariffs' part, run it again without them "
+        f"({', '.join(ways)}) and compare."
+    )
+
+
 def what_it_costs_markdown(result: SimulationResult, region: str = "USA") -> list[str]:
     """The summary's first section: real income, prices and households, year by year."""
     from simulator.results.summary import markdown_table
@@ -345,6 +378,9 @@ def what_it_costs_markdown(result: SimulationResult, region: str = "USA") -> lis
         f"cost) and efficiency {bn(last.efficiency)} (trade and production that tariffs "
         "destroy or divert, and the other shocks' volume effects)."
     )
+    shocks = _shocks_in(result.scenario)
+    if shocks:
+        lines.append(_shocks_sentence(shocks))
     if last.gdp_change > 0 > last.real_income_change:
         lines.append(
             "- Nominal GDP rose while real income fell: GDP as it is counted grows when imports "
