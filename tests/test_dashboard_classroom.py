@@ -38,6 +38,16 @@ def test_a_kept_run_is_small_and_holds_what_the_page_shows():
     np.testing.assert_allclose(
         view.annual.balance.to_numpy(), whole.result.annual().balance.to_numpy()
     )
+    # us_2025's figures hold its AI-capex boom and dollar path too, and the page says so
+    assert view.shocks == ["shocks.ai_capex", "shocks.exchange_rates"]
+    assert "the AI-capex boom and the dollar's path move these figures" in view.shocks_note()
+    assert "set AI capex to × 0 and untick the dollar's own path" in view.shocks_note()
+
+
+def test_with_the_shocks_levered_away_only_the_tariffs_remain():
+    view = compute("us_2025", Levers(ai_capex_scale=0, dollar_change_pct=0), "x", Limits())
+    assert view.shocks == [] and view.shocks_note() == ""
+    assert compute("baseline", Levers(china_rate=10), "x", Limits()).shocks == []
 
 
 def test_limits_refuse_big_runs_with_a_clear_message():

@@ -602,6 +602,8 @@ def RunResults(kept: list[Kept]) -> None:
     for k in kept:
         solara.Text(_headline(k, year), classes=["tradesim-headline"], style="display: block")
         solara.Text(f"{k.name}: {k.view.description}", style=SMALL)
+        if note := k.view.shocks_note():
+            solara.Text(f"{k.name}: {note}", classes=["shocks-note"], style=SMALL)
     solara.HTML(
         tag="div",
         unsafe_innerHTML=key_table_html(kept, year, baseline),

@@ -94,6 +94,18 @@ PARTNER_NAMES = {
 KEY_PARTNERS = ("CHN", "EU", "MEX", "CAN", "VNM")
 
 
+SHOCK_NAMES = {
+    "shocks.ai_capex": "the AI-capex boom",
+    "shocks.exchange_rates": "the dollar's path",
+    "shocks.capital_inflows": "capital inflows",
+    "shocks.demand": "demand shocks",
+}
+LEVER_FOR_SHOCK = {
+    "shocks.ai_capex": "set AI capex to × 0",
+    "shocks.exchange_rates": "untick the dollar's own path and leave it at +0%",
+}
+
+
 @dataclass
 class RunView:
     """What a page shows of one run: small tables, no model."""
@@ -110,6 +122,7 @@ class RunView:
     key: pd.DataFrame  # rows: plain names; columns: unit and one per complete year
     households: pd.DataFrame | None = None  # US households by year and income decile
     provenance: dict[str, Any] = field(default_factory=dict)
+    shocks: list[str] = field(default_factory=list)  # its shocks besides tariffs (``shocks.*``)
 
     def extends(self, name: str) -> bool:
         """The run's scenario is bundled scenario ``name`` or extends it, at any remove (an
@@ -118,6 +131,19 @@ class RunView:
 
     def years(self) -> list[int]:
         return [int(y) for y in self.annual.index]
+
+    def shocks_note(self) -> str:
+        """What besides the tariffs is in the run's figures, and the levers that take it out
+        ("" when nothing is)."""
+        if not self.shocks:
+            return ""
+        names = [SHOCK_NAMES.get(key, f"`{key}`") for key in self.shocks]
+        named = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        how = [LEVER_FOR_SHOCK[key] for key in self.shocks if key in LEVER_FOR_SHOCK]
+        out = f"Besides its tariffs, {named} move these figures (against the no-policy path)."
+        if how:
+            out += f" For the tariffs alone: {' and '.join(how)} under Shocks and behaviour."
+        return out
 
     def nbytes(self) -> int:
         """Bytes this view holds (its pickled size: what a kept run costs the server)."""
@@ -173,7 +199,7 @@ def view_of(result, who_pays_by_year: pd.DataFrame, label: str, child: dict) -> 
         index=pd.Index(months, name="month"),
         columns=list(series),
     )
-    from simulator.results.costs import ALL_HOUSEHOLDS, annual_households
+    from simulator.results.costs import ALL_HOUSEHOLDS, annual_households, shocks_in
 
     annual = result.annual()
     annual["consumer_prices_pct"] = (annual.consumer_price_index - 1.0) * 100.0
@@ -199,6 +225,7 @@ def view_of(result, who_pays_by_year: pd.DataFrame, label: str, child: dict) -> 
         key=key_frame(annual, partners, us),
         households=households,
         provenance=dict(result.provenance.__dict__),
+        shocks=[key for key, _, _ in shocks_in(result.scenario)],
     )
 
 

@@ -273,22 +273,35 @@ def _households_by_year(costs: RunCosts) -> pd.DataFrame | None:
     return table
 
 
-def _shocks_in(scenario: Scenario) -> list[tuple[str, str, str]]:
-    """The scenario's shocks in force besides its tariffs that move real income and GDP (gold
-    bars move neither): (key, what it is, the mechanism that switches it off, or "" for
-    none)."""
+def shocks_in(scenario: Scenario) -> list[tuple[str, str, str]]:
+    """The scenario's shocks that move it away from the no-policy path besides its tariffs,
+    and move real income and GDP (gold bars move neither): (key, what it is, the mechanism
+    that switches it off, or "" for none). A shock that changes nothing (a path of zeros, a
+    currency held at its 2024 value) is not one."""
     mech, shocks = scenario.mechanisms, scenario.shocks
+    ai = shocks.ai_capex
     found = [
-        ("shocks.ai_capex", "the AI-capex path", "ai_capex", shocks.ai_capex and mech.ai_capex),
-        ("shocks.exchange_rates", "the currencies' paths", "dollar", shocks.exchange_rates),
-        ("shocks.capital_inflows", "capital inflows", "dollar", shocks.capital_inflows),
-        ("shocks.demand", "demand shocks", "", shocks.demand),
+        (
+            "shocks.ai_capex",
+            "the AI-capex path",
+            "ai_capex",
+            mech.ai_capex and ai is not None and any(v != 0 for v in ai.path.values()),
+        ),
+        (
+            "shocks.exchange_rates",
+            "the currencies' paths",
+            "dollar",
+            mech.dollar and any(v != 1 for fx in shocks.exchange_rates for v in fx.path.values()),
+        ),
+        (
+            "shocks.capital_inflows",
+            "capital inflows",
+            "dollar",
+            mech.dollar and any(f.usd_bn_per_month != 0 for f in shocks.capital_inflows),
+        ),
+        ("shocks.demand", "demand shocks", "", any(d.change != 0 for d in shocks.demand)),
     ]
-    return [
-        (key, text, switch)
-        for key, text, switch, present in found
-        if present and (switch != "dollar" or mech.dollar)
-    ]
+    return [(key, text, switch) for key, text, switch, present in found if present]
 
 
 def _shocks_sentence(shocks: list[tuple[str, str, str]]) -> str:
@@ -378,7 +391,7 @@ def what_it_costs_markdown(result: SimulationResult, region: str = "USA") -> lis
         f"cost) and efficiency {bn(last.efficiency)} (trade and production that tariffs "
         "destroy or divert, and the other shocks' volume effects)."
     )
-    shocks = _shocks_in(result.scenario)
+    shocks = shocks_in(result.scenario)
     if shocks:
         lines.append(_shocks_sentence(shocks))
     if last.gdp_change > 0 > last.real_income_change:
