@@ -137,10 +137,11 @@ class RunView:
         ("" when nothing is)."""
         if not self.shocks:
             return ""
-        names = [SHOCK_NAMES.get(key, f"`{key}`") for key in self.shocks]
-        named = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        from simulator.results.costs import listed
+
+        named = listed([SHOCK_NAMES.get(key, f"`{key}`") for key in self.shocks])
         how = [LEVER_FOR_SHOCK[key] for key in self.shocks if key in LEVER_FOR_SHOCK]
-        out = f"Besides its tariffs, {named} move these figures (against the no-policy path)."
+        out = f"Besides tariffs, {named} move these figures (against the no-policy path)."
         if how:
             out += f" For the tariffs alone: {' and '.join(how)} under Shocks and behaviour."
         return out

@@ -304,10 +304,14 @@ def shocks_in(scenario: Scenario) -> list[tuple[str, str, str]]:
     return [(key, text, switch) for key, text, switch, present in found if present]
 
 
+def listed(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
 def _shocks_sentence(shocks: list[tuple[str, str, str]]) -> str:
     """Say that the run's shocks are in its costs, and how to leave them out."""
-    names = [f"{text} (`{key}`)" for key, text, _ in shocks]
-    named = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    named = listed([f"{text} (`{key}`)" for key, text, _ in shocks])
     ways = [f"`--set mechanisms.{m}=false`" for m in dict.fromkeys(m for *_, m in shocks if m)]
     if any(not m for *_, m in shocks):
         ways.append("a copy of the scenario without `shocks.demand`")
