@@ -118,12 +118,21 @@ def _drawers(worker: plotworker.PlotWorker) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+def _gone(pid: int, within: float = 10.0) -> bool:
+    """Whether ``pid`` has ended within seconds (a zombie waiting for init to reap it has)."""
+    import time
+
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
@@ -142,6 +151,22 @@ def test_two_drawers_share_the_plots_and_end_with_the_worker(tmp_path, stop):
     assert _gone(drawer)
     assert multiprocessing.active_children() == []
     assert sorted(p.name for p in tmp_path.iterdir()) == names
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel ends the drawer")
+def test_a_drawer_busy_drawing_ends_when_its_worker_is_killed_outright(tmp_path):
+    import signal
+
+    worker = plotworker.PlotWorker(drawers=2)
+    try:
+        worker.submit([PlotJob("a.txt", _writes, {"text": "a"})], tmp_path)
+        worker.wait()
+        (drawer,) = _drawers(worker)
+        worker.submit([PlotJob(f"{k}.slow", _sleeps, {"seconds": 30}) for k in range(2)], tmp_path)
+        os.kill(worker._process.pid, signal.SIGKILL)  # no handler runs: the drawer is not told
+        assert _gone(drawer)
+    finally:
+        worker.close()
 
 
 def test_no_csv_writes_parquet_only(tmp_path):

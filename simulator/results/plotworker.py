@@ -13,8 +13,8 @@ waits for the plots before it lists and hashes its files.
 The worker is a forked child (POSIX only; elsewhere, or when this process already runs
 threads, :func:`start` returns None and the plots are drawn in-process). The drawers ignore
 Ctrl-C (the run handles it and stops them); the worker ends its second drawer before it ends
-itself (also on SIGTERM), and each drawer ends when its pipe closes, so a run killed outright
-leaves no process behind.
+itself (also on SIGTERM), and each drawer ends when its pipe closes or (on Linux) the worker
+ends, however it ends, so a run killed outright leaves no process behind.
 """
 
 from __future__ import annotations
@@ -175,6 +175,7 @@ def _serve(conns: list[Any], parent_ends: list[Any]) -> None:
     _warm_up()
     gc.freeze()  # what the imports made lives on: no collection walks it again
     drawers = []
+    worker = os.getpid()
     for conn in conns[1:]:
         try:
             pid = os.fork()
@@ -184,6 +185,7 @@ def _serve(conns: list[Any], parent_ends: list[Any]) -> None:
         if pid == 0:  # the drawer
             code = 0
             try:
+                _end_with_parent(worker)
                 for other in conns:
                     if other is not conn:
                         other.close()
@@ -205,6 +207,18 @@ def _serve(conns: list[Any], parent_ends: list[Any]) -> None:
     signal.signal(signal.SIGTERM, end_drawers)
     _draw(conns[0])
     _reap(drawers)
+
+
+def _end_with_parent(parent: int) -> None:
+    """Have the kernel kill this drawer when the worker ends, however it ends (Linux; a
+    drawer in the middle of a plot would otherwise draw on after a SIGKILLed worker)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the worker ended before the line above
+        os._exit(1)
 
 
 def _reap(pids: list[int]) -> None:
