@@ -163,7 +163,7 @@ def key_frame(annual: pd.DataFrame, partners: pd.DataFrame, us: pd.DataFrame) ->
     years = [int(y) for y in annual.index]
     for column, name, unit, scale in KEY_ROWS:
         if column in annual:
-            rows[name] = [unit, *(annual[column] / scale).tolist()]
+            rows[name] = [unit, *(annual[column].to_numpy() / scale).tolist()]
     # float32 sums, as the monthly table holds them
     sums = _by_year(partners.to_numpy(), np.asarray(partners.index.year))
     for p in KEY_PARTNERS:

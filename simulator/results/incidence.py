@@ -107,7 +107,15 @@ def incidence_series(
     diag = np.arange(n_r)
     rho = m.rho
     taxed = m.flows - m.exempt_flows
-    buyers, exporters = cell_incidence(taxed, m.rates, m.tau0[None], rho)
+    # only cells whose rate moved from the base year's have any (elsewhere both are 0 exactly)
+    moved = m.rates != m.tau0[None]
+    buyers, exporters = np.zeros_like(taxed), np.zeros_like(taxed)
+    buyers[moved], exporters[moved] = cell_incidence(
+        taxed[moved],
+        m.rates[moved],
+        np.broadcast_to(m.tau0[None], moved.shape)[moved],
+        np.broadcast_to(rho, moved.shape)[moved],
+    )
     exempt_extra = m.exempt_flows * (m.exempt_rates - m.tau0[None])
     buyers = buyers + exempt_extra
     for cube in (buyers, exporters):
@@ -115,9 +123,11 @@ def incidence_series(
     extra = buyers + exporters
     dwl = np.full((m.n_months, n_r), np.nan)
     if counterfactual is not None:
-        q, q0 = _quantity(result), _quantity(counterfactual)
-        per_unit = np.divide(extra - exempt_extra, q, out=np.zeros_like(q), where=q > 0)
-        triangle = 0.5 * per_unit * (q0 - q)
+        # the triangles of the cells whose rate moved (elsewhere the extra per unit is 0)
+        q, q0 = _quantity(result)[moved], _quantity(counterfactual)[moved]
+        per_unit = np.divide((extra - exempt_extra)[moved], q, out=np.zeros_like(q), where=q > 0)
+        triangle = np.zeros_like(taxed)
+        triangle[moved] = 0.5 * per_unit * (q0 - q)
         triangle[:, diag, diag, :] = 0.0
         dwl = triangle.sum(axis=(1, 3))
     result.incidence_kept = kept = {
