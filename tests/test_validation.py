@@ -130,3 +130,35 @@ def test_tariff_revenue_follows_the_schedule_and_the_april_step(validation):
     step_sim = simulated.loc[later].mean() / simulated.loc[q1].mean()
     assert step_pub > 2.0
     assert step_sim > 2.0, f"revenue channel: Jun–Dec only {step_sim:.2f} × Q1"
+
+
+def test_the_page_sets_the_estimates_beside_the_defaults_out_of_sample(validation):
+    """us_2025_estimated (the estimates of tradesim calibrate on pre-2025 evidence) is run
+    beside us_2025, and the page's section reports its own figures, gap by gap."""
+    from simulator.analysis.validation import ESTIMATED, FOCUS_PARTNERS, WITHIN
+
+    other = validation.estimated
+    assert other is not None and other.result.scenario.name == ESTIMATED
+    assert other.result.scenario.parameters.adjustment_speed < 0.01  # not the defaults' 0.04
+    page = validation.markdown()
+    section = page.split("## Out of sample")[1].split("\n## ")[0]
+    ours, theirs = validation.annual(), other.annual()
+    for label in ours.index[ours.published.notna()]:
+        row = next(line for line in section.splitlines() if line.startswith(f"| {label} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert (
+            cells[2] == f"{ours.us_2025[label]:,.1f}"
+            and cells[4] == f"{theirs.us_2025[label]:,.1f}"
+        )
+        gap = 100 * (theirs.us_2025[label] / ours.published[label] - 1)
+        assert cells[5] == f"{gap:+.0f} %"
+    near = [
+        p
+        for p in FOCUS_PARTNERS
+        if abs(
+            theirs.us_2025[f"goods_balance with {p}"] / theirs.published[f"goods_balance with {p}"]
+            - 1
+        )
+        <= WITHIN
+    ]
+    assert f"with the estimates {', '.join(near) or 'none'}." in section

@@ -8,7 +8,9 @@ targets (the early-2025 surge, the drop after April, the autumn low, the Novembe
 
 Beside the central run, :func:`ensemble_bands` runs an ensemble of us_2025 over the uncertain
 behaviour parameters (the draws of ``tradesim run --ensemble``) and gives each 2025 figure its
-90 % interval: the 5 % and 95 % quantiles of the members.
+90 % interval: the 5 % and 95 % quantiles of the members. The page also runs
+:data:`ESTIMATED` (us_2025 with the dynamic parameters ``tradesim calibrate pre2025``
+estimated on pre-2025 evidence), the out-of-sample test of those estimates.
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ PARTNERS = ["CHN", "EU", "MEX", "VNM", "TWN", "CAN", "DEU", "IRL", "CHE", "GBR"]
 BAND = (0.05, 0.95)
 """The quantiles bounding the 90 % interval."""
 ENSEMBLE = 200
+ESTIMATED = "us_2025_estimated"
+"""us_2025 with the parameters estimated on pre-2025 micro evidence (docs/calibration.md)."""
+FOCUS_PARTNERS = ["CHN", "VNM", "TWN", "MEX", "EU"]
+"""The partners whose 2025 goods balances the estimates are checked on (within 15 %)."""
+WITHIN = 0.15
 """Runs of the default ensemble. With 200, the sampling error of each annual 5 % and 95 %
 quantile is at most 9 % of the interval's width (bootstrap from 400 runs; 14 % with 100):
 about 4 and 7 $bn on the 2025 balance's interval of about 140 $bn."""
@@ -161,6 +168,7 @@ class Validation:
     partners_sim: pd.DataFrame  # months × partner goods balance, $bn
     partners_pub: pd.DataFrame
     bands: Bands | None = None  # the ensemble over the uncertain parameters, if run
+    estimated: Validation | None = None  # the same page for ESTIMATED, if run
 
     @property
     def stats(self) -> dict[str, float]:
@@ -295,6 +303,9 @@ class Validation:
                 )
             ax.plot(months, self.published[series], "o-", color="k", label="published", ms=3)
             ax.plot(months, self.simulated.loc[self.published.index, series], label="us_2025")
+            if self.estimated is not None:
+                estimated = self.estimated.simulated.loc[self.published.index, series]
+                ax.plot(months, estimated, ":", color="C3", lw=1.8, label=ESTIMATED)
             if series == "balance":  # the modelled gold bars taken out
                 sim = self.simulated.loc[self.published.index]
                 ax.plot(
@@ -311,6 +322,9 @@ class Validation:
         for ax, partner in zip(axes.ravel(), PARTNERS, strict=True):
             sim = self.partners_sim[partner].loc["2024-01":"2025-12"]
             ax.plot(pd.to_datetime(sim.index), sim, label="us_2025")
+            if self.estimated is not None:
+                estimated = self.estimated.partners_sim[partner].loc["2024-01":"2025-12"]
+                ax.plot(pd.to_datetime(sim.index), estimated, ":", color="C3", label=ESTIMATED)
             if partner in self.partners_pub:
                 pub = self.partners_pub[partner].dropna()
                 ax.plot(pd.to_datetime(pub.index), pub, "o", color="k", ms=3, label="published")
@@ -376,8 +390,11 @@ class Validation:
             "the dollar path and the AI-capex path come from published sources cited in "
             "`scenarios/us_2025.yaml` and `scenarios/ai_capex_boom.yaml`; the AI hardware is "
             "bought where the US bought it in 2024 (Census data, "
-            "`simulator/data/base_2024/ai_hardware_origins.csv`). No parameter was "
-            "estimated, on 2024 data or otherwise.",
+            "`simulator/data/base_2024/ai_hardware_origins.csv`). The scenario's dynamic "
+            "parameters are not estimated; the values `tradesim calibrate` estimated on "
+            "pre-2025 evidence run beside it, out of sample, as "
+            f"`{ESTIMATED}` ([below](#out-of-sample-the-parameters-estimated-on-pre-2025-"
+            "evidence)).",
             "",
             *self._band_note(),
             f"![monthly]({image_folder}/monthly.png)",
@@ -402,6 +419,7 @@ class Validation:
             "by partner on the Census basis; the model's partner balances are its goods trade "
             "with each region, the EU as the sum of its members DEU, IRL and EU_OTHER).",
             "",
+            *self._out_of_sample_lines(),
             "## Turning points of the 2025 balance",
             "",
             "| published | simulated |",
@@ -458,11 +476,83 @@ class Validation:
             "is not an interval over the sampling of firms (each run redraws its firms with "
             "its seed, as `tradesim run --ensemble` does, but that spread is small beside the "
             "parameters'), nor over the revisions of the published data, nor over the model's "
-            "structure or what it leaves out (below). The estimates of `tradesim calibrate` "
-            "([calibration.md](calibration.md)) are not used, because the scenario's defaults "
-            "were not switched to them. The line *us_2025* is the central run, the scenario at "
+            "structure or what it leaves out (below). It is drawn around the scenario's "
+            f"defaults, not around the estimates of `tradesim calibrate` (`{ESTIMATED}`, "
+            "which has no band). The line *us_2025* is the central run, the scenario at "
             "its default values; the fit statistics, the episode's features, the turning "
             "points and the month-by-month table are the central run's.",
+            "",
+        ]
+
+    def _out_of_sample_lines(self) -> list[str]:
+        """The section comparing :data:`ESTIMATED` with us_2025 (nothing without it)."""
+        other = self.estimated
+        if other is None:
+            return []
+        ours, theirs = self.annual(), other.annual()
+        rows = ours.index[ours.published.notna()]
+
+        def gap(value: float, published: float) -> str:
+            return f"{100 * (value / published - 1):+.0f} %"
+
+        table = [
+            f"| | published | us_2025 | gap | {ESTIMATED} | gap |",
+            "|---|---:|---:|---:|---:|---:|",
+            *(
+                f"| {label} | {ours.published[label]:,.1f} | {ours.us_2025[label]:,.1f} | "
+                f"{gap(ours.us_2025[label], ours.published[label])} | "
+                f"{theirs.us_2025[label]:,.1f} | "
+                f"{gap(theirs.us_2025[label], ours.published[label])} |"
+                for label in rows
+            ),
+        ]
+
+        def close(frame: pd.DataFrame) -> str:
+            labels = [f"goods_balance with {p}" for p in FOCUS_PARTNERS]
+            near = [
+                p
+                for p, label in zip(FOCUS_PARTNERS, labels, strict=True)
+                if abs(frame.us_2025[label] / frame.published[label] - 1) <= WITHIN
+            ]
+            return ", ".join(near) if near else "none"
+
+        mine, yours = self.stats, other.stats
+        met = self.targets().met.sum(), other.targets().met.sum()
+        fit = [
+            f"| | us_2025 | {ESTIMATED} |",
+            "|---|---:|---:|",
+            *(
+                f"| {name} | {mine[name]:,.2f} | {yours[name]:,.2f} |"
+                for name in ("correlation 2024-25", "correlation 2025")
+            ),
+            f"| mean absolute error 2025, $bn | {mine['mean absolute error 2025, $bn']:,.2f} | "
+            f"{yours['mean absolute error 2025, $bn']:,.2f} |",
+            f"| the episode's features met | {met[0]} of {len(self.targets())} | "
+            f"{met[1]} of {len(other.targets())} |",
+        ]
+        prov = other.result.provenance
+        return [
+            "## Out of sample: the parameters estimated on pre-2025 evidence",
+            "",
+            f"`{ESTIMATED}` (hash `{prov.scenario_sha256[:12]}`, seed {prov.seed}) is us_2025 "
+            "with the six dynamic parameters that `tradesim calibrate pre2025` estimated by "
+            "simulated method of moments on published pre-2025 micro evidence: the contract "
+            "hazard, the level of the import elasticities, the switching costs and their "
+            "dispersion, the domestic-import elasticity and the exchange-rate half-life "
+            "([calibration.md](calibration.md); the estimates, their standard errors, the "
+            "moments file and the seed are the rows `pre2025_*` of "
+            "`simulator/data/base_2024/parameters.csv`). No 2025 figure entered the "
+            "estimation, so this is an out-of-sample test of it. Both are central runs; "
+            "[calibration.md](calibration.md#the-estimates-out-of-sample-and-why-they-are-not-"
+            "the-defaults) says where they part and why the estimates are not the defaults.",
+            "",
+            *table,
+            "",
+            f"Goods balances within {100 * WITHIN:.0f} % of the published ones "
+            f"({', '.join(FOCUS_PARTNERS)}): with the defaults {close(ours)}; with the "
+            f"estimates {close(theirs)}.",
+            "",
+            *fit,
             "",
         ]
 
@@ -745,10 +835,19 @@ def ensemble_bands(
     )
 
 
-def validate_history(seed: int | None = None, bands: Bands | None = None) -> Validation:
+def validate_history(
+    seed: int | None = None, bands: Bands | None = None, estimated: bool = True
+) -> Validation:
     """Run the bundled us_2025 scenario and line it up with the published data (and with the
-    ensemble's ``bands``, if given)."""
-    result = run_scenario("us_2025", seed=seed)
+    ensemble's ``bands``, if given), and, with ``estimated``, :data:`ESTIMATED` beside it."""
+    validation = _validation("us_2025", seed, bands)
+    if estimated:
+        validation.estimated = _validation(ESTIMATED, seed)
+    return validation
+
+
+def _validation(scenario: str, seed: int | None, bands: Bands | None = None) -> Validation:
+    result = run_scenario(scenario, seed=seed)
     us = result.us()
     simulated = us[[*SERIES, "gold_balance"]] / BN
     simulated.index = simulated.index.strftime("%Y-%m")
