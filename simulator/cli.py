@@ -536,6 +536,7 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
         )
     from simulator.analysis.validation import (
         ENSEMBLE,
+        ESTIMATED,
         PAGE_MARKER,
         check_ensemble,
         ensemble_bands,
@@ -551,19 +552,28 @@ def cmd_validate_history(args: argparse.Namespace) -> int:
     plots, page = out / "validation", out / "validation.md"
     check_output_dir(plots, force=args.force)
     check_output_file(page, PAGE_MARKER, force=args.force)
-    bands = None
+    bands = estimated_bands = None
     if members:
         started = time.monotonic()
-        progress = Progress(f"{members} runs", not args.quiet)
-        bands = ensemble_bands(members, seed=args.seed, jobs=args.jobs, progress=progress)
+        bands, estimated_bands = (
+            ensemble_bands(
+                members,
+                seed=args.seed,
+                jobs=args.jobs,
+                progress=Progress(f"{members} runs of {name}", not args.quiet),
+                estimated=estimated,
+            )
+            for name, estimated in (("us_2025", False), (ESTIMATED, True))
+        )
         if not args.quiet:
             seconds = time.monotonic() - started
             print(
-                f"tradesim validate-history: {members} runs for the 90 % bands in "
-                f"{seconds:.1f} s ({seconds / members:.2f} s a run, --jobs {args.jobs})",
+                f"tradesim validate-history: {members} runs of us_2025 and {members} of "
+                f"{ESTIMATED} for the 90 % bands in {seconds:.1f} s "
+                f"({seconds / members / 2:.2f} s a run, --jobs {args.jobs})",
                 file=sys.stderr,
             )
-    validation = validate_history(seed=args.seed, bands=bands)
+    validation = validate_history(seed=args.seed, bands=bands, estimated_bands=estimated_bands)
 
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomically(page, validation.markdown(), PAGE_MARKER, force=args.force)

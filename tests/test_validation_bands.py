@@ -122,9 +122,12 @@ def test_a_small_ensemble_on_the_command_line(tmp_path, capsys):
     captured = capsys.readouterr()
     stats = json.loads(captured.out)
     assert 0 <= stats["ensemble coverage balance, %"] <= 100
-    assert "6 runs for the 90 % bands in" in captured.err
+    assert "6 runs of us_2025 and 6 of us_2025_estimated for the 90 % bands in" in captured.err
     page = (out / "validation.md").read_text()
     assert "| 5 % | 95 % | inside |" in page and "an ensemble of 6 runs" in page
+    # the estimates' own band, from their distribution
+    assert "| us_2025_estimated | gap | 5 % | 95 % | inside |" in page
+    assert "percentiles of 6 runs of us_2025_estimated that draw its six estimates" in page
     assert (out / "validation" / "monthly.png").is_file()
     assert (out / "validation" / "ensemble.png").is_file()
 

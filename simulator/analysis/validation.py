@@ -306,13 +306,24 @@ class Validation:
             if self.estimated is not None:
                 estimated = self.estimated.simulated.loc[self.published.index, series]
                 ax.plot(months, estimated, ":", color="C3", lw=1.8, label=ESTIMATED)
+                if series == "balance" and self.estimated.bands is not None:
+                    band = self.estimated.bands.monthly_band().loc[self.published.index]
+                    ax.fill_between(
+                        months,
+                        band[BAND[0]],
+                        band[BAND[1]],
+                        color="C3",
+                        alpha=0.12,
+                        lw=0,
+                        label=f"{ESTIMATED}, 90 % band ({self.estimated.bands.members} runs)",
+                    )
             if series == "balance":  # the modelled gold bars taken out
                 sim = self.simulated.loc[self.published.index]
                 ax.plot(
                     months, sim.balance - sim.gold_balance, "--", label="us_2025 excl. gold bars"
                 )
             ax.set_ylabel(f"US {series}, $bn/month")
-        axes[0].legend(fontsize=8)
+        axes[0].legend(fontsize=8, loc="lower left")
         fig.suptitle("us_2025 against published monthly US trade", fontweight="bold")
         paths.append(folder / "monthly.png")
         fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
@@ -495,17 +506,38 @@ class Validation:
         def gap(value: float, published: float) -> str:
             return f"{100 * (value / published - 1):+.0f} %"
 
+        banded = other.bands is not None
+
+        def band(label: str) -> str:
+            if not banded:
+                return ""
+            inside = "yes" if theirs.inside[label] else "no"
+            return f" {theirs['5 %'][label]:,.1f} | {theirs['95 %'][label]:,.1f} | {inside} |"
+
         table = [
-            f"| | published | us_2025 | gap | {ESTIMATED} | gap |",
-            "|---|---:|---:|---:|---:|---:|",
+            f"| | published | us_2025 | gap | {ESTIMATED} | gap |"
+            + (" 5 % | 95 % | inside |" if banded else ""),
+            "|---|---:|---:|---:|---:|---:|" + ("---:|---:|:---:|" if banded else ""),
             *(
                 f"| {label} | {ours.published[label]:,.1f} | {ours.us_2025[label]:,.1f} | "
                 f"{gap(ours.us_2025[label], ours.published[label])} | "
                 f"{theirs.us_2025[label]:,.1f} | "
-                f"{gap(theirs.us_2025[label], ours.published[label])} |"
+                f"{gap(theirs.us_2025[label], ours.published[label])} |" + band(label)
                 for label in rows
             ),
         ]
+        if banded:
+            b = other.bands
+            table += [
+                "",
+                f"**The estimates' 90 % interval.** The columns *5 %* and *95 %* are the 5th and "
+                f"95th percentiles of {b.members} runs of {ESTIMATED} that draw its six "
+                "estimates from their estimated distribution (the normal with the covariance "
+                "of the estimation, `simulator/estimation/moments/pre2025_covariance.csv`, "
+                "truncated to the search's bounds) and the other uncertain parameters from "
+                f"their priors, as the band of us_2025 does; run *i* has seed {b.seed} + *i*. "
+                + other._misses(theirs[theirs.index.isin(rows)]),
+            ]
 
         def close(frame: pd.DataFrame) -> str:
             labels = [f"goods_balance with {p}" for p in FOCUS_PARTNERS]
@@ -542,7 +574,8 @@ class Validation:
             "([calibration.md](calibration.md); the estimates, their standard errors, the "
             "moments file and the seed are the rows `pre2025_*` of "
             "`simulator/data/base_2024/parameters.csv`). No 2025 figure entered the "
-            "estimation, so this is an out-of-sample test of it. Both are central runs; "
+            "estimation, so this is an out-of-sample test of it. The columns us_2025 and "
+            f"{ESTIMATED} are central runs; "
             "[calibration.md](calibration.md#the-estimates-out-of-sample-and-why-they-are-not-"
             "the-defaults) says where they part and why the estimates are not the defaults.",
             "",
@@ -734,6 +767,7 @@ class Bands:
     seed: int  # member i ran with seed + i
     parameters: int  # the uncertain parameters drawn
     broken: list[int]
+    estimated: bool = False  # ESTIMATED, its estimates drawn from their distribution
 
     @property
     def members(self) -> int:
@@ -799,21 +833,46 @@ def band_task(batch: list[RunSpec]) -> list[tuple[int, pd.Series, pd.Series]]:
     return [(s.run, *member_figures(f)) for s, f in zip(batch, frames, strict=True)]
 
 
+def ensemble_specs(members: int, seed: int | None, estimated: bool = False) -> list[RunSpec]:
+    """The runs of :func:`ensemble_bands`: us_2025's ensemble, or with ``estimated``
+    :data:`ESTIMATED`'s, whose estimated parameters are drawn from the estimates'
+    distribution (seeded with the members' base seed) and replace the priors' draws."""
+    from dataclasses import replace
+
+    from simulator.runs.spec import plan_ensemble
+    from simulator.scenario import load_scenario
+
+    specs = plan_ensemble(load_scenario(ESTIMATED if estimated else "us_2025"), members, seed)
+    if not estimated:
+        return specs
+    from simulator.estimation.bundled import bundled_estimate
+
+    estimate = bundled_estimate()
+    draws = estimate.draws(members, specs[0].seed)
+    return [
+        replace(s, values={**s.values, **estimate.values(theta)})
+        for s, theta in zip(specs, draws, strict=True)
+    ]
+
+
 def ensemble_bands(
     members: int = ENSEMBLE,
     seed: int | None = None,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    estimated: bool = False,
 ) -> Bands:
     """Run us_2025 ``members`` times drawing the uncertain parameters from their priors, as
     ``tradesim run --ensemble`` does (member i with seed ``seed + i``, the scenario's seed by
-    default), members of a batch advanced together, and keep each member's figures."""
+    default), members of a batch advanced together, and keep each member's figures.
+
+    With ``estimated``, run :data:`ESTIMATED` instead, its estimated parameters drawn from
+    the estimates' distribution (:meth:`~simulator.estimation.bundled.BundledEstimate.draws`,
+    seeded with the members' base seed) and the others from their priors."""
     from simulator.runs.executors import execute
-    from simulator.runs.spec import plan_ensemble
-    from simulator.scenario import load_scenario
 
     check_ensemble(members)
-    specs = plan_ensemble(load_scenario("us_2025"), members, seed)
+    specs = ensemble_specs(members, seed, estimated)
     annual, monthly = {}, {}
     for run, year, months in execute(specs, jobs, task=band_task):
         annual[run], monthly[run] = year, months
@@ -832,17 +891,22 @@ def ensemble_bands(
         specs[0].seed,
         len(specs[0].values),
         annual_t.index[~finite].tolist(),
+        estimated,
     )
 
 
 def validate_history(
-    seed: int | None = None, bands: Bands | None = None, estimated: bool = True
+    seed: int | None = None,
+    bands: Bands | None = None,
+    estimated: bool = True,
+    estimated_bands: Bands | None = None,
 ) -> Validation:
     """Run the bundled us_2025 scenario and line it up with the published data (and with the
-    ensemble's ``bands``, if given), and, with ``estimated``, :data:`ESTIMATED` beside it."""
+    ensemble's ``bands``, if given), and, with ``estimated``, :data:`ESTIMATED` beside it
+    (with ``estimated_bands``, from :func:`ensemble_bands` with ``estimated``)."""
     validation = _validation("us_2025", seed, bands)
     if estimated:
-        validation.estimated = _validation(ESTIMATED, seed)
+        validation.estimated = _validation(ESTIMATED, seed, estimated_bands)
     return validation
 
 
