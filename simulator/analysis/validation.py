@@ -323,7 +323,7 @@ class Validation:
                     months, sim.balance - sim.gold_balance, "--", label="us_2025 excl. gold bars"
                 )
             ax.set_ylabel(f"US {series}, $bn/month")
-        axes[0].legend(fontsize=8, loc="lower left")
+        axes[0].legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.02), ncol=3)
         fig.suptitle("us_2025 against published monthly US trade", fontweight="bold")
         paths.append(folder / "monthly.png")
         fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
