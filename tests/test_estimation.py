@@ -7,13 +7,14 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulator.cli import main
 from simulator.estimation import estimate, load_moments
 from simulator.estimation.replay import Replays
 from simulator.estimation.smm import local_jacobian, sandwich
-from simulator.scenario import ScenarioError
+from simulator.scenario import ScenarioError, load_scenario
 
 SMALL = """\
 name: small
@@ -187,6 +188,16 @@ def test_calibrate_writes_the_report_atomically_and_refuses_bad_input(tmp_path, 
         "parameters.adjustment_speed",
         "parameters.domestic_elasticity_ratio",
     }
+    # the estimates as a scenario that runs (the base with them) and their covariance
+    estimated = load_scenario(out / "estimated.yaml").scenario
+    for name, fields in data["parameters"].items():
+        value = getattr(estimated.parameters, name.removeprefix("parameters."))
+        assert value == fields["estimate"]
+    assert estimated.tariffs == load_scenario("baseline").scenario.tariffs
+    names = list(data["parameters"])
+    covariance = pd.read_csv(out / "covariance.csv")
+    table = covariance.pivot(index="parameter", columns="other", values="covariance")
+    assert table.loc[names, names].to_numpy().tolist() == data["covariance"]
     bad = write(tmp_path, path.read_text().replace("rate: 14", "rate: -1"), "bad.yaml")
     assert main(["calibrate", str(bad), "--out", str(tmp_path / "never"), "-q"]) == 2
     assert not (tmp_path / "never").exists()

@@ -15,14 +15,6 @@ from simulator.estimation.smm import Estimate
 from simulator.version import __version__
 
 MARKER = "<!-- written by tradesim calibrate -->"
-FILES = (
-    "report.md",
-    "moments.csv",
-    "estimates.csv",
-    "identification.csv",
-    "sensitivity.csv",
-    "estimate.json",
-)
 
 
 def tables(est: Estimate, moments: MomentsFile) -> dict[str, pd.DataFrame]:
@@ -187,6 +179,55 @@ def as_json(est: Estimate, moments: MomentsFile) -> dict[str, Any]:
     }
 
 
+def covariance_table(est: Estimate) -> pd.DataFrame:
+    """The estimates' covariance in long form (``parameter,other,covariance``), as the
+    bundled ``moments/<name>_covariance.csv`` holds it."""
+    n = len(est.names)
+    return pd.DataFrame(
+        {
+            "parameter": np.repeat(est.names, n),
+            "other": np.tile(est.names, n),
+            "covariance": np.asarray(est.cov, dtype=float).ravel(),
+        }
+    )
+
+
+def estimated_scenario(est: Estimate, moments: MomentsFile, command: str) -> str:
+    """A scenario file: the moments file's base scenario with the estimates (scales applied
+    to its defaults), to run them or to copy onto another scenario (``extends``)."""
+    import yaml
+
+    from simulator.estimation.replay import Replays
+
+    base = moments.base.scenario.name
+    named = moments.spec.base.scenario  # a bundled name, or a file beside the moments file
+    if "/" in named or "\\" in named or named.endswith((".yaml", ".yml")):
+        named = str((moments.path.parent / named).resolve())
+    parameters: dict[str, Any] = {}
+    for key, value in Replays(moments).values(est.theta).items():
+        node = parameters
+        *path, last = key.removeprefix("parameters.").split(".")
+        for step in path:
+            node = node.setdefault(step, {})
+        node[last] = float(value)
+    scenario = {
+        "extends": named,
+        "name": f"{base}_{moments.spec.name}_estimated"[:60],
+        "description": (
+            f"{base} with the estimates of {command} (moments file sha256 "
+            f"{moments.sha256[:12]}, seed {moments.spec.estimation.seed}, tradesim "
+            f"{__version__}); change 'extends' to run them on another scenario."
+        ),
+        "parameters": parameters,
+    }
+    header = (
+        f"# Written by {command}: the estimates as a scenario. Every other value is the base\n"
+        "# scenario's, without the moments file's base.set (settings of the replays); the\n"
+        "# scaled parameters are the base's values times the estimated scales.\n"
+    )
+    return header + yaml.safe_dump(scenario, sort_keys=False, width=88)
+
+
 def provenance(est: Estimate, moments: MomentsFile, command: str) -> dict[str, Any]:
     return {
         "command": command,
@@ -222,6 +263,9 @@ def write_report(
         t["sensitivity"].to_csv(folder / "sensitivity.csv")
         text = json.dumps(as_json(est, moments), indent=2, allow_nan=False)
         (folder / "estimate.json").write_text(text + "\n", encoding="utf-8")
+        covariance_table(est).to_csv(folder / "covariance.csv", index=False)
+        scenario = estimated_scenario(est, moments, command)
+        (folder / "estimated.yaml").write_text(scenario, encoding="utf-8")
 
     record = provenance(est, moments, command)
     return write_atomically(out, write, record, force=force, since=since)
