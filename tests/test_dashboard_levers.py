@@ -241,3 +241,24 @@ def test_a_scenario_the_server_keeps_loaded_is_read_again_when_its_file_changes(
 def opened_scenario(source: str):
     with opened(source) as (loaded, _):
         return loaded
+
+
+def test_a_slider_keeps_the_scenarios_own_value_until_the_student_moves_it():
+    """us_2025_estimated's adjustment speed (0.005465) sits at the slider's 0.01 in the
+    browser: the run keeps 0.005465, not the snapped value, until the slider is moved."""
+    from simulator.dashboard.levers import ADJUSTMENT_SLIDER, PASS_THROUGH_SLIDER, base_info
+
+    own = base_info("us_2025_estimated").adjustment_speed
+    assert own == pytest.approx(0.005465) and ADJUSTMENT_SLIDER.snap(own) == 0.01
+    assert ADJUSTMENT_SLIDER.lever(own, own) is None  # before the browser snaps it
+    assert ADJUSTMENT_SLIDER.lever(0.01, own) is None  # after
+    assert ADJUSTMENT_SLIDER.lever(0.02, own) == 0.02  # moved
+    assert (
+        PASS_THROUGH_SLIDER.lever(0.95, 0.93) is None
+        and PASS_THROUGH_SLIDER.lever(0.9, 0.93) == 0.9
+    )
+    levers = Levers(adjustment_speed=ADJUSTMENT_SLIDER.lever(0.01, own))
+    with opened("us_2025_estimated") as (base, extends):
+        child = load_scenario(levers.child(base, extends, "run"))
+    assert child.scenario.parameters.adjustment_speed == own
+    assert "adjustment" not in levers.describe(base)

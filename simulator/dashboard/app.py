@@ -32,9 +32,12 @@ from simulator.dashboard import figures
 from simulator.dashboard import runs as runs_module
 from simulator.dashboard.figures import fmt
 from simulator.dashboard.levers import (
+    ADJUSTMENT_SLIDER,
     MAX_UPLOAD_BYTES,
     MECHANISMS,
+    PASS_THROUGH_SLIDER,
     Levers,
+    Slider,
     Source,
     Upload,
     base_info,
@@ -150,10 +153,26 @@ def current_levers() -> Levers:
         retaliation_rate=retaliation_rate.value,
         ai_capex_scale=ai_scale.value,
         dollar_change_pct=None if own_dollar.value else dollar.value,
-        pass_through=pass_through.value,
-        adjustment_speed=speed.value,
+        pass_through=PASS_THROUGH_SLIDER.lever(pass_through.value, own_values()[0]),
+        adjustment_speed=ADJUSTMENT_SLIDER.lever(speed.value, own_values()[1]),
         mechanisms={k: r.value for k, r in switches.items()},
     )
+
+
+def own_values() -> tuple[float, float]:
+    """The chosen scenario's own pass-through and adjustment speed (the sliders show them
+    snapped to their steps; a run keeps them exactly until the student moves a slider)."""
+    try:
+        info = base_info(source())
+    except ScenarioError:
+        return pass_through.value, speed.value
+    return info.pass_through, info.adjustment_speed
+
+
+def shown(slider: Slider, value: float, own: float) -> float:
+    """The value a slider's label shows: the scenario's own while the lever keeps it."""
+    lever = slider.lever(value, own)
+    return own if lever is None else lever
 
 
 def reset_levers_to(src: Source) -> None:
@@ -413,11 +432,20 @@ def LeverPanel() -> None:
             step=1,
             disabled=own_dollar.value,
         )
+        own_pass_through, own_speed = own_values()
         solara.SliderFloat(
-            f"Pass-through: {pass_through.value:.2f}", value=pass_through, min=0, max=1, step=0.05
+            f"Pass-through: {shown(PASS_THROUGH_SLIDER, pass_through.value, own_pass_through):.3g}",
+            value=pass_through,
+            min=PASS_THROUGH_SLIDER.low,
+            max=PASS_THROUGH_SLIDER.high,
+            step=PASS_THROUGH_SLIDER.step,
         )
         solara.SliderFloat(
-            f"Adjustment: {speed.value:.2f} a month", value=speed, min=0.01, max=1, step=0.01
+            f"Adjustment: {shown(ADJUSTMENT_SLIDER, speed.value, own_speed):.3g} a month",
+            value=speed,
+            min=ADJUSTMENT_SLIDER.low,
+            max=ADJUSTMENT_SLIDER.high,
+            step=ADJUSTMENT_SLIDER.step,
         )
         solara.Text(
             "Pass-through: the share of a tariff buyers pay (exporters absorb the rest). "

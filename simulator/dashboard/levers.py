@@ -47,6 +47,32 @@ NEEDS_A_PARAMETER = ("export_scale",)
 MECHANISMS = tuple(k for k in Mechanisms.model_fields if k not in NEEDS_A_PARAMETER)
 
 
+@dataclass(frozen=True)
+class Slider:
+    """A lever's slider: its range and step. A browser's slider snaps a value to its step and
+    range (a scenario's adjustment speed of 0.0055 sits at 0.01), so a lever takes the slider's
+    value only once the student has moved it away from where the scenario's own value sits."""
+
+    low: float
+    high: float
+    step: float
+
+    def snap(self, value: float) -> float:
+        """Where the slider puts ``value``."""
+        return min(max(round(value / self.step) * self.step, self.low), self.high)
+
+    def lever(self, value: float, own: float) -> float | None:
+        """The lever for the slider at ``value``: None (the scenario's ``own`` value, kept
+        exactly) while the slider sits at ``own`` or where ``own`` snaps to."""
+        if value == own or abs(value - self.snap(own)) < 1e-9:
+            return None
+        return value
+
+
+PASS_THROUGH_SLIDER = Slider(0.0, 1.0, 0.05)
+ADJUSTMENT_SLIDER = Slider(0.01, 1.0, 0.01)
+
+
 @dataclass
 class Levers:
     """What a class changes in the page. Rates are extra percentage points on US imports.
