@@ -285,6 +285,14 @@ class Validation:
         )
 
     # ------------------------------------------------------------------ the report
+    def _shade(self, ax, months, bands: Bands, name: str, color: str, alpha: float) -> None:
+        """A run's 90 % band of the monthly balance, shaded."""
+        band = bands.monthly_band().loc[self.published.index]
+        label = f"{name}, 90 % band ({bands.members} runs)"
+        ax.fill_between(
+            months, band[BAND[0]], band[BAND[1]], color=color, alpha=alpha, lw=0, label=label
+        )
+
     def plot(self, folder: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         months = pd.to_datetime(self.published.index)
@@ -292,32 +300,14 @@ class Validation:
         fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
         for ax, series in zip(axes, SERIES, strict=True):
             if series == "balance" and self.bands is not None:  # behind the lines
-                band = self.bands.monthly_band().loc[self.published.index]
-                ax.fill_between(
-                    months,
-                    band[BAND[0]],
-                    band[BAND[1]],
-                    color="C0",
-                    alpha=0.2,
-                    lw=0,
-                    label=f"us_2025, 90 % band ({self.bands.members} runs)",
-                )
+                self._shade(ax, months, self.bands, "us_2025", color="C0", alpha=0.2)
             ax.plot(months, self.published[series], "o-", color="k", label="published", ms=3)
             ax.plot(months, self.simulated.loc[self.published.index, series], label="us_2025")
             if self.estimated is not None:
                 estimated = self.estimated.simulated.loc[self.published.index, series]
                 ax.plot(months, estimated, ":", color="C3", lw=1.8, label=ESTIMATED)
                 if series == "balance" and self.estimated.bands is not None:
-                    band = self.estimated.bands.monthly_band().loc[self.published.index]
-                    ax.fill_between(
-                        months,
-                        band[BAND[0]],
-                        band[BAND[1]],
-                        color="C3",
-                        alpha=0.12,
-                        lw=0,
-                        label=f"{ESTIMATED}, 90 % band ({self.estimated.bands.members} runs)",
-                    )
+                    self._shade(ax, months, self.estimated.bands, ESTIMATED, color="C3", alpha=0.12)
             if series == "balance":  # the modelled gold bars taken out
                 sim = self.simulated.loc[self.published.index]
                 ax.plot(
