@@ -1,38 +1,18 @@
 """Buyers who trade several kinds of goods within a sector (``parameters.sourcing.classes:
-within_sectors``): each sector's buyers take the mix of Rauch classes in its 2024 US imports,
-and each draws its switching cost from its class's distribution."""
+within_sectors``): each sector's buyers split into the Rauch classes of its 2024 US imports,
+each class's buyers drawing their switching costs from its own distribution."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.special import ndtr
 
 from simulator.calibration.dataset import load_dataset
-from simulator.calibration.parameters import switching_cost_classes
+from simulator.calibration.parameters import class_mix
 from simulator.engine.members import MemberParameters
 from simulator.engine.worlds import Worlds
-from simulator.markets.sourcing import COST_LEVELS, cost_levels, mixture_cost_levels
+from simulator.markets.sourcing import cost_levels
 from simulator.scenario import load_scenario
-
-MEDIANS = np.array([0.25, 1.0, 4.0])  # the bundled medians by class, months
-
-
-def test_mixture_levels_are_the_mixtures_quantile_midpoints():
-    shares = np.array([[0.3, 0.2, 0.5], [0.0, 0.25, 0.75]])
-    levels = mixture_cost_levels(np.tile(MEDIANS, (2, 1)), shares, np.array([1.0, 0.5]))
-    target = (np.arange(COST_LEVELS) + 0.5) / COST_LEVELS
-    for row, sd in zip(range(2), (1.0, 0.5), strict=True):
-        z = (np.log(levels[row])[:, None] - np.log(MEDIANS)[None, :]) / sd
-        assert np.allclose((shares[row] * ndtr(z)).sum(axis=1), target, atol=1e-12)
-        assert np.all(np.diff(levels[row]) > 0)
-
-
-def test_one_class_is_the_log_normal_bit_for_bit_and_no_dispersion_puts_buyers_at_medians():
-    one = mixture_cost_levels(MEDIANS[None], np.array([[0.0, 1.0, 0.0]]), np.array([0.8]))
-    assert np.array_equal(one, cost_levels(np.array([1.0]), np.array([0.8])))
-    flat = mixture_cost_levels(MEDIANS[None], np.array([[0.25, 0.25, 0.5]]), np.array([0.0]))
-    assert np.array_equal(flat[0], np.repeat(MEDIANS, [4, 4, 8]))
 
 
 def test_the_data_give_each_sector_its_class_mix():
@@ -47,9 +27,11 @@ def test_the_data_give_each_sector_its_class_mix():
     assert np.array_equal(classes[services], [0.0, 0.0, 1.0])
     merged = data.aggregate(None, ["steel", "autos"])  # the rest merge, weighted by trade
     assert np.allclose(merged.goods_classes.sum(axis=1), 1.0)
-    by_class = dict(zip(("homogeneous", "reference", "differentiated"), MEDIANS, strict=True))
-    _, shares = switching_cost_classes(by_class, data)
-    assert np.array_equal(shares[steel], [0.0, 1.0, 0.0])  # by default: the sector's own class
+    kinds, shares = class_mix(data)  # by default: one kind a sector, the sector's own class
+    assert kinds.shape == shares.shape == (data.n_sectors, 1)
+    assert kinds[steel, 0] == 1 and np.all(shares == 1.0)
+    kinds, shares = class_mix(data, within_sectors=True)
+    assert np.array_equal(kinds[steel], [0, 1, 2]) and np.array_equal(shares, classes)
 
 
 def _levels(mode: str) -> tuple[np.ndarray, object]:
@@ -62,14 +44,16 @@ def _levels(mode: str) -> tuple[np.ndarray, object]:
     ], data
 
 
-def test_within_sectors_gives_steel_buyers_the_costs_of_their_classes():
+def test_within_sectors_gives_each_classs_buyers_the_costs_of_their_class():
     own, data = _levels("sector")
     mixed, _ = _levels("within_sectors")
     steel, autos = data.sector_index("steel"), data.sector_index("autos")
-    assert np.array_equal(own[autos], mixed[autos])  # every imported car is differentiated
-    # steel: reference-priced by its own class, mostly differentiated by its imports
-    assert np.median(mixed[steel]) > 2 * np.median(own[steel])
-    assert mixed[steel][0] > own[steel][0]
+    assert own.shape[1] == 1 and mixed.shape[1] == 3
+    medians, dispersion = np.array([0.25, 1.0, 4.0]), np.array([1.0])  # the bundled defaults
+    for c in range(3):  # every sector's buyers of class c: its log-normal's quantile levels
+        assert np.array_equal(mixed[steel, c], cost_levels(medians[c : c + 1], dispersion)[0])
+    assert np.array_equal(own[steel, 0], mixed[steel, 1])  # steel is classed reference-priced
+    assert np.array_equal(own[autos, 0], mixed[autos, 2])  # every imported car differentiated
 
 
 @pytest.mark.parametrize("firms", [0, 20000])

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Literal
 import mesa
 import numpy as np
 
+from simulator.calibration.parameters import RAUCH_CLASSES
+
 if TYPE_CHECKING:
     from simulator.model import TradeModel
 
@@ -25,10 +27,12 @@ class Firm(mesa.Agent):
         self.row = row if self.role == "producer" else row - firms.n_producers
         pop = firms.producers if self.role == "producer" else firms.buyers
         group = int(pop.group[self.row])
+        # a buyer's group is also split by the kind of good it trades
+        cell, self._kind = divmod(group, model.n_kinds) if self.role == "buyer" else (group, 0)
         n_s = model.data.n_sectors
-        self.region = model.data.regions[group // n_s]
-        self.sector = model.data.sectors[group % n_s]
-        self._group = group
+        self.region = model.data.regions[cell // n_s]
+        self.sector = model.data.sectors[cell % n_s]
+        self._group, self._cell = group, cell
 
     def __repr__(self) -> str:
         return f"Firm({self.role}, {self.region}, {self.sector}, {self.describe()})"
@@ -70,7 +74,7 @@ class Firm(mesa.Agent):
 
     def _buyer(self) -> dict[str, object]:
         m = self.model
-        d, s = divmod(self._group, m.data.n_sectors)
+        d, s = divmod(self._cell, m.data.n_sectors)
         pop = m.firms.buyers
         i = self.row
         vintage = int(pop.vintage[i])
@@ -80,6 +84,7 @@ class Firm(mesa.Agent):
         cost = float(pop.kappa[i])
         out: dict[str, object] = {
             "size_share_in_group": float(pop.size[i]),
+            "goods_class": RAUCH_CLASSES[int(m.members.class_kinds[s, self._kind])],
             "switching_cost_months_of_imports": cost,
             "contract_expires": m.month_label(int(pop.expiry[i])),
             "last_resourced": m.month_label(vintage - 1) if vintage else "base year",

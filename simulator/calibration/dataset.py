@@ -87,6 +87,9 @@ class BaseData:
     # goods_classes[s, c]: share of Rauch class c (homogeneous, reference-priced,
     # differentiated) in sector s's base-year US imports (goods_classes.csv); rows sum to 1.
     goods_classes: np.ndarray | None = None
+    # class_elasticities[c]: median elasticity of substitution among import varieties of
+    # Rauch class c (Broda & Weinstein 2006, goods_class_elasticities.csv, conservative).
+    class_elasticities: np.ndarray | None = None
 
     @property
     def gross_output(self) -> np.ndarray:
@@ -401,6 +404,7 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
         str(k): float(v) for k, v in zip(params_df["parameter"], params_df["value"], strict=True)
     }
     goods_classes = _read_goods_classes(folder / "goods_classes.csv", sectors, parameters)
+    class_elasticities = _read_class_elasticities(folder / "goods_class_elasticities.csv")
     return BaseData(
         name=name or folder.name,
         regions=regions,
@@ -419,6 +423,7 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
         households=households,
         ai_hardware=ai_hardware,
         goods_classes=goods_classes,
+        class_elasticities=class_elasticities,
     )
 
 
@@ -460,6 +465,27 @@ def _read_goods_classes(
             )
         shares[s] = np.eye(len(CLASS_COLUMNS))[int(own)]
     return shares
+
+
+def _read_class_elasticities(path: Path) -> np.ndarray | None:
+    """``[class]``: the median elasticity of substitution of each Rauch class
+    (``goods_class,classification,sigma_median`` rows, the conservative classification). None
+    without the table."""
+    table = _read_optional(path, ["goods_class", "classification", "sigma_median"])
+    if table is None:
+        return None
+    rows = table[table["classification"] == "conservative"].reset_index(drop=True)
+    names = ("homogeneous", "reference", "differentiated")
+    (index,), values = _cell(
+        rows, path, {"goods_class": {n: i for i, n in enumerate(names)}}, "sigma_median", 1.0, 50.0
+    )
+    if np.any(values <= 1.0):
+        raise DataError(f"{path}: an elasticity of substitution must be above 1")
+    out = np.full(len(names), np.nan)
+    out[index] = values
+    if np.isnan(out).any():
+        raise DataError(f"{path}: needs a conservative row for each class {list(names)}")
+    return out
 
 
 def _read_optional(path: Path, columns: list[str]) -> pd.DataFrame | None:

@@ -66,6 +66,10 @@ def fill_defaults(values: Mapping[str, Any], data: BaseData) -> dict[str, Any]:
                     f"scenario does not set parameters.{path}"
                 )
             target[name] = data.parameters[key]
+    if data.class_elasticities is not None:  # goods_class_elasticities.csv
+        for name, value in zip(RAUCH_CLASSES, data.class_elasticities, strict=True):
+            if values["sourcing"][f"elasticity_{name}"] is None:
+                values["sourcing"][f"elasticity_{name}"] = float(value)
     return values
 
 
@@ -76,26 +80,36 @@ def data_parameter(data: BaseData, key: str) -> float:
     return data.parameters[key]
 
 
-def switching_cost_classes(
-    by_class: Mapping[str, float], data: BaseData, within_sectors: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Median switching cost of each Rauch (1999) class, and the share of each class in each
-    sector's buyers, both ``[sector, class]`` (classes in :data:`RAUCH_CLASSES`).
+def class_mix(data: BaseData, within_sectors: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The kinds of goods each sector's buyers trade: the Rauch (1999) class of each, and its
+    share of the sector's spending, both ``[sector, kind]`` (classes numbered as in
+    :data:`RAUCH_CLASSES`).
 
-    ``by_class`` gives the median, in months, of each class. By default a sector's buyers all
-    trade the sector's own class, the data set's row ``rauch_class_<s>`` (0 goods traded on
-    organised exchanges, 1 reference-priced, 2 differentiated); ``within_sectors`` gives them
-    the mix of classes in the sector's base-year imports instead (``data.goods_classes``).
+    By default a sector's buyers all trade the sector's own class, the data set's row
+    ``rauch_class_<s>`` (0 goods traded on organised exchanges, 1 reference-priced, 2
+    differentiated): one kind a sector. ``within_sectors`` gives each sector all three, in the
+    mix of its base-year imports (``data.goods_classes``).
     """
-    costs = np.array([float(by_class[name]) for name in RAUCH_CLASSES])
     if within_sectors:
         if data.goods_classes is None:
             raise DataError(
                 f"data set {data.name!r} has no goods_classes.csv, and the scenario sets "
                 "parameters.sourcing.classes: within_sectors"
             )
-        return np.tile(costs, (data.n_sectors, 1)), data.goods_classes
-    return np.tile(costs, (data.n_sectors, 1)), np.eye(len(RAUCH_CLASSES))[rauch_classes(data)]
+        n_classes = len(RAUCH_CLASSES)
+        return np.tile(np.arange(n_classes), (data.n_sectors, 1)), data.goods_classes
+    return rauch_classes(data)[:, None], np.ones((data.n_sectors, 1))
+
+
+def class_elasticity_scale(
+    elasticities: np.ndarray, classes: np.ndarray, shares: np.ndarray
+) -> np.ndarray:
+    """``[sector, kind]``: each kind's trade elasticity (elasticity of substitution minus 1)
+    relative to its sector's, from the classes' ``elasticities`` (by class): the classes keep
+    their ratios, and the share-weighted mean over a sector's kinds is 1, so that a sector's
+    elasticity is the mean of its kinds' (1 exactly with one kind)."""
+    trade = elasticities[classes] - 1.0
+    return trade / (shares * trade).sum(axis=1, keepdims=True)
 
 
 def rauch_classes(data: BaseData) -> np.ndarray:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.calibration.dataset import BaseData
-from simulator.calibration.parameters import RAUCH_CLASSES, switching_cost_classes
+from simulator.calibration.dataset import BaseData, DataError
+from simulator.calibration.parameters import RAUCH_CLASSES, class_elasticity_scale, class_mix
 from simulator.markets.pricing import demand_elasticity
-from simulator.markets.sourcing import mixture_cost_levels
+from simulator.markets.sourcing import cost_levels
 from simulator.scenario import resolve_parameters
 from simulator.scenario.schema import Parameters, Scenario
 
@@ -67,9 +67,11 @@ MEMBER_MECHANISMS = (
 
 def batch_key(scenario: Scenario) -> str:
     """What members of one batch must share: the scenario without its name, description,
-    seed, tariffs, member parameters and member switches."""
+    seed, tariffs, member parameters and member switches (but with the kinds of goods buyers
+    trade, which shape the buyers' groups)."""
     exclude = {"name", "description", "extends", "seed", "tariffs"}
     raw = scenario.model_dump(mode="json", exclude=exclude)
+    raw["classes"] = scenario.parameters.sourcing.classes
     for name in MEMBER_MECHANISMS:
         raw["mechanisms"].pop(name)
     params = raw["parameters"]
@@ -125,7 +127,9 @@ class MemberParameters:
     """Every behaviour parameter the month uses, one value (or row) per member.
 
     Scalars are arrays ``[member]``; per-sector values ``[member, sector]``; the demand
-    elasticity of each producer group ``[member, region, sector]``.
+    elasticity of each producer group ``[member, region, sector]``. Buyers trade one or more
+    kinds of goods in each sector (Rauch classes, ``class_shares[sector, kind]``, shared by
+    the members); their elasticities and switching costs have a kind axis after the sector's.
     """
 
     resolved: tuple[Parameters, ...]
@@ -157,7 +161,13 @@ class MemberParameters:
     discount: np.ndarray  # a month
     fx_half_life: np.ndarray
     threat_probability: np.ndarray
-    switching_cost: np.ndarray  # buyers' cost levels by sector, [member, sector, level]
+    class_kinds: np.ndarray  # [sector, kind]: the Rauch class of each kind of good
+    class_shares: np.ndarray  # [sector, kind]: each kind's share of the sector's spending
+    # the buyers' elasticities by kind of good, [member, sector, kind]
+    sigma_import_class: np.ndarray
+    sigma_domestic_class: np.ndarray
+    sigma_firm_class: np.ndarray
+    switching_cost: np.ndarray  # buyers' cost levels, [member, sector, kind, level]
 
     @property
     def size(self) -> int:
@@ -178,16 +188,17 @@ class MemberParameters:
         for m, p in enumerate(resolved):
             for code, value in p.elasticities.items():
                 sigma_import[m, data.sector_index(code)] = value
-        sigma_domestic = sigma_import * stack(lambda p: p.domestic_elasticity_ratio)[:, None]
+        ratio = stack(lambda p: p.domestic_elasticity_ratio)
         profit_tail = stack(lambda p: p.exporters.profit_tail)
-        # intensive-margin elasticity: (sigma_firm - 1) * a = sigma - 1 (Chaney 2008)
-        sigma_firm = 1.0 + (sigma_import - 1.0) / profit_tail[:, None]
-        # with exporters' entry and exit, buyers choose among import varieties with
-        # sigma_firm; the nest above it (domestic versus imports) must not be more elastic, or
-        # import varieties become complements and one origin's exits cut the demand for
-        # every other's
-        sigma_domestic = np.where(
-            on.entry[:, None], np.minimum(sigma_domestic, sigma_firm), sigma_domestic
+        sigma_domestic, sigma_firm = _nests(sigma_import, ratio, profit_tail, on.entry)
+        classes, class_shares = class_mix(data, _within_sectors(resolved))
+        scale = np.stack([_class_scale(p, data, classes, class_shares) for p in resolved])
+        # a kind whose scale is 1 (every kind of a sector with one) keeps the sector's values
+        sigma_import_class = np.where(
+            scale == 1.0, sigma_import[..., None], 1.0 + (sigma_import[..., None] - 1.0) * scale
+        )
+        sigma_domestic_class, sigma_firm_class = _nests(
+            sigma_import_class, ratio[:, None], profit_tail[:, None], on.entry[:, None]
         )
         eta = stack(lambda p: p.composite_demand_elasticity)
         landed0 = flows0 * (1.0 + data.base_tariff)
@@ -244,19 +255,63 @@ class MemberParameters:
             - 1.0,
             fx_half_life=stack(lambda p: p.expectations.fx_half_life_months),
             threat_probability=stack(lambda p: p.expectations.threat_probability),
-            switching_cost=np.stack([_cost_levels(p, data) for p in resolved]),
+            class_kinds=classes,
+            class_shares=class_shares,
+            sigma_import_class=sigma_import_class,
+            sigma_domestic_class=sigma_domestic_class,
+            sigma_firm_class=sigma_firm_class,
+            switching_cost=np.stack([_cost_levels(p, classes) for p in resolved]),
         )
 
 
-def _cost_levels(p: Parameters, data: BaseData) -> np.ndarray:
-    """``[sector, level]``: the switching costs of a sector's buyers, by quantile level."""
-    medians, shares = switching_cost_classes(
-        {c: getattr(p.sourcing, f"switching_cost_{c}") for c in RAUCH_CLASSES},
-        data,
-        within_sectors=p.sourcing.classes == "within_sectors",
+def _nests(
+    sigma_import: np.ndarray, ratio: np.ndarray, profit_tail: np.ndarray, entry: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The domestic nest's elasticity and the firm-level one, from the import nest's
+    (``[member, ...]``; the other arguments broadcast against it from the left)."""
+    sigma_domestic = sigma_import * ratio[:, None]
+    # intensive-margin elasticity: (sigma_firm - 1) * a = sigma - 1 (Chaney 2008)
+    sigma_firm = 1.0 + (sigma_import - 1.0) / profit_tail[:, None]
+    # with exporters' entry and exit, buyers choose among import varieties with sigma_firm;
+    # the nest above it (domestic versus imports) must not be more elastic, or import
+    # varieties become complements and one origin's exits cut the demand for every other's
+    sigma_domestic = np.where(
+        entry[:, None], np.minimum(sigma_domestic, sigma_firm), sigma_domestic
     )
-    dispersion = np.full(data.n_sectors, p.sourcing.switching_cost_dispersion)
-    return mixture_cost_levels(medians, shares, dispersion)
+    return sigma_domestic, sigma_firm
+
+
+def _within_sectors(resolved: Sequence[Parameters]) -> bool:
+    """Whether buyers trade the mix of classes within sectors (the members share it)."""
+    modes = {p.sourcing.classes for p in resolved}
+    if len(modes) > 1:
+        raise ValueError("the members of a batch differ in parameters.sourcing.classes")
+    return modes == {"within_sectors"}
+
+
+def _class_scale(
+    p: Parameters, data: BaseData, classes: np.ndarray, shares: np.ndarray
+) -> np.ndarray:
+    """``[sector, kind]``: each kind's trade elasticity relative to its sector's."""
+    if classes.shape[1] == 1:
+        return np.ones(classes.shape)
+    by_class = [getattr(p.sourcing, f"elasticity_{c}") for c in RAUCH_CLASSES]
+    if None in by_class:
+        raise DataError(
+            f"data set {data.name!r} has no goods_class_elasticities.csv, and the scenario "
+            "sets parameters.sourcing.classes: within_sectors without "
+            "parameters.sourcing.elasticity_<class>"
+        )
+    return class_elasticity_scale(np.array(by_class), classes, shares)
+
+
+def _cost_levels(p: Parameters, classes: np.ndarray) -> np.ndarray:
+    """``[sector, kind, level]``: the switching costs of the buyers of each kind of good,
+    by quantile level of its class's log-normal."""
+    medians = np.array([getattr(p.sourcing, f"switching_cost_{c}") for c in RAUCH_CLASSES])
+    median = medians[classes].ravel()
+    dispersion = np.full(median.size, p.sourcing.switching_cost_dispersion)
+    return cost_levels(median, dispersion).reshape(*classes.shape, -1)
 
 
 def _export_scale(resolved: Sequence[Parameters], on: Switches) -> np.ndarray:

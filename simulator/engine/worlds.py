@@ -106,6 +106,20 @@ class Worlds:
         self.sigma_firm = p.sigma_firm[:, None, :]
         # without diversion, import value shares across foreign origins stay fixed
         self.sigma_demand = np.where(on.diversion[:, None, None], self.sigma_import, 1.0)
+        # the kinds of goods buyers trade in each sector (Rauch classes) and their share of the
+        # sector's spending, [sector, kind]; the buyers' elasticities by kind, [kind, member,
+        # 1, sector] (the layout above with a leading kind axis)
+        self.class_shares = p.class_shares
+        self.n_kinds = n_k = p.class_shares.shape[1]
+
+        def kinds_first(by_kind: np.ndarray) -> np.ndarray:
+            return by_kind.transpose(2, 0, 1)[:, :, None, :]
+
+        self.sigma_domestic_class = kinds_first(p.sigma_domestic_class)
+        self.sigma_firm_class = kinds_first(p.sigma_firm_class)
+        self.sigma_demand_class = np.where(
+            on.diversion[:, None, None], kinds_first(p.sigma_import_class), 1.0
+        )
         self.rho = p.rho
         # supply chains: inputs per unit of output, [region, input sector, using sector]
         self.input_coefficients = np.zeros((n_r, n_s, n_s))
@@ -176,24 +190,27 @@ class Worlds:
         def by_group(values: np.ndarray) -> np.ndarray:
             return np.repeat(values, per_group)
 
+        def by_buyer_group(values: np.ndarray) -> np.ndarray:
+            return np.repeat(values, per_group * n_k)
+
         self.firms = FirmPopulation.create(
             count=spec.firms.count,
             output=self.flows0.sum(axis=1),
-            spending=self.spending0,
+            spending=self.spending0[..., None] * p.class_shares[None],
             sigma=p.sigma_import,
             shape=spec.firms.productivity_shape,
             utilisation=data_parameter(data, "capacity_utilisation"),
-            initial_shares=np.tile(self._by_group(self.weights[None]), (n_m, 1)),
+            initial_shares=np.tile(self._by_buyer_group(self.weights[None]), (n_m, 1)),
             n_months=self.n_months,
             rngs=[np.random.default_rng(seed) for seed in self.seeds] if rng is None else [rng],
             switching_costs=np.repeat(p.switching_cost, n_r, axis=0).reshape(
                 -1, p.switching_cost.shape[-1]
             ),
-            hazard=by_group(p.hazard),
+            hazard=by_buyer_group(p.hazard),
             profit_tail=by_group(p.profit_tail),
             z_min=by_group(p.z_min),
         )
-        self.annuity_by_group = by_group(self.expectations.annuity)
+        self.annuity_by_group = by_buyer_group(self.expectations.annuity)
         self.supply_elasticity_by_group = by_group(p.supply_elasticity)
         self.capacity_elasticity_by_group = (
             by_group(p.capacity_elasticity) if p.capacity_elasticity is not None else None
@@ -301,9 +318,33 @@ class Worlds:
         origin]`` (the firms' groups)."""
         return cube.transpose(0, 2, 3, 1).reshape(-1, cube.shape[1])
 
-    def _from_group(self, grouped: np.ndarray) -> np.ndarray:
-        n_r, n_s = self.data.n_regions, self.data.n_sectors
-        return grouped.reshape(-1, n_r, n_s, n_r).transpose(0, 3, 1, 2)
+    def _by_buyer_group(self, cube: np.ndarray) -> np.ndarray:
+        """``[member, origin, destination, sector]`` -> ``[member * destination * sector *
+        kind, origin]`` (the buyers' groups: each kind of good sees the sector's prices)."""
+        grouped = self._by_group(cube)
+        return grouped if self.n_kinds == 1 else np.repeat(grouped, self.n_kinds, axis=0)
+
+    def _kinds_by_group(self, by_kind: np.ndarray) -> np.ndarray:
+        """``[kind, member, origin, destination, sector]`` -> the buyers' groups, ``[member *
+        destination * sector * kind, origin]``; an index ``[kind, member, destination,
+        sector]`` -> ``[group]``."""
+        if by_kind.ndim == 4:
+            return by_kind.transpose(1, 2, 3, 0).ravel()
+        return by_kind.transpose(1, 3, 4, 0, 2).reshape(-1, by_kind.shape[2])
+
+    def _over_kinds(self, by_kind: np.ndarray) -> np.ndarray:
+        """A sector's value from its kinds' (leading kind axis, sector last), weighted by
+        their shares of its spending."""
+        if self.n_kinds == 1:
+            return by_kind[0]
+        return np.einsum("k...s,sk->...s", by_kind, self.class_shares)
+
+    def _index_over_kinds(self, index: np.ndarray) -> np.ndarray:
+        """A sector's price index from its kinds' (Cobb-Douglas over the kinds: each keeps
+        its share of the sector's spending)."""
+        if self.n_kinds == 1:
+            return index[0]
+        return np.exp(self._over_kinds(np.log(index)))
 
     def _gold(self, params: object) -> np.ndarray:
         """Gold bars shipped on the New York-London spread, ``[month, origin, destination]``."""
@@ -482,30 +523,32 @@ class Worlds:
         """Exporters choose their markets, buyers their suppliers; the prices buyers pay and
         producers' unit costs follow. Returns the spending shares and the CES price index."""
         on = self.on
-        n_r = self.data.n_regions
-        per_group = n_r * self.data.n_sectors
+        n_r, n_s, n_k = self.data.n_regions, self.data.n_sectors, self.n_kinds
+        per_group = n_r * n_s * n_k  # the buyers' groups of a member
         # with exporters' entry and exit, buyers substitute among the firms still serving
-        # with the firm-level elasticity, and entry and exit make up the rest of the long run
-        sigma_import = self.sigma_demand
+        # with the firm-level elasticity, and entry and exit make up the rest of the long run;
+        # buyers of each kind of good with its own (the nests get a leading kind axis)
+        sigma_import, sigma_kind = self.sigma_demand, self.sigma_demand_class
         if on.entry.any():
             sigma_import = np.where(on.entry[:, None, None], self.sigma_firm, self.sigma_demand)
+            sigma_kind = np.where(on.entry[:, None, None], self.sigma_firm_class, sigma_kind)
             self._exporters(t, expected, sigma_import)
+        sigma_domestic = self.sigma_domestic_class
         weights = self.weights * self.serving
-        optimal, price_index = nested_shares(weights, rel_price, self.sigma_domestic, sigma_import)
+        optimal, index = nested_shares(weights, rel_price, sigma_domestic, sigma_kind)
+        price_index = self._index_over_kinds(index)
         # without switching frictions every buyer re-sources every month at today's prices
-        now = self._by_group(rel_price), price_index.ravel()
+        now = self._by_buyer_group(rel_price), self._kinds_by_group(index)
         optimal_bar, (bar, index_bar), reference = optimal, now, now[1]
         frictions = on.switching_frictions
         if frictions.any():
-            optimal_bar, index_bar = nested_shares(
-                weights, expected, self.sigma_domestic, sigma_import
-            )
-            bar, index_bar = self._by_group(expected), index_bar.ravel()
+            optimal_bar, index_bar = nested_shares(weights, expected, sigma_domestic, sigma_kind)
+            bar, index_bar = self._by_buyer_group(expected), self._kinds_by_group(index_bar)
             reference = index_bar  # least cost with every base-year supplier
             if on.entry.any():
-                every_supplier = nested_shares(
-                    self.weights, expected, self.sigma_domestic, sigma_import
-                )[1].ravel()
+                every_supplier = self._kinds_by_group(
+                    nested_shares(self.weights, expected, sigma_domestic, sigma_kind)[1]
+                )
                 reference = np.where(np.repeat(on.entry, per_group), every_supplier, index_bar)
             if not frictions.all():
                 optimal_bar = np.where(frictions[:, None, None, None], optimal_bar, optimal)
@@ -514,25 +557,29 @@ class Worlds:
                 index_bar = np.where(group, index_bar, now[1])
                 reference = np.where(group, reference, now[1])
         buyers = self.firms.buyers
-        shares = self._from_group(
-            buyers.update(
-                t,
-                self._by_group(optimal_bar),
-                bar,
-                index_bar,
-                self.annuity_by_group,
-                now[0],
-                everyone=np.repeat(~frictions, per_group),
-                reference_index=reference,
-            )
+        bought = buyers.update(
+            t,
+            self._kinds_by_group(optimal_bar),
+            bar,
+            index_bar,
+            self.annuity_by_group,
+            now[0],
+            everyone=np.repeat(~frictions, per_group),
+            reference_index=reference,
         )
-        self.switched[:, t] = buyers.last.share_switched.reshape(self.n_members, n_r, -1)
+        # [kind, member, origin, destination, sector]
+        by_kind = bought.reshape(-1, n_r, n_s, n_k, n_r).transpose(3, 0, 4, 1, 2)
+        shares = self._over_kinds(by_kind)
+        switched = buyers.last.share_switched.reshape(self.n_members, n_r, n_s, n_k)
+        self.switched[:, t] = self._over_kinds(switched.transpose(3, 0, 1, 2))
         # what buyers pay for what they get, measured with the Armington composite (base-year
         # weights, the long-run elasticity): with Pareto-distributed exporters the variety
         # lost when exporters leave is offset by the fixed costs they no longer pay, so the
         # welfare change is the Armington one (Arkolakis, Costinot & Rodriguez-Clare 2012)
-        sector_price = price_after_substitution(
-            self.weights, shares, rel_price, self.sigma_domestic, self.sigma_demand
+        sector_price = self._index_over_kinds(
+            price_after_substitution(
+                self.weights, by_kind, rel_price, sigma_domestic, self.sigma_demand_class
+            )
         )
         self.sector_prices[:, t] = sector_price
         self.sector_prices_pre[:, t] = price_before_substitution(self.weights, rel_price)

@@ -46,7 +46,7 @@ def _draw(
     """One member's firms (see :meth:`FirmPopulation.create`), groups numbered from 0."""
     n_groups, n_sectors = n_prod.size, sigma.size
     p_group = np.repeat(np.arange(n_groups), n_prod)
-    b_group = np.repeat(np.arange(n_groups), n_buy)
+    b_group = np.repeat(np.arange(n_buy.size), n_buy)
     productivity = rng.pareto(shape, p_group.size) + 1.0
     share = _normalise_by_group(
         productivity ** (sigma[p_group % n_sectors] - 1.0), p_group, n_groups
@@ -58,7 +58,7 @@ def _draw(
     np.maximum.at(best, p_group, profit_ratio)
     lift = (profit_ratio == best[p_group]) & (profit_ratio < 1.0)
     profit_ratio[lift] = 1.0
-    size = _normalise_by_group(rng.pareto(shape, b_group.size) + 1.0, b_group, n_groups)
+    size = _normalise_by_group(rng.pareto(shape, b_group.size) + 1.0, b_group, n_buy.size)
     level = rng.integers(0, COST_LEVELS, b_group.size)
     return {
         "p_group": p_group,
@@ -74,7 +74,8 @@ def _draw(
 
 @dataclass
 class FirmPopulation:
-    """All firms of the model: producers (region × sector) and buyers (region × sector)."""
+    """All firms of the model: producers (region × sector) and buyers (region × sector ×
+    kind of good)."""
 
     producers: ProducerPopulation
     buyers: BuyerPopulation
@@ -100,8 +101,11 @@ class FirmPopulation:
         """Draw a population of ``count`` firms for each member of a batch (0: a continuum, no
         individual firms), each member's from its own generator in ``rngs``.
 
-        ``output`` and ``spending`` are ``[region, sector]`` base-year values; groups are
-        numbered ``member * regions * sectors + region * n_sectors + sector``. Productivity is
+        ``output`` is ``[region, sector]`` and ``spending`` ``[region, sector, kind]``
+        base-year values (the kinds of goods a sector's buyers trade, at least one); groups are
+        numbered ``member * regions * sectors + region * n_sectors + sector`` (producers) and
+        ``(member * regions * sectors + region * n_sectors + sector) * kinds + kind``
+        (buyers). Productivity is
         Pareto with the given shape; a producer's market share in its group is proportional to
         productivity ** (sigma - 1) (``sigma`` is ``[member, sector]``); spare capacity is
         Gamma distributed with the mean implied by the utilisation rate; the ratio of
@@ -109,17 +113,18 @@ class FirmPopulation:
         ``profit_tail``, minimum ``z_min``; firms above 1 export). Buyer sizes are Pareto too;
         each buyer draws one of its group's switching-cost levels ``switching_costs[group,
         level]`` (the quantile levels of its distribution) and the expiry of its contract
-        (hazard ``hazard``). ``hazard``, ``profit_tail`` and ``z_min`` have one value per group
-        of every member; ``switching_costs`` and ``initial_shares`` one row per such group.
+        (hazard ``hazard``). ``profit_tail`` and ``z_min`` have one value per producers' group
+        of every member; ``hazard``, ``switching_costs`` and ``initial_shares`` one value or
+        row per buyers' group.
         """
         costs = switching_costs
-        n_groups = len(costs)
-        per_member = output.size
-        n_members = n_groups // per_member
-        n_regions, n_sectors = output.shape
+        n_members = len(rngs)
+        per_member, per_buyer_member = output.size, spending.size
+        n_groups = n_members * per_member
+        n_regions = output.shape[0]
         mean_headroom = 1.0 / utilisation - 1.0
         # buyers' own region: the domestic origin
-        home = (np.arange(n_groups) // n_sectors) % n_regions
+        home = (np.arange(len(costs)) // (per_buyer_member // n_regions)) % n_regions
         if count == 0:
             empty = np.zeros(0)
             empty_int = np.zeros(0, dtype=np.int64)
@@ -147,9 +152,8 @@ class FirmPopulation:
                 _draw(n_prod, n_buy, sigma[m], shape, mean_headroom, rngs[m], lowest, tail)
             )
             seen[key] = (m, rngs[m].bit_generator.state)
-        offsets = [m * per_member for m in range(n_members)]
-        p_group = np.concatenate([d["p_group"] + o for d, o in zip(drawn, offsets, strict=True)])
-        b_group = np.concatenate([d["b_group"] + o for d, o in zip(drawn, offsets, strict=True)])
+        p_group = np.concatenate([d["p_group"] + m * per_member for m, d in enumerate(drawn)])
+        b_group = np.concatenate([d["b_group"] + m * per_buyer_member for m, d in enumerate(drawn)])
 
         def joined(key: str) -> np.ndarray:
             return np.concatenate([d[key] for d in drawn])
@@ -174,7 +178,7 @@ class FirmPopulation:
             initial_shares,
             rngs,
             home,
-            groups_per_member=per_member,
+            groups_per_member=per_buyer_member,
         )
         return cls(producers, buyers, joined("productivity"))
 

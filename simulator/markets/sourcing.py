@@ -61,40 +61,6 @@ def _quantiles() -> np.ndarray:
     return np.array([NormalDist().inv_cdf((k + 0.5) / COST_LEVELS) for k in range(COST_LEVELS)])
 
 
-def mixture_cost_levels(
-    medians: np.ndarray, shares: np.ndarray, dispersion: np.ndarray
-) -> np.ndarray:
-    """``[row, K]`` switching costs of buyers who trade several kinds of goods: quantile
-    midpoints of a mixture of log-normals, one per kind (``medians`` and ``shares``, ``[row,
-    kind]``; one log standard deviation a row). A row with one kind is :func:`cost_levels`'."""
-    single = (shares == 1.0).any(axis=1)
-    out = np.empty((len(shares), COST_LEVELS))
-    only = np.argmax(shares, axis=1)
-    out[single] = cost_levels(medians[single, only[single]], dispersion[single])
-    target = (np.arange(COST_LEVELS) + 0.5) / COST_LEVELS
-    exact = np.flatnonzero(~single & (dispersion == 0.0))
-    for row in exact:  # no dispersion: each kind's buyers all at its median
-        order = np.argsort(medians[row])
-        kind = np.searchsorted(np.cumsum(shares[row, order]), target)
-        out[row] = medians[row, order[np.minimum(kind, len(order) - 1)]]
-    mixed = np.flatnonzero(~single & (dispersion > 0.0))
-    if mixed.size:
-        from scipy.special import ndtr  # only for mixtures: its import costs a tenth of a second
-
-        mu, w, sd = np.log(medians[mixed]), shares[mixed], dispersion[mixed, None]
-        z = _quantiles()
-        # the mixture's quantile lies between its kinds' own: bisection on the log cost
-        lo = mu.min(axis=1)[:, None] + sd * z[None, :]
-        hi = mu.max(axis=1)[:, None] + sd * z[None, :]
-        for _ in range(80):
-            mid = 0.5 * (lo + hi)
-            cdf = (w[:, None, :] * ndtr((mid[..., None] - mu[:, None, :]) / sd[..., None])).sum(-1)
-            below = cdf < target[None, :]
-            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-        out[mixed] = np.exp(0.5 * (lo + hi))
-    return out
-
-
 @dataclass
 class Decisions:
     """What buyers decided in one month (for inspection of single firms)."""

@@ -533,8 +533,32 @@ class Sourcing(Strict):
         "sector",
         description="Which kinds of goods a sector's buyers trade: 'sector', the sector's own "
         "Rauch class (every buyer of steel trades reference-priced goods); 'within_sectors', "
-        "the mix of classes in the sector's 2024 US imports (goods_classes.csv), each buyer "
-        "drawing its switching cost from its class's distribution.",
+        "the mix of classes in the sector's 2024 US imports (goods_classes.csv): each class's "
+        "buyers draw their switching costs from its distribution and substitute between "
+        "origins with its elasticity. Members of a batch share it.",
+    )
+    elasticity_homogeneous: float | None = Field(
+        None,
+        gt=1.0,
+        le=50.0,
+        description="Elasticity of substitution among origins of goods traded on organised "
+        "exchanges, read with classes: within_sectors; only the classes' ratios of "
+        "(elasticity - 1) count, as each sector keeps its own elasticity as the mean over its "
+        "classes (default: data set, Broda & Weinstein 2006).",
+    )
+    elasticity_reference: float | None = Field(
+        None,
+        gt=1.0,
+        le=50.0,
+        description="Elasticity of substitution of reference-priced goods, read with classes: "
+        "within_sectors (default: data set).",
+    )
+    elasticity_differentiated: float | None = Field(
+        None,
+        gt=1.0,
+        le=50.0,
+        description="Elasticity of substitution of differentiated goods, read with classes: "
+        "within_sectors (default: data set).",
     )
 
 
