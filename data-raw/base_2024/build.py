@@ -56,6 +56,7 @@ MODEL_PARAMETERS = ["tariff_pass_through", "adjustment_speed", "supply_elasticit
                     "dollar_invoicing_share_us_imports", "twin_deficit", "income_feedback", "capacity_utilisation",
                     "switching_cost_homogeneous_months", "switching_cost_reference_months",
                     "switching_cost_differentiated_months", "switching_cost_dispersion", "discount_rate_pct_per_year",
+                    "contract_hazard_ratio_homogeneous", "contract_hazard_ratio_reference",
                     "fx_half_life_months", "tariff_threat_probability", "export_profit_tail", "export_hysteresis_band",
                     "exporter_share_of_firms", "gold_arbitrage_cost_usd_per_oz",
                     "gold_arbitrage_full_spread_usd_per_oz", "gold_arbitrage_capacity_tonnes_per_month",

@@ -32,6 +32,8 @@ DATA_DEFAULTS = {
     "sourcing.switching_cost_differentiated": "switching_cost_differentiated_months",
     "sourcing.switching_cost_dispersion": "switching_cost_dispersion",
     "sourcing.discount_rate_pct": "discount_rate_pct_per_year",
+    "sourcing.hazard_ratio_homogeneous": "contract_hazard_ratio_homogeneous",
+    "sourcing.hazard_ratio_reference": "contract_hazard_ratio_reference",
     "expectations.fx_half_life_months": "fx_half_life_months",
     "expectations.threat_probability": "tariff_threat_probability",
     "exporters.profit_tail": "export_profit_tail",
@@ -42,8 +44,15 @@ DATA_DEFAULTS = {
     "gold.capacity_tonnes": "gold_arbitrage_capacity_tonnes_per_month",
 }
 
-# needed only by a scenario that ships gold (shocks.gold): a data set may leave them out
-OPTIONAL = {"gold.cost_usd_per_oz", "gold.full_spread_usd_per_oz", "gold.capacity_tonnes"}
+# needed only by a scenario that ships gold (shocks.gold), or that splits sectors into classes
+# (sourcing.classes: within_sectors): a data set may leave them out
+OPTIONAL = {
+    "gold.cost_usd_per_oz",
+    "gold.full_spread_usd_per_oz",
+    "gold.capacity_tonnes",
+    "sourcing.hazard_ratio_homogeneous",
+    "sourcing.hazard_ratio_reference",
+}
 
 RAUCH_CLASSES = ("homogeneous", "reference", "differentiated")
 
@@ -101,15 +110,13 @@ def class_mix(data: BaseData, within_sectors: bool = False) -> tuple[np.ndarray,
     return rauch_classes(data)[:, None], np.ones((data.n_sectors, 1))
 
 
-def class_elasticity_scale(
-    elasticities: np.ndarray, classes: np.ndarray, shares: np.ndarray
-) -> np.ndarray:
-    """``[sector, kind]``: each kind's trade elasticity (elasticity of substitution minus 1)
-    relative to its sector's, from the classes' ``elasticities`` (by class): the classes keep
-    their ratios, and the share-weighted mean over a sector's kinds is 1, so that a sector's
-    elasticity is the mean of its kinds' (1 exactly with one kind)."""
-    trade = elasticities[classes] - 1.0
-    return trade / (shares * trade).sum(axis=1, keepdims=True)
+def class_scale(by_class: np.ndarray, classes: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """``[sector, kind]``: each kind's value relative to its sector's, from values by class
+    (``by_class``, in any units: only their ratios count). The share-weighted mean over a
+    sector's kinds is 1, so that a sector's value is the mean of its kinds' (1 exactly with
+    one kind)."""
+    values = by_class[classes]
+    return values / (shares * values).sum(axis=1, keepdims=True)
 
 
 def rauch_classes(data: BaseData) -> np.ndarray:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.calibration.dataset import BaseData, DataError
-from simulator.calibration.parameters import RAUCH_CLASSES, class_elasticity_scale, class_mix
+from simulator.calibration.parameters import RAUCH_CLASSES, class_mix, class_scale
 from simulator.markets.pricing import demand_elasticity
 from simulator.markets.sourcing import cost_levels
 from simulator.scenario import resolve_parameters
@@ -157,7 +157,8 @@ class MemberParameters:
     capacity_months: np.ndarray
     max_build: np.ndarray
     drawdown_months: np.ndarray
-    hazard: np.ndarray
+    hazard: np.ndarray  # the contract-expiry hazard (a sector's mean over its kinds)
+    hazard_class: np.ndarray  # the buyers' by kind of good, [member, sector, kind]
     discount: np.ndarray  # a month
     fx_half_life: np.ndarray
     threat_probability: np.ndarray
@@ -192,10 +193,17 @@ class MemberParameters:
         profit_tail = stack(lambda p: p.exporters.profit_tail)
         sigma_domestic, sigma_firm = _nests(sigma_import, ratio, profit_tail, on.entry)
         classes, class_shares = class_mix(data, _within_sectors(resolved))
-        scale = np.stack([_class_scale(p, data, classes, class_shares) for p in resolved])
+        scales = [_class_scales(p, data, classes, class_shares) for p in resolved]
+        scale, hazard_scale = np.stack([s for s, _ in scales]), np.stack([h for _, h in scales])
         # a kind whose scale is 1 (every kind of a sector with one) keeps the sector's values
         sigma_import_class = np.where(
             scale == 1.0, sigma_import[..., None], 1.0 + (sigma_import[..., None] - 1.0) * scale
+        )
+        hazard = stack(lambda p: p.adjustment_speed)
+        hazard_class = np.where(
+            hazard_scale == 1.0,
+            hazard[:, None, None],
+            np.minimum(hazard[:, None, None] * hazard_scale, 1.0),
         )
         sigma_domestic_class, sigma_firm_class = _nests(
             sigma_import_class, ratio[:, None], profit_tail[:, None], on.entry[:, None]
@@ -250,7 +258,8 @@ class MemberParameters:
             capacity_months=stack(lambda p: p.inventory.capacity_months),
             max_build=stack(lambda p: p.inventory.max_build),
             drawdown_months=stack(lambda p: p.inventory.drawdown_months),
-            hazard=stack(lambda p: p.adjustment_speed),
+            hazard=hazard,
+            hazard_class=hazard_class,
             discount=stack(lambda p: (1.0 + p.sourcing.discount_rate_pct / 100.0) ** (1.0 / 12.0))
             - 1.0,
             fx_half_life=stack(lambda p: p.expectations.fx_half_life_months),
@@ -289,20 +298,26 @@ def _within_sectors(resolved: Sequence[Parameters]) -> bool:
     return modes == {"within_sectors"}
 
 
-def _class_scale(
+def _class_scales(
     p: Parameters, data: BaseData, classes: np.ndarray, shares: np.ndarray
-) -> np.ndarray:
-    """``[sector, kind]``: each kind's trade elasticity relative to its sector's."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """``[sector, kind]``: each kind's trade elasticity and contract hazard relative to its
+    sector's (ones with one kind a sector)."""
     if classes.shape[1] == 1:
-        return np.ones(classes.shape)
-    by_class = [getattr(p.sourcing, f"elasticity_{c}") for c in RAUCH_CLASSES]
-    if None in by_class:
-        raise DataError(
-            f"data set {data.name!r} has no goods_class_elasticities.csv, and the scenario "
-            "sets parameters.sourcing.classes: within_sectors without "
-            "parameters.sourcing.elasticity_<class>"
-        )
-    return class_elasticity_scale(np.array(by_class), classes, shares)
+        return np.ones(classes.shape), np.ones(classes.shape)
+    sigma = [getattr(p.sourcing, f"elasticity_{c}") for c in RAUCH_CLASSES]
+    hazard = [p.sourcing.hazard_ratio_homogeneous, p.sourcing.hazard_ratio_reference, 1.0]
+    for values, what, where in (
+        (sigma, "elasticity_<class>", "goods_class_elasticities.csv"),
+        (hazard, "hazard_ratio_<class>", "contract_hazard_ratio_<class> in parameters.csv"),
+    ):
+        if None in values:
+            raise DataError(
+                f"data set {data.name!r} has no {where}, and the scenario sets "
+                f"parameters.sourcing.classes: within_sectors without parameters.sourcing.{what}"
+            )
+    trade = np.array(sigma) - 1.0
+    return class_scale(trade, classes, shares), class_scale(np.array(hazard), classes, shares)
 
 
 def _cost_levels(p: Parameters, classes: np.ndarray) -> np.ndarray:

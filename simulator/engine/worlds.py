@@ -41,7 +41,7 @@ from simulator.costs.supply_chains import unit_cost_index, within_purchases
 from simulator.engine.members import MemberParameters, batch_key
 from simulator.markets import exchange, gold, inventory
 from simulator.markets.armington import nested_shares
-from simulator.markets.expectations import Expectations
+from simulator.markets.expectations import Expectations, annuity
 from simulator.markets.firms import FirmPopulation
 from simulator.markets.pricing import anticipated_price
 from simulator.markets.production import entry_threshold
@@ -193,6 +193,9 @@ class Worlds:
         def by_buyer_group(values: np.ndarray) -> np.ndarray:
             return np.repeat(values, per_group * n_k)
 
+        # the buyers' contract hazard by group: its kind's, in every region
+        hazard = np.broadcast_to(p.hazard_class[:, None], (n_m, n_r, n_s, n_k)).ravel()
+
         self.firms = FirmPopulation.create(
             count=spec.firms.count,
             output=self.flows0.sum(axis=1),
@@ -206,11 +209,11 @@ class Worlds:
             switching_costs=np.repeat(p.switching_cost, n_r, axis=0).reshape(
                 -1, p.switching_cost.shape[-1]
             ),
-            hazard=by_buyer_group(p.hazard),
+            hazard=hazard,
             profit_tail=by_group(p.profit_tail),
             z_min=by_group(p.z_min),
         )
-        self.annuity_by_group = by_buyer_group(self.expectations.annuity)
+        self.annuity_by_group = annuity(hazard, by_buyer_group(p.discount))
         self.supply_elasticity_by_group = by_group(p.supply_elasticity)
         self.capacity_elasticity_by_group = (
             by_group(p.capacity_elasticity) if p.capacity_elasticity is not None else None

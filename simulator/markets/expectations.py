@@ -44,12 +44,12 @@ class Expectations:
 
     @property
     def beta(self) -> np.ndarray:
-        return (1.0 - self.hazard) / (1.0 + self.discount)
+        return _beta(self.hazard, self.discount)
 
     @property
     def annuity(self) -> np.ndarray:
         """Expected discounted months a saving lasts: ``sum_k beta ** k = 1 / (1 - beta)``."""
-        return 1.0 / (1.0 - self.beta)
+        return annuity(self.hazard, self.discount)
 
     @property
     def fx_weight(self) -> np.ndarray:
@@ -109,3 +109,13 @@ class Expectations:
             log_factor = np.log1p(expected / (1.0 + tau0[varying]))
             factor[:, varying] = np.matmul(weights[:, None, :], log_factor)[:, 0, :]
         return factor
+
+
+def _beta(hazard: np.ndarray, discount: np.ndarray) -> np.ndarray:
+    return (1.0 - hazard) / (1.0 + discount)
+
+
+def annuity(hazard: np.ndarray, discount: np.ndarray) -> np.ndarray:
+    """Expected discounted months a saving lasts under contract hazard ``hazard`` and discount
+    rate ``discount`` (a month each): ``1 / (1 - (1 - h) / (1 + r))``."""
+    return 1.0 / (1.0 - _beta(hazard, discount))

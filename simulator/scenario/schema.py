@@ -560,6 +560,22 @@ class Sourcing(Strict):
         description="Elasticity of substitution of differentiated goods, read with classes: "
         "within_sectors (default: data set).",
     )
+    hazard_ratio_homogeneous: float | None = Field(
+        None,
+        gt=0.0,
+        le=10.0,
+        description="Contract-expiry hazard of buyers of goods traded on organised exchanges "
+        "relative to buyers of differentiated goods, read with classes: within_sectors; each "
+        "sector keeps parameters.adjustment_speed as the mean over its classes (default: data "
+        "set, Besedes & Prusa 2006).",
+    )
+    hazard_ratio_reference: float | None = Field(
+        None,
+        gt=0.0,
+        le=10.0,
+        description="Contract-expiry hazard of buyers of reference-priced goods relative to "
+        "buyers of differentiated goods, read with classes: within_sectors (default: data set).",
+    )
 
 
 class Expectations(Strict):
