@@ -195,3 +195,26 @@ def test_each_classs_contracts_expire_at_its_own_hazard_around_the_sectors():
     assert model.switched[-1, US, ag] == pytest.approx(0.1, rel=1e-12)
     sector = run(scenario(end="2024-02", mechanisms=quiet, firms={"count": 0}), data)
     assert sector.firms.buyers.last.share_switched[US * len(SECTORS) + ag] == pytest.approx(0.1)
+
+
+def test_runs_with_and_without_classes_batch_apart_and_equal_their_runs_alone():
+    """The classes shape the buyers' groups, so runs that differ in them go in separate
+    batches; runs that differ only in the class elasticities share one. Each equals its run
+    made alone."""
+    from simulator.api import run_scenario, run_scenarios
+    from simulator.engine.members import batch_key
+    from simulator.runs.run import RunSpec, batchable
+
+    sets = ["firms.count=0", "end=2025-12"]
+    within_ = [*sets, "parameters.sourcing.classes=within_sectors"]
+    steeper = [*within_, "parameters.sourcing.elasticity_homogeneous=6"]
+    loaded = [load_scenario("us_2025", s) for s in (sets, within_, steeper)]
+    keys = [batch_key(one.scenario) for one in loaded]
+    assert keys[0] != keys[1] == keys[2]
+    assert not batchable(RunSpec(0, "us_2025", 1, {"parameters.sourcing.classes": "sector"}))
+    assert batchable(RunSpec(0, "us_2025", 1, {"parameters.sourcing.elasticity_reference": 4}))
+    together = run_scenarios(loaded)
+    for one, result in zip(loaded, together, strict=True):
+        alone = run_scenario(one)
+        assert np.allclose(result.model.flows, alone.model.flows, rtol=1e-12, atol=0)
+    assert not np.allclose(together[1].model.flows, together[2].model.flows, rtol=1e-6)

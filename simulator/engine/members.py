@@ -45,6 +45,8 @@ MEMBER_KEYS = (
     "dollar.us_import_invoicing_share",
 )
 MEMBER_PARAMETERS = MEMBER_BLOCKS + MEMBER_KEYS
+# the keys of those blocks that members must share all the same: they shape the arrays
+SHARED_KEYS = ("sourcing.classes",)
 # the mechanism switches that may differ between the members of one batch (the others,
 # ``growth`` and ``supply_chains``, shape arrays every member shares: the no-policy path and
 # the input-output coefficients)
@@ -67,11 +69,11 @@ MEMBER_MECHANISMS = (
 
 def batch_key(scenario: Scenario) -> str:
     """What members of one batch must share: the scenario without its name, description,
-    seed, tariffs, member parameters and member switches (but with the kinds of goods buyers
-    trade, which shape the buyers' groups)."""
+    seed, tariffs, member parameters and member switches (but with :data:`SHARED_KEYS`,
+    which shape the arrays)."""
     exclude = {"name", "description", "extends", "seed", "tariffs"}
     raw = scenario.model_dump(mode="json", exclude=exclude)
-    raw["classes"] = scenario.parameters.sourcing.classes
+    shared = {path: _value(raw["parameters"], path) for path in SHARED_KEYS}
     for name in MEMBER_MECHANISMS:
         raw["mechanisms"].pop(name)
     params = raw["parameters"]
@@ -81,7 +83,14 @@ def batch_key(scenario: Scenario) -> str:
         for block in blocks:
             target = target[block]
         target.pop(key)
+    raw["shared"] = shared
     return json.dumps(raw, sort_keys=True)
+
+
+def _value(params: dict, path: str) -> object:
+    for step in path.split("."):
+        params = params[step]
+    return params
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,10 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
 
 def _member_parameter(path: str) -> bool:
     """Whether a ``--set`` path is a behaviour parameter members of a batch may differ in."""
-    from simulator.engine.members import MEMBER_BLOCKS, MEMBER_KEYS
+    from simulator.engine.members import MEMBER_BLOCKS, MEMBER_KEYS, SHARED_KEYS
 
     name = path.removeprefix("parameters.")
-    if name == path:
+    if name == path or name in SHARED_KEYS:
         return False
     return name.split(".")[0] in (*MEMBER_BLOCKS, "elasticities") or name in MEMBER_KEYS
 
