@@ -173,7 +173,10 @@ def test_sandwich_equals_the_inverse_information_for_a_linear_model():
 
 def test_calibrate_writes_the_report_atomically_and_refuses_bad_input(tmp_path, capsys):
     search = "method: differential_evolution, population: 2, generations: 2"
-    path = write(tmp_path, moments_text(starts=0).replace("method: least_squares", search))
+    text = moments_text(starts=0).replace("method: least_squares", search)
+    # a parameter set in the base is part of the model estimated: the scenario keeps it
+    text = text.replace("set: [firms.count=0,", "set: [firms.count=0, parameters.pass_through=0.9,")
+    path = write(tmp_path, text)
     out = tmp_path / "report"
     assert main(["calibrate", str(path), "--out", str(out), "--jobs", "1", "-q"]) == 0
     files = {p.name for p in out.iterdir()}
@@ -194,6 +197,8 @@ def test_calibrate_writes_the_report_atomically_and_refuses_bad_input(tmp_path, 
         value = getattr(estimated.parameters, name.removeprefix("parameters."))
         assert value == fields["estimate"]
     assert estimated.tariffs == load_scenario("baseline").scenario.tariffs
+    assert estimated.parameters.pass_through == 0.9
+    assert estimated.firms.count == load_scenario("baseline").scenario.firms.count
     names = list(data["parameters"])
     covariance = pd.read_csv(out / "covariance.csv")
     table = covariance.pivot(index="parameter", columns="other", values="covariance")

@@ -204,12 +204,22 @@ def estimated_scenario(est: Estimate, moments: MomentsFile, command: str) -> str
     if "/" in named or "\\" in named or named.endswith((".yaml", ".yml")):
         named = str((moments.path.parent / named).resolve())
     parameters: dict[str, Any] = {}
-    for key, value in Replays(moments).values(est.theta).items():
+
+    def put(key: str, value: Any) -> None:
         node = parameters
         *path, last = key.removeprefix("parameters.").split(".")
         for step in path:
             node = node.setdefault(step, {})
-        node[last] = float(value)
+        node[last] = value
+
+    # the base's parameter settings are part of the model estimated (firms.count and the
+    # like only set up the replays)
+    for item in moments.spec.base.set:
+        key, _, text = item.partition("=")
+        if key.strip().startswith("parameters."):
+            put(key.strip(), yaml.safe_load(text))
+    for key, value in Replays(moments).values(est.theta).items():
+        put(key, float(value))
     scenario = {
         "extends": named,
         "name": f"{base}_{moments.spec.name}_estimated"[:60],
@@ -222,8 +232,9 @@ def estimated_scenario(est: Estimate, moments: MomentsFile, command: str) -> str
     }
     header = (
         f"# Written by {command}: the estimates as a scenario. Every other value is the base\n"
-        "# scenario's, without the moments file's base.set (settings of the replays); the\n"
-        "# scaled parameters are the base's values times the estimated scales.\n"
+        "# scenario's with the parameters of the moments file's base.set (its other settings\n"
+        "# only set up the replays); the scaled parameters are the base's values times the\n"
+        "# estimated scales.\n"
     )
     return header + yaml.safe_dump(scenario, sort_keys=False, width=88)
 
