@@ -218,3 +218,16 @@ def test_runs_with_and_without_classes_batch_apart_and_equal_their_runs_alone():
         alone = run_scenario(one)
         assert np.allclose(result.model.flows, alone.model.flows, rtol=1e-12, atol=0)
     assert not np.allclose(together[1].model.flows, together[2].model.flows, rtol=1e-6)
+
+
+def test_an_ensemble_draws_the_class_hazards_only_when_the_scenario_reads_them():
+    from simulator.runs.spec import WITHIN_SECTORS_ONLY, plan_ensemble
+
+    sector = plan_ensemble(load_scenario("us_2025"), 3)
+    within_ = plan_ensemble(
+        load_scenario("us_2025", ["parameters.sourcing.classes=within_sectors"]), 3
+    )
+    assert not WITHIN_SECTORS_ONLY & set(sector[0].values)
+    assert set(within_[0].values) >= WITHIN_SECTORS_ONLY
+    drawn = [run.values["parameters.sourcing.hazard_ratio_homogeneous"] for run in within_]
+    assert all(1.18 <= x <= 1.56 for x in drawn) and len(set(drawn)) == 3

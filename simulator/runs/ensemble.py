@@ -318,7 +318,8 @@ class RunSet:
         if m["what"] == "ensemble":
             lines += ["## What was drawn", ""]
             for p in uncertain_parameters(str(m["data"])):
-                lines.append(f"- `{p.path}`: {p.distribution.describe()}")
+                if p.path in self.runs.columns:  # drawn: the scenario reads it
+                    lines.append(f"- `{p.path}`: {p.distribution.describe()}")
             lines += ["", "Sources: `uncertainty.csv` of the data set; see docs/ensembles.md.", ""]
         lines.append(
             f"Scenario sha256 {m['scenario_sha256'][:12]}…, tradesim {m['tradesim_version']}; "

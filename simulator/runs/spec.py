@@ -40,7 +40,12 @@ from pydantic import (
     model_validator,
 )
 
-from simulator.calibration.uncertainty import Distribution, Kind, uncertain_parameters
+from simulator.calibration.uncertainty import (
+    Distribution,
+    Kind,
+    UncertainParameter,
+    uncertain_parameters,
+)
 from simulator.runs.run import RunSpec
 from simulator.scenario import LoadedScenario, ScenarioError, load_scenario
 from simulator.scenario.errors import Issue, issues_from_validation, locator
@@ -363,7 +368,7 @@ def plan_sweep(spec: SweepSpec, loaded: LoadedScenario) -> list[RunSpec]:
     else:
         dims: dict[str, Values | Range | Distribution] = dict(spec.vary)
         if spec.uncertain:
-            for p in uncertain_parameters(loaded.scenario.data):
+            for p in drawn_parameters(loaded):
                 dims.setdefault(p.path, p.distribution)
         points = _sample(dims, spec.samples or 1, spec.method, spec.seed)
     raw = loaded.raw
@@ -402,11 +407,29 @@ def _sample(dims: dict[str, Any], n: int, method: Method, seed: int) -> list[dic
     return [{k: columns[k][i] for k in dims} for i in range(n)]
 
 
+# uncertain parameters that a scenario reads only when its buyers trade the classes within
+# sectors (parameters.sourcing.classes: within_sectors)
+WITHIN_SECTORS_ONLY = frozenset(
+    {"parameters.sourcing.hazard_ratio_homogeneous", "parameters.sourcing.hazard_ratio_reference"}
+)
+
+
+def drawn_parameters(loaded: LoadedScenario) -> list[UncertainParameter]:
+    """The uncertain parameters (``uncertainty.csv``) that an ensemble of the scenario draws:
+    those it reads."""
+    within = loaded.scenario.parameters.sourcing.classes == "within_sectors"
+    return [
+        p
+        for p in uncertain_parameters(loaded.scenario.data)
+        if within or p.path not in WITHIN_SECTORS_ONLY
+    ]
+
+
 def plan_ensemble(loaded: LoadedScenario, n: int, seed: int | None = None) -> list[RunSpec]:
     """``n`` Monte Carlo draws of the uncertain parameters, member ``i`` with seed ``seed+i``."""
     if not 1 <= n <= MAX_RUNS:
         raise ScenarioError.simple(f"--ensemble is {n}: give a count from 1 to {MAX_RUNS:,}")
     base = loaded.scenario.seed if seed is None else seed
-    dims = {p.path: p.distribution for p in uncertain_parameters(loaded.scenario.data)}
+    dims = {p.path: p.distribution for p in drawn_parameters(loaded)}
     points = _sample(dims, n, "monte_carlo", base)
     return [RunSpec(i, loaded.raw, base + i, point) for i, point in enumerate(points)]
