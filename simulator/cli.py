@@ -16,6 +16,7 @@ import hashlib
 import importlib
 import json
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -70,6 +71,7 @@ EXAMPLES = {
   tradesim validate-history --ensemble 0         # the central run alone, no bands""",
     "calibrate": """examples:
   tradesim calibrate pre2025 --jobs 2            # the bundled moments: out/calibrate_pre2025/
+  tradesim calibrate pre2025 --set parameters.sourcing.classes=within_sectors --out out/cls
   tradesim calibrate my_moments.yaml --out out/est --executor dask""",
     "report": """examples:
   tradesim report us_2025 --out report.html      # one self-contained HTML page
@@ -597,7 +599,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from simulator.runs.executors import check_executor
 
     check_executor(args.jobs, args.executor, args.scheduler)
-    moments = load_moments(args.file)
+    moments = load_moments(args.file, args.set)
     out = Path(args.out or f"out/calibrate_{moments.spec.name}")
     check_output_dir(out, force=args.force, protect=[moments.path])
     since = folder_state(out)
@@ -609,8 +611,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     result = estimate(
         moments, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler, say=say
     )
-    # the numbers depend on the file alone, not on --jobs or the executor
-    command = f"tradesim calibrate {args.file}"
+    # the numbers depend on the file and --set alone, not on --jobs or the executor
+    command = " ".join(
+        ["tradesim calibrate", str(args.file), *(f"--set {shlex.quote(v)}" for v in args.set)]
+    )
     write_report(result, moments, out, command, force=args.force, since=since)
     if args.json:
         from simulator.estimation.report import as_json
@@ -909,6 +913,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="moments file (YAML; see docs/calibration.md) or a bundled name")
     p.add_argument(
         "--out", type=_path, help="report folder (default out/calibrate_<name in the file>)"
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a value of the base scenario every replay starts from, after the "
+        "file's base.set, e.g. parameters.sourcing.classes=within_sectors; repeatable",
     )
     force(p)
     jobs(p)

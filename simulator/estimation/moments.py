@@ -33,6 +33,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -321,9 +322,10 @@ def resolve_path(source: str | os.PathLike) -> Path:
     raise ScenarioError([Issue(str(source), None, None, "", message, hint=hint)])
 
 
-def load_moments(source: str | os.PathLike) -> MomentsFile:
+def load_moments(source: str | os.PathLike, overrides: Sequence[str] = ()) -> MomentsFile:
     """Read and check a moments file (or a bundled one by name); errors name its file, line
-    and key, with a hint."""
+    and key, with a hint. ``overrides`` (``key.path=value``, as ``--set``) are added to the
+    file's ``base.set``."""
     path = resolve_path(source)
     name = str(source)
     text = read_yaml_text(path, name)
@@ -336,6 +338,9 @@ def load_moments(source: str | os.PathLike) -> MomentsFile:
         spec = MomentsSpec.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(issues_from_validation(exc, MomentsSpec, data, locate)) from None
+    if overrides:
+        base_set = spec.base.model_copy(update={"set": [*spec.base.set, *overrides]})
+        spec = spec.model_copy(update={"base": base_set})
     base = _load_base(spec, path, locate)
     _check_references(spec, base, locate)
     replays = {key: _replay_mapping(spec, base, key, locate) for key in spec.replays}
