@@ -143,6 +143,43 @@ def class_elasticities() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+SUPPLIERS = (
+    "U.S. Census Bureau, U.S. imports for consumption, January-December 2024, by HTS10 and "
+    "country of origin (customs value; monthly IMDB files), as rolled up to HTS10 x country by "
+    "the Budget Lab at Yale; each HS6 product grouped by its lead, the partner region that sold "
+    "the US most of it in 2024; a sector's four largest leads by value keep their own group, the "
+    "products of other leads form 'other'; HTS10 -> sector by HS chapter and heading "
+    "(docs/data-sources.md section 13a)"
+)
+SUPPLIERS_READ = (
+    "github.com/Budget-Lab-Yale/Tariff-Model resources/rate_aggregation/2024/"
+    "import_weights_hs10_country_2024.rds (commit 8efb3ed58023da703d62d43a10ba0ad6b814b677); "
+    "derived: data-raw/base_2024/goods_classes/us_imports_2024_by_lead.csv"
+)
+
+
+def supplier_groups(partners: list[str], goods: list[str]) -> pd.DataFrame:
+    """2024 US imports of each goods sector by supplier group (the products each lead region
+    sells the US most of) and partner, US$ m: every partner of every group, zeros included."""
+    raw = pd.read_csv(os.path.join(FOLDER, "us_imports_2024_by_lead.csv"), keep_default_na=False)
+    assert set(raw.sector) == set(goods), set(raw.sector) ^ set(goods)
+    assert set(raw.partner) == set(partners), set(raw.partner) ^ set(partners)
+    assert set(raw.group) <= {*partners, "other"}, set(raw.group) - {*partners, "other"}
+    rank = {
+        "sector": {g: k for k, g in enumerate(goods)},
+        "group": {p: k for k, p in enumerate([*partners, "other"])},
+        "partner": {p: k for k, p in enumerate(partners)},
+    }
+    out = raw.sort_values(list(rank), key=lambda col: col.map(rank[col.name]))
+    out.insert(0, "importer", "USA")
+    out["source"] = SUPPLIERS
+    out["read_at"] = SUPPLIERS_READ
+    return out[
+        ["importer", "sector", "group", "partner", "imports_usd_m", "products", "source", "read_at"]
+    ].reset_index(drop=True)
+
+
 def write_goods_classes(out: str, partners: list[str], goods: list[str]) -> None:
     class_shares(partners, goods).to_csv(os.path.join(out, "goods_classes.csv"), index=False)
+    supplier_groups(partners, goods).to_csv(os.path.join(out, "supplier_groups.csv"), index=False)
     class_elasticities().to_csv(os.path.join(out, "goods_class_elasticities.csv"), index=False)

@@ -66,6 +66,9 @@ SHARED = Path("/work/shared/goods_classes")
 WEIGHTS_COMMIT = "8efb3ed58023da703d62d43a10ba0ad6b814b677"
 WEIGHTS = "resources/rate_aggregation/2024/import_weights_hs10_country_2024.rds"
 CONCORDANCE_COMMIT = "201c812e51f213d967d8701b6ed6398c79df4a04"
+# the supplier groups of a sector: the products led by each of its LEADS largest leads, and the
+# rest (docs/data-sources.md section 13a)
+LEADS = 4
 
 # Census Bureau Schedule C country codes (the list in github.com/Budget-Lab-Yale/Tariff-ETRs
 # resources/census_country_codes.txt, produced 27 Jan 2021) of tradesim's named regions; every
@@ -217,6 +220,28 @@ def sigma_by_class(bw: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def by_lead(w: pd.DataFrame) -> pd.DataFrame:
+    """2024 US imports by sector x supplier group x partner (US$ m): each HS6 product's group
+    is its lead, the partner region that sold the US most of it in 2024 (ties: the first code
+    alphabetically); in each sector the LEADS regions that lead the most import value keep
+    their own group and the products of the other leads form the group "other"."""
+    by_product = w.groupby(["sector", "hs6", "partner"]).imports.sum().unstack(fill_value=0.0)
+    products = by_product.index.to_frame(index=False)
+    products["lead"] = by_product.idxmax(axis=1).to_numpy()  # columns sorted: ties to the first
+    products["value"] = by_product.sum(axis=1).to_numpy()
+    led = products.groupby(["sector", "lead"]).value.sum()
+    kept = set(led.groupby(level="sector", group_keys=False).nlargest(LEADS).index)
+    own = [(s, lead) in kept for s, lead in zip(products.sector, products.lead, strict=True)]
+    products["group"] = products.lead.where(own, "other")
+    keys = [products.sector.to_numpy(), products.group.to_numpy()]
+    table = by_product.groupby(keys).sum().rename_axis(["sector", "group"])
+    table = table.stack().rename("imports_usd_m").reset_index()
+    table["imports_usd_m"] = (table.imports_usd_m / 1e6).round(3)
+    count = products.groupby(["sector", "group"]).size()
+    table["products"] = [count[k] for k in zip(table.sector, table.group, strict=True)]
+    return table.sort_values(["sector", "group", "partner"]).reset_index(drop=True)
+
+
 def main(tariff_model: str, concordance: str, shared: Path = SHARED) -> None:
     shared.mkdir(parents=True, exist_ok=True)
     classes = rauch(concordance)
@@ -252,6 +277,8 @@ def main(tariff_model: str, concordance: str, shared: Path = SHARED) -> None:
     columns = ["con_w", "con_r", "con_n", "lib_w", "lib_r", "lib_n", "unclassified"]
     table = (table.reindex(columns=columns, fill_value=0.0) / 1e6).round(3).reset_index()
     table.to_csv(HERE / "us_imports_2024_by_class.csv", index=False)
+
+    by_lead(w).to_csv(HERE / "us_imports_2024_by_lead.csv", index=False)
 
     bw = sigma_sitc3(concordance, classes)
     bw.to_csv(shared / "bw_sigma_sitc3.csv", index=False)
