@@ -92,6 +92,10 @@ class Firm(mesa.Agent):
             "main_origin_share": float(mix[top]),
             "origin_shares": {m.data.regions[o]: float(v) for o, v in enumerate(mix) if v > 0},
         }
+        groups = m.data.supplier_groups
+        if m.members.kind_weights is not None and m.data.regions[d] == groups.importer:
+            # products grouped by lead supplier: the buyer's group, by its lead ("other")
+            out["supplier_group"] = groups.labels[s][self._kind] if groups.labels[s] else None
         last = pop.last
         if last is None:
             return out

@@ -49,6 +49,47 @@ class Households:
 
 
 @dataclass(frozen=True)
+class SupplierGroups:
+    """An importer's base-year imports of each sector by supplier group: the products that
+    each lead region (the origin that sold the importer most of a product) leads, and the
+    products of the other leads (``other``)."""
+
+    importer: str
+    # labels[s]: the groups of sector s, by lead ("" pads a sector with fewer groups; a sector
+    # the table does not cover has none)
+    labels: tuple[tuple[str, ...], ...]
+    # imports[o, s, g]: the importer's imports from origin o of group g of sector s (US$ m)
+    imports: np.ndarray
+
+    def merge_regions(self, idx: np.ndarray, keep: list[str], n: int) -> SupplierGroups | None:
+        """The table with regions merged (origins summed); None when the importer is merged
+        into another region (the groups describe its own imports only)."""
+        home = keep.index(self.importer) if self.importer in keep else None
+        if home is None or np.sum(idx == home) != 1:
+            return None
+        imports = np.zeros((n, *self.imports.shape[1:]))
+        np.add.at(imports, idx, self.imports)
+        return replace(self, imports=imports)
+
+    def merge_sectors(self, idx: np.ndarray, n: int) -> SupplierGroups:
+        """The table with sectors merged: a merged sector has every group of its parts."""
+        labels: list[list[str]] = [[] for _ in range(n)]
+        columns: list[list[np.ndarray]] = [[] for _ in range(n)]
+        for s, target in enumerate(idx):
+            for g, label in enumerate(self.labels[s]):
+                if label:
+                    labels[target].append(label)
+                    columns[target].append(self.imports[:, s, g])
+        n_groups = max(1, *(len(c) for c in columns))
+        imports = np.zeros((self.imports.shape[0], n, n_groups))
+        for s, cols in enumerate(columns):
+            for g, col in enumerate(cols):
+                imports[:, s, g] = col
+        padded = tuple(tuple(ls) + ("",) * (n_groups - len(ls)) if ls else () for ls in labels)
+        return replace(self, labels=padded, imports=imports)
+
+
+@dataclass(frozen=True)
 class BaseData:
     """A base year of world trade, dense and ready for the model.
 
@@ -90,6 +131,9 @@ class BaseData:
     # class_elasticities[c]: median elasticity of substitution among import varieties of
     # Rauch class c (Broda & Weinstein 2006, goods_class_elasticities.csv, conservative).
     class_elasticities: np.ndarray | None = None
+    # supplier_groups: base-year US imports of each goods sector by the products' lead supplier
+    # (supplier_groups.csv); read with parameters.sourcing.products: by_lead_supplier.
+    supplier_groups: SupplierGroups | None = None
 
     @property
     def gross_output(self) -> np.ndarray:
@@ -197,10 +241,12 @@ class BaseData:
             home = self.regions.index(importer)
             if np.sum(idx == idx[home]) == 1 and keep[idx[home]] == importer:
                 ai_hardware[importer, sector] = np.bincount(idx, weights=shares, minlength=n)
+        suppliers = self.supplier_groups
         return replace(
             self,
             groups=groups,
             ai_hardware=ai_hardware,
+            supplier_groups=None if suppliers is None else suppliers.merge_regions(idx, keep, n),
             regions=tuple(keep),
             flows=flows,
             base_tariff=tariff,
@@ -265,6 +311,9 @@ class BaseData:
                 axis=1,
             )
             / weight[:, None],
+            supplier_groups=None
+            if self.supplier_groups is None
+            else self.supplier_groups.merge_sectors(idx, n),
             **self._merge_cost_sectors(idx, n),
         )
 
@@ -405,6 +454,7 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
     }
     goods_classes = _read_goods_classes(folder / "goods_classes.csv", sectors, parameters)
     class_elasticities = _read_class_elasticities(folder / "goods_class_elasticities.csv")
+    supplier_groups = _read_supplier_groups(folder / "supplier_groups.csv", regions, sectors)
     return BaseData(
         name=name or folder.name,
         regions=regions,
@@ -424,6 +474,7 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
         ai_hardware=ai_hardware,
         goods_classes=goods_classes,
         class_elasticities=class_elasticities,
+        supplier_groups=supplier_groups,
     )
 
 
@@ -465,6 +516,36 @@ def _read_goods_classes(
             )
         shares[s] = np.eye(len(CLASS_COLUMNS))[int(own)]
     return shares
+
+
+def _read_supplier_groups(
+    path: Path, regions: tuple[str, ...], sectors: tuple[str, ...]
+) -> SupplierGroups | None:
+    """``importer,sector,group,partner,imports_usd_m``: an importer's base-year imports of each
+    sector by supplier group and partner (one importer). None without the table."""
+    table = _read_optional(path, ["importer", "sector", "group", "partner", "imports_usd_m"])
+    if table is None:
+        return None
+    importers = set(table["importer"])
+    if len(importers) != 1 or not importers <= set(regions):
+        raise DataError(f"{path}: one importer, a region of the data set, is needed")
+    (importer,) = importers
+    s_idx = {s: i for i, s in enumerate(sectors)}
+    r_idx = {r: i for i, r in enumerate(regions)}
+    named = {g: i for i, g in enumerate(dict.fromkeys(table["group"]))}
+    keys = {"sector": s_idx, "group": named, "partner": r_idx}
+    (sector, _, origin), value = _cell(table, path, keys, "imports_usd_m", 0.0, 1e7)
+    if np.any(origin == r_idx[importer]):
+        raise DataError(f"{path}: the importer {importer} cannot be a partner")
+    labels: list[list[str]] = [[] for _ in sectors]  # each sector's groups, in file order
+    for s, group in dict.fromkeys(zip(sector.tolist(), table["group"], strict=True)):
+        labels[s].append(group)
+    group = [labels[s].index(g) for s, g in zip(sector.tolist(), table["group"], strict=True)]
+    n_groups = max(len(g) for g in labels)
+    imports = np.zeros((len(regions), len(sectors), n_groups))
+    imports[origin, sector, group] = value
+    padded = tuple(tuple(g) + ("",) * (n_groups - len(g)) if g else () for g in labels)
+    return SupplierGroups(importer=importer, labels=padded, imports=imports)
 
 
 def _read_class_elasticities(path: Path) -> np.ndarray | None:

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.calibration.dataset import BaseData, DataError
-from simulator.calibration.parameters import RAUCH_CLASSES, class_mix, class_scale
+from simulator.calibration.parameters import (
+    RAUCH_CLASSES,
+    class_mix,
+    class_scale,
+    rauch_classes,
+)
+from simulator.calibration.suppliers import supplier_weights
 from simulator.markets.pricing import demand_elasticity
 from simulator.markets.sourcing import cost_levels
 from simulator.scenario import resolve_parameters
@@ -46,7 +52,7 @@ MEMBER_KEYS = (
 )
 MEMBER_PARAMETERS = MEMBER_BLOCKS + MEMBER_KEYS
 # the keys of those blocks that members must share all the same: they shape the arrays
-SHARED_KEYS = ("sourcing.classes",)
+SHARED_KEYS = ("sourcing.classes", "sourcing.products")
 # the mechanism switches that may differ between the members of one batch (the others,
 # ``growth`` and ``supply_chains``, shape arrays every member shares: the no-policy path and
 # the input-output coefficients)
@@ -137,8 +143,9 @@ class MemberParameters:
 
     Scalars are arrays ``[member]``; per-sector values ``[member, sector]``; the demand
     elasticity of each producer group ``[member, region, sector]``. Buyers trade one or more
-    kinds of goods in each sector (Rauch classes, ``class_shares[sector, kind]``, shared by
-    the members); their elasticities and switching costs have a kind axis after the sector's.
+    kinds of goods in each sector (Rauch classes, or groups of products by lead supplier;
+    ``class_shares[sector, kind]``, shared by the members); their elasticities and switching
+    costs have a kind axis after the sector's.
     """
 
     resolved: tuple[Parameters, ...]
@@ -173,6 +180,10 @@ class MemberParameters:
     threat_probability: np.ndarray
     class_kinds: np.ndarray  # [sector, kind]: the Rauch class of each kind of good
     class_shares: np.ndarray  # [sector, kind]: each kind's share of the sector's spending
+    # the kinds' own Armington weights, [kind, origin, destination, sector], when they differ
+    # from the sector's (products grouped by lead supplier); None when every kind has the
+    # sector's
+    kind_weights: np.ndarray | None
     # the buyers' elasticities by kind of good, [member, sector, kind]
     sigma_import_class: np.ndarray
     sigma_domestic_class: np.ndarray
@@ -201,7 +212,12 @@ class MemberParameters:
         ratio = stack(lambda p: p.domestic_elasticity_ratio)
         profit_tail = stack(lambda p: p.exporters.profit_tail)
         sigma_domestic, sigma_firm = _nests(sigma_import, ratio, profit_tail, on.entry)
-        classes, class_shares = class_mix(data, _within_sectors(resolved))
+        landed0 = flows0 * (1.0 + data.base_tariff)
+        classes, class_shares = class_mix(data, _shared(resolved, "classes") == "within_sectors")
+        kind_weights = None
+        if _shared(resolved, "products") == "by_lead_supplier":
+            class_shares, kind_weights = _lead_suppliers(data, landed0)
+            classes = np.repeat(rauch_classes(data)[:, None], class_shares.shape[1], axis=1)
         scales = [_class_scales(p, data, classes, class_shares) for p in resolved]
         scale, hazard_scale = np.stack([s for s, _ in scales]), np.stack([h for _, h in scales])
         # a kind whose scale is 1 (every kind of a sector with one) keeps the sector's values
@@ -218,7 +234,6 @@ class MemberParameters:
             sigma_import_class, ratio[:, None], profit_tail[:, None], on.entry[:, None]
         )
         eta = stack(lambda p: p.composite_demand_elasticity)
-        landed0 = flows0 * (1.0 + data.base_tariff)
         weights = landed0 / landed0.sum(axis=0)[None]
         # producers' price setting anticipates this elasticity of demand for their output
         elasticity = np.stack(
@@ -275,6 +290,7 @@ class MemberParameters:
             threat_probability=stack(lambda p: p.expectations.threat_probability),
             class_kinds=classes,
             class_shares=class_shares,
+            kind_weights=kind_weights,
             sigma_import_class=sigma_import_class,
             sigma_domestic_class=sigma_domestic_class,
             sigma_firm_class=sigma_firm_class,
@@ -299,20 +315,32 @@ def _nests(
     return sigma_domestic, sigma_firm
 
 
-def _within_sectors(resolved: Sequence[Parameters]) -> bool:
-    """Whether buyers trade the mix of classes within sectors (the members share it)."""
-    modes = {p.sourcing.classes for p in resolved}
+def _shared(resolved: Sequence[Parameters], key: str) -> str:
+    """A ``parameters.sourcing`` setting the members of a batch share (it shapes the
+    buyers' groups)."""
+    modes = {getattr(p.sourcing, key) for p in resolved}
     if len(modes) > 1:
-        raise ValueError("the members of a batch differ in parameters.sourcing.classes")
-    return modes == {"within_sectors"}
+        raise ValueError(f"the members of a batch differ in parameters.sourcing.{key}")
+    return modes.pop()
+
+
+def _lead_suppliers(data: BaseData, landed0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The supplier groups' shares of each sector's spending and their weights."""
+    groups = data.supplier_groups
+    if groups is None:
+        raise DataError(
+            f"data set {data.name!r} has no supplier_groups.csv for its importer, and the "
+            "scenario sets parameters.sourcing.products: by_lead_supplier"
+        )
+    return supplier_weights(groups, data.regions, landed0)
 
 
 def _class_scales(
     p: Parameters, data: BaseData, classes: np.ndarray, shares: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """``[sector, kind]``: each kind's trade elasticity and contract hazard relative to its
-    sector's (ones with one kind a sector)."""
-    if classes.shape[1] == 1:
+    sector's (ones when a sector's kinds are all of one class)."""
+    if np.all(classes == classes[:, :1]):
         return np.ones(classes.shape), np.ones(classes.shape)
     sigma = [getattr(p.sourcing, f"elasticity_{c}") for c in RAUCH_CLASSES]
     hazard = [p.sourcing.hazard_ratio_homogeneous, p.sourcing.hazard_ratio_reference, 1.0]

@@ -111,6 +111,9 @@ class Worlds:
         # 1, sector] (the layout above with a leading kind axis)
         self.class_shares = p.class_shares
         self.n_kinds = n_k = p.class_shares.shape[1]
+        # the Armington weights of the buyers' kinds: the sector's, or with products grouped by
+        # lead supplier each group's own, [kind, 1, origin, destination, sector]
+        self.buyer_weights = self.weights if p.kind_weights is None else p.kind_weights[:, None]
 
         def kinds_first(by_kind: np.ndarray) -> np.ndarray:
             return by_kind.transpose(2, 0, 1)[:, :, None, :]
@@ -203,7 +206,11 @@ class Worlds:
             sigma=p.sigma_import,
             shape=spec.firms.productivity_shape,
             utilisation=data_parameter(data, "capacity_utilisation"),
-            initial_shares=np.tile(self._by_buyer_group(self.weights[None]), (n_m, 1)),
+            initial_shares=np.tile(self._by_buyer_group(self.weights[None]), (n_m, 1))
+            if p.kind_weights is None
+            else self._kinds_by_group(
+                np.broadcast_to(self.buyer_weights, (n_k, n_m, n_r, n_r, n_s))
+            ),
             n_months=self.n_months,
             rngs=[np.random.default_rng(seed) for seed in self.seeds] if rng is None else [rng],
             switching_costs=np.repeat(p.switching_cost, n_r, axis=0).reshape(
@@ -537,7 +544,7 @@ class Worlds:
             sigma_kind = np.where(on.entry[:, None, None], self.sigma_firm_class, sigma_kind)
             self._exporters(t, expected, sigma_import)
         sigma_domestic = self.sigma_domestic_class
-        weights = self.weights * self.serving
+        weights = self.buyer_weights * self.serving
         optimal, index = nested_shares(weights, rel_price, sigma_domestic, sigma_kind)
         price_index = self._index_over_kinds(index)
         # without switching frictions every buyer re-sources every month at today's prices
@@ -550,7 +557,7 @@ class Worlds:
             reference = index_bar  # least cost with every base-year supplier
             if on.entry.any():
                 every_supplier = self._kinds_by_group(
-                    nested_shares(self.weights, expected, sigma_domestic, sigma_kind)[1]
+                    nested_shares(self.buyer_weights, expected, sigma_domestic, sigma_kind)[1]
                 )
                 reference = np.where(np.repeat(on.entry, per_group), every_supplier, index_bar)
             if not frictions.all():
@@ -581,7 +588,7 @@ class Worlds:
         # welfare change is the Armington one (Arkolakis, Costinot & Rodriguez-Clare 2012)
         sector_price = self._index_over_kinds(
             price_after_substitution(
-                self.weights, by_kind, rel_price, sigma_domestic, self.sigma_demand_class
+                self.buyer_weights, by_kind, rel_price, sigma_domestic, self.sigma_demand_class
             )
         )
         self.sector_prices[:, t] = sector_price
@@ -606,7 +613,13 @@ class Worlds:
         n_m, n_r, n_s = self.n_members, self.data.n_regions, self.data.n_sectors
         p = self.members
         weights = self.weights * self.serving
-        shares, index = nested_shares(weights, expected, self.sigma_domestic, sigma_import)
+        if self.members.kind_weights is None:
+            shares, index = nested_shares(weights, expected, self.sigma_domestic, sigma_import)
+        else:  # groups of products by lead supplier: each group's demand, summed
+            by_kind, index = nested_shares(
+                self.buyer_weights * self.serving, expected, self.sigma_domestic, sigma_import
+            )
+            shares, index = self._over_kinds(by_kind), self._index_over_kinds(index)
         spend = (
             index ** (1.0 - _table(p.eta))
             * self.absorption_factor[:, :, None]

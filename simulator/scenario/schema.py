@@ -537,6 +537,15 @@ class Sourcing(Strict):
         "buyers draw their switching costs from its distribution and substitute between "
         "origins with its elasticity. Members of a batch share it.",
     )
+    products: Literal["sector", "by_lead_supplier"] = Field(
+        "sector",
+        description="Which origins a sector's US buyers choose among: 'sector', the sector's "
+        "2024 import mix for every product; 'by_lead_supplier', the sector's products grouped "
+        "by the origin that led their 2024 US supply (supplier_groups.csv), each group "
+        "choosing among its own origins, so that trade leaving a taxed origin goes to the "
+        "origins that sell the same products. Not combined with classes: within_sectors. "
+        "Members of a batch share it.",
+    )
     elasticity_homogeneous: float | None = Field(
         None,
         gt=1.0,
