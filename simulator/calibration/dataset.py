@@ -415,10 +415,11 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
     n_r, n_s = len(regions), len(sectors)
 
     def codes(frame: pd.DataFrame, column: str, known: dict[str, int], table: str) -> np.ndarray:
-        unknown = sorted(set(frame[column]) - set(known))
+        values = frame[column].tolist()  # a list: iterating a column is slow
+        unknown = sorted(set(values) - set(known))
         if unknown:
             raise DataError(f"{folder / table}: unknown {column} codes {unknown}")
-        return frame[column].map(known).to_numpy()
+        return np.array([known[v] for v in values], dtype=int)
 
     flows = np.zeros((n_r, n_r, n_s))
     o = codes(trade, "exporter", r_idx, "trade.csv")
@@ -526,21 +527,22 @@ def _read_supplier_groups(
     table = _read_optional(path, ["importer", "sector", "group", "partner", "imports_usd_m"])
     if table is None:
         return None
-    importers = set(table["importer"])
+    importers = set(table["importer"].tolist())
     if len(importers) != 1 or not importers <= set(regions):
         raise DataError(f"{path}: one importer, a region of the data set, is needed")
     (importer,) = importers
     s_idx = {s: i for i, s in enumerate(sectors)}
     r_idx = {r: i for i, r in enumerate(regions)}
-    named = {g: i for i, g in enumerate(dict.fromkeys(table["group"]))}
+    groups = table["group"].tolist()
+    named = {g: i for i, g in enumerate(dict.fromkeys(groups))}
     keys = {"sector": s_idx, "group": named, "partner": r_idx}
     (sector, _, origin), value = _cell(table, path, keys, "imports_usd_m", 0.0, 1e7)
     if np.any(origin == r_idx[importer]):
         raise DataError(f"{path}: the importer {importer} cannot be a partner")
     labels: list[list[str]] = [[] for _ in sectors]  # each sector's groups, in file order
-    for s, group in dict.fromkeys(zip(sector.tolist(), table["group"], strict=True)):
-        labels[s].append(group)
-    group = [labels[s].index(g) for s, g in zip(sector.tolist(), table["group"], strict=True)]
+    for s, g in dict.fromkeys(zip(sector.tolist(), groups, strict=True)):
+        labels[s].append(g)
+    group = [labels[s].index(g) for s, g in zip(sector.tolist(), groups, strict=True)]
     n_groups = max(len(g) for g in labels)
     imports = np.zeros((len(regions), len(sectors), n_groups))
     imports[origin, sector, group] = value
@@ -580,7 +582,7 @@ def _read_optional(path: Path, columns: list[str]) -> pd.DataFrame | None:
     missing = [c for c in [*columns, "source"] if c not in table]
     if missing:
         raise DataError(f"{path}: missing columns {missing}")
-    for i, text in enumerate(table["source"]):
+    for i, text in enumerate(table["source"].tolist()):  # a list: iterating a column is slow
         if not isinstance(text, str) or not text.strip():
             raise DataError(f"{path}, row {i + 2}: no source")
     return table
@@ -598,17 +600,22 @@ def _cell(
     """Index arrays for ``keys`` and the checked numbers of column ``value`` (file row named)."""
     index = []
     for column, known in keys.items():
-        codes = table[column].astype(str)
+        codes = table[column].astype(str).tolist()  # a list: iterating a column is slow
         for i, code in enumerate(codes):
             if code not in known:
                 raise DataError(f"{path}, row {i + 2}: unknown {column} {code!r}")
-        index.append(codes.map(known).to_numpy())
+        index.append(np.array([known[code] for code in codes], dtype=int))
     numbers = pd.to_numeric(table[value], errors="coerce").to_numpy(dtype=float)
-    for i, v in enumerate(numbers):
-        bad = not np.isfinite(v) or v < low or (v >= high if high_open else v > high)
-        if bad:
-            bound = f"[{low:g}, {high:g}{')' if high_open else ']'}"
-            raise DataError(f"{path}, row {i + 2}: {value} {table[value].iloc[i]!r} not in {bound}")
+    with np.errstate(invalid="ignore"):  # NaN compares False: caught by isfinite
+        bad = (
+            ~np.isfinite(numbers)
+            | (numbers < low)
+            | (numbers >= high if high_open else numbers > high)
+        )
+    if bad.any():
+        i = int(np.argmax(bad))
+        bound = f"[{low:g}, {high:g}{')' if high_open else ']'}"
+        raise DataError(f"{path}, row {i + 2}: {value} {table[value].iloc[i]!r} not in {bound}")
     seen = pd.DataFrame(dict(zip(keys, index, strict=True))).duplicated()
     if seen.any():
         raise DataError(f"{path}, row {int(np.argmax(seen.to_numpy())) + 2}: duplicate row")
