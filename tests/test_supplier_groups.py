@@ -235,3 +235,24 @@ def test_a_us_buyer_says_which_products_it_buys():
     assert {d["supplier_group"] for d in us} == set(LED)
     elsewhere = [f.describe() for f in described if f.region != "USA"]
     assert elsewhere and all("supplier_group" not in d for d in elsewhere)
+
+
+def test_runs_with_and_without_groups_batch_apart_and_equal_their_runs_alone():
+    """The groups shape the buyers' groups, so runs that differ in them go in separate
+    batches (a sweep over the setting), each equal to its run made alone."""
+    from simulator.api import run_scenario, run_scenarios
+    from simulator.engine.members import batch_key
+    from simulator.runs.run import RunSpec, batchable
+
+    sets = ["firms.count=0", "end=2025-12"]
+    loaded = [
+        load_scenario("us_2025", [*sets, f"parameters.sourcing.products={mode}"])
+        for mode in ("sector", "by_lead_supplier")
+    ]
+    assert batch_key(loaded[0].scenario) != batch_key(loaded[1].scenario)
+    assert not batchable(RunSpec(0, "us_2025", 1, {"parameters.sourcing.products": "sector"}))
+    together = run_scenarios(loaded)
+    for one, result in zip(loaded, together, strict=True):
+        alone = run_scenario(one)
+        assert np.allclose(result.model.flows, alone.model.flows, rtol=1e-12, atol=0)
+    assert not np.allclose(together[0].model.flows, together[1].model.flows, rtol=1e-6)
