@@ -329,8 +329,9 @@ def _lead_suppliers(data: BaseData, landed0: np.ndarray) -> tuple[np.ndarray, np
     groups = data.supplier_groups
     if groups is None:
         raise DataError(
-            f"data set {data.name!r} has no supplier_groups.csv for its importer, and the "
-            "scenario sets parameters.sourcing.products: by_lead_supplier"
+            f"data set {data.name!r} has no supplier_groups.csv (or the scenario's regions "
+            "merge its importer into another region), and the scenario sets "
+            "parameters.sourcing.products: by_lead_supplier"
         )
     return supplier_weights(groups, data.regions, landed0)
 
