@@ -9,14 +9,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from synthetic import REGIONS, SECTORS, synthetic_data
+from synthetic import RAUCH, REGIONS, SECTORS, synthetic_data
 from test_engine import FRICTIONLESS, armington_demand, china_tariff, run, scenario
 
 from simulator.calibration.dataset import DataError, SupplierGroups, load_dataset
 from simulator.calibration.suppliers import supplier_weights
 from simulator.engine.worlds import Worlds
 from simulator.model import TradeModel
-from simulator.scenario import ScenarioError, load_scenario
+from simulator.scenario import load_scenario
 
 US, CHN, EU, VNM, ROW = (REGIONS.index(r) for r in ("USA", "CHN", "EU", "VNM", "ROW"))
 GOODS = [s for s in SECTORS if not s.endswith("services")]
@@ -29,7 +29,9 @@ LED = {
 }
 
 
-def grouped(data=None) -> tuple:
+def grouped(data=None, split=None) -> tuple:
+    """The synthetic data with supplier groups; each origin's imports of a group all in the
+    sector's Rauch class, or split over the classes by ``split[origin]``."""
     data = data or synthetic_data()
     imports = np.zeros((len(REGIONS), len(SECTORS), len(LED)))
     for s, sector in enumerate(SECTORS):
@@ -37,8 +39,14 @@ def grouped(data=None) -> tuple:
             for g, by_origin in enumerate(LED.values()):
                 for o, value in by_origin.items():
                     imports[o, s, g] = value * (1 + s)  # sectors differ in size, not in mix
+    by_class = np.zeros((*imports.shape, 3))
+    own = np.array(RAUCH, dtype=int)
+    for s in range(len(SECTORS)):
+        by_class[:, s, :, own[s]] = imports[:, s]
+    if split is not None:
+        by_class = imports[..., None] * split[:, None, None, :]
     labels = tuple(tuple(LED) if s in GOODS else () for s in SECTORS)
-    groups = SupplierGroups(importer="USA", labels=labels, imports=imports)
+    groups = SupplierGroups(importer="USA", labels=labels, imports=by_class)
     return replace(data, supplier_groups=groups), imports
 
 
@@ -49,7 +57,9 @@ def by_lead(**parameters) -> dict:
 def test_the_groups_weights_add_up_to_the_sectors():
     data, imports = grouped()
     landed = data.flows * (1 + data.base_tariff)
-    shares, weights = supplier_weights(data.supplier_groups, data.regions, landed)
+    imports_by_group = data.supplier_groups.by_kind(classes=False)
+    assert np.array_equal(imports_by_group, imports)
+    shares, weights = supplier_weights(imports, US, landed, np.zeros(len(SECTORS), dtype=int))
     sector = landed / landed.sum(axis=0)
     assert np.allclose(np.einsum("sg,gods->ods", shares, weights), sector, rtol=1e-14)
     assert np.allclose(shares.sum(axis=1), 1.0)
@@ -186,7 +196,7 @@ def test_the_bundled_groups():
     consumer = data.sector_index("consumer_goods")
     labels = groups.labels[consumer]
     assert "CHN" in labels and "VNM" in labels and labels[-1] == "other"
-    chinas = groups.imports[:, consumer, labels.index("CHN")]
+    chinas = groups.by_kind(classes=False)[:, consumer, labels.index("CHN")]
     others = chinas.sum() - chinas[data.region_index("CHN")]
     # China sold the US 66 % of the products it led; Vietnam a third of the rest
     assert chinas[data.region_index("CHN")] / chinas.sum() == pytest.approx(0.66, abs=0.01)
@@ -209,21 +219,74 @@ def test_the_bundled_groups():
     )
 
 
-def test_groups_need_their_table_and_are_not_combined_with_classes():
-    sc = scenario(parameters=by_lead())
+def test_groups_need_their_table():
     with pytest.raises(DataError, match=r"supplier_groups\.csv"):
-        Worlds([sc], synthetic_data(), [0])
-    with pytest.raises(ScenarioError, match="classes: within_sectors") as caught:
-        load_scenario(
-            {
-                "name": "both",
-                "end": "2025-12",
-                "parameters": {
-                    "sourcing": {"products": "by_lead_supplier", "classes": "within_sectors"}
-                },
-            }
-        )
-    assert "parameters.sourcing.products" in str(caught.value)
+        Worlds([scenario(parameters=by_lead())], synthetic_data(), [0])
+
+
+# each origin's imports of every group split over the three classes its own way
+SPLIT = np.array(
+    [[0.0, 0.0, 1.0], [0.1, 0.2, 0.7], [0.3, 0.3, 0.4], [0.05, 0.15, 0.8], [0.5, 0.3, 0.2]]
+)
+HAZARD_RATIOS = {"contract_hazard_ratio_homogeneous": 1.23, "contract_hazard_ratio_reference": 1.11}
+BW = np.array([3.46, 3.05, 2.33])
+
+
+def grouped_and_classed():
+    data, imports = grouped(split=SPLIT)
+    parameters = {**data.parameters, **HAZARD_RATIOS}
+    return replace(data, class_elasticities=BW, parameters=parameters), imports
+
+
+def test_groups_split_by_class_buy_what_the_sector_buys_without_a_tariff():
+    data, _ = grouped_and_classed()
+    both = by_lead(sourcing={"products": "by_lead_supplier", "classes": "within_sectors"})
+    model = run(scenario(parameters=both), data)
+    sector = run(scenario(), data)
+    assert model.worlds.n_kinds == 9
+    assert np.allclose(model.flows, sector.flows, rtol=1e-12)
+
+
+def test_long_run_with_groups_and_classes_is_the_mix_of_their_armington_answers():
+    """Each (group, class) of the US buyers is a nest with its own weights (origin o's US
+    flows split by its 2024 imports of the group's products of the class) and the class's
+    elasticity (Broda & Weinstein's ratios around the sector's, the mean taken over the
+    sector's kinds), solved independently."""
+    data, imports = grouped_and_classed()
+    both = {"products": "by_lead_supplier", "classes": "within_sectors"}
+    sc = scenario(
+        tariffs=[china_tariff(40)],
+        mechanisms=FRICTIONLESS,
+        parameters={"supply_elasticity": 1e9, "sourcing": both},
+    )
+    model = run(sc, data)
+    tau = model.rates[-1]
+    rel_price = (1 + tau) / (1 + data.base_tariff)
+    by_kind = (imports[..., None] * SPLIT[:, None, None, :]).reshape(*imports.shape[:2], -1)
+    for s, name in enumerate(SECTORS):  # services: all in their own class, of the first group
+        if name not in GOODS:
+            by_kind[:, s] = 0.0
+    fraction = by_kind / by_kind.sum(axis=2, keepdims=True).clip(1e-300)
+    every = by_kind.sum(axis=0) / by_kind.sum(axis=(0, 2))[:, None].clip(1e-300)
+    fraction[US] = every
+    for s, name in enumerate(SECTORS):
+        if name not in GOODS:
+            fraction[:, s] = np.eye(9)[int(RAUCH[s])]
+    spend = (data.flows[:, US, :, None] * (1 + data.base_tariff[:, US, :, None]) * fraction).sum(0)
+    share = spend / spend.sum(axis=1, keepdims=True)  # [sector, kind]
+    trade = BW - 1.0
+    by_class_share = share.reshape(len(SECTORS), 3, 3).sum(axis=1)  # [sector, class]
+    expected = np.zeros_like(model.flows[-1])
+    for k in range(9):
+        c = k % 3
+        scale = trade[c] / (by_class_share * trade).sum(axis=1)
+        sigma = 1.0 + (data.elasticity - 1.0) * scale
+        flows = data.flows * share[None, None, :, k]
+        flows[:, US] = data.flows[:, US] * fraction[:, :, k]
+        with np.errstate(invalid="ignore", divide="ignore"):  # a kind a sector lacks
+            demand = armington_demand(replace(data, flows=flows, elasticity=sigma), rel_price, tau)
+        expected += np.where(share[:, k] > 0, demand, 0.0)
+    assert np.allclose(model.flows[-1], expected, rtol=5e-3)
 
 
 def test_a_us_buyer_says_which_products_it_buys():
@@ -256,3 +319,14 @@ def test_runs_with_and_without_groups_batch_apart_and_equal_their_runs_alone():
         alone = run_scenario(one)
         assert np.allclose(result.model.flows, alone.model.flows, rtol=1e-12, atol=0)
     assert not np.allclose(together[0].model.flows, together[1].model.flows, rtol=1e-6)
+
+
+def test_a_us_buyer_of_a_group_and_class_names_both():
+    data, _ = grouped_and_classed()
+    both = {"sourcing": {"products": "by_lead_supplier", "classes": "within_sectors"}}
+    model = TradeModel(scenario(firms={"count": 6000}, parameters=both), data)
+    model.run()
+    described = [model.firm(i) for i in range(3000, 6000)]
+    us = [f.describe() for f in described if f.region == "USA" and f.sector in GOODS]
+    assert {d["supplier_group"] for d in us} == set(LED)
+    assert {d["goods_class"] for d in us} == {"homogeneous", "reference", "differentiated"}

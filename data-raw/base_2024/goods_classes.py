@@ -148,8 +148,9 @@ SUPPLIERS = (
     "country of origin (customs value; monthly IMDB files), as rolled up to HTS10 x country by "
     "the Budget Lab at Yale; each HS6 product grouped by its lead, the partner region that sold "
     "the US most of it in 2024; a sector's four largest leads by value keep their own group, the "
-    "products of other leads form 'other'; HTS10 -> sector by HS chapter and heading "
-    "(docs/data-sources.md section 13a)"
+    "products of other leads form 'other'; each product's Rauch (1999) class, conservative, as "
+    "in goods_classes.csv; HTS10 -> sector by HS chapter and heading (docs/data-sources.md "
+    "section 13a)"
 )
 SUPPLIERS_READ = (
     "github.com/Budget-Lab-Yale/Tariff-Model resources/rate_aggregation/2024/"
@@ -160,23 +161,27 @@ SUPPLIERS_READ = (
 
 def supplier_groups(partners: list[str], goods: list[str]) -> pd.DataFrame:
     """2024 US imports of each goods sector by supplier group (the products each lead region
-    sells the US most of) and partner, US$ m: every partner of every group, zeros included."""
+    sells the US most of), Rauch class (conservative; ``unclassified`` for the lines without
+    one) and partner, US$ m: every partner of each group and class, zeros included."""
     raw = pd.read_csv(os.path.join(FOLDER, "us_imports_2024_by_lead.csv"), keep_default_na=False)
     assert set(raw.sector) == set(goods), set(raw.sector) ^ set(goods)
     assert set(raw.partner) == set(partners), set(raw.partner) ^ set(partners)
     assert set(raw.group) <= {*partners, "other"}, set(raw.group) - {*partners, "other"}
+    names = {**CLASSES, "unclassified": "unclassified"}
+    assert set(raw.rauch_class) <= set(names), set(raw.rauch_class) - set(names)
+    raw["goods_class"] = raw.rauch_class.map(names)
     rank = {
         "sector": {g: k for k, g in enumerate(goods)},
         "group": {p: k for k, p in enumerate([*partners, "other"])},
+        "goods_class": {c: k for k, c in enumerate(names.values())},
         "partner": {p: k for k, p in enumerate(partners)},
     }
     out = raw.sort_values(list(rank), key=lambda col: col.map(rank[col.name]))
     out.insert(0, "importer", "USA")
     out["source"] = SUPPLIERS
     out["read_at"] = SUPPLIERS_READ
-    return out[
-        ["importer", "sector", "group", "partner", "imports_usd_m", "products", "source", "read_at"]
-    ].reset_index(drop=True)
+    columns = ["importer", "sector", "group", "goods_class", "partner", "imports_usd_m"]
+    return out[[*columns, "products", "source", "read_at"]].reset_index(drop=True)
 
 
 def write_goods_classes(out: str, partners: list[str], goods: list[str]) -> None:

@@ -94,8 +94,11 @@ class Firm(mesa.Agent):
         }
         groups = m.data.supplier_groups
         if m.members.kind_weights is not None and m.data.regions[d] == groups.importer:
-            # products grouped by lead supplier: the buyer's group, by its lead ("other")
-            out["supplier_group"] = groups.labels[s][self._kind] if groups.labels[s] else None
+            # products grouped by lead supplier: the buyer's group, by its lead ("other"); with
+            # classes within sectors too, a kind is a group's class (kind 3 g + c)
+            per_group = m.members.class_kinds.shape[1] // groups.imports.shape[2]
+            group = self._kind // per_group
+            out["supplier_group"] = groups.labels[s][group] if groups.labels[s] else None
         last = pop.last
         if last is None:
             return out

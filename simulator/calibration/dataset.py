@@ -52,13 +52,14 @@ class Households:
 class SupplierGroups:
     """An importer's base-year imports of each sector by supplier group: the products that
     each lead region (the origin that sold the importer most of a product) leads, and the
-    products of the other leads (``other``)."""
+    products of the other leads (``other``); within each group, by Rauch class."""
 
     importer: str
     # labels[s]: the groups of sector s, by lead ("" pads a sector with fewer groups; a sector
     # the table does not cover has none)
     labels: tuple[tuple[str, ...], ...]
-    # imports[o, s, g]: the importer's imports from origin o of group g of sector s (US$ m)
+    # imports[o, s, g, c]: the importer's imports from origin o of group g of sector s in Rauch
+    # class c (homogeneous, reference-priced, differentiated), US$ m
     imports: np.ndarray
 
     def merge_regions(self, idx: np.ndarray, keep: list[str], n: int) -> SupplierGroups | None:
@@ -81,12 +82,19 @@ class SupplierGroups:
                     labels[target].append(label)
                     columns[target].append(self.imports[:, s, g])
         n_groups = max(1, *(len(c) for c in columns))
-        imports = np.zeros((self.imports.shape[0], n, n_groups))
+        imports = np.zeros((self.imports.shape[0], n, n_groups, self.imports.shape[3]))
         for s, cols in enumerate(columns):
             for g, col in enumerate(cols):
                 imports[:, s, g] = col
         padded = tuple(tuple(ls) + ("",) * (n_groups - len(ls)) if ls else () for ls in labels)
         return replace(self, labels=padded, imports=imports)
+
+    def by_kind(self, classes: bool) -> np.ndarray:
+        """``[origin, sector, kind]``: the imports by group (kind ``g``), or with ``classes``
+        by group and class (kind ``3 g + c``)."""
+        if classes:
+            return self.imports.reshape(*self.imports.shape[:2], -1)
+        return self.imports.sum(axis=3)
 
 
 @dataclass(frozen=True)
@@ -455,7 +463,9 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
     }
     goods_classes = _read_goods_classes(folder / "goods_classes.csv", sectors, parameters)
     class_elasticities = _read_class_elasticities(folder / "goods_class_elasticities.csv")
-    supplier_groups = _read_supplier_groups(folder / "supplier_groups.csv", regions, sectors)
+    supplier_groups = _read_supplier_groups(
+        folder / "supplier_groups.csv", regions, sectors, parameters
+    )
     return BaseData(
         name=name or folder.name,
         regions=regions,
@@ -479,7 +489,8 @@ def read_dataset(folder: Path, name: str | None = None) -> BaseData:
     )
 
 
-CLASS_COLUMNS = ("share_homogeneous", "share_reference", "share_differentiated")
+CLASS_NAMES = ("homogeneous", "reference", "differentiated")
+CLASS_COLUMNS = tuple(f"share_{name}" for name in CLASS_NAMES)
 
 
 def _read_goods_classes(
@@ -520,11 +531,16 @@ def _read_goods_classes(
 
 
 def _read_supplier_groups(
-    path: Path, regions: tuple[str, ...], sectors: tuple[str, ...]
+    path: Path, regions: tuple[str, ...], sectors: tuple[str, ...], parameters: dict[str, float]
 ) -> SupplierGroups | None:
-    """``importer,sector,group,partner,imports_usd_m``: an importer's base-year imports of each
-    sector by supplier group and partner (one importer). None without the table."""
-    table = _read_optional(path, ["importer", "sector", "group", "partner", "imports_usd_m"])
+    """``importer,sector,group,goods_class,partner,imports_usd_m``: an importer's base-year
+    imports of each sector by supplier group, Rauch class and partner (one importer). The
+    lines without a class (``unclassified``) are spread over their group's classes for the
+    partner, or put in the sector's own class (``rauch_class_<s>`` of parameters.csv) when it
+    has none. None without the table."""
+    table = _read_optional(
+        path, ["importer", "sector", "group", "goods_class", "partner", "imports_usd_m"]
+    )
     if table is None:
         return None
     importers = set(table["importer"].tolist())
@@ -533,10 +549,11 @@ def _read_supplier_groups(
     (importer,) = importers
     s_idx = {s: i for i, s in enumerate(sectors)}
     r_idx = {r: i for i, r in enumerate(regions)}
+    c_idx = {c: i for i, c in enumerate([*CLASS_NAMES, "unclassified"])}
     groups = table["group"].tolist()
     named = {g: i for i, g in enumerate(dict.fromkeys(groups))}
-    keys = {"sector": s_idx, "group": named, "partner": r_idx}
-    (sector, _, origin), value = _cell(table, path, keys, "imports_usd_m", 0.0, 1e7)
+    keys = {"sector": s_idx, "group": named, "goods_class": c_idx, "partner": r_idx}
+    (sector, _, cls, origin), value = _cell(table, path, keys, "imports_usd_m", 0.0, 1e7)
     if np.any(origin == r_idx[importer]):
         raise DataError(f"{path}: the importer {importer} cannot be a partner")
     labels: list[list[str]] = [[] for _ in sectors]  # each sector's groups, in file order
@@ -544,8 +561,21 @@ def _read_supplier_groups(
         labels[s].append(g)
     group = [labels[s].index(g) for s, g in zip(sector.tolist(), groups, strict=True)]
     n_groups = max(len(g) for g in labels)
-    imports = np.zeros((len(regions), len(sectors), n_groups))
-    imports[origin, sector, group] = value
+    raw = np.zeros((len(regions), len(sectors), n_groups, len(c_idx)))
+    raw[origin, sector, group, cls] = value
+    classed, unclassified = raw[..., :-1], raw[..., -1]
+    total = classed.sum(axis=3)
+    spread = np.where(total > 0, (total + unclassified) / np.where(total > 0, total, 1.0), 1.0)
+    imports = classed * spread[..., None]
+    alone = (total == 0) & (unclassified > 0)  # a cell of unclassified lines only
+    for o, s, g in zip(*np.nonzero(alone), strict=True):
+        own = parameters.get(f"rauch_class_{sectors[s]}")
+        if own not in (0.0, 1.0, 2.0):
+            raise DataError(
+                f"{path}: {sectors[s]} has lines without a class only, and parameters.csv "
+                f"gives it no rauch_class_{sectors[s]} (0, 1 or 2)"
+            )
+        imports[o, s, g, int(own)] = unclassified[o, s, g]
     padded = tuple(tuple(g) + ("",) * (n_groups - len(g)) if g else () for g in labels)
     return SupplierGroups(importer=importer, labels=padded, imports=imports)
 
@@ -558,16 +588,20 @@ def _read_class_elasticities(path: Path) -> np.ndarray | None:
     if table is None:
         return None
     rows = table[table["classification"] == "conservative"].reset_index(drop=True)
-    names = ("homogeneous", "reference", "differentiated")
     (index,), values = _cell(
-        rows, path, {"goods_class": {n: i for i, n in enumerate(names)}}, "sigma_median", 1.0, 50.0
+        rows,
+        path,
+        {"goods_class": {n: i for i, n in enumerate(CLASS_NAMES)}},
+        "sigma_median",
+        1.0,
+        50.0,
     )
     if np.any(values <= 1.0):
         raise DataError(f"{path}: an elasticity of substitution must be above 1")
-    out = np.full(len(names), np.nan)
+    out = np.full(len(CLASS_NAMES), np.nan)
     out[index] = values
     if np.isnan(out).any():
-        raise DataError(f"{path}: needs a conservative row for each class {list(names)}")
+        raise DataError(f"{path}: needs a conservative row for each class {list(CLASS_NAMES)}")
     return out
 
 

@@ -7,7 +7,9 @@ Each group is an Armington nest of its own whose base-year weights are the impor
 purchases of the group's products. Origin ``o``'s purchases of sector ``s`` are split across
 the groups as its 2024 imports of them were, ``f[o, s, g]``; domestic purchases as the
 sector's imports from all origins were (the same import penetration in every group, for want
-of domestic output by product). The group's share of the sector's spending and its weights,
+of domestic output by product). With ``classes: within_sectors`` too, each group splits
+further by Rauch class (kinds ``3 g + c``), in the same way. A kind's share of the sector's
+spending and its weights,
 
     L[o, s, g] = L[o, s] f[o, s, g],    w[s, g] = sum_o L[o, s, g] / sum_o L[o, s],
     a[g, o, s] = L[o, s, g] / sum_k L[k, s, g],
@@ -21,36 +23,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.calibration.dataset import SupplierGroups
-
 
 def supplier_weights(
-    groups: SupplierGroups, regions: tuple[str, ...], landed: np.ndarray
+    imports: np.ndarray, home: int, landed: np.ndarray, fallback: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The groups' shares of each sector's spending, ``[sector, group]`` (the importer's,
-    used for every destination), and their Armington weights, ``[group, origin, destination,
-    sector]``, from base-year landed flows ``[origin, destination, sector]``."""
+    """The kinds' shares of each sector's spending, ``[sector, kind]`` (the importer's, used
+    for every destination), and their Armington weights, ``[kind, origin, destination,
+    sector]``, from the importer's (region ``home``) base-year imports by kind ``[origin,
+    sector, kind]`` and the base-year landed flows ``[origin, destination, sector]``. A sector
+    without imports in the table is all of kind ``fallback[sector]``."""
     n_r, _, n_s = landed.shape
-    home = regions.index(groups.importer)
-    imports = groups.imports  # [origin, sector, group]
-    n_g = imports.shape[2]
-    total = imports.sum(axis=0)  # [sector, group]: from every origin
+    n_k = imports.shape[2]
+    total = imports.sum(axis=0)  # [sector, kind]: from every origin
     covered = total.sum(axis=1) > 0
-    only_first = np.eye(n_g)[0]  # a sector without groups: all in its first
     all_origins = np.where(
-        covered[:, None], total / np.where(covered, total.sum(axis=1), 1.0)[:, None], only_first
+        covered[:, None],
+        total / np.where(covered, total.sum(axis=1), 1.0)[:, None],
+        np.eye(n_k)[fallback],
     )
     by_origin = imports.sum(axis=2, keepdims=True)  # [origin, sector, 1]
     fraction = np.where(
         by_origin > 0, imports / np.where(by_origin > 0, by_origin, 1.0), all_origins[None]
     )
     fraction[home] = all_origins  # domestic purchases: the sector's import mix
-    split = landed[:, home, :, None] * fraction  # [origin, sector, group]
-    spending = split.sum(axis=0)  # [sector, group]
+    split = landed[:, home, :, None] * fraction  # [origin, sector, kind]
+    spending = split.sum(axis=0)  # [sector, kind]
     shares = spending / spending.sum(axis=1, keepdims=True)
     sector_weights = landed / landed.sum(axis=0)
-    weights = np.broadcast_to(sector_weights, (n_g, n_r, n_r, n_s)).copy()
-    own = split / np.where(spending > 0, spending, 1.0)[None]  # [origin, sector, group]
+    weights = np.broadcast_to(sector_weights, (n_k, n_r, n_r, n_s)).copy()
+    own = split / np.where(spending > 0, spending, 1.0)[None]  # [origin, sector, kind]
     weights[:, :, home, :] = np.where(
         (spending > 0).T[:, None, :], own.transpose(2, 0, 1), sector_weights[None, :, home, :]
     )

@@ -213,11 +213,12 @@ class MemberParameters:
         profit_tail = stack(lambda p: p.exporters.profit_tail)
         sigma_domestic, sigma_firm = _nests(sigma_import, ratio, profit_tail, on.entry)
         landed0 = flows0 * (1.0 + data.base_tariff)
-        classes, class_shares = class_mix(data, _shared(resolved, "classes") == "within_sectors")
+        within = _shared(resolved, "classes") == "within_sectors"
         kind_weights = None
         if _shared(resolved, "products") == "by_lead_supplier":
-            class_shares, kind_weights = _lead_suppliers(data, landed0)
-            classes = np.repeat(rauch_classes(data)[:, None], class_shares.shape[1], axis=1)
+            class_shares, kind_weights, classes = _lead_suppliers(data, landed0, within)
+        else:
+            classes, class_shares = class_mix(data, within)
         scales = [_class_scales(p, data, classes, class_shares) for p in resolved]
         scale, hazard_scale = np.stack([s for s, _ in scales]), np.stack([h for _, h in scales])
         # a kind whose scale is 1 (every kind of a sector with one) keeps the sector's values
@@ -324,8 +325,11 @@ def _shared(resolved: Sequence[Parameters], key: str) -> str:
     return modes.pop()
 
 
-def _lead_suppliers(data: BaseData, landed0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The supplier groups' shares of each sector's spending and their weights."""
+def _lead_suppliers(
+    data: BaseData, landed0: np.ndarray, within: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kinds of goods by supplier group (and with ``within``, by group and Rauch class):
+    their shares of each sector's spending, their weights and the class of each."""
     groups = data.supplier_groups
     if groups is None:
         raise DataError(
@@ -333,7 +337,16 @@ def _lead_suppliers(data: BaseData, landed0: np.ndarray) -> tuple[np.ndarray, np
             "merge its importer into another region), and the scenario sets "
             "parameters.sourcing.products: by_lead_supplier"
         )
-    return supplier_weights(groups, data.regions, landed0)
+    own = rauch_classes(data)
+    imports = groups.by_kind(within)
+    fallback = own if within else np.zeros_like(own)
+    shares, weights = supplier_weights(
+        imports, data.region_index(groups.importer), landed0, fallback
+    )
+    n_classes = len(RAUCH_CLASSES)
+    kinds = np.arange(imports.shape[2])
+    classes = np.tile(kinds % n_classes, (data.n_sectors, 1)) if within else own[:, None]
+    return shares, weights, np.broadcast_to(classes, shares.shape).copy()
 
 
 def _class_scales(

@@ -133,7 +133,6 @@ def load_scenario(
         *_self_target_issues(scenario, locate),
         *_gold_issues(scenario, locate),
         *_export_scale_issues(scenario, locate),
-        *_products_issues(scenario, locate),
         *_ai_capex_issues(scenario, locate),
     ]
     if issues:
@@ -810,21 +809,6 @@ def _export_scale_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
             "have no sourced value for it",
             hint="set parameters.export_scale_elasticity (from -0.3 to 1; docs/mechanisms.md "
             "section 16 shows what -0.1 to -0.3 do), or leave mechanisms.export_scale off",
-        )
-
-
-def _products_issues(s: Scenario, locate: Locate) -> Iterator[Issue]:
-    """Products grouped by lead supplier and Rauch classes within sectors, together (each
-    would need the other's split of the 2024 imports; not built)."""
-    sourcing = s.parameters.sourcing
-    if sourcing.products == "by_lead_supplier" and sourcing.classes == "within_sectors":
-        path = ("parameters", "sourcing", "products")
-        yield Issue.at(
-            locate(path),
-            path,
-            "products grouped by lead supplier cannot be combined with classes: within_sectors yet",
-            hint="choose one: set parameters.sourcing.classes: sector, or "
-            "parameters.sourcing.products: sector (docs/mechanisms.md section 4)",
         )
 
 

@@ -543,8 +543,8 @@ class Sourcing(Strict):
         "2024 import mix for every product; 'by_lead_supplier', the sector's products grouped "
         "by the origin that led their 2024 US supply (supplier_groups.csv), each group "
         "choosing among its own origins, so that trade leaving a taxed origin goes to the "
-        "origins that sell the same products. Not combined with classes: within_sectors. "
-        "Members of a batch share it.",
+        "origins that sell the same products; with classes: within_sectors, each group splits "
+        "further by Rauch class. Members of a batch share it.",
     )
     elasticity_homogeneous: float | None = Field(
         None,

@@ -221,10 +221,11 @@ def sigma_by_class(bw: pd.DataFrame) -> pd.DataFrame:
 
 
 def by_lead(w: pd.DataFrame) -> pd.DataFrame:
-    """2024 US imports by sector x supplier group x partner (US$ m): each HS6 product's group
-    is its lead, the partner region that sold the US most of it in 2024 (ties: the first code
-    alphabetically); in each sector the LEADS regions that lead the most import value keep
-    their own group and the products of the other leads form the group "other"."""
+    """2024 US imports by sector x supplier group x Rauch class (conservative) x partner (US$ m):
+    each HS6 product's group is its lead, the partner region that sold the US most of it in 2024
+    (ties: the first code alphabetically); in each sector the LEADS regions that lead the most
+    import value keep their own group and the products of the other leads form the group
+    "other". Every partner of each group and class found in it, zeros included."""
     by_product = w.groupby(["sector", "hs6", "partner"]).imports.sum().unstack(fill_value=0.0)
     products = by_product.index.to_frame(index=False)
     products["lead"] = by_product.idxmax(axis=1).to_numpy()  # columns sorted: ties to the first
@@ -233,13 +234,17 @@ def by_lead(w: pd.DataFrame) -> pd.DataFrame:
     kept = set(led.groupby(level="sector", group_keys=False).nlargest(LEADS).index)
     own = [(s, lead) in kept for s, lead in zip(products.sector, products.lead, strict=True)]
     products["group"] = products.lead.where(own, "other")
-    keys = [products.sector.to_numpy(), products.group.to_numpy()]
-    table = by_product.groupby(keys).sum().rename_axis(["sector", "group"])
+    cls = w.drop_duplicates("hs6").set_index("hs6").con.fillna("unclassified")
+    products["rauch_class"] = products.hs6.map(cls).to_numpy()
+    keys = [products.sector.to_numpy(), products.group.to_numpy(), products.rauch_class.to_numpy()]
+    table = by_product.groupby(keys).sum().rename_axis(["sector", "group", "rauch_class"])
     table = table.stack().rename("imports_usd_m").reset_index()
     table["imports_usd_m"] = (table.imports_usd_m / 1e6).round(3)
-    count = products.groupby(["sector", "group"]).size()
-    table["products"] = [count[k] for k in zip(table.sector, table.group, strict=True)]
-    return table.sort_values(["sector", "group", "partner"]).reset_index(drop=True)
+    count = products.groupby(["sector", "group", "rauch_class"]).size()
+    cells = zip(table.sector, table.group, table.rauch_class, strict=True)
+    table["products"] = [count[k] for k in cells]
+    order = ["sector", "group", "rauch_class", "partner"]
+    return table.sort_values(order).reset_index(drop=True)[[*order, "imports_usd_m", "products"]]
 
 
 def main(tariff_model: str, concordance: str, shared: Path = SHARED) -> None:
