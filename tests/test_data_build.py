@@ -43,7 +43,7 @@ def test_every_table_row_names_its_source():
     tables = ["trade", "domestic", "regions", "sectors", "base_tariffs", "growth", "parameters"]
     tables += ["inputs", "consumption", "households", "household_spending", "customs_revenue"]
     tables += ["goods_classes", "goods_class_elasticities", "ai_hardware_origins"]
-    tables += ["supplier_groups"]
+    tables += ["supplier_groups", "supplier_groups_home"]
     for name in tables:
         source = pd.read_csv(BUNDLED / f"{name}.csv")[columns.get(name, "source")]
         assert source.notna().all() and (source.str.len() > 10).all(), name

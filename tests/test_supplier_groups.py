@@ -29,9 +29,13 @@ LED = {
 }
 
 
-def grouped(data=None, split=None) -> tuple:
+HOME = np.array([1.0, 6.0, 3.0])  # US producers: little of China's products, most of the EU's
+
+
+def grouped(data=None, split=None, home=None) -> tuple:
     """The synthetic data with supplier groups; each origin's imports of a group all in the
-    sector's Rauch class, or split over the classes by ``split[origin]``."""
+    sector's Rauch class, or split over the classes by ``split[origin]``; with ``home``
+    ``[group]``, US producers' supply of each goods sector split so across its groups."""
     data = data or synthetic_data()
     imports = np.zeros((len(REGIONS), len(SECTORS), len(LED)))
     for s, sector in enumerate(SECTORS):
@@ -46,7 +50,13 @@ def grouped(data=None, split=None) -> tuple:
     if split is not None:
         by_class = imports[..., None] * split[:, None, None, :]
     labels = tuple(tuple(LED) if s in GOODS else () for s in SECTORS)
-    groups = SupplierGroups(importer="USA", labels=labels, imports=by_class)
+    supply = None
+    if home is not None:
+        supply = np.zeros((len(SECTORS), len(LED), 3))
+        for s, sector in enumerate(SECTORS):
+            if sector in GOODS:
+                supply[s, :, own[s]] = home
+    groups = SupplierGroups(importer="USA", labels=labels, imports=by_class, home=supply)
     return replace(data, supplier_groups=groups), imports
 
 
@@ -57,8 +67,8 @@ def by_lead(**parameters) -> dict:
 def test_the_groups_weights_add_up_to_the_sectors():
     data, imports = grouped()
     landed = data.flows * (1 + data.base_tariff)
-    imports_by_group = data.supplier_groups.by_kind(classes=False)
-    assert np.array_equal(imports_by_group, imports)
+    imports_by_group, home_supply = data.supplier_groups.by_kind(classes=False)
+    assert np.array_equal(imports_by_group, imports) and home_supply is None
     shares, weights = supplier_weights(imports, US, landed, np.zeros(len(SECTORS), dtype=int))
     sector = landed / landed.sum(axis=0)
     assert np.allclose(np.einsum("sg,gods->ods", shares, weights), sector, rtol=1e-14)
@@ -79,10 +89,25 @@ def test_the_groups_weights_add_up_to_the_sectors():
     assert np.allclose(weights[0, :, :, services], sector[:, :, services], rtol=1e-15)
 
 
+def test_home_producers_sales_split_as_their_supply():
+    data, _ = grouped(home=HOME)
+    landed = data.flows * (1 + data.base_tariff)
+    imports, supply = data.supplier_groups.by_kind(classes=False)
+    n = len(SECTORS)
+    shares, weights = supplier_weights(imports, US, landed, np.zeros(n, dtype=int), supply)
+    sector = landed / landed.sum(axis=0)
+    assert np.allclose(np.einsum("sg,gods->ods", shares, weights), sector, rtol=1e-14)
+    steel = SECTORS.index("steel")
+    bought = shares[steel][:, None] * weights[:, :, US, steel]  # [group, origin]
+    assert np.allclose(bought[:, US] / bought[:, US].sum(), HOME / HOME.sum())
+    # in the China-led group home producers have a smaller share than in the sector
+    assert weights[0, US, US, steel] < sector[US, US, steel] < weights[1, US, US, steel]
+
+
 def test_without_a_tariff_the_groups_buy_what_the_sector_buys():
     """The base year, and a path with growth, frictions and firms but no policy."""
-    data, _ = grouped()
-    for firms in (0, 3000):
+    for firms, home in ((0, None), (3000, None), (0, HOME)):
+        data, _ = grouped(home=home)
         sc = dict(firms={"count": firms})
         model = run(scenario(**sc, parameters=by_lead()), data)
         sector = run(scenario(**sc), data)
@@ -91,11 +116,13 @@ def test_without_a_tariff_the_groups_buy_what_the_sector_buys():
         assert np.allclose(model.sector_prices, sector.sector_prices, rtol=1e-12)
 
 
-def test_long_run_is_the_mix_of_the_groups_armington_answers():
+@pytest.mark.parametrize("home", [None, HOME])
+def test_long_run_is_the_mix_of_the_groups_armington_answers(home):
     """Frictionless, flat supply, full pass-through: each group demands as a two-level
     Armington system with its own base-year flows (origin o's US flows split as its 2024
-    imports of the group's products, home flows as all imports), solved independently."""
-    data, imports = grouped()
+    imports of the group's products, home flows as all imports or as ``home`` says), solved
+    independently."""
+    data, imports = grouped(home=home)
     sc = scenario(
         tariffs=[china_tariff(40)],
         mechanisms=FRICTIONLESS,
@@ -107,7 +134,7 @@ def test_long_run_is_the_mix_of_the_groups_armington_answers():
     by_origin = imports.sum(axis=2, keepdims=True)
     fraction = np.divide(imports, by_origin, out=np.zeros_like(imports), where=by_origin > 0)
     every = imports.sum(axis=0) / np.maximum(imports.sum(axis=(0, 2)), 1e-300)[:, None]
-    fraction[US] = every
+    fraction[US] = every if home is None else np.broadcast_to(home / home.sum(), every.shape)
     services = [s for s, name in enumerate(SECTORS) if name not in GOODS]
     fraction[:, services] = [1.0, 0.0, 0.0]
     spend = (data.flows[:, US, :, None] * (1 + data.base_tariff[:, US, :, None]) * fraction).sum(0)
@@ -196,12 +223,21 @@ def test_the_bundled_groups():
     consumer = data.sector_index("consumer_goods")
     labels = groups.labels[consumer]
     assert "CHN" in labels and "VNM" in labels and labels[-1] == "other"
-    chinas = groups.by_kind(classes=False)[:, consumer, labels.index("CHN")]
+    chinas = groups.by_kind(classes=False)[0][:, consumer, labels.index("CHN")]
     others = chinas.sum() - chinas[data.region_index("CHN")]
     # China sold the US 66 % of the products it led; Vietnam a third of the rest
     assert chinas[data.region_index("CHN")] / chinas.sum() == pytest.approx(0.66, abs=0.01)
     assert chinas[data.region_index("VNM")] / others == pytest.approx(0.34, abs=0.01)
     assert groups.labels[data.sector_index("other_services")] == ()
+    # US producers' supply (BEA detail use, allocated to products): China-led computers and
+    # semiconductors (laptops) are 3.5 % of it, against 21 % of the sector's imports
+    computers = data.sector_index("computers_semis")
+    imported, supply = groups.by_kind(classes=False)
+    china_led = groups.labels[computers].index("CHN")
+    home_share = supply[computers, china_led] / supply[computers].sum()
+    import_share = imported[:, computers, china_led].sum() / imported[:, computers].sum()
+    assert home_share == pytest.approx(0.035, abs=0.005)
+    assert import_share == pytest.approx(0.213, abs=0.005)
     # merged partners keep the totals; a merged importer drops the table
     eu = data.aggregate(["USA", "CHN", "EU", "VNM"], None)
     assert eu.supplier_groups.imports.sum() == pytest.approx(groups.imports.sum(), rel=1e-12)

@@ -184,7 +184,43 @@ def supplier_groups(partners: list[str], goods: list[str]) -> pd.DataFrame:
     return out[[*columns, "products", "source", "read_at"]].reset_index(drop=True)
 
 
+HOME = (
+    "BEA, 2017 benchmark input-output accounts, detailed Use table (producers' prices, after "
+    "redefinitions) and Import Matrix: each detail commodity's use in the US (intermediate and "
+    "final, exports excluded) less its imports, as extracted by the Budget Lab at Yale "
+    "(src/util/extract_bea_totals.py); allocated to the HS6 products of the commodity in "
+    "proportion to their 2024 US imports (Census, as for the imports), HS 2022 -> NAICS -> BEA "
+    "2012 detail by the concordance package's hs6_naics and bea2012_naics2012 (longest NAICS "
+    "prefix; an HS6 with several BEA codes split equally); summed by supplier group and Rauch "
+    "class (docs/data-sources.md section 13a). An estimate of where US producers' sales lie, "
+    "used only as each sector's split across its groups"
+)
+HOME_READ = (
+    "github.com/Budget-Lab-Yale/Tariff-Model resources/io/detail/bea_commodity_use_totals.csv "
+    "(commit 2489e44de2636a226f3f86fcc45aee3e2478270c); github.com/insongkim/concordance "
+    "data/hs6_naics.RData and data/bea2012_naics2012.RData (commit "
+    "201c812e51f213d967d8701b6ed6398c79df4a04); derived: data-raw/base_2024/goods_classes/"
+    "us_domestic_by_lead.csv"
+)
+
+
+def supplier_groups_home(goods: list[str]) -> pd.DataFrame:
+    """US producers' estimated domestic supply of each goods sector by supplier group and Rauch
+    class, US$ m (the groups and classes of :func:`supplier_groups`)."""
+    raw = pd.read_csv(os.path.join(FOLDER, "us_domestic_by_lead.csv"), keep_default_na=False)
+    assert set(raw.sector) == set(goods), set(raw.sector) ^ set(goods)
+    names = {**CLASSES, "unclassified": "unclassified"}
+    raw["goods_class"] = raw.rauch_class.map(names)
+    raw.insert(0, "importer", "USA")
+    raw["source"] = HOME
+    raw["read_at"] = HOME_READ
+    columns = ["importer", "sector", "group", "goods_class", "domestic_usd_m", "source", "read_at"]
+    return raw[columns]
+
+
 def write_goods_classes(out: str, partners: list[str], goods: list[str]) -> None:
     class_shares(partners, goods).to_csv(os.path.join(out, "goods_classes.csv"), index=False)
     supplier_groups(partners, goods).to_csv(os.path.join(out, "supplier_groups.csv"), index=False)
+    home = supplier_groups_home(goods)
+    home.to_csv(os.path.join(out, "supplier_groups_home.csv"), index=False)
     class_elasticities().to_csv(os.path.join(out, "goods_class_elasticities.csv"), index=False)

@@ -61,6 +61,9 @@ class SupplierGroups:
     # imports[o, s, g, c]: the importer's imports from origin o of group g of sector s in Rauch
     # class c (homogeneous, reference-priced, differentiated), US$ m
     imports: np.ndarray
+    # home[s, g, c]: the importer's producers' estimated domestic supply of the same products,
+    # US$ m (supplier_groups_home.csv); None without the table
+    home: np.ndarray | None = None
 
     def merge_regions(self, idx: np.ndarray, keep: list[str], n: int) -> SupplierGroups | None:
         """The table with regions merged (origins summed); None when the importer is merged
@@ -75,26 +78,30 @@ class SupplierGroups:
     def merge_sectors(self, idx: np.ndarray, n: int) -> SupplierGroups:
         """The table with sectors merged: a merged sector has every group of its parts."""
         labels: list[list[str]] = [[] for _ in range(n)]
-        columns: list[list[np.ndarray]] = [[] for _ in range(n)]
+        parts: list[list[tuple[int, int]]] = [[] for _ in range(n)]  # (sector, group) merged
         for s, target in enumerate(idx):
             for g, label in enumerate(self.labels[s]):
                 if label:
                     labels[target].append(label)
-                    columns[target].append(self.imports[:, s, g])
-        n_groups = max(1, *(len(c) for c in columns))
+                    parts[target].append((s, g))
+        n_groups = max(1, *(len(p) for p in parts))
         imports = np.zeros((self.imports.shape[0], n, n_groups, self.imports.shape[3]))
-        for s, cols in enumerate(columns):
-            for g, col in enumerate(cols):
-                imports[:, s, g] = col
+        home = None if self.home is None else np.zeros((n, n_groups, self.home.shape[2]))
+        for target, merged in enumerate(parts):
+            for g, (s, old) in enumerate(merged):
+                imports[:, target, g] = self.imports[:, s, old]
+                if home is not None:
+                    home[target, g] = self.home[s, old]
         padded = tuple(tuple(ls) + ("",) * (n_groups - len(ls)) if ls else () for ls in labels)
-        return replace(self, labels=padded, imports=imports)
+        return replace(self, labels=padded, imports=imports, home=home)
 
-    def by_kind(self, classes: bool) -> np.ndarray:
-        """``[origin, sector, kind]``: the imports by group (kind ``g``), or with ``classes``
-        by group and class (kind ``3 g + c``)."""
+    def by_kind(self, classes: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """The imports ``[origin, sector, kind]`` and the home supply ``[sector, kind]`` (or
+        None) by group (kind ``g``), or with ``classes`` by group and class (``3 g + c``)."""
         if classes:
-            return self.imports.reshape(*self.imports.shape[:2], -1)
-        return self.imports.sum(axis=3)
+            home = None if self.home is None else self.home.reshape(self.home.shape[0], -1)
+            return self.imports.reshape(*self.imports.shape[:2], -1), home
+        return self.imports.sum(axis=3), None if self.home is None else self.home.sum(axis=2)
 
 
 @dataclass(frozen=True)
@@ -563,21 +570,65 @@ def _read_supplier_groups(
     n_groups = max(len(g) for g in labels)
     raw = np.zeros((len(regions), len(sectors), n_groups, len(c_idx)))
     raw[origin, sector, group, cls] = value
+    imports = _classed(raw, path, sectors, parameters)
+    home_path = path.with_name("supplier_groups_home.csv")
+    home = _read_supplier_home(home_path, importer, sectors, labels, c_idx)
+    if home is not None:
+        home = _classed(home, home_path, sectors, parameters)
+    padded = tuple(tuple(g) + ("",) * (n_groups - len(g)) if g else () for g in labels)
+    return SupplierGroups(importer=importer, labels=padded, imports=imports, home=home)
+
+
+def _read_supplier_home(
+    path: Path,
+    importer: str,
+    sectors: tuple[str, ...],
+    labels: list[list[str]],
+    c_idx: dict[str, int],
+) -> np.ndarray | None:
+    """``importer,sector,group,goods_class,domestic_usd_m``: the importer's producers'
+    domestic supply by the groups of supplier_groups.csv and class, ``[sector, group, class]``
+    (unclassified last). None without the table."""
+    table = _read_optional(path, ["importer", "sector", "group", "goods_class", "domestic_usd_m"])
+    if table is None:
+        return None
+    if set(table["importer"].tolist()) != {importer}:
+        raise DataError(f"{path}: the importer must be supplier_groups.csv's, {importer}")
+    s_idx = {s: i for i, s in enumerate(sectors)}
+    groups = table["group"].tolist()
+    named = {g: i for i, g in enumerate(dict.fromkeys(groups))}
+    keys = {"sector": s_idx, "group": named, "goods_class": c_idx}
+    (sector, _, cls), value = _cell(table, path, keys, "domestic_usd_m", 0.0, 1e8)
+    home = np.zeros((len(sectors), max(len(g) for g in labels), len(c_idx)))
+    for row, (s, g) in enumerate(zip(sector.tolist(), groups, strict=True)):
+        if g not in labels[s]:
+            raise DataError(
+                f"{path}, row {row + 2}: {sectors[s]} has no group {g!r} in supplier_groups.csv"
+            )
+        home[s, labels[s].index(g), cls[row]] = value[row]
+    return home
+
+
+def _classed(
+    raw: np.ndarray, path: Path, sectors: tuple[str, ...], parameters: dict[str, float]
+) -> np.ndarray:
+    """``raw[..., sector, group, class]`` with unclassified values last -> the three classes:
+    the unclassified spread over a cell's classes in its proportions, or put in the sector's
+    own class (``rauch_class_<s>``) where the cell has no classed value."""
     classed, unclassified = raw[..., :-1], raw[..., -1]
-    total = classed.sum(axis=3)
+    total = classed.sum(axis=-1)
     spread = np.where(total > 0, (total + unclassified) / np.where(total > 0, total, 1.0), 1.0)
-    imports = classed * spread[..., None]
+    out = classed * spread[..., None]
     alone = (total == 0) & (unclassified > 0)  # a cell of unclassified lines only
-    for o, s, g in zip(*np.nonzero(alone), strict=True):
+    for *lead, s, g in zip(*np.nonzero(alone), strict=True):
         own = parameters.get(f"rauch_class_{sectors[s]}")
         if own not in (0.0, 1.0, 2.0):
             raise DataError(
                 f"{path}: {sectors[s]} has lines without a class only, and parameters.csv "
                 f"gives it no rauch_class_{sectors[s]} (0, 1 or 2)"
             )
-        imports[o, s, g, int(own)] = unclassified[o, s, g]
-    padded = tuple(tuple(g) + ("",) * (n_groups - len(g)) if g else () for g in labels)
-    return SupplierGroups(importer=importer, labels=padded, imports=imports)
+        out[(*lead, s, g, int(own))] = unclassified[(*lead, s, g)]
+    return out
 
 
 def _read_class_elasticities(path: Path) -> np.ndarray | None:

@@ -338,11 +338,10 @@ def _lead_suppliers(
             "parameters.sourcing.products: by_lead_supplier"
         )
     own = rauch_classes(data)
-    imports = groups.by_kind(within)
+    imports, home_supply = groups.by_kind(within)
     fallback = own if within else np.zeros_like(own)
-    shares, weights = supplier_weights(
-        imports, data.region_index(groups.importer), landed0, fallback
-    )
+    home = data.region_index(groups.importer)
+    shares, weights = supplier_weights(imports, home, landed0, fallback, home_supply)
     n_classes = len(RAUCH_CLASSES)
     kinds = np.arange(imports.shape[2])
     classes = np.tile(kinds % n_classes, (data.n_sectors, 1)) if within else own[:, None]

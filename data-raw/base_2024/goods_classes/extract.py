@@ -69,6 +69,10 @@ CONCORDANCE_COMMIT = "201c812e51f213d967d8701b6ed6398c79df4a04"
 # the supplier groups of a sector: the products led by each of its LEADS largest leads, and the
 # rest (docs/data-sources.md section 13a)
 LEADS = 4
+# BEA detail commodities' domestic and imported use (US$ m), as extracted by the Budget Lab from
+# BEA's detailed Use table (docs/data-sources.md section 13a)
+BEA_COMMIT = "2489e44de2636a226f3f86fcc45aee3e2478270c"
+BEA_DOMESTIC = "resources/io/detail/bea_commodity_use_totals.csv"
 
 # Census Bureau Schedule C country codes (the list in github.com/Budget-Lab-Yale/Tariff-ETRs
 # resources/census_country_codes.txt, produced 27 Jan 2021) of tradesim's named regions; every
@@ -220,12 +224,12 @@ def sigma_by_class(bw: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def by_lead(w: pd.DataFrame) -> pd.DataFrame:
-    """2024 US imports by sector x supplier group x Rauch class (conservative) x partner (US$ m):
-    each HS6 product's group is its lead, the partner region that sold the US most of it in 2024
-    (ties: the first code alphabetically); in each sector the LEADS regions that lead the most
-    import value keep their own group and the products of the other leads form the group
-    "other". Every partner of each group and class found in it, zeros included."""
+def lead_groups(w: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each HS6 product's supplier group and Rauch class (``sector, hs6, group, rauch_class``)
+    and its 2024 imports by partner. A product's group is its lead, the partner region that
+    sold the US most of it in 2024 (ties: the first code alphabetically); in each sector the
+    LEADS regions that lead the most import value keep their own group and the products of
+    the other leads form the group "other"."""
     by_product = w.groupby(["sector", "hs6", "partner"]).imports.sum().unstack(fill_value=0.0)
     products = by_product.index.to_frame(index=False)
     products["lead"] = by_product.idxmax(axis=1).to_numpy()  # columns sorted: ties to the first
@@ -236,6 +240,13 @@ def by_lead(w: pd.DataFrame) -> pd.DataFrame:
     products["group"] = products.lead.where(own, "other")
     cls = w.drop_duplicates("hs6").set_index("hs6").con.fillna("unclassified")
     products["rauch_class"] = products.hs6.map(cls).to_numpy()
+    return products[["sector", "hs6", "group", "rauch_class"]], by_product
+
+
+def by_lead(w: pd.DataFrame) -> pd.DataFrame:
+    """2024 US imports by sector x supplier group x Rauch class (conservative) x partner (US$ m)
+    (:func:`lead_groups`): every partner of each group and class found in it, zeros included."""
+    products, by_product = lead_groups(w)
     keys = [products.sector.to_numpy(), products.group.to_numpy(), products.rauch_class.to_numpy()]
     table = by_product.groupby(keys).sum().rename_axis(["sector", "group", "rauch_class"])
     table = table.stack().rename("imports_usd_m").reset_index()
@@ -245,6 +256,58 @@ def by_lead(w: pd.DataFrame) -> pd.DataFrame:
     table["products"] = [count[k] for k in cells]
     order = ["sector", "group", "rauch_class", "partner"]
     return table.sort_values(order).reset_index(drop=True)[[*order, "imports_usd_m", "products"]]
+
+
+def bea_of_hs6(concordance: str) -> pd.DataFrame:
+    """``hs6, bea, weight``: each HS 2022 subheading's BEA detail commodities (2012 codes), via
+    its NAICS codes (the package data hs6_naics and bea2012_naics2012); a NAICS code without a
+    BEA row of its own takes the BEA codes of its longest prefix (5, 4 or 3 digits) that has
+    them; an HS6 with several BEA codes is split equally between them."""
+    import pyreadr  # PyPI; only this extraction needs it
+
+    def read(name: str) -> pd.DataFrame:
+        with tempfile.TemporaryDirectory() as folder:  # outside the repository
+            tmp = Path(folder) / "table.RData"
+            tmp.write_bytes(show(concordance, CONCORDANCE_COMMIT, f"data/{name}.RData"))
+            return pyreadr.read_r(str(tmp))[name]
+
+    hs_naics = read("hs6_naics").dropna(subset=["NAICS_6d"])
+    bea_naics = read("bea2012_naics2012")
+    prefixes = {
+        d: bea_naics.groupby(f"NAICS2012_{d}d").BEA2012.apply(lambda c: sorted(set(c))).to_dict()
+        for d in (6, 5, 4, 3)
+    }
+
+    def bea(naics: str) -> list[str]:
+        for d in (6, 5, 4, 3):
+            if naics[:d] in prefixes[d]:
+                return prefixes[d][naics[:d]]
+        return []
+
+    hs_naics["bea"] = [bea(str(code)) for code in hs_naics.NAICS_6d]
+    link = hs_naics.explode("bea").dropna(subset=["bea"])[["HS6_6d", "bea"]].drop_duplicates()
+    link = link.rename(columns={"HS6_6d": "hs6"})
+    link["weight"] = 1.0 / link.groupby("hs6").bea.transform("size")
+    return link.reset_index(drop=True)
+
+
+def home_by_lead(w: pd.DataFrame, tariff_model: str, concordance: str) -> pd.DataFrame:
+    """US producers' domestic supply by sector x supplier group x Rauch class (US$ m): each BEA
+    detail commodity's domestic use (BEA_DOMESTIC) allocated to the HS6 products it covers in
+    proportion to their 2024 imports, then summed by group and class (:func:`lead_groups`)."""
+    products, by_product = lead_groups(w)
+    imports = by_product.sum(axis=1).rename("imports").reset_index()
+    link = bea_of_hs6(concordance).merge(imports, on="hs6")
+    link["share"] = link.imports * link.weight
+    link["share"] /= link.groupby("bea").share.transform("sum")
+    totals = pd.read_csv(io.BytesIO(show(tariff_model, BEA_COMMIT, BEA_DOMESTIC)), dtype=str)
+    domestic = totals.set_index("bea_code").domestic_total.astype(float)  # US$ m
+    link["domestic"] = link.bea.map(domestic).fillna(0.0) * link.share
+    by_hs6 = link.groupby(["sector", "hs6"]).domestic.sum()
+    products = products.join(by_hs6, on=["sector", "hs6"]).fillna({"domestic": 0.0})
+    table = products.groupby(["sector", "group", "rauch_class"]).domestic.sum().reset_index()
+    table["domestic_usd_m"] = table.pop("domestic").round(3)
+    return table.sort_values(["sector", "group", "rauch_class"]).reset_index(drop=True)
 
 
 def main(tariff_model: str, concordance: str, shared: Path = SHARED) -> None:
@@ -284,6 +347,8 @@ def main(tariff_model: str, concordance: str, shared: Path = SHARED) -> None:
     table.to_csv(HERE / "us_imports_2024_by_class.csv", index=False)
 
     by_lead(w).to_csv(HERE / "us_imports_2024_by_lead.csv", index=False)
+    home = home_by_lead(w, tariff_model, concordance)
+    home.to_csv(HERE / "us_domestic_by_lead.csv", index=False)
 
     bw = sigma_sitc3(concordance, classes)
     bw.to_csv(shared / "bw_sigma_sitc3.csv", index=False)
