@@ -39,7 +39,13 @@ Outputs in the repository (aggregates only; no row of an input is repeated):
   class (con_w, con_r, con_n, lib_w, lib_r, lib_n, unclassified);
 - bw_sigma_by_class.csv: for each Rauch classification (con, lib) and class (w, r, n), the
   median, first and third quartile and count of the Broda-Weinstein sigmas of the goods in the
-  class, with the number of goods classed under that classification and in the file.
+  class, with the number of goods classed under that classification and in the file;
+- us_imports_2024_by_lead.csv: 2024 US imports (US$ m) by sector x supplier group (the
+  products each lead region sold the US most of) x conservative class x partner (by_lead);
+- us_domestic_by_lead.csv: US producers' estimated domestic supply (US$ m) of the same groups'
+  products by class, from the BEA detail commodity totals in TARIFF_MODEL at BEA_COMMIT
+  (resources/io/detail/bea_commodity_use_totals.csv) and CONCORDANCE's data/hs6_naics.RData
+  and data/bea2012_naics2012.RData (home_by_lead).
 
 Per-row working files, written to SHARED only (not part of the repository; they repeat rows of
 the fetched inputs with classes added, so they are never committed):
