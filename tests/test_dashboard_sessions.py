@@ -144,6 +144,9 @@ def test_students_see_their_place_in_the_queue_as_runs_finish(server, tmp_path):
                 expect(
                     page.get_by_text(f"Using the uploaded file {uploads[k].name}")
                 ).to_be_visible()
+                # the upload resets the levers: move one only after that, or the reset can
+                # undo the move (it did on a loaded CI machine)
+                expect(page.get_by_text(f"Levers reset to {uploads[k].stem}'s own")).to_be_visible()
             eu = page.get_by_role("slider").nth(3)  # different levers: no result is shared
             set_slider(eu, 5 * (k + 1))
             expect(page.get_by_text(f"EU: +{5 * (k + 1)}")).to_be_visible()
